@@ -1,0 +1,25 @@
+// The command table (npm's cmd-list): names are known before anything loads; each command is imported only
+// when it is the one asked for, so `dagc exec` never loads the compiler's dependencies.
+import type { Command } from './types.js';
+
+export const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
+  validate: () => import('./validate.js'),
+  hash: () => import('./hash.js'),
+  graph: () => import('./graph.js'),
+  run: () => import('./run.js'),
+  execute: () => import('./execute.js'),
+  exec: () => import('./exec.js'),
+  fan: () => import('./fan.js'),
+  runs: () => import('./runs.js'),
+};
+
+export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
+  validate: 'check a pipeline (and config) and print every problem',
+  hash: "print the pipeline's dag_hash (magnus-compatible sha1)",
+  graph: 'draw the pipeline as mermaid or dot',
+  run: 'run the pipeline here, step by step',
+  execute: "magnus's spelling: the config's executor decides whether to run or render",
+  exec: 'runtime entrypoint: run one leaf node (used by rendered targets)',
+  fan: 'runtime entrypoint: open (out) or close (in) a parallel, map or dag node',
+  runs: 'list runs, or show one run log',
+};

@@ -1,0 +1,76 @@
+// The contract of a command module (shared/STYLE.md §6.6): commands never touch process.stdout/stderr
+// directly; `io` is their only way to the terminal, so unit tests can call run() with a captured io.
+import type { Diagnostic } from '../spec/diagnostics.js';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Prints diagnostics (human or --json form is decided by the caller). */
+  diagnostics(diagnostics: readonly Diagnostic[]): Promise<void>;
+  readonly isTTY: boolean;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help, e.g. 'FILE'. */
+  arg?: string;
+  description: string;
+}
+
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: OptionValues;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** e.g. 'dagc validate <pipeline> [-c config] [--json]' */
+  readonly usage: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Resolves to 0 (ok), 1 (pipeline failed, or --check found a difference) or 2 (bad input). */
+  run(args: ParsedArgs, io: Io): Promise<number>;
+}
+
+/** Bad command-line usage: printed with the command's usage line, exit 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A user-facing failure with a hint (bad config, missing run, …): printed without a stack, exit 2. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export function stringOption(options: OptionValues, name: string): string | undefined {
+  const v = options[name];
+  if (Array.isArray(v)) return v[v.length - 1];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function stringList(options: OptionValues, name: string): string[] {
+  const v = options[name];
+  if (Array.isArray(v)) return v;
+  return typeof v === 'string' ? [v] : [];
+}
+
+export function requirePositional(args: ParsedArgs, index: number, what: string): string {
+  const v = args.positionals[index];
+  if (v === undefined) throw new UsageError(`missing ${what}`);
+  return v;
+}

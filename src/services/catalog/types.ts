@@ -1,0 +1,37 @@
+// The catalog moves data files between steps and records each with its sha256 (spec §5).
+import type { DataCatalogEntry } from '../run-log/types.js';
+
+export interface CatalogGetPut {
+  runId: string;
+  /** The node's compute data folder, relative to the working directory (e.g. 'data'). */
+  computeDataFolder: string;
+  pattern: string;
+}
+
+export interface Catalog {
+  /** The provider name, e.g. 'file-system'. */
+  readonly name: string;
+  /** Recorded as catalog_handler_location (e.g. '.catalog'). */
+  readonly location: string;
+  /** The config's compute_data_folder (default 'data'). */
+  readonly computeDataFolder: string;
+  /**
+   * Copies files matching `pattern` from the run's catalog into the compute data folder.
+   * Throws CatalogError (a step failure, not a crash) when nothing matches.
+   */
+  get(req: CatalogGetPut): Promise<DataCatalogEntry[]>;
+  /** Copies files matching `pattern` inside the compute data folder into the run's catalog. */
+  put(req: CatalogGetPut): Promise<DataCatalogEntry[]>;
+  /** Stores a file given by content (e.g. a step's captured output) under `name`. */
+  putContent(runId: string, name: string, content: Buffer | string): Promise<DataCatalogEntry>;
+  /** Copies every file of an earlier run's catalog into a new run's (re-runs, spec §3.11). */
+  copyRun(fromRunId: string, toRunId: string): Promise<void>;
+}
+
+/** A catalog failure that fails the step with a clear message. */
+export class CatalogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
