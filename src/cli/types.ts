@@ -21,7 +21,7 @@ export interface OptionSpec {
   description: string;
 }
 
-export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+export type OptionValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface ParsedArgs {
   positionals: string[];
@@ -59,14 +59,14 @@ export class UserError extends Error {
 
 export function stringOption(options: OptionValues, name: string): string | undefined {
   const v = options[name];
-  if (Array.isArray(v)) return v[v.length - 1];
-  return typeof v === 'string' ? v : undefined;
+  const last = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof last === 'string' ? last : undefined;
 }
 
 export function stringList(options: OptionValues, name: string): string[] {
   const v = options[name];
-  if (Array.isArray(v)) return v;
-  return typeof v === 'string' ? [v] : [];
+  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return all.filter((x): x is string => typeof x === 'string');
 }
 
 export function requirePositional(args: ParsedArgs, index: number, what: string): string {

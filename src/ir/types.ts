@@ -4,6 +4,7 @@
 // with MAP_PLACEHOLDER standing for the value of each enclosing map until run time.
 
 import type { Position } from '../spec/diagnostics.js';
+import type { ServiceName, ServiceSection } from '../config/types.js';
 
 /** Stands for the current map value inside a map branch's internal names (magnus's constant). */
 export const MAP_PLACEHOLDER = 'map_variable_placeholder';
@@ -127,6 +128,11 @@ export interface Pipeline {
   readonly variables: Readonly<Record<string, string>>;
   /** The `dag` block after variables, as plain data (what was hashed). */
   readonly dag: unknown;
+  /**
+   * Service sections written in the pipeline file itself (magnus 2022 allowed `mode`, `run_log_store`,
+   * `catalog`, `secrets` there; spec §1.1). The -c config file overrides them section by section.
+   */
+  readonly serviceSections: Readonly<Partial<Record<ServiceName, ServiceSection>>>;
 }
 
 export function isComposite(node: Node): node is CompositeNode {
