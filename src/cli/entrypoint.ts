@@ -1,0 +1,99 @@
+// What `dagc exec` and `dagc fan` share: loading the run's inputs, joining (or creating) the run, finding the
+// node and rebuilding the map variable from what the engine passed (values, or indices read back from the run
+// log: DESIGN.md §4 — engines carry indices, never the items).
+import type { CompositeNode, MapNode } from '../ir/types.js';
+import type { NodeLocation } from '../ir/walk.js';
+import { findNode, resolveInternalName } from '../ir/walk.js';
+import type { RunContext } from '../runtime/context.js';
+import type { NodeInvocation } from '../runtime/exec-node.js';
+import type { Io, OptionSpec, ParsedArgs } from './types.js';
+import { UsageError, UserError, requirePositional, stringOption } from './types.js';
+import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
+import { createPlainProgress } from './progress.js';
+
+export const ENTRYPOINT_OPTIONS: Record<string, OptionSpec> = {
+  file: { type: 'string', short: 'f', arg: 'FILE', description: 'the pipeline file (required)' },
+  ...INPUT_OPTIONS,
+  'map-variable': { type: 'string', arg: 'JSON', description: 'values of the enclosing maps, e.g. {"chunk": 3} (outermost first)' },
+  'map-index': { type: 'string', arg: 'I[,J…]', description: 'indices into the enclosing maps\' items, outermost first (env DAGC_MAP_INDEX)' },
+  tag: { type: 'string', arg: 'TAG', description: 'a tag recorded in the run log (when this call creates the run)' },
+};
+
+export interface Entry {
+  ctx: RunContext;
+  inv: NodeInvocation;
+}
+
+/** Step names on the command line may use '%' for spaces (magnus's command-friendly form, spec §1.2). */
+export function parseDotPath(raw: string): string {
+  return raw.replace(/%/g, ' ');
+}
+
+async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, io: Io): Promise<unknown[]> {
+  if (maps.length === 0) return [];
+  const rawVariable = stringOption(args.options, 'map-variable');
+  const rawIndex = stringOption(args.options, 'map-index') ?? io.env.DAGC_MAP_INDEX;
+  if (rawVariable !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawVariable);
+    } catch {
+      throw new UsageError(`--map-variable must be a JSON object, got: ${rawVariable}`);
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UsageError('--map-variable must be a JSON object such as {"item": "a"}');
+    return maps.map((m) => {
+      if (!Object.hasOwn(parsed, m.iterateAs))
+        throw new UsageError(`--map-variable has no value for "${m.iterateAs}" (map "${m.internalName}")`);
+      return (parsed as Record<string, unknown>)[m.iterateAs];
+    });
+  }
+  if (rawIndex === undefined)
+    throw new UsageError(`this node is inside ${maps.length} map(s): pass --map-index (one index per map) or --map-variable`);
+  const indices = rawIndex.split(',').map((s) => Number(s.trim()));
+  if (indices.length !== maps.length || indices.some((i) => !Number.isInteger(i) || i < 0))
+    throw new UsageError(`--map-index needs ${maps.length} non-negative integer(s), outermost map first; got "${rawIndex}"`);
+  const values: unknown[] = [];
+  for (const [k, map] of maps.entries()) {
+    const mapName = resolveInternalName(map.internalName, values);
+    const items = await ctx.store.getMapItems(ctx.runId, mapName);
+    if (!items) throw new UserError(`map "${mapName}" has not been opened in run ${ctx.runId}`, `run \`dagc fan out ${ctx.runId} ${map.internalName}\` first`);
+    const i = indices[k]!;
+    if (i >= items.length) throw new UserError(`map "${mapName}" has ${items.length} items; index ${i} is out of range`);
+    values.push(items[i]);
+  }
+  return values;
+}
+
+export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean): Promise<Entry> {
+  const runId = requirePositional(args, 0, 'the run id');
+  const dotPath = parseDotPath(requirePositional(args, 1, 'the dot path of the node'));
+  const file = stringOption(args.options, 'file');
+  if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
+  const inputs = await loadInputs(file, args.options, io);
+  const loc: NodeLocation | undefined = findNode(inputs.pipeline.root, dotPath);
+  if (!loc) throw new UserError(`the pipeline has no node "${dotPath}"`, 'give the internal name with map_variable_placeholder for map branches, e.g. "M.map_variable_placeholder.step"');
+  const composite = loc.node.type === 'parallel' || loc.node.type === 'map' || loc.node.type === 'dag';
+  if (composite !== wantComposite)
+    throw new UserError(
+      `"${dotPath}" is a ${loc.node.type} node`,
+      wantComposite ? 'dagc fan opens and closes parallel, map and dag nodes; use dagc exec for the others' : 'use dagc fan out / dagc fan in for parallel, map and dag nodes',
+    );
+  const { openRun } = await import('../runtime/open-run.js');
+  const progress = createPlainProgress(io);
+  const ctx = await openRun({
+    pipeline: inputs.pipeline,
+    config: inputs.config,
+    parameters: inputs.parameters,
+    cwd: io.cwd,
+    env: io.env,
+    events: (e) => progress.onEvent(e),
+    runId,
+    tag: stringOption(args.options, 'tag'),
+    mode: 'entrypoint',
+  });
+  const maps = loc.ancestors.filter((a: CompositeNode): a is MapNode => a.type === 'map');
+  const mapValues = await mapValuesOf(ctx, maps, args, io);
+  const mapVariable = Object.fromEntries(maps.map((m, i) => [m.iterateAs, mapValues[i]]));
+  return { ctx, inv: { loc, mapValues, mapVariable } };
+}

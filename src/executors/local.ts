@@ -1,0 +1,70 @@
+// The local executor: the reference semantics of dagc (DESIGN.md §3 invariant 1). It traverses every graph
+// in-process (magnus-spec.md §1.6) and executes leaf nodes through the same runtime functions that
+// `dagc exec` / `dagc fan` use, so every target records the same run log.
+import type { CompositeNode, Graph, Node } from '../ir/types.js';
+import { childGraphs, failNode, getNode, isComposite } from '../ir/types.js';
+import type { NodeLocation } from '../ir/walk.js';
+import type { Status } from '../services/run-log/types.js';
+import type { RunContext } from '../runtime/context.js';
+import { createLimiter } from '../runtime/context.js';
+import { executeLeaf } from '../runtime/exec-node.js';
+import { fanIn, fanOut } from '../runtime/fan.js';
+
+interface Scope {
+  readonly ancestors: readonly CompositeNode[];
+  readonly mapValues: readonly unknown[];
+  readonly mapVariable: Readonly<Record<string, unknown>>;
+}
+
+const ROOT_SCOPE: Scope = { ancestors: [], mapValues: [], mapVariable: {} };
+
+/** Runs the whole pipeline; resolves to the run's final status. */
+export async function runPipeline(ctx: RunContext): Promise<Status> {
+  await traverse(ctx, ctx.pipeline.root, ROOT_SCOPE);
+  return (await ctx.store.getRun(ctx.runId)).status;
+}
+
+/**
+ * Walks one graph from start_at: on SUCCESS go to `next`, on FAIL to `on_failure` or the graph's fail node;
+ * stop after a success or fail node (spec §1.5, §1.6). The front end has proved the graph acyclic.
+ */
+export async function traverse(ctx: RunContext, graph: Graph, scope: Scope): Promise<void> {
+  let current: string | undefined = graph.startAt;
+  while (current !== undefined) {
+    const node: Node | undefined = getNode(graph, current);
+    if (!node) throw new Error(`graph "${graph.internalName || '(root)'}" has no step "${current}"`);
+    const status = await executeNode(ctx, { node, graph, ancestors: scope.ancestors }, scope);
+    if (node.type === 'success' || node.type === 'fail') return;
+    current = status === 'SUCCESS' ? node.next : (node.onFailure ?? failNode(graph).name);
+  }
+}
+
+async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope): Promise<Status> {
+  const inv = { loc, mapValues: scope.mapValues, mapVariable: scope.mapVariable };
+  if (!isComposite(loc.node)) return executeLeaf(ctx, inv);
+  const node = loc.node;
+  const opened = await fanOut(ctx, inv);
+  if (opened.status !== 'PROCESSING') return opened.status;
+  const inner: CompositeNode[] = [...scope.ancestors, node];
+  const graphs = childGraphs(node);
+  // Each composite also bounds how many of its own branches are open at once (a 10,000-item map must not
+  // open 10,000 traversals); the leaf limiter in ctx bounds the processes actually running.
+  const branchLimit = createLimiter(ctx.maxParallel);
+  if (node.type === 'map') {
+    const branch = graphs[0]!;
+    await Promise.all(
+      opened.items.map((item) =>
+        branchLimit(() =>
+          traverse(ctx, branch, {
+            ancestors: inner,
+            mapValues: [...scope.mapValues, item],
+            mapVariable: { ...scope.mapVariable, [node.iterateAs]: item },
+          }),
+        ),
+      ),
+    );
+  } else {
+    await Promise.all(graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }))));
+  }
+  return fanIn(ctx, inv, opened.branches);
+}

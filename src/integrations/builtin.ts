@@ -1,0 +1,58 @@
+// The built-in integrations (magnus-spec.md §6.2 table, adapted). Executors that run each step as a separate
+// process (bash, argo, asl, local-container) cannot share an in-memory run log.
+import type { Integration } from './registry.js';
+import { IntegrationRegistry } from './registry.js';
+
+const PROCESS_PER_STEP = ['bash', 'argo', 'asl', 'local-container'] as const;
+
+export const builtinIntegrations: Integration[] = [
+  {
+    executor: 'local',
+    service: 'run_log_store',
+    provider: 'buffered',
+    validate: () => [
+      {
+        severity: 'warning',
+        message: 'the buffered run log store keeps the run log in memory only: it is lost when dagc exits',
+        hint: 'use run_log_store: {type: chunked-fs} (the default) to keep runs, re-run them and see them in `dagc runs`',
+      },
+    ],
+  },
+  {
+    executor: 'local',
+    service: 'catalog',
+    provider: 'do-nothing',
+    validate: () => [
+      {
+        severity: 'warning',
+        message: 'the do-nothing catalog moves no data: catalog get/put in the pipeline are ignored',
+        hint: 'use catalog: {type: file-system} (the default) to pass files between steps',
+      },
+    ],
+  },
+  ...PROCESS_PER_STEP.map(
+    (executor): Integration => ({
+      executor,
+      service: 'run_log_store',
+      provider: 'buffered',
+      validate: () => [
+        {
+          severity: 'error',
+          message: `the ${executor} executor runs every step as its own process, so an in-memory (buffered) run log cannot be shared`,
+          hint: 'use run_log_store: {type: chunked-fs} or {type: file-system}',
+        },
+      ],
+    }),
+  ),
+];
+
+let registry: IntegrationRegistry | undefined;
+
+/** The process-wide registry with the built-ins (plugins add theirs through register()). */
+export function getIntegrationRegistry(): IntegrationRegistry {
+  if (!registry) {
+    registry = new IntegrationRegistry();
+    for (const i of builtinIntegrations) registry.register(i, 'dagc (built-in)');
+  }
+  return registry;
+}

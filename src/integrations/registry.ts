@@ -1,0 +1,62 @@
+// Integrations: the glue between an executor and a service provider (DESIGN.md §1, magnus-spec.md §6.2),
+// keyed by (executor, service, provider). A missing pair is a no-op; a duplicate pair is an error that names
+// both sources (a silent "last one wins" hides plugin clashes).
+import type { ServiceName, ServiceSection } from '../config/types.js';
+
+export type IntegratedService = Exclude<ServiceName, 'executor'>;
+
+export interface IntegrationContext {
+  executor: ServiceSection;
+  /** The effective section of the service this integration is for. */
+  section: ServiceSection;
+  /** Whether branches may run at the same time (local executor's enable_parallel / max_parallel). */
+  parallel: boolean;
+}
+
+export interface IntegrationCheck {
+  severity: 'error' | 'warning';
+  message: string;
+  hint?: string;
+}
+
+export interface Integration {
+  readonly executor: string;
+  readonly service: IntegratedService;
+  readonly provider: string;
+  /** Problems with this combination; errors stop the run before anything executes. */
+  validate?(ctx: IntegrationContext): IntegrationCheck[];
+  /** Adjusts the service config where dagc traverses (e.g. mounts for a container engine). */
+  configureForTraversal?(ctx: IntegrationContext): ServiceSection;
+  /** Adjusts the service config where a step executes (e.g. paths inside a pod or container). */
+  configureForExecution?(ctx: IntegrationContext): ServiceSection;
+}
+
+export class DuplicateIntegrationError extends Error {
+  constructor(key: string, first: string, second: string) {
+    super(`Two integrations for ${key}: one from ${first}, one from ${second}`);
+    this.name = 'DuplicateIntegrationError';
+  }
+}
+
+export function integrationKey(executor: string, service: string, provider: string): string {
+  return `${executor}/${service}/${provider}`;
+}
+
+export class IntegrationRegistry {
+  private readonly entries = new Map<string, { integration: Integration; source: string }>();
+
+  register(integration: Integration, source: string): void {
+    const key = integrationKey(integration.executor, integration.service, integration.provider);
+    const existing = this.entries.get(key);
+    if (existing) throw new DuplicateIntegrationError(key, existing.source, source);
+    this.entries.set(key, { integration, source });
+  }
+
+  get(executor: string, service: IntegratedService, provider: string): Integration | undefined {
+    return this.entries.get(integrationKey(executor, service, provider))?.integration;
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()].sort();
+  }
+}

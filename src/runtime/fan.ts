@@ -1,0 +1,124 @@
+// Opening and closing composite nodes (parallel, map, dag): the fan protocol of DESIGN.md §4 and
+// magnus-spec.md §6.4. Fan-out records the composite's step log and its branch logs (PROCESSING); for a map it
+// snapshots the items and publishes only their count, so no engine ever carries the list. Fan-in derives the
+// composite's status from its branch logs: SUCCESS only when every branch is SUCCESS (2023 head, §1.7).
+import type { CompositeNode, MapNode } from '../ir/types.js';
+import { DAG_BRANCH_NAME } from '../ir/types.js';
+import type { Status } from '../services/run-log/types.js';
+import { getGitIdentity } from './code-identity.js';
+import { preciseNow } from './clock.js';
+import type { RunContext } from './context.js';
+import type { NodeInvocation } from './exec-node.js';
+import { newStepLog, stepNames, takeFromPrevious } from './exec-node.js';
+
+export interface FanOutResult {
+  /** FAIL when the composite could not even open (e.g. a map over a missing parameter). */
+  status: Status;
+  /** Resolved internal names of the branches, in order. */
+  branches: string[];
+  /** For a map: the items, in order (local traversal uses them; engines get only the count). */
+  items: unknown[];
+  /** True when a re-run took the whole composite from the previous run. */
+  mock: boolean;
+}
+
+/** Problems with a map's items, as the message of the failed map step. */
+export function checkMapItems(node: MapNode, value: unknown, present: boolean): string | undefined {
+  if (!present)
+    return `map "${node.name}" iterates on parameter "${node.iterateOn}", which is not set: was it ever set by an earlier step or the parameters file?`;
+  if (!Array.isArray(value))
+    return `map "${node.name}" iterates on parameter "${node.iterateOn}", which must be a list (it is ${value === null ? 'null' : typeof value})`;
+  const seen = new Map<string, number>();
+  for (const [i, item] of value.entries()) {
+    const key = String(item);
+    const first = seen.get(key);
+    if (first !== undefined)
+      return `map "${node.name}": items ${first} and ${i} of "${node.iterateOn}" both name the branch "${key}"; map items must be distinct`;
+    seen.set(key, i);
+  }
+  return undefined;
+}
+
+export async function fanOut(ctx: RunContext, inv: NodeInvocation): Promise<FanOutResult> {
+  const node = inv.loc.node as CompositeNode;
+  const names = stepNames(inv);
+  const step = newStepLog(node.name, names.internal, node.type);
+  step.code_identities = [await getGitIdentity(ctx.cwd)];
+  const order = preciseNow();
+
+  if (takeFromPrevious(ctx, names.internal)) {
+    step.status = 'SUCCESS';
+    step.mock = true;
+    step.message = 'Node execution successful in previous run, skipping it';
+    const { branches: _b, ...body } = step;
+    await ctx.store.putStep(ctx.runId, { parent: names.parent, order, step: body });
+    ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status: 'SUCCESS', mock: true, seconds: 0, message: step.message });
+    return { status: 'SUCCESS', branches: [], items: [], mock: true };
+  }
+
+  let branchKeys: string[] = [];
+  let items: unknown[] = [];
+  if (node.type === 'parallel') {
+    branchKeys = node.branches.map((b) => `${names.internal}.${b.internalName.slice(node.internalName.length + 1)}`);
+  } else if (node.type === 'dag') {
+    branchKeys = [`${names.internal}.${DAG_BRANCH_NAME}`];
+  } else {
+    const parameters = await ctx.store.getParameters(ctx.runId);
+    const value = parameters[node.iterateOn];
+    const problem = checkMapItems(node, value, Object.hasOwn(parameters, node.iterateOn));
+    if (problem) {
+      step.status = 'FAIL';
+      step.message = problem;
+      const { branches: _b, ...body } = step;
+      await ctx.store.putStep(ctx.runId, { parent: names.parent, order, step: body });
+      ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status: 'FAIL', mock: false, seconds: 0, message: problem });
+      return { status: 'FAIL', branches: [], items: [], mock: false };
+    }
+    items = value as unknown[];
+    await ctx.store.putMapItems(ctx.runId, names.internal, items);
+    branchKeys = items.map((item) => `${names.internal}.${String(item)}`);
+  }
+
+  const { branches: _b, ...body } = step;
+  await ctx.store.putStep(ctx.runId, { parent: names.parent, order, step: body });
+  ctx.events({ kind: 'step-start', step: names.internal, stepType: node.type });
+  for (const key of branchKeys) {
+    await ctx.store.putBranch(ctx.runId, {
+      parent: names.internal,
+      order: preciseNow(),
+      branch: { internal_name: key, status: 'PROCESSING' },
+    });
+  }
+  return { status: 'PROCESSING', branches: branchKeys, items, mock: false };
+}
+
+/** Closes a composite: its status from its branches (all SUCCESS → SUCCESS, otherwise FAIL). */
+export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: readonly string[]): Promise<Status> {
+  const node = inv.loc.node as CompositeNode;
+  const names = stepNames(inv);
+  const record = await ctx.store.getStep(ctx.runId, names.internal);
+  if (!record) throw new Error(`fan in of "${names.internal}" before its fan out: the step has no record in run ${ctx.runId}`);
+  if (record.step.mock || record.step.status === 'FAIL') return record.step.status;
+  const keys = branches ?? (await branchesOf(ctx, inv, names.internal));
+  const statuses = await Promise.all(keys.map(async (k) => (await ctx.store.getBranch(ctx.runId, k))?.branch.status));
+  const status: Status = statuses.every((s) => s === 'SUCCESS') ? 'SUCCESS' : 'FAIL';
+  const failed = keys.filter((_, i) => statuses[i] !== 'SUCCESS');
+  const step = {
+    ...record.step,
+    status,
+    message: status === 'SUCCESS' ? '' : `branches not successful: ${failed.join(', ')}`,
+  };
+  await ctx.store.putStep(ctx.runId, { parent: record.parent, order: record.order, step });
+  ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status, mock: false, seconds: 0, message: step.message });
+  return status;
+}
+
+/** The branch names of an opened composite, rebuilt from the IR (and the stored items for a map). */
+async function branchesOf(ctx: RunContext, inv: NodeInvocation, internal: string): Promise<string[]> {
+  const node = inv.loc.node as CompositeNode;
+  if (node.type === 'parallel')
+    return node.branches.map((b) => `${internal}.${b.internalName.slice(node.internalName.length + 1)}`);
+  if (node.type === 'dag') return [`${internal}.${DAG_BRANCH_NAME}`];
+  const items = (await ctx.store.getMapItems(ctx.runId, internal)) ?? [];
+  return items.map((item) => `${internal}.${String(item)}`);
+}

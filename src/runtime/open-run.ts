@@ -1,0 +1,172 @@
+// Sets a run up before any node executes: integrations checked, services created, secrets collected for
+// masking, the run record created (or joined, for the entrypoint), and a re-run's previous run loaded.
+import type { DagcConfig, Parameters, ServiceSection } from '../config/types.js';
+import type { Pipeline } from '../ir/types.js';
+import { UserError } from '../cli/types.js';
+import { getIntegrationRegistry } from '../integrations/builtin.js';
+import type { IntegratedService, IntegrationCheck } from '../integrations/registry.js';
+import { createRunLogStore } from '../services/run-log/index.js';
+import { createCatalog } from '../services/catalog/index.js';
+import { createSecrets } from '../services/secrets/index.js';
+import { createTracker } from '../services/tracking/index.js';
+import type { RunLogStore, RunRecord } from '../services/run-log/types.js';
+import { RunLogExistsError, RunLogNotFoundError } from '../services/run-log/types.js';
+import { maskSecrets } from '../services/secrets/types.js';
+import { isoNow } from './clock.js';
+import type { PreviousRun, RunContext } from './context.js';
+import { createLimiter, indexSteps } from './context.js';
+import type { EventSink } from './events.js';
+import { checkRunId, generateRunId } from './run-id.js';
+import { availableParallelism } from 'node:os';
+
+export interface OpenRunOptions {
+  pipeline: Pipeline;
+  config: DagcConfig;
+  parameters: Parameters;
+  cwd: string;
+  env: Readonly<Record<string, string | undefined>>;
+  events: EventSink;
+  runId?: string;
+  tag?: string;
+  /** Re-run: the id of an earlier run whose successful steps are taken as they are (spec §3.11). */
+  useCached?: string;
+  /**
+   * 'run': dagc traverses here and creates the run (an existing id is an error).
+   * 'entrypoint': an engine calls one node; the first call creates the run, later ones join it.
+   */
+  mode: 'run' | 'entrypoint';
+}
+
+const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
+
+/** Local executor's concurrency: magnus's `enable_parallel` ("false" → one at a time), else `max_parallel`. */
+export function maxParallelOf(executor: ServiceSection): number {
+  const c = executor.config;
+  const enable = c.enable_parallel;
+  if (enable === false || (typeof enable === 'string' && enable.toLowerCase() === 'false')) return 1;
+  const max = c.max_parallel;
+  return typeof max === 'number' && max >= 1 ? Math.floor(max) : availableParallelism();
+}
+
+/** Integration checks for the configured executor; errors stop everything before it starts. */
+export function checkIntegrations(config: DagcConfig): { errors: IntegrationCheck[]; warnings: IntegrationCheck[] } {
+  const registry = getIntegrationRegistry();
+  const parallel = maxParallelOf(config.executor) > 1;
+  const checks: IntegrationCheck[] = [];
+  for (const service of SERVICES) {
+    const section = config[service];
+    const integration = registry.get(config.executor.type, service, section.type);
+    checks.push(...(integration?.validate?.({ executor: config.executor, section, parallel }) ?? []));
+  }
+  return { errors: checks.filter((c) => c.severity === 'error'), warnings: checks.filter((c) => c.severity === 'warning') };
+}
+
+/** Initial parameters: the parameters file, then DAGC_PRM_ and MAGNUS_PRM_ variables present at start (2023 head, §4.1). */
+export function initialParameters(fileParameters: Parameters, env: Readonly<Record<string, string | undefined>>): Parameters {
+  const out: Parameters = { ...fileParameters };
+  for (const prefix of ['MAGNUS_PRM_', 'DAGC_PRM_']) {
+    for (const [k, raw] of Object.entries(env)) {
+      if (!k.startsWith(prefix) || raw === undefined || k === `${prefix}MAP_VARIABLE`) continue;
+      let value: unknown = raw;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        /* a plain string */
+      }
+      out[k.slice(prefix.length).toLowerCase()] = value;
+    }
+  }
+  return out;
+}
+
+async function loadPrevious(store: RunLogStore, id: string, pipeline: Pipeline, events: EventSink): Promise<PreviousRun> {
+  try {
+    const log = await store.getRunLog(id);
+    if (log.dag_hash !== pipeline.dagHash)
+      events({
+        kind: 'warning',
+        message: `the pipeline changed since run "${id}" (dag hash ${log.dag_hash} then, ${pipeline.dagHash} now)`,
+        hint: 'steps are matched by name; check that the skipped steps still mean the same',
+      });
+    return { log, steps: indexSteps(log), skipping: true };
+  } catch (error) {
+    if (error instanceof RunLogNotFoundError)
+      throw new UserError(`there is no run "${id}" in ${store.location} to re-run`, 'list the runs with `dagc runs list` (with the same -c config)');
+    throw error;
+  }
+}
+
+export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
+  const { pipeline, config, cwd, events } = opts;
+  const { errors, warnings } = checkIntegrations(config);
+  if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
+  for (const w of warnings) events({ kind: 'warning', message: w.message, hint: w.hint });
+
+  const runId = opts.runId ?? generateRunId();
+  const bad = checkRunId(runId);
+  if (bad) throw new UserError(bad, 'pass --run-id with a simpler name');
+
+  const store = createRunLogStore(config.run_log_store, { cwd });
+  const catalog = createCatalog(config.catalog, { cwd });
+  const secrets = createSecrets(config.secrets, { cwd });
+  const tracker = createTracker(config.experiment_tracker);
+  const secretValues = new Set<string>(Object.values(await secrets.getAll()));
+
+  const previous = opts.useCached ? await loadPrevious(store, opts.useCached, pipeline, events) : undefined;
+  let parameters = initialParameters(opts.parameters, opts.env);
+  if (previous) parameters = { ...parameters, ...previous.log.parameters };
+
+  const record: RunRecord = {
+    run_id: runId,
+    dag_hash: pipeline.dagHash,
+    use_cached: previous !== undefined,
+    tag: opts.tag ?? '',
+    original_run_id: previous ? previous.log.run_id : '',
+    status: 'PROCESSING',
+    run_config: {
+      executor: config.executor,
+      run_log_store: config.run_log_store,
+      catalog: config.catalog,
+      secrets: config.secrets,
+      experiment_tracker: config.experiment_tracker,
+      variables: pipeline.variables,
+      pipeline: pipeline.dag,
+    },
+    created_at: isoNow(),
+  };
+  try {
+    await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' });
+  } catch (error) {
+    if (error instanceof RunLogExistsError)
+      throw new UserError(
+        `a run "${runId}" already exists in ${store.location}`,
+        'choose another --run-id, or re-run it with --use-cached ' + runId + ' and a new id',
+      );
+    throw error;
+  }
+  if (previous) await catalog.copyRun(previous.log.run_id, runId);
+
+  const maxParallel = opts.mode === 'run' ? maxParallelOf(config.executor) : 1;
+  const tag = opts.tag ?? '';
+  return {
+    pipeline,
+    config,
+    runId,
+    tag,
+    cwd,
+    store,
+    catalog,
+    secrets,
+    tracker,
+    events: (e) => events(e.kind === 'output' ? { ...e, line: maskSecrets(e.line, secretValues) } : e),
+    secretValues,
+    previous,
+    maxParallel,
+    limit: createLimiter(maxParallel),
+    stepEnv: {
+      DAGC_RUN_TAG: tag,
+      MAGNUS_RUN_TAG: tag,
+      ...(config.file ? { DAGC_CONFIG_FILE: config.file, MAGNUS_CONFIG_FILE: config.file } : {}),
+    },
+  };
+}
