@@ -11,6 +11,8 @@ export const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command 
   exec: () => import('./exec.js'),
   fan: () => import('./fan.js'),
   runs: () => import('./runs.js'),
+  compile: () => import('./compile.js'),
+  emulate: () => import('./emulate.js'),
 };
 
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
@@ -22,4 +24,6 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   exec: 'runtime entrypoint: run one leaf node (used by rendered targets)',
   fan: 'runtime entrypoint: open (out) or close (in) a parallel, map or dag node',
   runs: 'list runs, or show one run log',
+  compile: 'render a pipeline for an engine (bash)',
+  emulate: 'compile, then run the rendered output here with the engine\'s semantics',
 };

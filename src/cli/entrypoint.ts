@@ -17,6 +17,7 @@ export const ENTRYPOINT_OPTIONS: Record<string, OptionSpec> = {
   'map-variable': { type: 'string', arg: 'JSON', description: 'values of the enclosing maps, e.g. {"chunk": 3} (outermost first)' },
   'map-index': { type: 'string', arg: 'I[,J…]', description: 'indices into the enclosing maps\' items, outermost first (env DAGC_MAP_INDEX)' },
   tag: { type: 'string', arg: 'TAG', description: 'a tag recorded in the run log (when this call creates the run)' },
+  'use-cached': { type: 'string', arg: 'OLD_ID', description: 're-run: steps that succeeded in run OLD_ID are taken as they are (env DAGC_USE_CACHED)' },
 };
 
 export interface Entry {
@@ -90,6 +91,7 @@ export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean
     events: (e) => progress.onEvent(e),
     runId,
     tag: stringOption(args.options, 'tag'),
+    useCached: stringOption(args.options, 'use-cached') ?? (io.env.DAGC_USE_CACHED || undefined),
     mode: 'entrypoint',
   });
   const maps = loc.ancestors.filter((a: CompositeNode): a is MapNode => a.type === 'map');

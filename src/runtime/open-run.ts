@@ -96,12 +96,30 @@ async function loadPrevious(store: RunLogStore, id: string, pipeline: Pipeline, 
   }
 }
 
+/**
+ * Whether a step of this run has already executed (not taken from the previous run). With one process per
+ * node, this is how a re-run knows that its cache was dropped (spec §3.11: skipping ends at the first node
+ * that really executes); success/fail nodes do not count, as they always execute.
+ */
+async function hasExecutedForReal(store: RunLogStore, runId: string): Promise<boolean> {
+  const log = await store.getRunLog(runId);
+  for (const step of indexSteps(log).values())
+    if (!step.mock && step.step_type !== 'success' && step.step_type !== 'fail') return true;
+  return false;
+}
+
 export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
   const { pipeline, config, cwd, events } = opts;
   const { errors, warnings } = checkIntegrations(config);
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
   for (const w of warnings) events({ kind: 'warning', message: w.message, hint: w.hint });
 
+  // Each entrypoint call is its own process: an in-memory run log would be lost between them.
+  if (opts.mode === 'entrypoint' && config.run_log_store.type === 'buffered')
+    throw new UserError(
+      'dagc exec and dagc fan run one node per process, so the buffered (in-memory) run log store cannot be used',
+      'use run_log_store: {type: chunked-fs} (the default) or {type: file-system}',
+    );
   const runId = opts.runId ?? generateRunId();
   const bad = checkRunId(runId);
   if (bad) throw new UserError(bad, 'pass --run-id with a simpler name');
@@ -134,8 +152,9 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     },
     created_at: isoNow(),
   };
+  let stored: RunRecord;
   try {
-    await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' });
+    stored = await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' });
   } catch (error) {
     if (error instanceof RunLogExistsError)
       throw new UserError(
@@ -144,7 +163,9 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       );
     throw error;
   }
-  if (previous) await catalog.copyRun(previous.log.run_id, runId);
+  const created = stored.created_at === record.created_at;
+  if (previous && created) await catalog.copyRun(previous.log.run_id, runId);
+  if (previous && !created) previous.skipping = !(await hasExecutedForReal(store, runId));
 
   const maxParallel = opts.mode === 'run' ? maxParallelOf(config.executor) : 1;
   const tag = opts.tag ?? '';

@@ -1,0 +1,12 @@
+// `npm run bench`: every bench, each reporting ratios to a baseline measured in the same run.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = (f) => fileURLToPath(new URL(f, import.meta.url));
+console.log('== runtime ==');
+const { benchRuntime } = await import('./runtime.mjs');
+console.log(benchRuntime());
+if (existsSync(here('./validate.mjs'))) {
+  console.log('\n== validate ==');
+  await import('./validate.mjs');
+}
