@@ -1,0 +1,40 @@
+"""magnus compatibility for steps run by dagc: `from magnus import get_parameter, track_this` works unchanged.
+
+The functions read and write the environment (magnus-spec.md section 4.5); dagc collects what a step set when it
+ends. Catalog and secret functions are not offered: they raise NotImplementedError saying what to use instead.
+"""
+
+import _dagc_compat as _compat
+from _dagc_compat import (  # noqa: F401 (re-exported API)
+    ParameterNotFoundError,
+    get_from_catalog,
+    get_object,
+    get_run_id,
+    get_secret,
+    get_tag,
+    put_in_catalog,
+    put_object,
+    set_parameter,
+    store_parameter,
+    track_this,
+)
+
+__all__ = [
+    "ParameterNotFoundError",
+    "get_from_catalog",
+    "get_object",
+    "get_parameter",
+    "get_run_id",
+    "get_secret",
+    "get_tag",
+    "put_in_catalog",
+    "put_object",
+    "set_parameter",
+    "store_parameter",
+    "track_this",
+]
+
+
+def get_parameter(key=None):
+    """All parameters (a dict, keys lower-cased) or one of them; MAGNUS_PRM_ wins over DAGC_PRM_ here."""
+    return _compat.get_parameter(key, prefer="MAGNUS_PRM_")

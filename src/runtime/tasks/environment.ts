@@ -1,0 +1,77 @@
+// The environment every task runner gives its child (DESIGN.md §4; magnus-spec.md §4.1 step 2, §4.3) and the
+// private files a step may write its parameters and metrics to (`$DAGC_OUTPUT`, `$DAGC_METRICS`).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TaskRequest } from './types.js';
+import type { Captured } from './capture.js';
+import { parseOutputFile } from './capture.js';
+
+export interface StepFiles {
+  /** Private temp folder (mode 0700, from mkdtemp), removed after the attempt. */
+  readonly dir: string;
+  readonly output: string;
+  readonly metrics: string;
+}
+
+export async function makeStepFiles(): Promise<StepFiles> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'dagc-step-'));
+  const files = { dir, output: path.join(dir, 'output'), metrics: path.join(dir, 'metrics') };
+  await Promise.all([writeFile(files.output, ''), writeFile(files.metrics, '')]);
+  return files;
+}
+
+export async function removeStepFiles(files: StepFiles): Promise<void> {
+  await rm(files.dir, { recursive: true, force: true });
+}
+
+/** Reads what the step wrote to `$DAGC_OUTPUT` / `$DAGC_METRICS` (a deleted file counts as empty). */
+export async function readStepFiles(files: StepFiles): Promise<Captured> {
+  const read = (file: string): Promise<string> => readFile(file, 'utf8').catch(() => '');
+  const [output, metrics] = await Promise.all([read(files.output), read(files.metrics)]);
+  return {
+    parameters: parseOutputFile(output, '$DAGC_OUTPUT'),
+    metrics: parseOutputFile(metrics, '$DAGC_METRICS'),
+  };
+}
+
+// A name holding '=' or NUL cannot be an environment variable (spawn rejects NUL, '=' would split the name);
+// such a parameter is still in the run log, only not exported.
+function exportable(name: string): boolean {
+  return name !== '' && !name.includes('=') && !name.includes('\0');
+}
+
+function json(value: unknown): string {
+  // JSON.stringify(undefined) is undefined; a missing value reads back as null, as json.dumps(None) would.
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * The child's environment: the parent's, the run parameters (both spellings, JSON), run id, attempt number,
+ * map variable, the two output files, and `request.env` on top (secret_as_env, DAGC_RUN_TAG, …).
+ */
+export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  const setParameter = (name: string, value: unknown): void => {
+    if (!exportable(name)) return;
+    env[`DAGC_PRM_${name}`] = json(value);
+    env[`MAGNUS_PRM_${name}`] = json(value);
+  };
+  for (const [name, value] of Object.entries(request.parameters)) setParameter(name, value);
+  env.DAGC_RUN_ID = request.runId;
+  env.MAGNUS_RUN_ID = request.runId;
+  env.DAGC_STEP_ATTEMPT = String(request.attempt);
+  env.MAGNUS_STEP_ATTEMPT = String(request.attempt);
+  if (Object.keys(request.mapVariable).length > 0) {
+    // magnus-spec.md §4.3: MAGNUS_PRM_MAP_VARIABLE makes get_parameter() see `map_variable`; each iterate_as
+    // value is also a parameter so shell steps and get_parameter('item') see it by name.
+    env.DAGC_MAP_VARIABLE = json(request.mapVariable);
+    env.MAGNUS_PRM_MAP_VARIABLE = json(request.mapVariable);
+    for (const [name, value] of Object.entries(request.mapVariable)) setParameter(name, value);
+  }
+  env.DAGC_OUTPUT = files.output;
+  env.DAGC_METRICS = files.metrics;
+  for (const [name, value] of Object.entries(request.env)) env[name] = value;
+  return env;
+}

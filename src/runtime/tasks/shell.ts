@@ -1,0 +1,59 @@
+// `command_type: shell`: `<shell> -c <wrapper>`. magnus 2022/2023 ran `subprocess.run(cmd, shell=True)` and lost
+// every export with the subshell; magnus 0.5 captures exported MAGNUS_PRM_* (magnus-spec.md §4.1 step 6, example
+// task_shell_parameters). We capture them however the shell exits: the wrapper dumps the environment in an EXIT
+// trap, which also runs on `exit 5` or a `set -e` failure (not on SIGKILL, nor after the user's own `exec`).
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { configString, finishAttempt, withStepFiles } from './attempt.js';
+import type { Captured } from './capture.js';
+import { captureFromEnv } from './capture.js';
+import { buildStepEnv } from './environment.js';
+import { runChild } from './run-child.js';
+import type { TaskRequest, TaskResult } from './types.js';
+
+const COMMAND_VAR = '__DAGC_SHELL_COMMAND';
+const DUMP_VAR = '__DAGC_ENV_DUMP';
+
+// The user command travels in an environment variable and runs through `eval`, so it is never quoted into the
+// script: quotes, $(…), backticks, `;`, `|`, newlines and non-ASCII reach the shell exactly as written.
+// The two wrapper variables are copied into unexported shell variables and unset, so neither the step nor the
+// `env -0` dump sees them. PATH is restored for `env` in case the step emptied it; `>|` beats a `set -C`.
+// POSIX sh only (dash, bash, zsh, busybox ash): `command_config.shell` must name such a shell.
+export const SHELL_WRAPPER = [
+  `__dagc_dump=$${DUMP_VAR}`,
+  `__dagc_command=$${COMMAND_VAR}`,
+  `__dagc_path=$PATH`,
+  `unset ${DUMP_VAR} ${COMMAND_VAR}`,
+  `trap '__dagc_rc=$?; PATH=$__dagc_path env -0 >| "$__dagc_dump"; exit "$__dagc_rc"' EXIT`,
+  `eval "$__dagc_command"`,
+].join('\n');
+
+/** Parses an `env -0` dump: NAME=value records separated by NUL (values may hold newlines). */
+export function parseEnvDump(dump: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const record of dump.split('\0')) {
+    const eq = record.indexOf('=');
+    if (eq > 0) env[record.slice(0, eq)] = record.slice(eq + 1);
+  }
+  return env;
+}
+
+export async function runShell(request: TaskRequest): Promise<TaskResult> {
+  const shell = configString(request.commandConfig, 'shell') ?? '/bin/sh';
+  return withStepFiles(async (files) => {
+    const env = buildStepEnv(request, files);
+    const dumpPath = path.join(files.dir, 'env');
+    const outcome = await runChild(shell, ['-c', SHELL_WRAPPER], {
+      cwd: request.cwd,
+      env: { ...env, [COMMAND_VAR]: request.command, [DUMP_VAR]: dumpPath },
+      secretValues: request.secretValues,
+      onLine: request.onLine,
+      signal: request.signal,
+    });
+    let fromEnv: Captured = { parameters: {}, metrics: {} };
+    // No dump when the shell was killed or replaced itself with `exec`: nothing exported is captured then.
+    const dump = await readFile(dumpPath, 'utf8').catch(() => null);
+    if (dump !== null) fromEnv = captureFromEnv(env, parseEnvDump(dump));
+    return finishAttempt(request, files, outcome, 'command', fromEnv);
+  });
+}
