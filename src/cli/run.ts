@@ -24,9 +24,18 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
   const json = args.options.json === true;
   const progress: Progress = io.isTTY && !json ? await createLiveProgress(io) : createPlainProgress(io);
   const started = Date.now();
-  let status: string;
-  let runId: string;
-  let location: string;
+  let status = 'FAIL';
+  let runId = '';
+  let location = '';
+  // Ctrl-C (or a TERM from a scheduler) kills the running steps; the run then ends FAIL, recorded.
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (abort.signal.aborted) process.exit(130);
+    io.err(`\n${signal}: stopping the run (again to quit at once)\n`);
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     const ctx = await openRun({
       pipeline: inputs.pipeline,
@@ -39,6 +48,7 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
       tag: stringOption(args.options, 'tag'),
       useCached: stringOption(args.options, 'use-cached'),
       mode: 'run',
+      signal: abort.signal,
     });
     runId = ctx.runId;
     location = ctx.store.location;
@@ -46,6 +56,8 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
     if (json) io.out(JSON.stringify(await ctx.store.getRunLog(ctx.runId), null, 2) + '\n');
   } finally {
     progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   const { succeeded, failed, mocked } = progress.counts;

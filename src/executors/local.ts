@@ -9,6 +9,7 @@ import type { RunContext } from '../runtime/context.js';
 import { createLimiter } from '../runtime/context.js';
 import { executeLeaf } from '../runtime/exec-node.js';
 import { fanIn, fanOut } from '../runtime/fan.js';
+import { isoNow } from '../runtime/clock.js';
 
 interface Scope {
   readonly ancestors: readonly CompositeNode[];
@@ -21,6 +22,8 @@ const ROOT_SCOPE: Scope = { ancestors: [], mapValues: [], mapVariable: {} };
 /** Runs the whole pipeline; resolves to the run's final status. */
 export async function runPipeline(ctx: RunContext): Promise<Status> {
   await traverse(ctx, ctx.pipeline.root, ROOT_SCOPE);
+  // An interrupted run ends FAIL so the run log never claims a run is still going when nothing runs it.
+  if (ctx.signal?.aborted) await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return (await ctx.store.getRun(ctx.runId)).status;
 }
 
@@ -30,7 +33,7 @@ export async function runPipeline(ctx: RunContext): Promise<Status> {
  */
 export async function traverse(ctx: RunContext, graph: Graph, scope: Scope): Promise<void> {
   let current: string | undefined = graph.startAt;
-  while (current !== undefined) {
+  while (current !== undefined && !ctx.signal?.aborted) {
     const node: Node | undefined = getNode(graph, current);
     if (!node) throw new Error(`graph "${graph.internalName || '(root)'}" has no step "${current}"`);
     const status = await executeNode(ctx, { node, graph, ancestors: scope.ancestors }, scope);

@@ -35,6 +35,8 @@ export interface RunContext {
   readonly maxParallel: number;
   /** Limits how many leaf tasks run at once (local executor); engines run one node per process. */
   readonly limit: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Set when the user interrupts the run (Ctrl-C): running steps are killed and traversal stops. */
+  readonly signal?: AbortSignal;
   /** Extra environment for every step (DAGC_RUN_TAG, DAGC_CONFIG_FILE, …). */
   readonly stepEnv: Readonly<Record<string, string>>;
 }

@@ -267,6 +267,7 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
         cwd: ctx.cwd,
         secretValues: [...ctx.secretValues],
         onLine: (line, stream) => ctx.events({ kind: 'output', step: names.internal, line, stream }),
+        signal: ctx.signal,
       }),
     );
     const status: Status = result.ok ? 'SUCCESS' : 'FAIL';
@@ -288,6 +289,7 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
       break;
     }
     step.message = result.message;
+    if (ctx.signal?.aborted) break;
   }
   if (!succeeded) {
     step.status = 'FAIL';

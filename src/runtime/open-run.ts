@@ -35,6 +35,8 @@ export interface OpenRunOptions {
    * 'entrypoint': an engine calls one node; the first call creates the run, later ones join it.
    */
   mode: 'run' | 'entrypoint';
+  /** Aborts running steps (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
@@ -183,6 +185,7 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     secretValues,
     previous,
     maxParallel,
+    signal: opts.signal,
     limit: createLimiter(maxParallel),
     stepEnv: {
       DAGC_RUN_TAG: tag,
