@@ -1,0 +1,164 @@
+// The dag hash: magnus's `sha1(json.dumps(dag, sort_keys=True, ensure_ascii=True))` (magnus-spec.md §3.9),
+// reproduced byte for byte so a dagc run log carries the same dag_hash as a magnus run of the same file.
+// Input convention: the front end parses YAML with `intAsBigInt: true`, so YAML integers arrive as bigint and
+// YAML floats as number. That distinction is the whole reason this file exists: Python prints `1` and `1.0`
+// differently, and the hash changes with it (spec §1.1).
+import { createHash } from 'node:crypto';
+
+/** sha1 hex of the Python-compatible JSON text of the `dag` block (after variable substitution). */
+export function hashDag(dagBlock: unknown): string {
+  return createHash('sha1').update(pythonJsonDumps(dagBlock), 'utf8').digest('hex');
+}
+
+/** Python `json.dumps(value, sort_keys=True, ensure_ascii=True)` with the default separators. */
+export function pythonJsonDumps(value: unknown): string {
+  return dump(value, []);
+}
+
+function dump(value: unknown, stack: object[]): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'number':
+      // A JS number came from a YAML float (integers are bigint), so it prints as a Python float.
+      return pythonFloatRepr(value);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`Object of type ${typeof value} is not JSON serializable`);
+  }
+  // Python raises "Circular reference detected"; we do the same rather than overflow the stack.
+  if (stack.includes(value)) throw new TypeError('Circular reference detected');
+  const inner = [...stack, value];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[${value.map((v) => dump(v, inner)).join(', ')}]`;
+  }
+  if (value instanceof Map) return dumpEntries(pythonSortedEntries([...value.entries()]), inner);
+  if (value instanceof Date) throw new TypeError('Object of type datetime is not JSON serializable');
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null)
+    throw new TypeError(`Object of type ${value.constructor?.name ?? 'object'} is not JSON serializable`);
+  const entries = Object.entries(value).sort(([a], [b]) => compareCodePoints(a, b));
+  return dumpEntries(entries, inner);
+}
+
+function dumpEntries(entries: readonly (readonly [string, unknown])[], stack: object[]): string {
+  if (entries.length === 0) return '{}';
+  return `{${entries.map(([k, v]) => `${quote(k)}: ${dump(v, stack)}`).join(', ')}}`;
+}
+
+/**
+ * A Map may carry non-string keys (a YAML mapping parsed with mapAsMap). Python sorts the keys themselves
+ * before turning them into strings, so integer keys sort numerically; str and int keys cannot be compared and
+ * Python raises, as we do.
+ */
+function pythonSortedEntries(entries: [unknown, unknown][]): [string, unknown][] {
+  const isNumeric = (k: unknown) => typeof k === 'bigint' || typeof k === 'number' || typeof k === 'boolean';
+  const kinds = new Set(
+    entries.map(([k]) => (typeof k === 'string' ? 'str' : isNumeric(k) ? 'num' : 'other')),
+  );
+  if (kinds.has('other') && entries.length > 1) {
+    // None keys: Python cannot order None against anything, not even another None.
+    throw new TypeError("'<' not supported between these key types");
+  }
+  if (kinds.size > 1) throw new TypeError("'<' not supported between instances of 'int' and 'str'");
+  const sorted = [...entries].sort(([a], [b]) =>
+    typeof a === 'string' && typeof b === 'string' ? compareCodePoints(a, b) : compareNumbers(a, b),
+  );
+  return sorted.map(([k, v]) => [pythonKeyString(k), v]);
+}
+
+function compareNumbers(a: unknown, b: unknown): number {
+  const x = toComparable(a);
+  const y = toComparable(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function toComparable(k: unknown): number | bigint {
+  if (typeof k === 'boolean') return k ? 1n : 0n;
+  return k as number | bigint;
+}
+
+/** How Python's json turns a non-str key into a string (json.encoder `_iterencode_dict`). */
+function pythonKeyString(k: unknown): string {
+  if (typeof k === 'string') return k;
+  if (typeof k === 'boolean') return k ? 'true' : 'false';
+  if (k === null || k === undefined) return 'null';
+  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'number') return pythonFloatRepr(k);
+  throw new TypeError(`keys must be str, int, float, bool or None, not ${typeof k}`);
+}
+
+/**
+ * Python orders str by code point; JS's default sort compares UTF-16 units, which puts astral characters
+ * (surrogates D800–DFFF) before U+E000–U+FFFF. Compare code points to match Python.
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.codePointAt(i) as number;
+    const y = b.codePointAt(i) as number;
+    if (x !== y) return x - y;
+    // Both were the same astral character: skip its low surrogate.
+    if (x > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+};
+
+/**
+ * json.encoder `py_encode_basestring_ascii`: everything outside ' '..'~' is escaped; `\uXXXX` in lower-case
+ * hex. Escaping each UTF-16 unit gives exactly Python's surrogate pairs for astral characters.
+ */
+function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const ch = s[i] as string;
+    const short = SHORT_ESCAPES[ch];
+    if (short !== undefined) out += short;
+    else if (c >= 0x20 && c <= 0x7e) out += ch;
+    else out += '\\u' + c.toString(16).padStart(4, '0');
+  }
+  return out + '"';
+}
+
+/**
+ * Python `float.__repr__` (and json's float formatting): the shortest digits that round-trip (JS and Python
+ * both pick them the same way), in fixed notation when -4 <= exponent < 16, otherwise `d.ddde±XX`.
+ */
+export function pythonFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return 'Infinity';
+  if (x === -Infinity) return '-Infinity';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const sign = x < 0 ? '-' : '';
+  // toExponential() without an argument gives the shortest round-trip digits: "d.ddde±N".
+  const [mantissa, expText] = Math.abs(x).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 16) {
+    const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    const expAbs = String(Math.abs(exp)).padStart(2, '0');
+    return `${sign}${digits[0]}${frac}e${exp < 0 ? '-' : '+'}${expAbs}`;
+  }
+  const point = exp + 1; // digits before the decimal point
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}.0`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
