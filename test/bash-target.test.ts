@@ -65,7 +65,7 @@ describe.each(caseNames())('bash target: %s', (name) => {
       async (dir, runId, run) => {
         const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', ...inputArgs(dir), '-o', 'pipeline.sh'], { cwd: dir });
         expect(compiled.status, compiled.stderr).toBe(0);
-        const cached = run.args?.[0] === '--use-cached' ? { DAGC_USE_CACHED: run.args[1]! } : {};
+        const cached: Record<string, string> = run.args?.[0] === '--use-cached' ? { DAGC_USE_CACHED: run.args[1]! } : {};
         return bash('pipeline.sh', [runId], dir, { ...run.env, ...cached });
       },
       async (runId, scrubbed) => expect(scrubbed).toBe(readFileSync(expectedFile(name, runId), 'utf8')),

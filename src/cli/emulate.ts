@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from './types.js';
 import { UsageError, requirePositional, stringOption } from './types.js';
 import { COMPILE_OPTIONS, loadEmitter, render } from './compile.js';
-import { loadInputs } from './load-inputs.js';
+import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
 import { writeOutput } from './write-outputs.js';
 import { packageRoot } from '../util/package-root.js';
 
@@ -18,9 +18,7 @@ export const command: Command = {
   usage: 'dagc emulate <pipeline> --target bash [-c config] [-p params] [--run-id ID]',
   options: {
     target: COMPILE_OPTIONS.target,
-    config: COMPILE_OPTIONS.config,
-    parameters: COMPILE_OPTIONS.parameters,
-    'var-file': COMPILE_OPTIONS['var-file'],
+    ...INPUT_OPTIONS,
     'run-id': { type: 'string', arg: 'ID', description: 'the run id (default: a new time-based id)' },
   },
   async run(args, io) {

@@ -1,5 +1,6 @@
 // The catalog moves data files between steps and records each with its sha256 (spec §5).
 import type { DataCatalogEntry } from '../run-log/types.js';
+import { UserError } from '../../cli/types.js';
 
 export interface CatalogGetPut {
   runId: string;
@@ -28,10 +29,13 @@ export interface Catalog {
   copyRun(fromRunId: string, toRunId: string): Promise<void>;
 }
 
-/** A catalog failure that fails the step with a clear message. */
-export class CatalogError extends Error {
-  constructor(message: string) {
-    super(message);
+/**
+ * A catalog failure that fails the step with a clear message. It is a UserError (with a hint) so that where it
+ * escapes a command (e.g. copying a previous run's catalog for --use-cached) it is printed without a stack.
+ */
+export class CatalogError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, hint);
     this.name = 'CatalogError';
   }
 }

@@ -1,0 +1,249 @@
+// `dagc runs list` and `dagc runs show <run-id>`: what the run log store holds, for people (an aligned table,
+// a step tree) and for tools (`--json`: the run list, or the whole run log as DESIGN.md §7 promises). The store
+// is the config's run_log_store; without -c the defaults apply, which is where runs made with defaults went.
+import type { Command, Io, ParsedArgs } from './types.js';
+import { UsageError, UserError, requirePositional, stringOption } from './types.js';
+import { hasErrors } from '../spec/diagnostics.js';
+import { didYouMean } from '../spec/suggest.js';
+import type { RunLog, RunLogStore, RunRecord, StepLog } from '../services/run-log/types.js';
+import { RunLogNotFoundError } from '../services/run-log/types.js';
+
+const SUBCOMMANDS = ['list', 'show'] as const;
+
+/** Status colours, used only on a terminal that has not asked for none (NO_COLOR). */
+const STATUS_COLOURS: Record<string, number> = {
+  SUCCESS: 32,
+  FAIL: 31,
+  PROCESSING: 33,
+  CREATED: 33,
+  TRIGGERED: 36,
+};
+
+export interface FormatOptions {
+  color: boolean;
+}
+
+function paintStatus(status: string, opts: FormatOptions): string {
+  const code = STATUS_COLOURS[status];
+  return opts.color && code ? `\u001b[${code}m${status}\u001b[39m` : status;
+}
+
+export function formatSeconds(seconds: number): string {
+  return `${seconds.toFixed(3)}s`;
+}
+
+/** Seconds between two ISO times, or undefined while the run has not ended. */
+function runSeconds(record: RunRecord): number | undefined {
+  if (!record.ended_at) return undefined;
+  const ms = Date.parse(record.ended_at) - Date.parse(record.created_at);
+  return Number.isFinite(ms) ? ms / 1000 : undefined;
+}
+
+/** Newest first by creation time (parsed: offsets differ between machines), ties by id, newest-looking first. */
+export function sortNewestFirst(records: readonly RunRecord[]): RunRecord[] {
+  const time = (r: RunRecord) => {
+    const t = Date.parse(r.created_at);
+    return Number.isFinite(t) ? t : -Infinity;
+  };
+  return [...records].sort(
+    (a, b) => time(b) - time(a) || (a.run_id < b.run_id ? 1 : a.run_id > b.run_id ? -1 : 0),
+  );
+}
+
+/** Rows padded to their columns; `right` columns are right-aligned; colours are added after padding. */
+function alignRows(
+  rows: readonly (readonly string[])[],
+  right: ReadonlySet<number>,
+  paint: (col: number, cell: string) => string,
+): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => {
+        const pad = ' '.repeat((widths[i] ?? 0) - cell.length);
+        const shown = paint(i, cell);
+        return right.has(i) ? pad + shown : i === row.length - 1 ? shown : shown + pad;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function formatRunsTable(records: readonly RunRecord[], opts: FormatOptions): string {
+  const header = ['RUN ID', 'STATUS', 'TAG', 'START', 'DURATION', 'DAG HASH'];
+  const rows = sortNewestFirst(records).map((r) => {
+    const seconds = runSeconds(r);
+    return [
+      r.run_id,
+      r.status,
+      r.tag || '-',
+      r.created_at,
+      seconds === undefined ? '-' : formatSeconds(seconds),
+      r.dag_hash ? r.dag_hash.slice(0, 12) : '-',
+    ];
+  });
+  const lines = alignRows([header, ...rows], new Set([4]), (col, cell) =>
+    col === 1 && cell !== 'STATUS' ? paintStatus(cell, opts) : cell,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** The JSON form of `runs list`: one summary per run, newest first. */
+export function runsSummary(records: readonly RunRecord[]): object[] {
+  return sortNewestFirst(records).map((r) => ({
+    run_id: r.run_id,
+    status: r.status,
+    tag: r.tag,
+    created_at: r.created_at,
+    ended_at: r.ended_at ?? null,
+    duration: runSeconds(r) ?? null,
+    dag_hash: r.dag_hash,
+    use_cached: r.use_cached,
+    original_run_id: r.original_run_id,
+  }));
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+type TreeLine = { row: string[] } | { text: string };
+
+function stepLines(steps: Record<string, StepLog>, depth: number, out: TreeLine[]): void {
+  const indent = '  '.repeat(depth);
+  for (const step of Object.values(steps)) {
+    const seconds = step.attempts.reduce((sum, a) => sum + (Number.isFinite(a.duration) ? a.duration : 0), 0);
+    out.push({
+      row: [
+        `${indent}${step.name}${step.mock ? ' (mock)' : ''}`,
+        step.status,
+        step.step_type,
+        plural(step.attempts.length, 'attempt'),
+        step.attempts.length ? formatSeconds(seconds) : '-',
+        plural(Object.keys(step.user_defined_metrics).length, 'metric'),
+      ],
+    });
+    if (step.message) out.push({ text: `${indent}    message: ${step.message.split('\n')[0]}` });
+    for (const e of step.data_catalog)
+      out.push({ text: `${indent}    ${e.stage || 'entry'} ${e.name}  ${e.data_hash.slice(0, 12)}` });
+    for (const branch of Object.values(step.branches)) {
+      // The branch's own part of its name: the parallel branch, the map value or "dag".
+      const own = branch.internal_name.startsWith(`${step.internal_name}.`)
+        ? branch.internal_name.slice(step.internal_name.length + 1)
+        : branch.internal_name;
+      out.push({ text: `${indent}  branch ${own}  ${branch.status}` });
+      stepLines(branch.steps, depth + 2, out);
+    }
+  }
+}
+
+export function formatRunTree(record: RunRecord, log: RunLog, opts: FormatOptions): string {
+  const seconds = runSeconds(record);
+  const head = [
+    `run ${log.run_id}  ${paintStatus(log.status, opts)}`,
+    `  tag         ${log.tag || '-'}`,
+    `  started     ${record.created_at}`,
+    `  duration    ${seconds === undefined ? '-' : formatSeconds(seconds)}`,
+    `  dag hash    ${log.dag_hash ?? '-'}`,
+    ...(log.use_cached ? [`  re-run of   ${log.original_run_id}`] : []),
+    `  parameters  ${Object.keys(log.parameters).join(', ') || '-'}`,
+    '',
+    'steps',
+  ];
+  const lines: TreeLine[] = [];
+  stepLines(log.steps, 1, lines);
+  const rows = lines.filter((l): l is { row: string[] } => 'row' in l).map((l) => l.row);
+  const aligned = alignRows(rows, new Set([4]), (col, cell) => (col === 1 ? paintStatus(cell, opts) : cell));
+  let next = 0;
+  const body = lines.map((l) => ('row' in l ? aligned[next++]! : l.text));
+  return [...head, ...body].join('\n') + '\n';
+}
+
+/** The store of the config's run_log_store (or the defaults); undefined after printing errors (exit 2). */
+async function openStore(args: ParsedArgs, io: Io): Promise<RunLogStore | undefined> {
+  const file = stringOption(args.options, 'config');
+  const json = args.options.json === true;
+  const { loadConfig } = await import('../config/load.js');
+  const { value, diagnostics } = await loadConfig(file, { cwd: io.cwd, env: io.env });
+  // With --json, stdout carries one document: warnings are printed only with errors, which replace it.
+  if (diagnostics.length && (!json || hasErrors(diagnostics))) await io.diagnostics(diagnostics);
+  if (!value || hasErrors(diagnostics)) return undefined;
+  if (value.run_log_store.type === 'buffered')
+    throw new UserError(
+      'the buffered run log store keeps a run in memory only, so no run outlives the process that made it',
+      'use run_log_store: {type: chunked-fs} (the default) or {type: file-system} to keep runs',
+    );
+  const { createRunLogStore } = await import('../services/run-log/index.js');
+  return createRunLogStore(value.run_log_store, { cwd: io.cwd, env: io.env });
+}
+
+function listHint(args: ParsedArgs): string {
+  const file = stringOption(args.options, 'config');
+  return `see the runs there with \`dagc runs list${file ? ` -c ${file}` : ''}\``;
+}
+
+async function list(args: ParsedArgs, io: Io): Promise<number> {
+  const store = await openStore(args, io);
+  if (!store) return 2;
+  const records = await store.listRuns();
+  if (args.options.json === true) {
+    io.out(JSON.stringify(runsSummary(records), null, 2) + '\n');
+    return 0;
+  }
+  if (records.length === 0) {
+    io.err(`no runs in ${store.location}\n`);
+    return 0;
+  }
+  io.out(formatRunsTable(records, { color: io.isTTY && !io.env.NO_COLOR }));
+  return 0;
+}
+
+async function show(args: ParsedArgs, io: Io): Promise<number> {
+  const runId = requirePositional(args, 1, 'the run id');
+  const store = await openStore(args, io);
+  if (!store) return 2;
+  let record: RunRecord;
+  let log: RunLog;
+  try {
+    [record, log] = await Promise.all([store.getRun(runId), store.getRunLog(runId)]);
+  } catch (error) {
+    if (error instanceof RunLogNotFoundError)
+      throw new UserError(`there is no run "${runId}" in ${store.location}`, listHint(args));
+    throw error;
+  }
+  if (args.options.json === true) io.out(JSON.stringify(log, null, 2) + '\n');
+  else io.out(formatRunTree(record, log, { color: io.isTTY && !io.env.NO_COLOR }));
+  return 0;
+}
+
+export const command: Command = {
+  name: 'runs',
+  summary: 'List the runs in the run log store, or show one run log.',
+  usage: 'dagc runs list [-c config] [--json]  |  dagc runs show <run-id> [-c config] [--json]',
+  options: {
+    config: {
+      type: 'string',
+      short: 'c',
+      arg: 'FILE',
+      description: 'config file whose run_log_store to read (default: chunked-fs in .run_log_store/)',
+    },
+    json: { type: 'boolean', description: 'list: the runs as JSON; show: the whole run log as JSON' },
+  },
+  async run(args, io) {
+    const sub = args.positionals[0];
+    if (sub === undefined) throw new UsageError('missing the subcommand: list or show');
+    if (sub === 'list') {
+      if (args.positionals.length > 1)
+        throw new UsageError(`dagc runs list takes no arguments (got "${args.positionals[1]}")`);
+      return list(args, io);
+    }
+    if (sub === 'show') {
+      if (args.positionals.length > 2)
+        throw new UsageError(`dagc runs show takes one run id (got "${args.positionals[2]}" too)`);
+      return show(args, io);
+    }
+    const guess = didYouMean(sub, SUBCOMMANDS);
+    throw new UsageError(
+      `unknown subcommand "${sub}"${guess ? `; did you mean "${guess}"?` : ''} (use list or show)`,
+    );
+  },
+};

@@ -1,0 +1,185 @@
+// The file-system catalog (spec §5): `put` copies files matching a pattern inside the compute data folder to
+// `<catalog_location>/<run_id>/<path relative to the working directory>`; `get` copies them back from
+// `<catalog_location>/<run_id>/<compute_data_folder>`. Decisions over magnus: every pattern's entries are
+// recorded (§10.3), a get that finds nothing fails the step with a message saying what was looked for where,
+// a re-run copies the previous catalog file by file (§3.11, magnus crashed), and nothing leaves its folder.
+import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { glob } from 'tinyglobby';
+import type { DataCatalogEntry } from '../run-log/types.js';
+import type { Catalog, CatalogGetPut } from './types.js';
+import { CatalogError } from './types.js';
+import type { ServiceProvider } from '../provider.js';
+import { stringConfig } from '../provider.js';
+import { assertSafeRunId } from '../check-run-id.js';
+import { writeAtomic } from '../fs-util.js';
+import { copyHashed, sha256 } from './copy-hashed.js';
+import {
+  checkComputeDataFolder,
+  checkEntryName,
+  checkPattern,
+  checkResolvesInside,
+  isInside,
+} from './safe-paths.js';
+
+const toPosix = (p: string) => p.split(path.sep).join('/');
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Temp files of atomic writes (fs-util tempNameFor), never catalogued. */
+const TEMP_FILE = /^\..*\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Files under `folder` matching `pattern`, relative and sorted. Python pathlib glob semantics (spec §5): `*`
+ * does not cross '/', `**` recurses, hidden files match, only files; no braces or extglobs (pathlib has none).
+ */
+async function globFiles(folder: string, pattern: string): Promise<string[]> {
+  const found = await glob(pattern, {
+    cwd: folder,
+    onlyFiles: true,
+    dot: true,
+    expandDirectories: false,
+    braceExpansion: false,
+    extglob: false,
+    followSymbolicLinks: true,
+  });
+  return found.filter((f) => !TEMP_FILE.test(path.basename(f))).sort(byCodePoint);
+}
+
+/** Every regular file below `dir`, relative, for copying a whole run's catalog. */
+async function walkFiles(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? path.join(prefix, entry.name) : entry.name;
+    if (entry.isDirectory()) out.push(...(await walkFiles(dir, rel)));
+    else if (entry.isFile() && !TEMP_FILE.test(entry.name)) out.push(rel);
+  }
+  return out;
+}
+
+export interface FileSystemCatalogOptions {
+  cwd: string;
+  /** As configured (recorded as catalog_handler_location), relative to cwd unless absolute. */
+  catalogLocation: string;
+  computeDataFolder: string;
+}
+
+export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog {
+  const { cwd, catalogLocation } = opts;
+  const root = path.resolve(cwd, catalogLocation);
+  const shown = (...parts: string[]) => toPosix(path.join(catalogLocation, ...parts));
+  const entry = (
+    name: string,
+    data_hash: string,
+    catalog_relative_path: string,
+    stage: 'get' | 'put',
+  ): DataCatalogEntry => ({
+    name,
+    data_hash,
+    catalog_relative_path,
+    catalog_handler_location: catalogLocation,
+    stage,
+  });
+
+  return {
+    name: 'file-system',
+    location: catalogLocation,
+    computeDataFolder: opts.computeDataFolder,
+
+    async put({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+      assertSafeRunId(runId);
+      checkPattern(pattern);
+      checkComputeDataFolder(computeDataFolder);
+      const folder = path.resolve(cwd, computeDataFolder);
+      // Nothing to put is not an error (spec §5 "no match"), even when the folder was never made.
+      if (!(await isDirectory(folder))) return [];
+      const entries: DataCatalogEntry[] = [];
+      for (const rel of await globFiles(folder, pattern)) {
+        const source = path.join(folder, rel);
+        // The entry name is relative to the working directory (spec §5: `data/model.txt`).
+        const name = toPosix(path.relative(cwd, source));
+        await checkResolvesInside(folder, source, name);
+        const hash = await copyHashed(source, path.join(root, runId, name));
+        entries.push(entry(name, hash, `${runId}/${name}`, 'put'));
+      }
+      return entries;
+    },
+
+    async get({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+      assertSafeRunId(runId);
+      checkPattern(pattern);
+      checkComputeDataFolder(computeDataFolder);
+      const base = path.join(root, runId, computeDataFolder);
+      const where = shown(runId, computeDataFolder);
+      const hint = `an earlier step must put it: list "${pattern}" under that step's catalog: put: (with compute_data_folder "${computeDataFolder}")`;
+      const files = (await isDirectory(base)) ? await globFiles(base, pattern) : [];
+      // magnus aborted the whole run on a missing catalog folder and silently got nothing on no match
+      // (spec §5); both mean the step cannot have its input, so both fail the step with the same message.
+      if (files.length === 0)
+        throw new CatalogError(
+          `nothing in ${where} matches "${pattern}" (the catalog of run ${runId}): an earlier step must put it there`,
+          hint,
+        );
+      const target = path.resolve(cwd, computeDataFolder);
+      await mkdir(target, { recursive: true });
+      const realTarget = await realpath(target);
+      const entries: DataCatalogEntry[] = [];
+      for (const rel of files) {
+        const source = path.join(base, rel);
+        const name = toPosix(rel);
+        await checkResolvesInside(base, source, `${where}/${name}`);
+        const destination = path.join(target, rel);
+        // A symlinked sub-folder of the compute data folder must not carry the copy elsewhere.
+        await mkdir(path.dirname(destination), { recursive: true });
+        if (!isInside(realTarget, await realpath(path.dirname(destination))))
+          throw new CatalogError(
+            `cannot get "${name}": ${toPosix(path.relative(cwd, path.dirname(destination)))} links outside ${computeDataFolder}`,
+          );
+        const hash = await copyHashed(source, destination);
+        // magnus records a get's relative path without the run id (see f81dcf8 three-local.json).
+        entries.push(entry(name, hash, name, 'get'));
+      }
+      return entries;
+    },
+
+    async putContent(runId, name, content) {
+      assertSafeRunId(runId);
+      checkEntryName(name);
+      const destination = path.join(root, runId, name);
+      await mkdir(path.dirname(destination), { recursive: true });
+      await writeAtomic(destination, content);
+      return entry(name, sha256(content), `${runId}/${name}`, 'put');
+    },
+
+    async copyRun(fromRunId, toRunId) {
+      assertSafeRunId(fromRunId);
+      assertSafeRunId(toRunId);
+      if (fromRunId === toRunId) return;
+      const source = path.join(root, fromRunId);
+      if (!(await isDirectory(source)))
+        throw new CatalogError(
+          `Catalogs from previous run ${fromRunId} are not found in ${shown(fromRunId)}`,
+          `a re-run starts from the earlier run's catalog: use the same catalog config (-c) as run ${fromRunId}, or re-run without --use-cached`,
+        );
+      for (const rel of await walkFiles(source))
+        await copyHashed(path.join(source, rel), path.join(root, toRunId, rel));
+    },
+  };
+}
+
+export const fileSystem: ServiceProvider<Catalog> = {
+  service: 'catalog',
+  name: 'file-system',
+  create(config, opts) {
+    const catalogLocation = stringConfig('catalog', config, 'catalog_location', '.catalog');
+    const computeDataFolder = stringConfig('catalog', config, 'compute_data_folder', 'data');
+    checkComputeDataFolder(computeDataFolder);
+    return createFileSystemCatalog({ cwd: opts.cwd, catalogLocation, computeDataFolder });
+  },
+};

@@ -1,0 +1,276 @@
+// The chunked file-system run log store, dagc's default (spec §3.6 `chunked-fs`, DESIGN.md invariant 4).
+// A run is a folder; every record is its own file, so parallel writers (branches in separate processes) never
+// rewrite each other's data:
+//
+//   <log_folder>/<run_id>/run.json                    the run record (updates under run.json.lock)
+//   <log_folder>/<run_id>/parameters/<key>.json       { key, order, value }
+//   <log_folder>/<run_id>/steps/<name>.json           StepRecord
+//   <log_folder>/<run_id>/branches/<name>.json        BranchRecord
+//   <log_folder>/<run_id>/map-items/<name>.json       { internal_name, items }
+//
+// File names come from toSafeFileName (internal names hold spaces, Unicode, even '/' from map values); the real
+// name is inside each record. Writes are temp + rename; names starting with '.' are temps and are skipped.
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
+import { RunLogExistsError, RunLogNotFoundError } from './types.js';
+import type { ServiceProvider } from '../provider.js';
+import { stringConfig } from '../provider.js';
+import { assembleRunLog } from './assemble.js';
+import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
+import { isErrno, mapLimit, preciseNow, readJsonIfExists, writeAtomic } from '../fs-util.js';
+import { withLockFile } from '../lock-file.js';
+import { toSafeFileName } from '../safe-file-name.js';
+import { assertSafeRunId } from '../check-run-id.js';
+
+const RUN_FILE = 'run.json';
+const KINDS = ['parameters', 'steps', 'branches', 'map-items'] as const;
+type Kind = (typeof KINDS)[number];
+
+interface ParameterRecord {
+  key: string;
+  /** When the key was first set (epoch ms), then its place among the keys set by the same call. */
+  order: number;
+  index: number;
+  value: unknown;
+}
+
+interface MapItemsRecord {
+  internal_name: string;
+  items: unknown[];
+}
+
+function serialize(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+export function createChunkedFsStore(folder: string, location: string): RunLogStore {
+  const runDir = (runId: string) => {
+    assertSafeRunId(runId);
+    return path.join(folder, runId);
+  };
+  const recordFile = (runId: string, kind: Kind, name: string) =>
+    path.join(runDir(runId), kind, `${toSafeFileName(name)}.json`);
+
+  const runExists = async (runId: string): Promise<boolean> => {
+    try {
+      await stat(path.join(runDir(runId), RUN_FILE));
+      return true;
+    } catch (error) {
+      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
+      throw error;
+    }
+  };
+
+  /** Writes one record; a missing run folder means the run does not exist (records never create it). */
+  const writeRecord = async (runId: string, file: string, value: unknown): Promise<void> => {
+    try {
+      await writeAtomic(file, serialize(value));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT') && !(await runExists(runId)))
+        throw new RunLogNotFoundError(runId, location);
+      throw error;
+    }
+  };
+
+  /** One record, or undefined when it has none yet; a missing run is an error. */
+  const readRecord = async (runId: string, file: string): Promise<unknown> => {
+    const value = await readJsonIfExists(file);
+    if (value === undefined && !(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+    return value;
+  };
+
+  const readAll = async <T>(runId: string, kind: Kind): Promise<T[]> => {
+    const dir = path.join(runDir(runId), kind);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const records = await mapLimit(
+      names,
+      32,
+      async (n) => (await readJsonIfExists(path.join(dir, n))) as T | undefined,
+    );
+    return records.filter((r): r is T => r !== undefined);
+  };
+
+  const readRun = async (runId: string): Promise<RunRecord> => {
+    const value = (await readJsonIfExists(path.join(runDir(runId), RUN_FILE))) as RunRecord | undefined;
+    if (!value) throw new RunLogNotFoundError(runId, location);
+    return runRecord(value);
+  };
+
+  const readParameters = async (runId: string): Promise<Record<string, unknown>> => {
+    const records = await readAll<ParameterRecord>(runId, 'parameters');
+    records.sort(
+      (a, b) =>
+        a.order - b.order || (a.index ?? 0) - (b.index ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    const out: Record<string, unknown> = {};
+    for (const r of records) setOwn(out, r.key, r.value);
+    return out;
+  };
+
+  /** Parameters keep the place they first had (magnus's dict.update order), so an existing key keeps its order. */
+  const writeParameters = async (
+    runId: string,
+    values: Record<string, unknown>,
+    fresh: boolean,
+    dir = runDir(runId),
+  ) => {
+    const base = preciseNow();
+    const entries = definedEntries(values);
+    await mapLimit(entries, 32, async ([key, value], i) => {
+      const file = path.join(dir, 'parameters', `${toSafeFileName(key)}.json`);
+      const old = fresh ? undefined : ((await readJsonIfExists(file)) as ParameterRecord | undefined);
+      // Keys of one call share the call's time; their index keeps them in the order given.
+      const record: ParameterRecord = old
+        ? { key, order: old.order, index: old.index ?? 0, value: jsonClone(value) }
+        : { key, order: base, index: i, value: jsonClone(value) };
+      await writeRecord(runId, file, record);
+    });
+  };
+
+  return {
+    location,
+
+    async createRun(record, parameters, opts) {
+      const clean = jsonClone(runRecord(record));
+      const final = runDir(clean.run_id);
+      const existing = async (): Promise<RunRecord> => {
+        if (!opts?.existsOk) throw new RunLogExistsError(clean.run_id, location);
+        return readRun(clean.run_id);
+      };
+      // The common entrypoint case: the run was created by an earlier node.
+      if (await runExists(clean.run_id)) return existing();
+
+      // The run is assembled in a staging folder and renamed into place: rename(2) onto a non-empty folder
+      // fails, so of racing creators exactly one wins, and nobody ever sees a run without its parameters.
+      await mkdir(folder, { recursive: true });
+      const staging = path.join(
+        folder,
+        `.creating-${clean.run_id}-${process.pid}-${randomBytes(4).toString('hex')}`,
+      );
+      try {
+        await mkdir(staging);
+        await Promise.all(KINDS.map((k) => mkdir(path.join(staging, k))));
+        await writeFile(path.join(staging, RUN_FILE), serialize(clean));
+        await writeParameters(clean.run_id, parameters, true, staging);
+        try {
+          await rename(staging, final);
+          return clean;
+        } catch (error) {
+          if (!isErrno(error, 'ENOTEMPTY', 'EEXIST')) throw error;
+        }
+      } finally {
+        await rm(staging, { recursive: true, force: true });
+      }
+      if (!(await runExists(clean.run_id)))
+        throw new Error(
+          `${final} exists but holds no ${RUN_FILE}: it is not a dagc run (or was damaged); move it away`,
+        );
+      return existing();
+    },
+
+    getRun: readRun,
+
+    async updateRun(runId, patch) {
+      const dir = runDir(runId);
+      if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+      const clean = jsonClone(patch);
+      // The run record is shared by every writer of the run, so its read-modify-write is locked.
+      await withLockFile(path.join(dir, `${RUN_FILE}.lock`), async () => {
+        const current = await readRun(runId);
+        await writeAtomic(path.join(dir, RUN_FILE), serialize(runRecord({ ...current, ...clean })));
+      });
+    },
+
+    async listRuns() {
+      let entries;
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) return [];
+        throw error;
+      }
+      const dirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+      const runs = await mapLimit(dirs, 16, async (d) => {
+        try {
+          const value = (await readJsonIfExists(path.join(folder, d, RUN_FILE))) as RunRecord | undefined;
+          return value && runRecord(value);
+        } catch {
+          return undefined; // a damaged or foreign folder: the listing skips it
+        }
+      });
+      return runs
+        .filter((r): r is RunRecord => r !== undefined)
+        .sort((a, b) => (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+    },
+
+    async getParameters(runId) {
+      if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+      return readParameters(runId);
+    },
+
+    async setParameters(runId, values) {
+      if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+      await writeParameters(runId, values, false);
+    },
+
+    async putStep(runId, record) {
+      const clean = jsonClone(stepRecord(record));
+      await writeRecord(runId, recordFile(runId, 'steps', clean.step.internal_name), clean);
+    },
+
+    async getStep(runId, internalName) {
+      const value = (await readRecord(runId, recordFile(runId, 'steps', internalName))) as
+        StepRecord | undefined;
+      return value && stepRecord(value);
+    },
+
+    async putBranch(runId, record) {
+      const clean = jsonClone(branchRecord(record));
+      await writeRecord(runId, recordFile(runId, 'branches', clean.branch.internal_name), clean);
+    },
+
+    async getBranch(runId, internalName) {
+      const value = (await readRecord(runId, recordFile(runId, 'branches', internalName))) as
+        BranchRecord | undefined;
+      return value && branchRecord(value);
+    },
+
+    async putMapItems(runId, internalName, items) {
+      const record: MapItemsRecord = { internal_name: internalName, items: jsonClone(items) };
+      await writeRecord(runId, recordFile(runId, 'map-items', internalName), record);
+    },
+
+    async getMapItems(runId, internalName) {
+      const value = (await readRecord(runId, recordFile(runId, 'map-items', internalName))) as
+        MapItemsRecord | undefined;
+      return value?.items;
+    },
+
+    async getRunLog(runId): Promise<RunLog> {
+      const run = await readRun(runId);
+      const [parameters, steps, branches] = await Promise.all([
+        readParameters(runId),
+        readAll<StepRecord>(runId, 'steps'),
+        readAll<BranchRecord>(runId, 'branches'),
+      ]);
+      return assembleRunLog(run, parameters, steps.map(stepRecord), branches.map(branchRecord));
+    },
+  };
+}
+
+export const chunkedFs: ServiceProvider<RunLogStore> = {
+  service: 'run_log_store',
+  name: 'chunked-fs',
+  create(config, opts) {
+    const logFolder = stringConfig('run_log_store', config, 'log_folder', '.run_log_store');
+    return createChunkedFsStore(path.resolve(opts.cwd, logFolder), `${logFolder.replace(/\/+$/, '')}/`);
+  },
+};

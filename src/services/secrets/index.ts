@@ -1,0 +1,15 @@
+// The secrets providers, registered explicitly (shared/STYLE.md §6.5).
+import type { ServiceSection } from '../../config/types.js';
+import type { ServiceOptions, ServiceProvider } from '../provider.js';
+import { selectProvider } from '../provider.js';
+import type { Secrets } from './types.js';
+import { doNothing } from './do-nothing.js';
+import { dotenv } from './dotenv.js';
+import { envSecretsManager } from './env-secrets-manager.js';
+
+export const SECRETS_PROVIDERS: readonly ServiceProvider<Secrets>[] = [doNothing, dotenv, envSecretsManager];
+
+/** The secrets provider a config section names; a relative dotenv location resolves against `opts.cwd`. */
+export function createSecrets(section: ServiceSection, opts: ServiceOptions): Secrets {
+  return selectProvider('secrets', SECRETS_PROVIDERS, section).create(section.config ?? {}, opts);
+}
