@@ -2,15 +2,58 @@
 // imports. The runtime entrypoint (`dagc exec`) runs once per step, so its import graph must stay small
 // (shared/notes/toolchain.md §6: a bundled yaml-only entry starts as fast as `node -e 0`).
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-rmSync(`${root}/dist`, { recursive: true, force: true });
+// Build into a fresh folder and swap it in, so a process running bin/dagc.js meanwhile (another test run,
+// a user's pipeline) never finds dist/ half-written or missing for more than two renames.
+const staging = `${root}/.dist-build-${process.pid}`;
+rmSync(staging, { recursive: true, force: true });
+
+// The JSON Schemas are compiled here, once, into ajv standalone code that takes the place of
+// src/spec/precompiled-validators.ts in the bundle: compiling them at start-up would cost ~55 ms per
+// command (shared/notes/toolchain.md §6), and `dagc exec` loads the pipeline once per step. The compiler
+// is src/spec/schema-compile.ts itself (bundled to a temp file), so options live in one place; tests,
+// which run the sources, compile at run time through the same function.
+const validatorsSource = await (async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-build-'));
+  const out = path.join(dir, 'schema-compile.mjs');
+  try {
+    await build({
+      absWorkingDir: root,
+      entryPoints: ['src/spec/schema-compile.ts'],
+      outfile: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      // ajv is bundled in: the temp folder has no node_modules to resolve it from.
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      logLevel: 'warning',
+    });
+    const { standaloneValidatorsSource } = await import(pathToFileURL(out).href);
+    return standaloneValidatorsSource();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
+const precompiledValidators = {
+  name: 'precompiled-validators',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]spec[\\/]precompiled-validators\.ts$/ }, () => ({
+      contents: validatorsSource,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 await build({
   absWorkingDir: root,
   entryPoints: { main: 'src/cli/main.ts', index: 'src/index.ts' },
-  outdir: 'dist',
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -24,4 +67,10 @@ await build({
     js: "import { createRequire as __dagcCreateRequire } from 'node:module'; const require = __dagcCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  plugins: [precompiledValidators],
 });
+
+const old = `${root}/.dist-old-${process.pid}`;
+if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, old);
+renameSync(staging, `${root}/dist`);
+rmSync(old, { recursive: true, force: true });

@@ -218,9 +218,19 @@ async function runStub(ctx: RunContext, node: StubNode, inv: NodeInvocation, nam
   void names;
 }
 
-/** The catalogued name of a step's captured output: magnus 2023's `<name, spaces→_>[_<map value>…]`. */
-export function outputLogName(node: TaskNode, mapValues: readonly unknown[], attempt: number): string {
-  const base = [node.name.replace(/ /g, '_'), ...mapValues.map(String)].join('_').replace(/[/\\]/g, '_');
+/**
+ * The catalogued name of a step's captured output: magnus 2023's `<name, spaces→_>[_<map value>…]`, prefixed
+ * by the enclosing parallel branches and dag nodes so that two branches with a step of the same name do not
+ * overwrite each other's output (magnus did). Retries after the first get `_attempt<N>`.
+ */
+export function outputLogName(inv: NodeInvocation, attempt: number): string {
+  const { node, ancestors } = inv.loc;
+  const parts = node.internalName.split('.');
+  const prefix = ancestors.flatMap((a, k) => (a.type === 'parallel' ? [parts[2 * k + 1]!] : a.type === 'dag' ? [a.name] : []));
+  const base = [...prefix, node.name, ...inv.mapValues.map(String)]
+    .join('_')
+    .replace(/ /g, '_')
+    .replace(/[/\\]/g, '_');
   return attempt > 1 ? `${base}_attempt${attempt}` : base;
 }
 
@@ -275,7 +285,7 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
     if (ctx.catalog.name !== 'do-nothing') {
       const entry: DataCatalogEntry | undefined = await ctx.catalog.putContent(
         ctx.runId,
-        outputLogName(node, inv.mapValues, number),
+        outputLogName(inv, number),
         result.output,
       );
       if (entry) step.data_catalog = [...step.data_catalog, entry];
