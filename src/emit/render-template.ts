@@ -11,6 +11,16 @@ export function shellQuote(value: unknown): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * Text for a `#` comment: one line whatever it holds (a newline in a step name must not end the comment and
+ * turn the rest into code), control characters written as escapes.
+ */
+export function shellComment(value: unknown): string {
+  const json = JSON.stringify(String(value));
+  const inner = json.slice(1, -1).replace(/\\"/g, '"');
+  return inner;
+}
+
 let hb: typeof Handlebars | undefined;
 const cache = new Map<string, Handlebars.TemplateDelegate>();
 
@@ -18,6 +28,7 @@ function handlebars(): typeof Handlebars {
   if (!hb) {
     hb = Handlebars.create();
     hb.registerHelper('quote', (v: unknown) => shellQuote(v));
+    hb.registerHelper('comment', (v: unknown) => shellComment(v));
     hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   }
   return hb;

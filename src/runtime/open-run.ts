@@ -18,6 +18,7 @@ import { createLimiter, indexSteps } from './context.js';
 import type { EventSink } from './events.js';
 import { checkRunId, generateRunId } from './run-id.js';
 import { availableParallelism } from 'node:os';
+import { configuredParallelism } from '../config/parallelism.js';
 
 export interface OpenRunOptions {
   pipeline: Pipeline;
@@ -41,13 +42,9 @@ export interface OpenRunOptions {
 
 const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
 
-/** Local executor's concurrency: magnus's `enable_parallel` ("false" → one at a time), else `max_parallel`. */
+/** Local executor's concurrency: the config's cap, else the CPU count. */
 export function maxParallelOf(executor: ServiceSection): number {
-  const c = executor.config;
-  const enable = c.enable_parallel;
-  if (enable === false || (typeof enable === 'string' && enable.toLowerCase() === 'false')) return 1;
-  const max = c.max_parallel;
-  return typeof max === 'number' && max >= 1 ? Math.floor(max) : availableParallelism();
+  return configuredParallelism(executor) ?? availableParallelism();
 }
 
 /** Integration checks for the configured executor; errors stop everything before it starts. */

@@ -6,6 +6,7 @@ import type { DagcConfig } from '../../config/types.js';
 import type { Graph, Node, Pipeline } from '../../ir/types.js';
 import { childGraphs, failNode } from '../../ir/types.js';
 import type { EmitOptions } from '../types.js';
+import { configuredParallelism } from '../../config/parallelism.js';
 
 export interface BashNodeView {
   /** The step name, as the loop's `case` label. */
@@ -33,6 +34,9 @@ export interface BashGraphView {
   readonly label: string;
   readonly startAt: string;
   readonly nodes: readonly BashNodeView[];
+  /** Which loop variables the function needs (declaring unused ones is noise: shellcheck SC2034). */
+  readonly hasComposite: boolean;
+  readonly hasMap: boolean;
 }
 
 export interface BashView {
@@ -94,11 +98,18 @@ export function toBashView(ir: Pipeline, config: DagcConfig, options: EmitOption
         description: describeNode(node),
       };
     });
-    graphs[slot] = { fn, label: graph.internalName || '(root)', startAt: graph.startAt, nodes };
+    graphs[slot] = {
+      fn,
+      label: graph.internalName || '(root)',
+      startAt: graph.startAt,
+      nodes,
+      hasComposite: nodes.some((n) => n.isParallel || n.isMap || n.isDag),
+      hasMap: nodes.some((n) => n.isMap),
+    };
     return fn;
   };
   const rootFunction = visit(ir.root);
-  const max = config.executor.config.max_parallel;
+
   return {
     version: options.dagcVersion,
     dagHash: ir.dagHash,
@@ -108,7 +119,7 @@ export function toBashView(ir: Pipeline, config: DagcConfig, options: EmitOption
     configFile: options.files.config,
     parametersFile: options.files.parameters,
     varFiles: options.files.varFiles,
-    maxParallel: typeof max === 'number' && max >= 1 ? Math.floor(max) : 0,
+    maxParallel: configuredParallelism(config.executor) ?? 0,
     rootFunction,
     graphs,
   };
