@@ -88,6 +88,42 @@ describe('bash target: safety and resumption', () => {
     expect(stale.stderr).toContain('out of date');
   });
 
+  it('a killed script leaves a readable run log, and a re-run resumes from it', async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'rerun'));
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8').replace(
+        'command: test "${FIX:-0}" = 1 && cat data/prepared.txt',
+        'command: test "${FIX:-0}" = 1 || sleep 30',
+      ),
+    );
+    expect((await runCli(['compile', 'pipeline.yaml', '--target', 'bash', '-o', 'p.sh'], { cwd: dir })).status).toBe(0);
+    const child = spawn('bash', ['p.sh', 'killed'], {
+      cwd: dir,
+      detached: true,
+      env: { ...process.env, DAGC_BIN: `${process.execPath} ${BIN}` },
+      stdio: 'ignore',
+    });
+    // Wait until the slow step is running, then kill the whole script (its process group).
+    for (let i = 0; i < 600; i++) {
+      const shown = await runCli(['runs', 'show', 'killed', '--json'], { cwd: dir });
+      if (shown.status === 0 && JSON.parse(shown.stdout).steps.fragile?.status === 'PROCESSING') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(-child.pid!, 'SIGTERM');
+    await new Promise((r) => child.on('close', r));
+    const after = await runCli(['runs', 'show', 'killed', '--json'], { cwd: dir });
+    expect(after.status, after.stderr).toBe(0);
+    const log = JSON.parse(after.stdout);
+    expect(log.steps.prepare.status).toBe('SUCCESS');
+    expect(['FAIL', 'PROCESSING']).toContain(log.steps.fragile.status);
+    const resumed = await bash('p.sh', ['resumed'], dir, { DAGC_USE_CACHED: 'killed', FIX: '1' });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const relog = JSON.parse((await runCli(['runs', 'show', 'resumed', '--json'], { cwd: dir })).stdout);
+    expect([relog.steps.prepare.mock, relog.steps.inspect.mock, relog.steps.fragile.mock]).toEqual([true, true, false]);
+    expect(relog.status).toBe('SUCCESS');
+  });
+
   it('dagc emulate --target bash runs the script and records the run', async () => {
     const dir = copyFixture(path.join(CONFORMANCE, 'stubs-parallel'));
     const result = await runCli(['emulate', 'pipeline.yaml', '--target', 'bash', '--run-id', 'emu'], { cwd: dir });

@@ -66,7 +66,7 @@ async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, i
   return values;
 }
 
-export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean): Promise<Entry> {
+export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean, signal?: AbortSignal): Promise<Entry> {
   const runId = requirePositional(args, 0, 'the run id');
   const dotPath = parseDotPath(requirePositional(args, 1, 'the dot path of the node'));
   const file = stringOption(args.options, 'file');
@@ -93,6 +93,7 @@ export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean
     tag: stringOption(args.options, 'tag'),
     useCached: stringOption(args.options, 'use-cached') ?? (io.env.DAGC_USE_CACHED || undefined),
     mode: 'entrypoint',
+    signal,
   });
   const maps = loc.ancestors.filter((a: CompositeNode): a is MapNode => a.type === 'map');
   const mapValues = await mapValuesOf(ctx, maps, args, io);

@@ -17,9 +17,20 @@ export const command: Command = {
     const attempt = rawAttempt === undefined ? undefined : Number(rawAttempt);
     if (attempt !== undefined && (!Number.isInteger(attempt) || attempt < 1))
       throw new UsageError(`--attempt must be a whole number from 1, got "${rawAttempt}"`);
-    const { ctx, inv } = await openEntry(args, io, false);
-    const { executeLeaf } = await import('../runtime/exec-node.js');
-    const status = await executeLeaf(ctx, { ...inv, attempt });
-    return status === 'SUCCESS' ? 0 : 1;
+    // A TERM/INT from the engine (a pod deleted, a script killed) kills the step and records the attempt as
+    // FAIL, so the run log says what happened instead of showing a step PROCESSING forever.
+    const abort = new AbortController();
+    const onSignal = () => abort.abort();
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      const { ctx, inv } = await openEntry(args, io, false, abort.signal);
+      const { executeLeaf } = await import('../runtime/exec-node.js');
+      const status = await executeLeaf(ctx, { ...inv, attempt });
+      return status === 'SUCCESS' ? 0 : 1;
+    } finally {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    }
   },
 };
