@@ -60,6 +60,25 @@ export function checkIntegrations(config: DagcConfig): { errors: IntegrationChec
   return { errors: checks.filter((c) => c.severity === 'error'), warnings: checks.filter((c) => c.severity === 'warning') };
 }
 
+/**
+ * The service sections as this process must use them: integrations adjust them where dagc traverses
+ * (`configureForTraversal`, mode 'run') or where a step executes (`configureForExecution`, the entrypoint
+ * inside a pod or container), e.g. a run log folder mounted at another path (spec §6.2).
+ */
+export function configureServices(config: DagcConfig, mode: 'run' | 'entrypoint'): Record<IntegratedService, ServiceSection> {
+  const registry = getIntegrationRegistry();
+  const parallel = maxParallelOf(config.executor) > 1;
+  const out = {} as Record<IntegratedService, ServiceSection>;
+  for (const service of SERVICES) {
+    const section = config[service];
+    const integration = registry.get(config.executor.type, service, section.type);
+    const ctx = { executor: config.executor, section, parallel };
+    const adjust = mode === 'run' ? integration?.configureForTraversal : integration?.configureForExecution;
+    out[service] = adjust ? adjust.call(integration, ctx) : section;
+  }
+  return out;
+}
+
 /** Initial parameters: the parameters file, then DAGC_PRM_ and MAGNUS_PRM_ variables present at start (2023 head, §4.1). */
 export function initialParameters(fileParameters: Parameters, env: Readonly<Record<string, string | undefined>>): Parameters {
   const out: Parameters = { ...fileParameters };
@@ -123,10 +142,11 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
   const bad = checkRunId(runId);
   if (bad) throw new UserError(bad, 'pass --run-id with a simpler name');
 
-  const store = createRunLogStore(config.run_log_store, { cwd });
-  const catalog = createCatalog(config.catalog, { cwd });
-  const secrets = createSecrets(config.secrets, { cwd });
-  const tracker = createTracker(config.experiment_tracker);
+  const services = configureServices(config, opts.mode);
+  const store = createRunLogStore(services.run_log_store, { cwd });
+  const catalog = createCatalog(services.catalog, { cwd });
+  const secrets = createSecrets(services.secrets, { cwd });
+  const tracker = createTracker(services.experiment_tracker);
   const secretValues = new Set<string>(Object.values(await secrets.getAll()));
 
   const previous = opts.useCached ? await loadPrevious(store, opts.useCached, pipeline, events) : undefined;
