@@ -4,6 +4,7 @@ import type { Diagnostic } from './spec/diagnostics.js';
 import type { LoadOptions } from './spec/load-pipeline.js';
 import { loadPipeline } from './spec/load-pipeline.js';
 import { loadConfig, loadParameters } from './config/load.js';
+import { checkNodeOverrides } from './config/check-overrides.js';
 
 export type { Diagnostic, Position, Severity } from './spec/diagnostics.js';
 export { DiagnosticError, hasErrors } from './spec/diagnostics.js';
@@ -32,5 +33,6 @@ export async function validate(
   const pipeline = await loadPipeline(pipelineFile, opts);
   const config = await loadConfig(opts.configFile, { ...opts, pipelineSections: pipeline.value?.serviceSections });
   const parameters = await loadParameters(opts.parametersFile, opts);
-  return [...pipeline.diagnostics, ...config.diagnostics, ...parameters.diagnostics];
+  const cross = pipeline.value && config.value ? checkNodeOverrides(pipeline.value, config.value) : [];
+  return [...pipeline.diagnostics, ...config.diagnostics, ...parameters.diagnostics, ...cross];
 }

@@ -7,6 +7,7 @@ import type { Diagnostic } from '../spec/diagnostics.js';
 import { DiagnosticError, hasErrors } from '../spec/diagnostics.js';
 import { loadPipeline } from '../spec/load-pipeline.js';
 import { loadConfig, loadParameters } from '../config/load.js';
+import { checkNodeOverrides } from '../config/check-overrides.js';
 import type { Io, OptionSpec, OptionValues } from './types.js';
 import { stringList, stringOption } from './types.js';
 
@@ -34,6 +35,7 @@ export async function loadInputs(pipelineFile: string, options: OptionValues, io
   });
   const paramsResult = await loadParameters(stringOption(options, 'parameters'), opts);
   const diagnostics = [...pipelineResult.diagnostics, ...configResult.diagnostics, ...paramsResult.diagnostics];
+  if (pipelineResult.value && configResult.value) diagnostics.push(...checkNodeOverrides(pipelineResult.value, configResult.value));
   if (hasErrors(diagnostics) || !pipelineResult.value || !configResult.value || !paramsResult.value)
     throw new DiagnosticError(diagnostics);
   return {

@@ -19,6 +19,14 @@ function describeEnd(e: Extract<RuntimeEvent, { kind: 'step-end' }>): string {
   return `${mark} ${e.step} ${e.status}${extra}${e.status !== 'SUCCESS' && e.message ? `: ${e.message}` : ''}`;
 }
 
+/** Counts steps that do work; success and fail nodes only close their branch. */
+function count(counts: Progress['counts'], e: Extract<RuntimeEvent, { kind: 'step-end' }>): void {
+  if (e.stepType === 'success' || e.stepType === 'fail') return;
+  if (e.mock) counts.mocked++;
+  else if (e.status === 'SUCCESS') counts.succeeded++;
+  else counts.failed++;
+}
+
 export function createPlainProgress(io: Io): Progress {
   const counts = { succeeded: 0, failed: 0, mocked: 0 };
   return {
@@ -28,9 +36,7 @@ export function createPlainProgress(io: Io): Progress {
       else if (e.kind === 'warning') io.err(`warning: ${e.message}\n${e.hint ? `hint: ${e.hint}\n` : ''}`);
       else if (e.kind === 'step-start') io.err(`▶ ${e.step}${e.attempt && e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}\n`);
       else {
-        if (e.mock) counts.mocked++;
-        else if (e.status === 'SUCCESS') counts.succeeded++;
-        else counts.failed++;
+        count(counts, e);
         io.err(`${describeEnd(e)}\n`);
       }
     },
@@ -75,9 +81,7 @@ export async function createLiveProgress(io: Io): Promise<Progress> {
         render();
       } else {
         running.delete(e.step);
-        if (e.mock) counts.mocked++;
-        else if (e.status === 'SUCCESS') counts.succeeded++;
-        else counts.failed++;
+        count(counts, e);
         above(() => io.err(`${describeEnd(e)}\n`));
       }
     },

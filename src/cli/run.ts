@@ -15,6 +15,8 @@ export const RUN_OPTIONS = {
   json: { type: 'boolean', description: 'print the run log as JSON at the end (instead of the summary)' },
 } as const;
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Promise<number> {
   if (inputs.warnings.length) await io.diagnostics(inputs.warnings);
   const [{ openRun }, { runPipeline }] = await Promise.all([
@@ -63,7 +65,7 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
   const { succeeded, failed, mocked } = progress.counts;
   if (!json)
     io.err(
-      `\nrun ${runId} ${status} in ${seconds}s: ${succeeded} steps succeeded, ${failed} failed` +
+      `\nrun ${runId} ${status} in ${seconds}s: ${plural(succeeded, 'step')} succeeded, ${failed} failed` +
         `${mocked ? `, ${mocked} taken from the previous run` : ''}\n` +
         `the run log is in ${location}: dagc runs show ${runId}\n`,
     );

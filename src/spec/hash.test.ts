@@ -1,7 +1,7 @@
 // Every expected string here was produced by `python3 -c 'import json; print(json.dumps(v, sort_keys=True))'`
 // and pasted in: the point is byte equality with Python (magnus-spec.md §3.9).
 import { describe, expect, it } from 'vitest';
-import { compareCodePoints, hashDag, pythonFloatRepr, pythonJsonDumps } from './hash.js';
+import { compareCodePoints, hashDag, pythonFloatRepr, pythonJsonDumps, pythonJsonText } from './hash.js';
 
 describe('pythonJsonDumps', () => {
   it('sorts keys, uses ", " and ": ", and keeps int vs float apart', () => {
@@ -155,5 +155,16 @@ describe('hashDag', () => {
 
   it('changes when an integer becomes a float', () => {
     expect(hashDag({ retry: 1n })).not.toBe(hashDag({ retry: 1.0 }));
+  });
+});
+
+describe('pythonJsonText', () => {
+  it('writes what Python json.dumps writes for data (insertion order, ints as ints, ASCII only)', () => {
+    // python3 -c 'import json; print(json.dumps({"b": 1, "a": [1.5, "é", None, True], "c": {"ham": "Yes, please!!"}}))'
+    expect(pythonJsonText({ b: 1, a: [1.5, 'é', null, true], c: { ham: 'Yes, please!!' } })).toBe(
+      '{"b": 1, "a": [1.5, "\\u00e9", null, true], "c": {"ham": "Yes, please!!"}}',
+    );
+    expect(pythonJsonText('Hello')).toBe('"Hello"');
+    expect(pythonJsonText(1e20)).toBe('1e+20');
   });
 });

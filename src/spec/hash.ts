@@ -12,10 +12,31 @@ export function hashDag(dagBlock: unknown): string {
 
 /** Python `json.dumps(value, sort_keys=True, ensure_ascii=True)` with the default separators. */
 export function pythonJsonDumps(value: unknown): string {
-  return dump(value, []);
+  return dump(value, [], HASH_STYLE);
 }
 
-function dump(value: unknown, stack: object[]): string {
+/**
+ * Python `json.dumps(value)` (insertion order, ensure_ascii, default separators) for JSON-shaped data whose
+ * numbers are plain JS numbers: what magnus exported as MAGNUS_PRM_* (spec §4.1), so shell steps that compare
+ * the text see what they saw under magnus. Whole numbers print as ints, others as Python floats.
+ */
+export function pythonJsonText(value: unknown): string {
+  return dump(value, [], DATA_STYLE);
+}
+
+interface DumpStyle {
+  sortKeys: boolean;
+  /** How a JS number prints: the hash view's numbers are floats (ints are bigint there). */
+  number: (x: number) => string;
+}
+
+const HASH_STYLE: DumpStyle = { sortKeys: true, number: (x) => pythonFloatRepr(x) };
+const DATA_STYLE: DumpStyle = {
+  sortKeys: false,
+  number: (x) => (Number.isSafeInteger(x) ? String(x) : pythonFloatRepr(x)),
+};
+
+function dump(value: unknown, stack: object[], style: DumpStyle): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
@@ -25,8 +46,8 @@ function dump(value: unknown, stack: object[]): string {
     case 'bigint':
       return value.toString();
     case 'number':
-      // A JS number came from a YAML float (integers are bigint), so it prints as a Python float.
-      return pythonFloatRepr(value);
+      // In the hash view a JS number came from a YAML float (integers are bigint): a Python float.
+      return style.number(value);
     case 'object':
       break;
     default:
@@ -37,20 +58,21 @@ function dump(value: unknown, stack: object[]): string {
   const inner = [...stack, value];
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    return `[${value.map((v) => dump(v, inner)).join(', ')}]`;
+    return `[${value.map((v) => dump(v, inner, style)).join(', ')}]`;
   }
-  if (value instanceof Map) return dumpEntries(pythonSortedEntries([...value.entries()]), inner);
+  if (value instanceof Map) return dumpEntries(pythonSortedEntries([...value.entries()]), inner, style);
   if (value instanceof Date) throw new TypeError('Object of type datetime is not JSON serializable');
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null)
     throw new TypeError(`Object of type ${value.constructor?.name ?? 'object'} is not JSON serializable`);
-  const entries = Object.entries(value).sort(([a], [b]) => compareCodePoints(a, b));
-  return dumpEntries(entries, inner);
+  const entries = Object.entries(value);
+  if (style.sortKeys) entries.sort(([a], [b]) => compareCodePoints(a, b));
+  return dumpEntries(entries, inner, style);
 }
 
-function dumpEntries(entries: readonly (readonly [string, unknown])[], stack: object[]): string {
+function dumpEntries(entries: readonly (readonly [string, unknown])[], stack: object[], style: DumpStyle): string {
   if (entries.length === 0) return '{}';
-  return `{${entries.map(([k, v]) => `${quote(k)}: ${dump(v, stack)}`).join(', ')}}`;
+  return `{${entries.map(([k, v]) => `${quote(k)}: ${dump(v, stack, style)}`).join(', ')}}`;
 }
 
 /**

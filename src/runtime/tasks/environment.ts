@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { TaskRequest } from './types.js';
 import type { Captured } from './capture.js';
 import { parseOutputFile } from './capture.js';
+import { pythonJsonText } from '../../spec/hash.js';
 
 export interface StepFiles {
   /** Private temp folder (mode 0700, from mkdtemp), removed after the attempt. */
@@ -41,9 +42,10 @@ function exportable(name: string): boolean {
   return name !== '' && !name.includes('=') && !name.includes('\0');
 }
 
+/** Parameters reach steps as magnus exported them: Python's json.dumps text (spec §4.1). */
 function json(value: unknown): string {
-  // JSON.stringify(undefined) is undefined; a missing value reads back as null, as json.dumps(None) would.
-  return JSON.stringify(value) ?? 'null';
+  // A missing value reads back as null, as json.dumps(None) would.
+  return value === undefined ? 'null' : pythonJsonText(value);
 }
 
 /**

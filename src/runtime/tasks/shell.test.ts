@@ -49,7 +49,7 @@ describe('shell runner: environment', () => {
       [
         '3',
         '3',
-        '{"ham":"Yes, please!!"}',
+        '{"ham": "Yes, please!!"}',
         'run-1',
         'run-1',
         '2',

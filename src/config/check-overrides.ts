@@ -1,0 +1,35 @@
+// Cross-file check of a pipeline against its config: every node's per-executor settings must resolve
+// (magnus 0.5 `overrides: {argo: NAME}` needs `overrides.NAME` in the executor config; spec §2.3). Reported at
+// the node, before anything runs or renders (DESIGN.md §3 invariant 3).
+import type { DagcConfig } from './types.js';
+import type { Pipeline } from '../ir/types.js';
+import { walk } from '../ir/walk.js';
+import type { Diagnostic } from '../spec/diagnostics.js';
+import { didYouMean } from '../spec/suggest.js';
+import { UnknownOverrideError, resolveNodeConfig } from './resolve-node.js';
+
+export function checkNodeOverrides(pipeline: Pipeline, config: DagcConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { node } of walk(pipeline.root)) {
+    try {
+      resolveNodeConfig(node, config.executor);
+    } catch (error) {
+      if (!(error instanceof UnknownOverrideError)) throw error;
+      const guess = didYouMean(error.key, error.known);
+      out.push({
+        code: 'DAGC-CONFIG-UNKNOWN-OVERRIDE',
+        severity: 'error',
+        message: `step "${node.internalName}" asks for the ${config.executor.type} override "${error.key}", which the config does not define`,
+        hint:
+          (guess ? `did you mean "${guess}"? ` : '') +
+          (error.known.length
+            ? `overrides in ${config.file ?? 'the config'}: ${error.known.join(', ')}`
+            : `add executor.config.overrides.${error.key} to ${config.file ?? 'the config'}`),
+        file: node.source.file,
+        start: node.source.start,
+        pointer: `${node.source.pointer}/overrides`,
+      });
+    }
+  }
+  return out;
+}
