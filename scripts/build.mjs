@@ -30,7 +30,9 @@ const validatorsSource = await (async () => {
       format: 'esm',
       platform: 'node',
       // ajv is bundled in: the temp folder has no node_modules to resolve it from.
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
       logLevel: 'warning',
     });
     const { standaloneValidatorsSource } = await import(pathToFileURL(out).href);

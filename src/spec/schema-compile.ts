@@ -1,0 +1,51 @@
+// Compiling the JSON Schemas (schemas/*.json) with ajv. Kept apart from schema.ts because compiling costs
+// ~55 ms at start-up (shared/notes/toolchain.md §6): the built CLI uses validators that scripts/build.mjs
+// precompiled with this same function (ajv standalone code), and only tests compile at run time.
+import { Ajv } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import standaloneModule from 'ajv/dist/standalone/index.js';
+import pipelineSchema from '../../schemas/pipeline.schema.json' with { type: 'json' };
+import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
+
+export interface Validators {
+  pipeline: ValidateFunction;
+  config: ValidateFunction;
+}
+
+function createAjv(source: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: true, // every error at once (shared/STYLE.md §6.4)
+    verbose: true, // errors carry parentSchema: the allowed keys for "did you mean", errorMessage
+    strict: true,
+    allowUnionTypes: true, // ["object", "null"]: YAML's empty value is null
+    inlineRefs: false, // one function per definition: the standalone code shrinks from ~270 to ~160 kB
+    code: { source, esm: true },
+  });
+  // An annotation also understood by VS Code's JSON language service: a readable message for `pattern`.
+  ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  ajv.addSchema(configSchema);
+  ajv.addSchema(pipelineSchema);
+  return ajv;
+}
+
+export function compileValidators(): Validators {
+  const ajv = createAjv(false);
+  return {
+    pipeline: ajv.getSchema('pipeline.schema.json') as ValidateFunction,
+    config: ajv.getSchema('config.schema.json') as ValidateFunction,
+  };
+}
+
+/** ES module source exporting `pipeline` and `config` validators (used by scripts/build.mjs). */
+export function standaloneValidatorsSource(): string {
+  const ajv = createAjv(true);
+  return standaloneCode()(ajv, { pipeline: 'pipeline.schema.json', config: 'config.schema.json' });
+}
+
+type StandaloneCode = (ajv: Ajv, refs: Record<string, string>) => string;
+
+/** The CommonJS module's function: Node's ESM loader gives module.exports, bundlers give its `default`. */
+function standaloneCode(): StandaloneCode {
+  const mod = standaloneModule as unknown as StandaloneCode | { default: StandaloneCode };
+  return typeof mod === 'function' ? mod : mod.default;
+}
