@@ -10,3 +10,8 @@ if (existsSync(here('./validate.mjs'))) {
   console.log('\n== validate ==');
   await import('./validate.mjs');
 }
+console.log('\n== argo ==');
+const { benchArgo } = await import('./argo.mjs');
+console.log(benchArgo());
+console.log('\n== asl ==');
+console.log((await import('./asl.mjs')).benchAsl());

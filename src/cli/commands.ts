@@ -13,6 +13,7 @@ export const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command 
   runs: () => import('./runs.js'),
   compile: () => import('./compile.js'),
   emulate: () => import('./emulate.js'),
+  check: () => import('./check.js'),
 };
 
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
@@ -24,6 +25,7 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   exec: 'runtime entrypoint: run one leaf node (used by rendered targets)',
   fan: 'runtime entrypoint: open (out) or close (in) a parallel, map or dag node',
   runs: 'list runs, or show one run log',
-  compile: 'render a pipeline for an engine (bash)',
+  compile: 'render a pipeline for an engine (bash, asl, argo)',
   emulate: 'compile, then run the rendered output here with the engine\'s semantics',
+  check: 'print how much of an engine\'s limits a pipeline uses (argo)',
 };

@@ -64,6 +64,7 @@ export async function render(emitter: Emitter, inputs: Inputs, args: ParsedArgs,
     outputName,
     source: rel(pipelineFile),
     dagcVersion: VERSION,
+    parameters: inputs.parameters,
   });
   if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
   if (result.diagnostics.length) await io.diagnostics(result.diagnostics);

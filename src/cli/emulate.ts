@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from './types.js';
-import { UsageError, requirePositional, stringOption } from './types.js';
+import { UsageError, requirePositional, stringList, stringOption } from './types.js';
 import { COMPILE_OPTIONS, loadEmitter, render } from './compile.js';
 import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
 import { writeOutput } from './write-outputs.js';
@@ -15,7 +15,7 @@ import { packageRoot } from '../util/package-root.js';
 export const command: Command = {
   name: 'emulate',
   summary: "Compile a pipeline, then run the rendered output here with the engine's semantics.",
-  usage: 'dagc emulate <pipeline> --target bash [-c config] [-p params] [--run-id ID]',
+  usage: 'dagc emulate <pipeline> --target bash|asl|argo [-c config] [-p params] [--run-id ID]',
   options: {
     target: COMPILE_OPTIONS.target,
     ...INPUT_OPTIONS,
@@ -25,6 +25,16 @@ export const command: Command = {
     const file = requirePositional(args, 0, 'the pipeline file');
     const target = stringOption(args.options, 'target');
     const emitter = await loadEmitter(target);
+    if (emitter.target === 'asl') {
+      const { emulateAsl } = await import('../emit/asl/emulate-asl.js');
+      const files = { config: stringOption(args.options, 'config'), parameters: stringOption(args.options, 'parameters'), varFiles: stringList(args.options, 'var-file') };
+      const runId = stringOption(args.options, 'run-id') ?? (await import('../runtime/run-id.js')).generateRunId();
+      return emulateAsl({ file, inputs: await loadInputs(file, args.options, io), io, runId, files });
+    }
+    if (emitter.target === 'argo') {
+      const { runArgoEmulation } = await import('../executors/argo-emulator/run-emulation.js');
+      return runArgoEmulation(emitter, file, await loadInputs(file, args.options, io), args, io);
+    }
     if (emitter.target !== 'bash') throw new UsageError(`emulate supports --target bash in this version`);
     const inputs = await loadInputs(file, args.options, io);
     const dir = await mkdtemp(path.join(tmpdir(), 'dagc-emulate-'));

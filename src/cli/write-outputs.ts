@@ -2,6 +2,7 @@
 // but stable key order as the emitter built it, formatted by prettier; written via temp file + rename so an
 // existing file is never left half-written. --check compares instead of writing.
 import { readFile } from 'node:fs/promises';
+import { stringify } from 'yaml';
 import type { OutputFile } from '../emit/types.js';
 import { writeFileAtomic } from '../util/write-file-atomic.js';
 
@@ -9,7 +10,7 @@ export async function serialiseOutput(file: OutputFile): Promise<string> {
   if (file.format === 'text') return file.body.endsWith('\n') ? file.body : file.body + '\n';
   const prettier = await import('prettier');
   if (file.format === 'json') return prettier.format(JSON.stringify(file.body), { parser: 'json' });
-  const { stringify } = await import('yaml');
+  // Static import: the bundle inlines yaml (CommonJS), whose dynamic import only has a default export.
   return prettier.format(stringify(file.body, { lineWidth: 0 }), { parser: 'yaml' });
 }
 

@@ -17,6 +17,8 @@ export interface EmitOptions {
   /** The pipeline file as named on the command line (for the header). */
   readonly source: string;
   readonly dagcVersion: string;
+  /** The initial parameters (-p file), for targets that expose them (Argo workflow arguments). */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 export type OutputFile =

@@ -2,6 +2,8 @@
 // process (bash, argo, asl, local-container) cannot share an in-memory run log.
 import type { Integration } from './registry.js';
 import { IntegrationRegistry } from './registry.js';
+import { argoIntegrations } from './argo.js';
+import { aslIntegrations } from './asl.js';
 
 const PROCESS_PER_STEP = ['bash', 'argo', 'asl', 'local-container'] as const;
 
@@ -44,6 +46,8 @@ export const builtinIntegrations: Integration[] = [
       ],
     }),
   ),
+  ...argoIntegrations,
+  ...aslIntegrations,
 ];
 
 let registry: IntegrationRegistry | undefined;

@@ -1,0 +1,409 @@
+// Runs an Argo Workflow here, from its manifest (the YAML dagc emitted, parsed; never the IR), with Argo's
+// documented semantics for the parts dagc emits (argoproj/argo-workflows docs/, published at
+// https://argo-workflows.readthedocs.io/en/latest/ — enhanced-depends-logic/, walk-through/dag/,
+// walk-through/loops/, walk-through/conditionals/, walk-through/output-parameters/, retries/, variables/,
+// fields/; where the docs are silent, workflow/controller/dag.go and operator.go):
+//  - templates: `dag`, `container`, `suspend` (a no-op); inputs.parameters with `value`/`default`, passed
+//    `arguments` taking precedence (docs/fields.md, Parameter); `outputs.parameters[].valueFrom.path`
+//    (docs/walk-through/output-parameters.md);
+//  - DAG tasks: `depends` (docs/enhanced-depends-logic.md) or `dependencies`; a task runs when every task it
+//    names is done and the expression holds, else it is Omitted; `when` false → Skipped
+//    (docs/walk-through/conditionals.md); `withParam`/`withItems`/`withSequence` expand one task per item with
+//    `{{item}}` (docs/walk-through/loops.md), an empty list → Skipped; `failFast` (default true) stops
+//    scheduling new tasks once one failed (docs/walk-through/dag.md); the DAG's phase per dag-phase.ts;
+//  - `parallelism` on a template (its running children) and on the workflow (running pods);
+//  - `retryStrategy`: `limit` retries (`{{retries}}` = 0, 1, …) under `retryPolicy` Always, OnFailure
+//    (the default) or OnError (docs/retries.md); backoff delays are not waited for;
+//  - `activeDeadlineSeconds` of a container template (the pod fails) and of the workflow (running pods are
+//    stopped, the workflow fails);
+//  - variables (docs/variables.md): workflow.name/namespace/uid/parameters.*, inputs.parameters.*,
+//    tasks.*.outputs.parameters.*, tasks.*.status, retries, pod.name, item;
+//  - `spec.onExit`: the exit handler runs after the entrypoint with `{{workflow.status}}`;
+//  - persistent volume claims: one folder per claim under .argo-volumes/ in the working directory (pod.ts).
+// Workflow, WorkflowTemplate (its spec) and CronWorkflow (its workflowSpec, run once) are accepted.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Phase } from './dag-phase.js';
+import { assessDagPhase, failedOrError } from './dag-phase.js';
+import type { TaskResults } from './expression.js';
+import { dependsTasks, evaluateDepends, evaluateWhen } from './expression.js';
+import type { PodEnvironment } from './pod.js';
+import { runPod } from './pod.js';
+import { UnresolvedError, itemScope, substitute } from './substitute.js';
+
+type Json = Record<string, unknown>;
+
+export interface NodeRecord {
+  /** Argo's node name: the workflow name, then task names joined by '.', items as `(i:item)`. */
+  readonly name: string;
+  readonly template?: string;
+  readonly phase: Phase;
+  readonly message?: string;
+}
+
+export interface EmulationOptions {
+  readonly workflowName: string;
+  /** Overrides of workflow arguments (like `argo submit -p name=value`). */
+  readonly arguments: Readonly<Record<string, string>>;
+  /** Secret values for `secretKeyRef`, by environment variable name. */
+  readonly secretEnv: Readonly<Record<string, string | undefined>>;
+  readonly pod: Omit<PodEnvironment, 'signal'>;
+}
+
+export interface EmulationResult {
+  readonly phase: 'Succeeded' | 'Failed' | 'Error';
+  readonly message: string;
+  readonly nodes: readonly NodeRecord[];
+  /** Exit codes of every pod, in the order they ended. */
+  readonly exitCodes: readonly number[];
+}
+
+interface NodeResult {
+  phase: Phase;
+  outputs: Record<string, string>;
+  message?: string;
+  /** Expanded task: its children's phases (for AnySucceeded / AllFailed). */
+  children?: Phase[];
+}
+
+export class EmulationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmulationError';
+  }
+}
+
+function limiter(max: number | undefined): <T>(work: () => Promise<T>) => Promise<T> {
+  if (!max || max < 1) return (work) => work();
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    if (active >= max) await new Promise<void>((r) => waiting.push(r));
+    else active++;
+    try {
+      return await work();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+const asObject = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
+
+/** The workflow spec of any of the three kinds. */
+export function workflowSpecOf(manifest: unknown): Json {
+  const m = asObject(manifest);
+  const kind = m.kind;
+  if (kind === 'CronWorkflow') return asObject(asObject(m.spec).workflowSpec);
+  if (kind === 'Workflow' || kind === 'WorkflowTemplate') return asObject(m.spec);
+  throw new EmulationError(`cannot emulate a ${String(kind)}: expected a Workflow, WorkflowTemplate or CronWorkflow`);
+}
+
+function expandSequence(seq: Json): unknown[] {
+  const num = (v: unknown, d: number) => (v === undefined ? d : Number(v));
+  const start = num(seq.start, 0);
+  const format = typeof seq.format === 'string' ? seq.format : undefined;
+  let values: number[];
+  if (seq.count !== undefined) values = Array.from({ length: num(seq.count, 0) }, (_, i) => start + i);
+  else {
+    const end = num(seq.end, 0);
+    values = [];
+    if (end >= start) for (let i = start; i <= end; i++) values.push(i);
+    else for (let i = start; i >= end; i--) values.push(i);
+  }
+  // printf-style formats (%02d) are the only ones documented for withSequence.
+  return values.map((v) => (format ? format.replace(/%0?(\d*)d/, (_m, w: string) => String(v).padStart(Number(w || 0), '0')) : String(v)));
+}
+
+class Engine {
+  private readonly templates = new Map<string, Json>();
+  private readonly globals = new Map<string, string>();
+  private readonly podSlots: <T>(work: () => Promise<T>) => Promise<T>;
+  private readonly abort = new AbortController();
+  /** Volume name → PersistentVolumeClaim name (spec.volumes). */
+  private readonly claims = new Map<string, string>();
+  readonly nodes: NodeRecord[] = [];
+  readonly exitCodes: number[] = [];
+  deadlineExceeded = false;
+
+  constructor(
+    private readonly spec: Json,
+    private readonly opts: EmulationOptions,
+  ) {
+    for (const t of asList(spec.templates)) this.templates.set(String(t.name), t);
+    for (const v of asList(spec.volumes)) {
+      const claim = asObject(v.persistentVolumeClaim).claimName;
+      if (typeof claim === 'string') this.claims.set(String(v.name), claim);
+    }
+    this.podSlots = limiter(typeof spec.parallelism === 'number' ? spec.parallelism : undefined);
+    this.globals.set('workflow.name', opts.workflowName);
+    this.globals.set('workflow.namespace', 'default');
+    this.globals.set('workflow.uid', randomUUID());
+    this.globals.set('workflow.mainEntrypoint', String(spec.entrypoint ?? ''));
+    this.globals.set('workflow.serviceAccountName', String(spec.serviceAccountName ?? 'default'));
+    this.globals.set('workflow.creationTimestamp', new Date().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const declared = asList(asObject(spec.arguments).parameters);
+    const names = new Set(declared.map((p) => String(p.name)));
+    for (const name of Object.keys(opts.arguments))
+      if (!names.has(name)) throw new EmulationError(`the workflow has no argument "${name}" (it declares: ${[...names].join(', ')})`);
+    const values: Record<string, string> = {};
+    for (const p of declared) {
+      const name = String(p.name);
+      const given = opts.arguments[name] ?? (typeof p.value === 'string' ? p.value : p.value === undefined ? undefined : String(p.value));
+      if (given === undefined) throw new EmulationError(`the workflow argument "${name}" has no value: pass it`);
+      // Global variables ({{workflow.name}}) in argument values are resolved once, at submission.
+      values[name] = substitute(given, this.globals, true);
+    }
+    for (const [k, v] of Object.entries(values)) this.globals.set(`workflow.parameters.${k}`, v);
+    this.globals.set('workflow.parameters.json', JSON.stringify(Object.entries(values).map(([name, value]) => ({ name, value }))));
+  }
+
+  async run(): Promise<EmulationResult> {
+    const deadline = typeof this.spec.activeDeadlineSeconds === 'number' ? this.spec.activeDeadlineSeconds : undefined;
+    const timer = deadline
+      ? setTimeout(() => {
+          this.deadlineExceeded = true;
+          this.abort.abort();
+        }, deadline * 1000)
+      : undefined;
+    let result: NodeResult;
+    try {
+      result = await this.runTemplate(String(this.spec.entrypoint ?? ''), new Map(), this.opts.workflowName);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    let phase: EmulationResult['phase'] = result.phase === 'Error' ? 'Error' : result.phase === 'Failed' || this.deadlineExceeded ? 'Failed' : 'Succeeded';
+    const message = this.deadlineExceeded ? `Step exceeded its deadline (workflow activeDeadlineSeconds ${deadline})` : (result.message ?? '');
+    const onExit = this.spec.onExit;
+    if (typeof onExit === 'string' && onExit) {
+      this.globals.set('workflow.status', phase);
+      const exit = await this.runTemplate(onExit, new Map(), `${this.opts.workflowName}.onExit`);
+      if (phase === 'Succeeded' && failedOrError(exit.phase)) phase = 'Failed';
+    }
+    return { phase, message, nodes: this.nodes, exitCodes: this.exitCodes };
+  }
+
+  private record(name: string, template: string | undefined, result: NodeResult): NodeResult {
+    this.nodes.push({ name, template, phase: result.phase, message: result.message });
+    return result;
+  }
+
+  private async runTemplate(name: string, args: ReadonlyMap<string, string>, nodeName: string): Promise<NodeResult> {
+    const tmpl = this.templates.get(name);
+    if (!tmpl) return this.record(nodeName, name, { phase: 'Error', outputs: {}, message: `template "${name}" not found` });
+    const scope = new Map(this.globals);
+    for (const p of asList(asObject(tmpl.inputs).parameters)) {
+      const key = String(p.name);
+      const value = args.get(key) ?? (typeof p.value === 'string' ? p.value : undefined) ?? (typeof p.default === 'string' ? p.default : undefined);
+      if (value === undefined) return this.record(nodeName, name, { phase: 'Error', outputs: {}, message: `inputs.parameters.${key} was not supplied` });
+      scope.set(`inputs.parameters.${key}`, value);
+    }
+    let result: NodeResult;
+    try {
+      if (tmpl.dag) result = await this.runDag(tmpl, scope, nodeName);
+      else if (tmpl.container) result = await this.runContainer(tmpl, scope, nodeName);
+      else if (tmpl.suspend) result = { phase: 'Succeeded', outputs: {} };
+      else result = { phase: 'Error', outputs: {}, message: `template "${name}" has no dag, container or suspend: not emulated` };
+    } catch (error) {
+      if (!(error instanceof UnresolvedError)) throw error;
+      result = { phase: 'Error', outputs: {}, message: error.message };
+    }
+    return this.record(nodeName, name, result);
+  }
+
+  private async runContainer(tmpl: Json, scope: Map<string, string>, nodeName: string): Promise<NodeResult> {
+    const retry = tmpl.retryStrategy ? asObject(tmpl.retryStrategy) : undefined;
+    const limit = retry ? Number(retry.limit ?? 0) : 0;
+    const policy = retry ? String(retry.retryPolicy ?? 'OnFailure') : 'OnFailure';
+    const outputs = asList(asObject(tmpl.outputs).parameters)
+      .filter((p) => asObject(p.valueFrom).path !== undefined)
+      .map((p) => {
+        const from = asObject(p.valueFrom);
+        return { name: String(p.name), path: String(from.path), default: from.default === undefined ? undefined : String(from.default) };
+      });
+    const deadline = typeof tmpl.activeDeadlineSeconds === 'number' ? tmpl.activeDeadlineSeconds : Number(tmpl.activeDeadlineSeconds) || undefined;
+    for (let retries = 0; ; retries++) {
+      const podScope = new Map(scope);
+      podScope.set('retries', String(retries));
+      podScope.set('pod.name', `${nodeName}(${retries})`);
+      const container = substitute(asObject(tmpl.container), podScope, false);
+      const env: Record<string, string> = {};
+      for (const e of asList(container.env)) {
+        const key = String(e.name);
+        if (typeof e.value === 'string') env[key] = e.value;
+        else if (e.valueFrom) {
+          const ref = asObject(asObject(e.valueFrom).secretKeyRef);
+          const secret = this.opts.secretEnv[key];
+          if (ref.name === undefined || secret === undefined)
+            return { phase: 'Error', outputs: {}, message: `env ${key}: the secret ${String(ref.name)}/${String(ref.key)} is not available here (set ${key} in the environment of dagc emulate)` };
+          env[key] = secret;
+        } else env[key] = '';
+      }
+      const command = [...asList(container.command), ...asList(container.args)].map(String);
+      const mounts = asList(container.volumeMounts).flatMap((m): [string, string][] => {
+        const claim = this.claims.get(String(m.name));
+        const mountPath = String(m.mountPath ?? '');
+        return claim && mountPath !== '/' ? [[mountPath.replace(/\/+$/, ''), path.join(this.opts.pod.cwd, '.argo-volumes', claim)]] : [];
+      });
+      for (const [, local] of mounts) await mkdir(local, { recursive: true });
+      const result = await this.podSlots(() => runPod({ command, env, outputs, deadlineSeconds: deadline, mounts }, { ...this.opts.pod, signal: this.abort.signal }));
+      if (result.exitCode !== undefined) this.exitCodes.push(result.exitCode);
+      const attempt: NodeResult = { phase: result.phase, outputs: result.outputs, message: result.message };
+      if (result.phase === 'Succeeded' || this.abort.signal.aborted) return attempt;
+      const again = retries < limit && (policy === 'Always' || (policy === 'OnFailure' && result.phase === 'Failed') || (policy === 'OnError' && result.phase === 'Error'));
+      if (!again) return attempt;
+      this.nodes.push({ name: `${nodeName}(${retries})`, phase: result.phase, message: result.message });
+    }
+  }
+
+  private async runDag(tmpl: Json, scope: Map<string, string>, nodeName: string): Promise<NodeResult> {
+    const dag = asObject(tmpl.dag);
+    const tasks = asList(dag.tasks);
+    const failFast = dag.failFast !== false;
+    const slots = limiter(typeof tmpl.parallelism === 'number' ? tmpl.parallelism : undefined);
+    const deps = new Map<string, string[]>();
+    const names = new Set(tasks.map((t) => String(t.name)));
+    for (const t of tasks) {
+      const d = typeof t.depends === 'string' && t.depends.trim() ? dependsTasks(t.depends) : asList(t.dependencies).map(String);
+      const unknown = d.find((x) => !names.has(x));
+      if (unknown) return { phase: 'Error', outputs: {}, message: `task ${String(t.name)} depends on "${unknown}", which is not a task of ${String(tmpl.name)}` };
+      deps.set(String(t.name), d);
+    }
+    const states = new Map<string, NodeResult>();
+    const running = new Map<string, Promise<void>>();
+    const pending = tasks.map((t) => String(t.name));
+
+    const results = (task: string): TaskResults | undefined => {
+      const s = states.get(task);
+      if (!s) return undefined;
+      const kids = s.children ?? [];
+      return {
+        Succeeded: s.phase === 'Succeeded',
+        Failed: s.phase === 'Failed',
+        Errored: s.phase === 'Error',
+        Skipped: s.phase === 'Skipped',
+        Omitted: s.phase === 'Omitted',
+        Daemoned: false,
+        AnySucceeded: kids.some((p) => p === 'Succeeded'),
+        AllFailed: kids.length > 0 && kids.every((p) => p === 'Failed'),
+      };
+    };
+    const taskScope = () => {
+      const s = new Map(scope);
+      for (const [name, state] of states) {
+        s.set(`tasks.${name}.status`, state.phase);
+        for (const [k, v] of Object.entries(state.outputs)) s.set(`tasks.${name}.outputs.parameters.${k}`, v);
+      }
+      return s;
+    };
+
+    for (;;) {
+      let progressed = false;
+      const anyFailed = [...states.values()].some((s) => failedOrError(s.phase));
+      for (const name of [...pending]) {
+        const d = deps.get(name) ?? [];
+        if (!d.every((x) => states.has(x))) continue;
+        const task = tasks.find((t) => String(t.name) === name)!;
+        let go = true;
+        try {
+          if (typeof task.depends === 'string' && task.depends.trim()) go = evaluateDepends(task.depends, results);
+          else go = d.every((x) => ['Succeeded', 'Skipped'].includes(states.get(x)!.phase));
+        } catch (error) {
+          pending.splice(pending.indexOf(name), 1);
+          states.set(name, this.record(`${nodeName}.${name}`, undefined, { phase: 'Error', outputs: {}, message: (error as Error).message }));
+          progressed = true;
+          continue;
+        }
+        if (!go) {
+          pending.splice(pending.indexOf(name), 1);
+          states.set(name, this.record(`${nodeName}.${name}`, String(task.template), { phase: 'Omitted', outputs: {}, message: 'omitted: depends condition not met' }));
+          progressed = true;
+          continue;
+        }
+        // Fail fast: once a task of this DAG failed, no new task starts (docs/walk-through/dag.md).
+        if (failFast && anyFailed) continue;
+        pending.splice(pending.indexOf(name), 1);
+        progressed = true;
+        running.set(
+          name,
+          this.runTask(task, taskScope(), `${nodeName}.${name}`, slots).then((r) => {
+            states.set(name, r);
+            running.delete(name);
+          }),
+        );
+      }
+      if (running.size) await Promise.race(running.values());
+      else if (!progressed) break;
+    }
+    const phase = assessDagPhase(
+      tasks.map((t) => ({ name: String(t.name), dependencies: deps.get(String(t.name)) ?? [], phase: states.get(String(t.name))?.phase })),
+      typeof dag.target === 'string' ? dag.target : undefined,
+    );
+    return { phase, outputs: {} };
+  }
+
+  private async runTask(task: Json, scope: Map<string, string>, nodeName: string, slots: <T>(work: () => Promise<T>) => Promise<T>): Promise<NodeResult> {
+    const template = String(task.template ?? '');
+    let t: Json;
+    try {
+      const { name: _name, depends: _depends, ...rest } = task;
+      t = substitute(rest, scope, true);
+    } catch (error) {
+      return this.record(nodeName, template, { phase: 'Error', outputs: {}, message: (error as Error).message });
+    }
+    const argsOf = (resolved: Json): Map<string, string> => {
+      const out = new Map<string, string>();
+      for (const p of asList(asObject(resolved.arguments).parameters)) out.set(String(p.name), p.value === undefined ? '' : String(p.value));
+      return out;
+    };
+    const whenHolds = (resolved: Json): boolean => {
+      if (typeof resolved.when !== 'string' || !resolved.when.trim()) return true;
+      if (resolved.when.includes('{{')) throw new UnresolvedError(resolved.when);
+      return evaluateWhen(resolved.when);
+    };
+
+    let items: unknown[] | undefined;
+    try {
+      if (Array.isArray(t.withItems)) items = t.withItems;
+      else if (typeof t.withParam === 'string') {
+        const parsed: unknown = JSON.parse(t.withParam);
+        if (!Array.isArray(parsed)) throw new Error('not a list');
+        items = parsed;
+      } else if (t.withSequence) items = expandSequence(asObject(t.withSequence));
+    } catch (error) {
+      return this.record(nodeName, template, { phase: 'Error', outputs: {}, message: `withParam value could not be parsed as a JSON list: ${String(t.withParam)} (${(error as Error).message})` });
+    }
+
+    try {
+      if (!items) {
+        if (!whenHolds(t)) return this.record(nodeName, template, { phase: 'Skipped', outputs: {}, message: `when '${String(t.when)}' evaluated false` });
+        return await slots(() => this.runTemplate(template, argsOf(t), nodeName));
+      }
+      // An expanded task with nothing to expand is Skipped (argo-workflows PR #6912, "Skipped, empty params").
+      if (items.length === 0) return this.record(nodeName, template, { phase: 'Skipped', outputs: {}, message: 'Skipped, empty params' });
+      const children = await Promise.all(
+        items.map(async (item, i) => {
+          const label = typeof item === 'string' ? item : JSON.stringify(item);
+          const childName = `${nodeName}(${i}:${label})`;
+          const resolved = substitute(t, itemScope(item), true);
+          if (!whenHolds(resolved)) return this.record(childName, template, { phase: 'Skipped', outputs: {}, message: `when '${String(resolved.when)}' evaluated false` });
+          return slots(() => this.runTemplate(template, argsOf(resolved), childName));
+        }),
+      );
+      const failed = children.find((c) => failedOrError(c.phase));
+      return this.record(nodeName, template, { phase: failed ? failed.phase : 'Succeeded', outputs: {}, children: children.map((c) => c.phase) });
+    } catch (error) {
+      if (error instanceof UnresolvedError || (error as Error).name === 'ExpressionError')
+        return this.record(nodeName, template, { phase: 'Error', outputs: {}, message: (error as Error).message });
+      throw error;
+    }
+  }
+}
+
+export async function emulateWorkflow(manifest: unknown, opts: EmulationOptions): Promise<EmulationResult> {
+  return new Engine(workflowSpecOf(manifest), opts).run();
+}

@@ -1,0 +1,69 @@
+// `dagc emulate --target argo`: runs a rendered Argo manifest on this machine (emulator.ts), every pod a
+// local process calling the real dagc entrypoint, so the run lands in the run log store like any other.
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { shellQuote } from '../../emit/render-template.js';
+import type { EmulationResult } from './emulator.js';
+import { emulateWorkflow, workflowSpecOf } from './emulator.js';
+
+export interface EmulateArgoOptions {
+  /** The manifest as written (YAML). */
+  readonly manifest: string;
+  readonly runId: string;
+  /** A previous run to re-run from (the workflow argument use_cached). */
+  readonly useCached?: string;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** How to run dagc, e.g. [process.execPath, '<package>/bin/dagc.js']. */
+  readonly dagc: readonly string[];
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+export interface EmulateArgoResult {
+  readonly result: EmulationResult;
+  /** dagc's exit code: 0 when the workflow Succeeded, 1 when it Failed, 2 for an Error or a pod that exited 2 (bad input). */
+  readonly exitCode: number;
+}
+
+export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgoResult> {
+  // Argo reads manifests as YAML 1.1 (go-yaml), which is how dagc writes them.
+  const manifest: unknown = parse(opts.manifest, { version: '1.1' });
+  const spec = workflowSpecOf(manifest);
+  const declared = new Set(
+    ((spec.arguments as { parameters?: { name?: unknown }[] } | undefined)?.parameters ?? []).map((p) => String(p.name)),
+  );
+  const args: Record<string, string> = {};
+  if (declared.has('run_id')) args.run_id = opts.runId;
+  if (opts.useCached && declared.has('use_cached')) args.use_cached = opts.useCached;
+
+  const root = await mkdtemp(path.join(tmpdir(), 'dagc-argo-'));
+  try {
+    const shimDir = path.join(root, 'bin');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(shimDir);
+    const shim = path.join(shimDir, 'dagc');
+    await writeFile(shim, `#!/bin/sh\nexec ${opts.dagc.map(shellQuote).join(' ')} "$@"\n`);
+    await chmod(shim, 0o755);
+    // A pod starts from the image's environment: here, this process's, without dagc's own variables (the
+    // workflow sets those it means to pass).
+    const baseEnv: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.env)) if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_')) baseEnv[k] = v;
+    const result = await emulateWorkflow(manifest, {
+      workflowName: opts.runId,
+      arguments: args,
+      secretEnv: opts.env,
+      pod: { cwd: opts.cwd, baseEnv, tmpRoot: root, dagc: opts.dagc, shimDir, out: opts.out, err: opts.err },
+    });
+    const claims = ((spec.volumes as { persistentVolumeClaim?: { claimName?: unknown } }[] | undefined) ?? [])
+      .map((v) => v.persistentVolumeClaim?.claimName)
+      .filter((c): c is string => typeof c === 'string');
+    if (claims.length) opts.err(`persistent volume claims ${claims.join(', ')}: emulated by folders under .argo-volumes/\n`);
+    const exitCode = result.phase === 'Succeeded' ? 0 : result.phase === 'Failed' && !result.exitCodes.includes(2) ? 1 : 2;
+    return { result, exitCode };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,104 @@
+// One pod of the emulated workflow: the container's command and args run here as a process, in the user's
+// working directory, with the container's env. What a pod has that this machine lacks is mapped:
+//  - `dagc` is this dagc (`node <package>/bin/dagc.js`), as the first word of the command and on the PATH;
+//  - `/tmp/…` is a temp folder of this pod alone, so parallel pods do not share files, and output parameters
+//    (`valueFrom.path`, docs/walk-through/output-parameters.md) are read from there;
+//  - a persistent volume's mount path is a folder of the working directory (.argo-volumes/<claim>), shared
+//    by every pod like the claim is;
+//  - Kubernetes secrets (`secretKeyRef`) come from this process's environment variable of the same name.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface PodSpec {
+  readonly command: readonly string[];
+  /** The container's own env (paths in it are mapped; the base env is not). */
+  /** Mount path → local folder (persistent volumes). */
+  readonly mounts?: readonly (readonly [string, string])[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly outputs: readonly { readonly name: string; readonly path: string; readonly default?: string }[];
+  readonly deadlineSeconds?: number;
+}
+
+export interface PodEnvironment {
+  readonly cwd: string;
+  /** The environment a pod starts from (the image's), before the container's env. */
+  readonly baseEnv: Readonly<Record<string, string>>;
+  /** A folder to create pod folders in. */
+  readonly tmpRoot: string;
+  /** How to run dagc: [node, bin/dagc.js]. */
+  readonly dagc: readonly string[];
+  /** Folder holding a `dagc` shim, put first on the PATH. */
+  readonly shimDir: string;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly signal: AbortSignal;
+}
+
+export interface PodResult {
+  readonly phase: 'Succeeded' | 'Failed' | 'Error';
+  readonly exitCode?: number;
+  readonly outputs: Record<string, string>;
+  readonly message: string;
+}
+
+/** Rewrites the paths a pod sees (`/tmp/…`, mount paths) to their folders here. */
+function mapPaths(text: string, dir: string, mounts: readonly (readonly [string, string])[]): string {
+  let out = text.split('/tmp/').join(`${dir}/`);
+  for (const [mountPath, local] of mounts) out = out.replace(new RegExp(`${mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$|"|')`, 'g'), local);
+  return out;
+}
+
+export async function runPod(spec: PodSpec, envr: PodEnvironment): Promise<PodResult> {
+  if (envr.signal.aborted) return { phase: 'Failed', outputs: {}, message: 'workflow stopped' };
+  const dir = await mkdtemp(path.join(envr.tmpRoot, 'pod-'));
+  try {
+    const mounts = spec.mounts ?? [];
+    const mapTmp = (text: string, d: string) => mapPaths(text, d, mounts);
+    const argv = spec.command.map((a) => mapTmp(a, dir));
+    if (argv[0] === 'dagc') argv.splice(0, 1, ...envr.dagc);
+    const env: Record<string, string> = { ...envr.baseEnv };
+    for (const [k, v] of Object.entries(spec.env)) env[k] = mapTmp(v, dir);
+    env.PATH = `${envr.shimDir}${path.delimiter}${env.PATH ?? ''}`;
+    env.TMPDIR = dir;
+    const [file, ...args] = argv;
+    if (!file) return { phase: 'Error', outputs: {}, message: 'the container has no command' };
+
+    const outcome = await new Promise<{ code: number | null; error?: string; timedOut?: boolean }>((resolve) => {
+      const child = spawn(file, args, { cwd: envr.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      let timedOut = false;
+      const kill = () => {
+        try {
+          if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+      };
+      const timer = spec.deadlineSeconds ? setTimeout(() => ((timedOut = true), kill()), spec.deadlineSeconds * 1000) : undefined;
+      envr.signal.addEventListener('abort', kill, { once: true });
+      child.stdout.on('data', (d: Buffer) => envr.out(d.toString()));
+      child.stderr.on('data', (d: Buffer) => envr.err(d.toString()));
+      child.on('error', (e) => resolve({ code: null, error: e.message }));
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        envr.signal.removeEventListener('abort', kill);
+        resolve({ code, timedOut });
+      });
+    });
+    if (outcome.error) return { phase: 'Error', outputs: {}, message: outcome.error };
+    if (outcome.timedOut) return { phase: 'Failed', outputs: {}, message: `Pod was active on the node longer than the specified deadline (${spec.deadlineSeconds}s)` };
+    const code = outcome.code ?? 1;
+    const outputs: Record<string, string> = {};
+    for (const o of spec.outputs) {
+      try {
+        outputs[o.name] = (await readFile(mapTmp(o.path, dir), 'utf8')).replace(/\n$/, '');
+      } catch {
+        if (o.default !== undefined) outputs[o.name] = o.default;
+        else if (code === 0) return { phase: 'Error', exitCode: code, outputs, message: `output parameter ${o.name}: ${o.path} was not written` };
+      }
+    }
+    return { phase: code === 0 ? 'Succeeded' : 'Failed', exitCode: code, outputs, message: code === 0 ? '' : `exit code ${code}` };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
