@@ -56,10 +56,10 @@ describe.skipIf(!HAS)('magnus examples through the task runners', () => {
       parameters = { ...parameters, ...result.parameters };
     }
     expect(outputs).toEqual([
-      'MAGNUS_PRM_eggs={"ham":"Yes, please!!"}\nMAGNUS_PRM_spam="Hello"',
+      'MAGNUS_PRM_eggs={"ham": "Yes, please!!"}\nMAGNUS_PRM_spam="Hello"',
       '',
-      // Values are re-encoded as JSON by the run (compact JSON.stringify, not Python's json.dumps spacing).
-      'MAGNUS_PRM_eggs={"ham":"No, Thank you!!"}\nMAGNUS_PRM_spam="World"',
+      // Values are re-encoded by the run as Python's json.dumps writes them, as magnus showed them.
+      'MAGNUS_PRM_eggs={"ham": "No, Thank you!!"}\nMAGNUS_PRM_spam="World"',
     ]);
     expect(parameters).toEqual({ spam: 'Universe', eggs: { ham: 'Maybe, one more..' } });
   });
