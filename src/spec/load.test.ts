@@ -32,6 +32,19 @@ describe('parseYaml: two views', () => {
     expect(doc?.data).toEqual({ a: 1, b: 1, c: 1000, d: [2, 2.5] });
   });
 
+  it('shares subtrees without integers between the views, and copies the paths down to integers', () => {
+    for (const parse of [fast, slow]) {
+      const { doc } = parse('a: {b: [1, x]}\nc: {d: [x, 2.5]}\n__proto__: {e: 3}\n');
+      const hash = doc?.hash as Record<string, Record<string, unknown>>;
+      const data = doc?.data as Record<string, Record<string, unknown>>;
+      expect(hash).toEqual({ a: { b: [1n, 'x'] }, c: { d: ['x', 2.5] }, ['__proto__']: { e: 3n } });
+      expect(data).toEqual({ a: { b: [1, 'x'] }, c: { d: ['x', 2.5] }, ['__proto__']: { e: 3 } });
+      expect(Object.getPrototypeOf(hash)).toBe(Object.prototype);
+      expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
+      if (parse === fast) expect(hash.c).toBe(data.c);
+    }
+  });
+
   it('reads YAML 1.2: yes, no, on, off are text', () => {
     expect(fast('a: yes\nb: no\nc: on\nd: off\ne: True\n').doc?.data).toEqual({
       a: 'yes',

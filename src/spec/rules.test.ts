@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseYaml, readYamlFile } from './load.js';
-import { MAX_EXPANDED_STEPS, checkFileGraphs, checkRules, findCycles, listNames } from './rules.js';
+import { MAX_EXPANDED_STEPS, checkFileGraphs, checkRules, cyclesOf, listNames } from './rules.js';
 import type { SourceFile } from './rules.js';
 
 const doc = (text: string) => {
@@ -154,17 +154,23 @@ describe('checkFileGraphs', () => {
   });
 });
 
-describe('findCycles', () => {
+describe('cyclesOf', () => {
   it('handles a 10,000-step chain without deep recursion', () => {
-    const names = Array.from({ length: 10_000 }, (_, i) => `s${i}`);
-    const edges = new Map(
-      names.map((n, i) => [n, i + 1 < names.length ? [{ to: `s${i + 1}` }] : [{ to: 's0' }]]),
-    );
-    const cycles = findCycles(names, edges);
+    const n = 10_000;
+    const next = Int32Array.from({ length: n }, (_, i) => (i + 1) % n);
+    const none = new Int32Array(n).fill(-1);
+    const cycles = cyclesOf(n, next, none);
     expect(cycles).toHaveLength(1);
-    expect(cycles[0]).toHaveLength(10_000);
-    edges.set('s9999', []);
-    expect(findCycles(names, edges)).toEqual([]);
+    expect(cycles[0]).toEqual(Array.from({ length: n }, (_, i) => i));
+    next[n - 1] = -1;
+    expect(cyclesOf(n, next, none)).toEqual([]);
+  });
+
+  it('finds one shortest cycle per component, over next and on_failure, in file order', () => {
+    // 0 → 1 → 2 → 0 (2 also fails to 1), 3 → 3, 4 → 5
+    const next = Int32Array.from([1, 2, 0, 3, 5, -1]);
+    const onFailure = Int32Array.from([-1, -1, 1, -1, -1, -1]);
+    expect(cyclesOf(6, next, onFailure)).toEqual([[0, 1, 2], [3]]);
   });
 });
 

@@ -84,18 +84,67 @@ export function checkFileGraphs(
     const stepsData = graph.steps;
     if (!isObject(stepsData)) return;
     const names = Object.keys(stepsData);
-    steps += names.length;
+    const n = names.length;
+    steps += n;
     const stepsPtr = joinPointer(place.pointer, 'steps');
     const ptr = (name: string) => joinPointer(stepsPtr, name);
-    const known = new Set(names);
-    const typeOf = (name: string) => str((stepsData[name] as Data | undefined)?.type);
+    // Steps by index, edges as two arrays (next, on_failure; -1 for none): a 10,000-step graph is checked
+    // in one pass over plain arrays, which matters because the CLI runs this code cold.
+    const index = new Map<string, number>();
+    for (let i = 0; i < n; i++) index.set(names[i] as string, i);
+    const next = new Int32Array(n).fill(-1);
+    const onFailure = new Int32Array(n).fill(-1);
+    const successes: number[] = [];
+    const fails: number[] = [];
+    let dangling = false;
 
-    for (const name of names) checkName(name, () => ptr(name), 'step');
+    for (let i = 0; i < n; i++) {
+      const name = names[i] as string;
+      if (name.includes('.') || name.includes('%')) checkName(name, () => ptr(name), 'step');
+      const step = stepsData[name];
+      if (!isObject(step)) continue;
+      const type = str(step.type);
+      // success and fail go nowhere: a next or on_failure on them is the schema's error, not an edge.
+      if (type === 'success' || type === 'fail') {
+        (type === 'success' ? successes : fails).push(i);
+        continue;
+      }
+      for (const field of ['next', 'on_failure'] as const) {
+        const target = str(step[field]);
+        if (target === undefined) {
+          if (field === 'next') dangling = true;
+          continue;
+        }
+        const to = index.get(target);
+        if (to !== undefined) {
+          (field === 'next' ? next : onFailure)[i] = to;
+          continue;
+        }
+        dangling = true;
+        const guess = didYouMean(
+          target,
+          names.filter((other) => other !== name),
+        );
+        out.push(
+          doc.at(
+            joinPointer(ptr(name), field),
+            field === 'next' ? 'DAGC-GRAPH-UNKNOWN-NEXT' : 'DAGC-GRAPH-UNKNOWN-ON-FAILURE',
+            `step "${name}" goes to "${target}"${field === 'on_failure' ? ' on failure' : ''}, which does not exist`,
+            `${guess ? `did you mean "${guess}"? ` : ''}steps here: ${listNames(names)}`,
+          ),
+        );
+      }
+      if (type === 'task' || type === 'parallel' || type === 'map' || type === 'dag')
+        checkStep(name, step, ptr(name), scope);
+      else checkOverrides(name, step, () => ptr(name));
+    }
 
     // Exactly one success and one fail step (magnus graph.py `success_node_validation`).
-    const extraTerminals = new Set<string>();
-    for (const terminal of ['success', 'fail'] as const) {
-      const found = names.filter((n) => typeOf(n) === terminal);
+    const extra = new Set<number>();
+    for (const [terminal, found] of [
+      ['success', successes],
+      ['fail', fails],
+    ] as const) {
       if (found.length === 0)
         out.push(
           doc.at(
@@ -106,14 +155,15 @@ export function checkFileGraphs(
             { part: 'key' },
           ),
         );
-      for (const extra of found.slice(1)) {
-        extraTerminals.add(extra);
+      const quoted = found.map((i) => `"${names[i]}"`).join(', ');
+      for (const i of found.slice(1)) {
+        extra.add(i);
         out.push(
           doc.at(
-            ptr(extra),
+            ptr(names[i] as string),
             terminal === 'success' ? 'DAGC-GRAPH-MANY-SUCCESS' : 'DAGC-GRAPH-MANY-FAIL',
-            `${place.label} has ${found.length} ${terminal} steps (${found.map((n) => `"${n}"`).join(', ')}); a graph has exactly one`,
-            `keep "${found[0]}" and point the steps that go to "${extra}" at it`,
+            `${place.label} has ${found.length} ${terminal} steps (${quoted}); a graph has exactly one`,
+            `keep "${names[found[0] as number]}" and point the steps that go to "${names[i]}" at it`,
             { part: 'key' },
           ),
         );
@@ -121,7 +171,8 @@ export function checkFileGraphs(
     }
 
     const startAt = str(graph.start_at);
-    if (startAt !== undefined && !known.has(startAt)) {
+    const start = startAt === undefined ? undefined : index.get(startAt);
+    if (startAt !== undefined && start === undefined) {
       const guess = didYouMean(startAt, names);
       out.push(
         doc.at(
@@ -133,46 +184,50 @@ export function checkFileGraphs(
       );
     }
 
-    // Edges for the cycle and reachability checks: only to steps that exist.
-    const edges = new Map<string, { to: string; field: 'next' | 'on_failure' }[]>();
-    let dangling = false;
-    for (const name of names) {
-      const step = stepsData[name];
-      const list: { to: string; field: 'next' | 'on_failure' }[] = [];
-      edges.set(name, list);
-      if (!isObject(step)) continue;
-      const type = str(step.type);
-      // success and fail go nowhere: a next or on_failure on them is the schema's error, not an edge.
-      if (type === 'success' || type === 'fail') continue;
-      if (str(step.next) === undefined) dangling = true;
-      for (const field of ['next', 'on_failure'] as const) {
-        const target = str(step[field]);
-        if (target === undefined) continue;
-        if (known.has(target)) {
-          list.push({ to: target, field });
-          continue;
-        }
-        const guess = didYouMean(
-          target,
-          names.filter((n) => n !== name),
-        );
-        dangling = true;
+    for (const cycle of cyclesOf(n, next, onFailure)) {
+      const last = cycle[cycle.length - 1] as number;
+      const first = cycle[0] as number;
+      const field = next[last] === first ? 'next' : 'on_failure';
+      out.push(
+        doc.at(
+          joinPointer(ptr(names[last] as string), field),
+          'DAGC-GRAPH-CYCLE',
+          cycle.length === 1
+            ? `step "${names[first]}" goes to itself`
+            : `steps ${[...cycle, first].map((i) => `"${names[i]}"`).join(' → ')} form a cycle in ${place.label}`,
+          'a pipeline only moves forward: point one of these next/on_failure at a later step',
+        ),
+      );
+    }
+
+    // With a missing or dangling next the reachable set is a guess: fixing that usually answers it.
+    if (start !== undefined && !dangling) {
+      const seen = new Uint8Array(n);
+      const queue = [start];
+      seen[start] = 1;
+      while (queue.length) {
+        const i = queue.pop() as number;
+        for (const to of [next[i] as number, onFailure[i] as number])
+          if (to >= 0 && !seen[to]) {
+            seen[to] = 1;
+            queue.push(to);
+          }
+      }
+      for (let i = 0; i < n; i++) {
+        // A failure without on_failure goes to the fail step, so it is always reachable in effect; an extra
+        // success or fail step is already an error.
+        if (seen[i] || extra.has(i) || fails[0] === i) continue;
         out.push(
           doc.at(
-            joinPointer(ptr(name), field),
-            field === 'next' ? 'DAGC-GRAPH-UNKNOWN-NEXT' : 'DAGC-GRAPH-UNKNOWN-ON-FAILURE',
-            `step "${name}" goes to "${target}"${field === 'on_failure' ? ' on failure' : ''}, which does not exist`,
-            `${guess ? `did you mean "${guess}"? ` : ''}steps here: ${listNames(names)}`,
+            ptr(names[i] as string),
+            'DAGC-GRAPH-UNREACHABLE',
+            `step "${names[i]}" is never reached from start_at "${startAt}"`,
+            'point a next or on_failure at it, or remove it',
+            { part: 'key', severity: 'warning' },
           ),
         );
       }
-      if (type !== undefined && type !== 'stub' && type !== 'as-is') checkStep(name, step, ptr(name), scope);
-      else checkOverrides(name, step, () => ptr(name));
     }
-    checkCycles(names, edges, ptr, place);
-    // With a missing or dangling next the reachable set is a guess: fixing that usually answers it.
-    if (startAt !== undefined && known.has(startAt) && !dangling)
-      checkReachable(names, edges, startAt, (n) => typeOf(n) === 'fail' || extraTerminals.has(n), ptr);
   };
 
   const checkName = (name: string, pointer: () => string, what: 'step' | 'branch') => {
@@ -325,60 +380,6 @@ export function checkFileGraphs(
     return [...scope, { name: as, step: name }];
   };
 
-  const checkCycles = (
-    names: readonly string[],
-    edges: Map<string, { to: string; field: string }[]>,
-    ptr: (n: string) => string,
-    place: GraphPlace,
-  ) => {
-    for (const cycle of findCycles(names, edges)) {
-      const last = cycle[cycle.length - 1] as string;
-      const first = cycle[0] as string;
-      const edge = (edges.get(last) ?? []).find((e) => e.to === first);
-      out.push(
-        doc.at(
-          joinPointer(ptr(last), edge?.field ?? 'next'),
-          'DAGC-GRAPH-CYCLE',
-          cycle.length === 1
-            ? `step "${first}" goes to itself`
-            : `steps ${[...cycle, first].map((n) => `"${n}"`).join(' → ')} form a cycle in ${place.label}`,
-          'a pipeline only moves forward: point one of these next/on_failure at a later step',
-        ),
-      );
-    }
-  };
-
-  const checkReachable = (
-    names: readonly string[],
-    edges: Map<string, { to: string }[]>,
-    start: string,
-    exempt: (n: string) => boolean,
-    ptr: (n: string) => string,
-  ) => {
-    const seen = new Set([start]);
-    const queue = [start];
-    while (queue.length)
-      for (const e of edges.get(queue.pop() as string) ?? [])
-        if (!seen.has(e.to)) {
-          seen.add(e.to);
-          queue.push(e.to);
-        }
-    for (const name of names) {
-      // A failure without on_failure goes to the fail step, so it is always reachable in effect; an extra
-      // success or fail step is already an error.
-      if (seen.has(name) || exempt(name)) continue;
-      out.push(
-        doc.at(
-          ptr(name),
-          'DAGC-GRAPH-UNREACHABLE',
-          `step "${name}" is never reached from start_at "${start}"`,
-          'point a next or on_failure at it, or remove it',
-          { part: 'key', severity: 'warning' },
-        ),
-      );
-    }
-  };
-
   checkGraph(data.dag, { pointer: '/dag', label: 'the dag' }, maps);
   return { diagnostics: out, uses, steps };
 }
@@ -389,56 +390,43 @@ function shorten(s: string): string {
 }
 
 /**
- * Elementary cycles worth reporting: one per strongly connected component (Tarjan, iterative so a
- * 10,000-step chain does not exhaust the stack, on integer indices to stay fast), walked from its first step
- * in file order.
+ * Elementary cycles worth reporting, over the steps' next and on_failure edges (-1: none): one per strongly
+ * connected component (Tarjan, iterative so a 10,000-step chain does not exhaust the stack), as a shortest
+ * cycle from the component's first step in file order, listed in file order.
  */
-export function findCycles(
-  names: readonly string[],
-  edges: Map<string, readonly { to: string }[]>,
-): string[][] {
-  const n = names.length;
-  const at = new Map<string, number>();
-  names.forEach((name, i) => at.set(name, i));
-  const adjacency: number[][] = names.map((name) =>
-    (edges.get(name) ?? []).map((e) => at.get(e.to) ?? -1).filter((i) => i >= 0),
-  );
+export function cyclesOf(n: number, next: Int32Array, onFailure: Int32Array): number[][] {
+  const out = (v: number, k: number) => (k === 0 ? (next[v] as number) : (onFailure[v] as number));
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
   const onStack = new Uint8Array(n);
   const stack: number[] = [];
+  const work: number[] = []; // pairs: node, next edge to look at (0, 1; 2 = done)
   const components: number[][] = [];
   let counter = 0;
-  const nodeStack: number[] = [];
-  const nextEdge: number[] = [];
   for (let root = 0; root < n; root++) {
     if (index[root] !== -1) continue;
     index[root] = low[root] = counter++;
     stack.push(root);
     onStack[root] = 1;
-    nodeStack.push(root);
-    nextEdge.push(0);
-    while (nodeStack.length) {
-      const top = nodeStack.length - 1;
-      const v = nodeStack[top] as number;
-      const out = adjacency[v] as number[];
-      const e = nextEdge[top] as number;
-      if (e < out.length) {
-        nextEdge[top] = e + 1;
-        const w = out[e] as number;
+    work.push(root, 0);
+    while (work.length) {
+      const v = work[work.length - 2] as number;
+      const k = work[work.length - 1] as number;
+      if (k < 2) {
+        work[work.length - 1] = k + 1;
+        const w = out(v, k);
+        if (w < 0) continue;
         if (index[w] === -1) {
           index[w] = low[w] = counter++;
           stack.push(w);
           onStack[w] = 1;
-          nodeStack.push(w);
-          nextEdge.push(0);
+          work.push(w, 0);
         } else if (onStack[w]) low[v] = Math.min(low[v] as number, index[w] as number);
         continue;
       }
-      nodeStack.pop();
-      nextEdge.pop();
-      if (nodeStack.length) {
-        const parent = nodeStack[nodeStack.length - 1] as number;
+      work.length -= 2;
+      if (work.length) {
+        const parent = work[work.length - 2] as number;
         low[parent] = Math.min(low[parent] as number, low[v] as number);
       }
       if (low[v] === index[v]) {
@@ -449,24 +437,25 @@ export function findCycles(
           onStack[w] = 0;
           component.push(w);
         } while (w !== v);
-        if (component.length > 1 || (adjacency[v] as number[]).includes(v)) components.push(component);
+        if (component.length > 1 || next[v] === v || onFailure[v] === v) components.push(component);
       }
     }
   }
   return components
     .map((component) => ({ start: component.reduce((a, b) => Math.min(a, b)), members: new Set(component) }))
     .sort((a, b) => a.start - b.start)
-    .map(({ start, members }) => cycleFrom(start, members, adjacency).map((k) => names[k] as string));
+    .map(({ start, members }) => shortestCycle(start, members, out));
 }
 
 /** A shortest path from `start` back to itself inside one component (breadth first). */
-function cycleFrom(start: number, members: Set<number>, adjacency: readonly number[][]): number[] {
+function shortestCycle(start: number, members: Set<number>, out: (v: number, k: number) => number): number[] {
   const previous = new Map<number, number>();
   const queue = [start];
   for (let i = 0; i < queue.length; i++) {
     const node = queue[i] as number;
-    for (const to of adjacency[node] as number[]) {
-      if (!members.has(to)) continue;
+    for (let k = 0; k < 2; k++) {
+      const to = out(node, k);
+      if (to < 0 || !members.has(to)) continue;
       if (to === start) {
         const path = [node];
         while (path[path.length - 1] !== start)

@@ -17,6 +17,7 @@ function createAjv(source: boolean): Ajv {
     allErrors: true, // every error at once (shared/STYLE.md §6.4)
     verbose: true, // errors carry parentSchema: the allowed keys for "did you mean", errorMessage
     strict: true,
+    discriminator: true, // a step's `type` picks its schema directly (6 if/then cost 5 error objects per step)
     allowUnionTypes: true, // ["object", "null"]: YAML's empty value is null
     inlineRefs: false, // one function per definition: the standalone code shrinks from ~270 to ~160 kB
     code: { source, esm: true },

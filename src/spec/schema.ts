@@ -270,9 +270,10 @@ function toDiagnostics(errors: readonly ErrorObject[], doc: YamlDocument, kind: 
     if (guess) meant.add(`${e.instancePath}\0${guess}`);
   }
   for (const e of errors) {
-    // `if` only says that a `then` failed; the `then`'s own errors say what. `const` pins `type` inside a
-    // step schema that was chosen by that very type, so it never fails on its own.
-    if (e.keyword === 'if' || e.keyword === 'const') continue;
+    // `if` only says that a `then` failed; the `then`'s own errors say what. The discriminator repeats the
+    // `type` enum or required error. `const` pins `type` inside a step schema that was chosen by that very
+    // type, so it never fails on its own.
+    if (e.keyword === 'if' || e.keyword === 'discriminator' || e.keyword === 'const') continue;
     if (
       e.keyword === 'required' &&
       meant.has(`${e.instancePath}\0${(e.params as { missingProperty: string }).missingProperty}`)
