@@ -20,7 +20,7 @@ export const command: Command = {
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
     const target = stringOption(args.options, 'target');
-    if (target !== 'argo' && target !== 'asl') throw new UsageError(`dagc check supports --target argo in this version${target ? ` (not "${target}")` : ''}`);
+    if (target !== 'argo' && target !== 'asl') throw new UsageError(`dagc check supports --target argo or asl${target ? ` (not "${target}")` : ''}`);
     const rawWidth = stringOption(args.options, 'map-width') ?? '10';
     const width = Number(rawWidth);
     if (!Number.isInteger(width) || width < 0) throw new UsageError(`--map-width must be a whole number, got "${rawWidth}"`);

@@ -29,7 +29,9 @@ export const S3_TEST_ENV = {
 
 export async function startS3Server(bucket = 'dagc-test'): Promise<S3TestServer> {
   const directory = mkdtempSync(path.join(tmpdir(), 'dagc-s3rver-'));
-  const { default: S3rver } = (await import('s3rver')) as unknown as {
+  // s3rver ships no types; the module name goes through a variable so TypeScript does not look for them.
+  const moduleName = 's3rver';
+  const { default: S3rver } = (await import(moduleName)) as {
     default: new (opts: Record<string, unknown>) => S3rverLike;
   };
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: [{ name: bucket }] });

@@ -1,0 +1,405 @@
+// The asl executor's config (`executor: {type: asl, config: {…}}`) and per-node overrides (a node's
+// `overrides: {asl: NAME}` picks `config.overrides.NAME`, magnus 0.5 style; src/config/resolve-node.ts), read
+// into typed settings. Every problem is a Diagnostic naming the key; missing required keys are listed together.
+import type { DagcConfig, ServiceSection } from '../../config/types.js';
+import { UnknownOverrideError, resolveNodeConfig } from '../../config/resolve-node.js';
+import type { Node } from '../../ir/types.js';
+import type { Diagnostic } from '../../spec/diagnostics.js';
+import { didYouMean } from '../../spec/suggest.js';
+
+export interface AslRetry {
+  readonly intervalSeconds: number;
+  readonly backoffRate: number;
+  readonly maxDelaySeconds?: number;
+  readonly jitter?: 'FULL' | 'NONE';
+}
+
+export type AslCompute =
+  | { readonly kind: 'batch'; readonly jobQueue: string; readonly jobDefinition: string }
+  | {
+      readonly kind: 'ecs';
+      readonly cluster: string;
+      readonly taskDefinition: string;
+      readonly launchType: 'FARGATE' | 'EC2' | 'EXTERNAL';
+      readonly subnets: readonly string[];
+      readonly securityGroups: readonly string[];
+      readonly assignPublicIp: boolean;
+      readonly containerName: string;
+    };
+
+/** What one Task state needs: the global config, or a node's override of it. */
+export interface AslSettings {
+  readonly image: string;
+  readonly compute: AslCompute;
+  readonly vcpus?: number;
+  /** MiB. */
+  readonly memory?: number;
+  readonly gpu?: number;
+  /** Plain environment variables, sorted by name (values are never secrets). */
+  readonly env: readonly (readonly [string, string])[];
+  /** Env var name → Secrets Manager / SSM ARN, sorted by name: references only, fetched at run time. */
+  readonly secrets: readonly (readonly [string, string])[];
+  readonly retry: AslRetry;
+  /** Task TimeoutSeconds. */
+  readonly timeoutSeconds: number;
+  /** Map MaxConcurrency (0: as many as the engine allows). */
+  readonly maxConcurrency: number;
+  /** The most items a map is declared to have; over the inline limit it becomes a Distributed Map. */
+  readonly mapWidth?: number;
+}
+
+export interface AslMachineSettings {
+  /** The state machine's TimeoutSeconds (default: the pipeline's max_time). */
+  readonly timeoutSeconds?: number;
+  /** `cloudformation: {role_arn, name}`: wrap the definition in an AWS::StepFunctions::StateMachine. */
+  readonly cloudformation?: { readonly roleArn?: string; readonly name?: string };
+}
+
+export const EXECUTOR_TYPES = ['asl', 'step-functions'] as const;
+
+/** Keys the local executor's config may carry that mean nothing here but are not mistakes. */
+const TOLERATED = ['enable_parallel', 'max_parallel', 'secret_as_env', 'placeholders', 'overrides', 'output_file'];
+const NODE_KEYS = [
+  'image',
+  'compute',
+  'job_queue',
+  'job_definition',
+  'cluster',
+  'task_definition',
+  'launch_type',
+  'subnets',
+  'security_groups',
+  'assign_public_ip',
+  'container_name',
+  'vcpus',
+  'memory',
+  'gpu',
+  'env',
+  'secrets',
+  'retry',
+  'timeout_seconds',
+  'max_concurrency',
+  'map_width',
+];
+const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation'];
+
+/** Environment variables the state machine sets itself (container-script.ts). */
+export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_MAP_INDEX', 'DAGC_SECRET_ARNS'];
+
+/** Placeholders for `dagc emulate`, which runs every container locally and needs no AWS resources. */
+export const EMULATION_DEFAULTS: Readonly<Record<string, unknown>> = {
+  image: 'dagc:emulate',
+  compute: 'batch',
+  job_queue: 'arn:aws:batch:us-east-1:000000000000:job-queue/dagc-emulate',
+  job_definition: 'arn:aws:batch:us-east-1:000000000000:job-definition/dagc-emulate',
+};
+
+const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:.+$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:.+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+interface Where {
+  file: string;
+  line: number;
+  column: number;
+  /** Said in messages: "the asl executor config" or 'the override "big" of node "train"'. */
+  label: string;
+}
+
+class Reader {
+  readonly diagnostics: Diagnostic[] = [];
+  constructor(
+    private readonly config: Readonly<Record<string, unknown>>,
+    private readonly where: Where,
+  ) {}
+
+  error(message: string, hint?: string, code = 'DAGC-ASL-CONFIG'): void {
+    this.diagnostics.push({
+      code,
+      severity: 'error',
+      message: `${this.where.label}: ${message}`,
+      hint,
+      file: this.where.file,
+      start: { line: this.where.line, column: this.where.column },
+    });
+  }
+
+  warn(message: string, hint?: string): void {
+    this.diagnostics.push({
+      code: 'DAGC-ASL-CONFIG-UNKNOWN-KEY',
+      severity: 'warning',
+      message: `${this.where.label}: ${message}`,
+      hint,
+      file: this.where.file,
+      start: { line: this.where.line, column: this.where.column },
+    });
+  }
+
+  has(key: string): boolean {
+    const v = this.config[key];
+    return v !== undefined && v !== null;
+  }
+
+  string(key: string): string | undefined {
+    const v = this.config[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string' || v === '') {
+      this.error(`"${key}" must be a non-empty string`);
+      return undefined;
+    }
+    return v;
+  }
+
+  arn(key: string): string | undefined {
+    const v = this.string(key);
+    if (v !== undefined && !ARN.test(v)) this.error(`"${key}" must be an ARN (arn:aws:…), got "${v}"`);
+    return v;
+  }
+
+  number(key: string, min: number, integer = true): number | undefined {
+    const v = this.config[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      this.error(`"${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${JSON.stringify(v)}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  strings(key: string): string[] {
+    const v = this.config[key];
+    if (v === undefined || v === null) return [];
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
+      this.error(`"${key}" must be a list of strings`);
+      return [];
+    }
+    return v as string[];
+  }
+
+  mapping(key: string): [string, unknown][] {
+    const v = this.config[key];
+    if (v === undefined || v === null) return [];
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      this.error(`"${key}" must be a mapping`);
+      return [];
+    }
+    return Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  unknownKeys(known: readonly string[]): void {
+    for (const key of Object.keys(this.config)) {
+      if (known.includes(key) || TOLERATED.includes(key)) continue;
+      const guess = didYouMean(key, known);
+      this.warn(`unknown key "${key}" (ignored)`, guess ? `did you mean "${guess}"?` : `known keys: ${known.join(', ')}`);
+    }
+  }
+}
+
+function readRetry(r: Reader): AslRetry {
+  const entries = new Map(r.mapping('retry'));
+  const num = (key: string, min: number, integer: boolean) => {
+    const v = entries.get(key);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
+      r.error(`"retry.${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}`);
+      return undefined;
+    }
+    return v;
+  };
+  for (const key of entries.keys())
+    if (!['interval_seconds', 'backoff_rate', 'max_delay_seconds', 'jitter'].includes(key))
+      r.warn(`unknown key "retry.${key}" (ignored)`, 'retry accepts interval_seconds, backoff_rate, max_delay_seconds, jitter');
+  const jitter = entries.get('jitter');
+  let jitterStrategy: 'FULL' | 'NONE' | undefined;
+  if (jitter !== undefined && jitter !== null) {
+    if (jitter === true || jitter === 'FULL' || jitter === 'full') jitterStrategy = 'FULL';
+    else if (jitter === false || jitter === 'NONE' || jitter === 'none') jitterStrategy = 'NONE';
+    else r.error('"retry.jitter" must be true/false or "FULL"/"NONE"');
+  }
+  // ASL's defaults (IntervalSeconds 1, BackoffRate 2.0) are written out, so the definition says what it does.
+  return {
+    intervalSeconds: num('interval_seconds', 1, true) ?? 1,
+    backoffRate: num('backoff_rate', 1, false) ?? 2,
+    maxDelaySeconds: num('max_delay_seconds', 1, true),
+    jitter: jitterStrategy,
+  };
+}
+
+/** Reads one (global or per-node) config; undefined when it has errors. */
+function readSettings(config: Readonly<Record<string, unknown>>, where: Where, defaultTimeout: number): { settings?: AslSettings; diagnostics: Diagnostic[] } {
+  const r = new Reader(config, where);
+  r.unknownKeys([...NODE_KEYS, ...MACHINE_KEYS]);
+  const compute = r.string('compute') ?? 'batch';
+  if (compute !== 'batch' && compute !== 'ecs') r.error(`"compute" must be "batch" or "ecs", not "${compute}"`);
+  const required = ['image', ...(compute === 'ecs' ? ['cluster', 'task_definition'] : ['job_queue', 'job_definition'])];
+  const missing = required.filter((k) => !r.has(k));
+  if (missing.length)
+    r.error(
+      `missing required key${missing.length > 1 ? 's' : ''} ${missing.map((k) => `"${k}"`).join(', ')} (compute: ${compute})`,
+      `write them under executor: {type: asl, config: {…}}, e.g. ${missing.map((k) => `${k}: ${k === 'image' ? '<registry>/<image>:<tag>' : 'arn:aws:…'}`).join(', ')}`,
+      'DAGC-ASL-CONFIG-MISSING',
+    );
+  const image = r.string('image') ?? '';
+  let computeSettings: AslCompute;
+  if (compute === 'ecs') {
+    const launchType = r.string('launch_type') ?? 'FARGATE';
+    if (!['FARGATE', 'EC2', 'EXTERNAL'].includes(launchType)) r.error(`"launch_type" must be FARGATE, EC2 or EXTERNAL, not "${launchType}"`);
+    const assign = config.assign_public_ip ?? false;
+    if (typeof assign !== 'boolean') r.error('"assign_public_ip" must be true or false');
+    computeSettings = {
+      kind: 'ecs',
+      cluster: r.arn('cluster') ?? '',
+      taskDefinition: r.arn('task_definition') ?? '',
+      launchType: launchType as 'FARGATE' | 'EC2' | 'EXTERNAL',
+      subnets: r.strings('subnets'),
+      securityGroups: r.strings('security_groups'),
+      assignPublicIp: assign === true,
+      containerName: r.string('container_name') ?? 'dagc',
+    };
+    if (launchType === 'FARGATE' && computeSettings.subnets.length === 0 && missing.length === 0)
+      r.error('ECS on Fargate needs "subnets" (awsvpc networking)', 'add subnets: [subnet-…] (and security_groups: [sg-…])');
+  } else {
+    computeSettings = { kind: 'batch', jobQueue: r.arn('job_queue') ?? '', jobDefinition: r.arn('job_definition') ?? '' };
+    for (const k of ['cluster', 'task_definition', 'launch_type', 'subnets', 'security_groups', 'assign_public_ip', 'container_name'])
+      if (r.has(k)) r.warn(`"${k}" is for compute: ecs and is ignored with compute: batch`);
+  }
+  const env: (readonly [string, string])[] = [];
+  for (const [name, value] of r.mapping('env')) {
+    if (!ENV_NAME.test(name)) r.error(`env name "${name}" is not a valid environment variable name`);
+    else if (RESERVED_ENV.includes(name)) r.error(`env name "${name}" is set by dagc itself`);
+    else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env.push([name, String(value)]);
+    else r.error(`env "${name}" must be a string, number or boolean`);
+  }
+  const secrets: (readonly [string, string])[] = [];
+  for (const [name, value] of r.mapping('secrets')) {
+    if (!ENV_NAME.test(name)) r.error(`secret name "${name}" is not a valid environment variable name`);
+    else if (typeof value !== 'string' || !SECRET_ARN.test(value))
+      r.error(
+        `secret "${name}" must be the ARN of a Secrets Manager secret or an SSM parameter`,
+        'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), never by value',
+        'DAGC-ASL-SECRET-NOT-ARN',
+      );
+    else secrets.push([name, value]);
+  }
+  const settings: AslSettings = {
+    image,
+    compute: computeSettings,
+    vcpus: r.number('vcpus', 0.25, false),
+    memory: r.number('memory', 1),
+    gpu: r.number('gpu', 1),
+    env,
+    secrets,
+    retry: readRetry(r),
+    timeoutSeconds: r.number('timeout_seconds', 1) ?? defaultTimeout,
+    maxConcurrency: r.number('max_concurrency', 0) ?? 0,
+    mapWidth: r.number('map_width', 0),
+  };
+  return r.diagnostics.some((d) => d.severity === 'error') ? { diagnostics: r.diagnostics } : { settings, diagnostics: r.diagnostics };
+}
+
+/**
+ * Emulating a local config: its concurrency (magnus's `enable_parallel: false` → one at a time, else
+ * `max_parallel`) becomes the maps' MaxConcurrency, so steps that share the working directory see each other's
+ * files in the same order as under `dagc run` (src/runtime/open-run.ts maxParallelOf).
+ */
+function localConcurrency(local: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const enable = local.enable_parallel;
+  if (enable === false || (typeof enable === 'string' && enable.toLowerCase() === 'false')) return { max_concurrency: 1 };
+  const max = local.max_parallel;
+  return typeof max === 'number' && max >= 1 ? { max_concurrency: Math.floor(max) } : {};
+}
+
+export interface AslConfig {
+  readonly global: AslSettings;
+  readonly machine: AslMachineSettings;
+  /** The settings of a node (its override, or the global ones). */
+  forNode(node: Node): AslSettings;
+}
+
+/**
+ * Reads the asl executor config. With `emulate`, missing AWS resources get placeholders (the emulator runs
+ * every container here), and a non-asl executor (e.g. the local default) is taken as an empty asl config.
+ */
+export function readAslConfig(
+  config: DagcConfig,
+  opts: { pipelineFile: string; defaultTimeout: number; nodes: readonly Node[]; emulate?: boolean },
+): { config?: AslConfig; diagnostics: Diagnostic[] } {
+  const file = config.file ?? opts.pipelineFile;
+  const isAsl = (EXECUTOR_TYPES as readonly string[]).includes(config.executor.type);
+  if (!isAsl && !opts.emulate)
+    return {
+      diagnostics: [
+        {
+          code: 'DAGC-ASL-CONFIG-MISSING',
+          severity: 'error',
+          message: `--target asl needs an asl executor config, but the executor is "${config.executor.type}"`,
+          hint: 'pass -c with executor: {type: asl, config: {image: …, job_queue: arn:aws:batch:…, job_definition: arn:aws:batch:…}} and s3 run_log_store and catalog sections',
+          file,
+          start: { line: 1, column: 1 },
+        },
+      ],
+    };
+  const raw: Record<string, unknown> = isAsl ? { ...config.executor.config } : localConcurrency(config.executor.config);
+  const withDefaults = opts.emulate ? { ...EMULATION_DEFAULTS, ...raw } : raw;
+  const section: ServiceSection = { type: isAsl ? config.executor.type : 'asl', config: withDefaults };
+  const label = 'the asl executor config';
+  const globalConfig = { ...withDefaults };
+  delete globalConfig.overrides;
+  delete globalConfig.placeholders;
+  const { settings: global, diagnostics } = readSettings(globalConfig, { file, line: 1, column: 1, label }, opts.defaultTimeout);
+
+  const machine = new Reader(withDefaults, { file, line: 1, column: 1, label });
+  const timeoutSeconds = machine.number('machine_timeout_seconds', 1);
+  let cloudformation: AslMachineSettings['cloudformation'];
+  const cfn = withDefaults.cloudformation;
+  if (cfn === true) cloudformation = {};
+  else if (cfn && typeof cfn === 'object' && !Array.isArray(cfn)) {
+    const c = new Reader(cfn as Record<string, unknown>, { file, line: 1, column: 1, label: `${label} (cloudformation)` });
+    c.unknownKeys(['role_arn', 'name']);
+    cloudformation = { roleArn: c.arn('role_arn'), name: c.string('name') };
+    machine.diagnostics.push(...c.diagnostics);
+  } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}');
+  diagnostics.push(...machine.diagnostics);
+  if (!global) return { diagnostics };
+
+  const perNode = new Map<Node, AslSettings>();
+  for (const node of opts.nodes) {
+    const executorKey = node.overrides[section.type] !== undefined ? section.type : 'asl';
+    if (node.overrides[executorKey] === undefined) continue;
+    const where = { file: node.source.file, line: node.source.start.line, column: node.source.start.column, label: `the asl settings of node "${node.internalName}"` };
+    let merged: Record<string, unknown>;
+    try {
+      merged = resolveNodeConfig(node, { type: executorKey, config: withDefaults });
+    } catch (error) {
+      if (!(error instanceof UnknownOverrideError)) throw error;
+      diagnostics.push({
+        code: 'DAGC-ASL-UNKNOWN-OVERRIDE',
+        severity: 'error',
+        message: `node "${node.internalName}" asks for the override "${error.key}", which the asl executor config does not define`,
+        hint: error.known.length ? `known overrides: ${error.known.join(', ')}` : 'add it under executor: {config: {overrides: {NAME: {…}}}}',
+        file: where.file,
+        start: { line: where.line, column: where.column },
+      });
+      continue;
+    }
+    const read = readSettings(merged, where, global.timeoutSeconds);
+    diagnostics.push(...read.diagnostics.filter((d) => d.severity === 'error'));
+    if (read.settings) perNode.set(node, read.settings);
+    // Batch and ECS take the image from the job (task) definition; a submit cannot change it.
+    const definitionOf = (c: AslCompute) => (c.kind === 'batch' ? c.jobDefinition : c.taskDefinition);
+    if (read.settings && read.settings.image !== global.image && definitionOf(read.settings.compute) === definitionOf(global.compute))
+      diagnostics.push({
+        code: 'DAGC-ASL-IMAGE-OVERRIDE',
+        severity: 'warning',
+        message: `${where.label}: image "${read.settings.image}" differs from the executor's, but the job runs the image of its ${read.settings.compute.kind === 'batch' ? 'job' : 'task'} definition`,
+        hint: `register a ${read.settings.compute.kind === 'batch' ? 'job_definition' : 'task_definition'} with that image and set it in the same override`,
+        file: where.file,
+        start: { line: where.line, column: where.column },
+      });
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  return {
+    config: { global, machine: { timeoutSeconds, cloudformation }, forNode: (node) => perNode.get(node) ?? global },
+    diagnostics,
+  };
+}

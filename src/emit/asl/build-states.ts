@@ -1,0 +1,491 @@
+// IR → states. Every node becomes the states the engine needs to traverse it (DESIGN.md §6, asl):
+//   task / stub with a catalog   Task (.sync on Batch or ECS) running `dagc exec`; Retry; Catch → on_failure
+//   stub without a catalog       Pass              (recorded by the container that hands control to it)
+//   success / fail               Succeed / Fail at the root; inside a branch a Pass that ends the branch
+//                                (a Fail state would cancel the sibling branches, which `dagc run` lets
+//                                finish: the branch's status is in the run log and fan in decides)
+//   parallel                     fan out Task → Parallel (Catch → fan in) → fan in Task
+//   map                          fan out Task → s3 getObject of the count → Pass with States.ArrayRange →
+//                                inline Map over the indices (Distributed Map with an S3 item reader when
+//                                the declared width is over the inline limit) → fan in Task
+//   dag                          fan out Task → the sub-graph's states inline → fan in Task
+// Only indices, the run id and small status objects travel in the payload: every Task has ResultPath null.
+import type { Graph, Node } from '../../ir/types.js';
+import { failNode, getNode } from '../../ir/types.js';
+import { mapCountKey, mapIndicesKey } from '../../services/run-log/s3.js';
+import type { AslConfig, AslSettings } from './asl-config.js';
+import type { Catcher, Json, MapState, State, TaskState } from './asl-types.js';
+import type { ContainerOp, EntryFiles } from './container-script.js';
+import { containerCommand } from './container-script.js';
+
+/** The inline Map's index array is built by States.ArrayRange, which makes at most 1,000 items (AWS docs, intrinsic functions). */
+export const INLINE_MAP_LIMIT = 1000;
+
+/** How a graph's terminal nodes end: the whole execution, a branch, or an inline dag that returns to its fan in. */
+export type GraphMode = { kind: 'root' } | { kind: 'branch' } | { kind: 'inline'; exit: string };
+
+export interface BuildContext {
+  readonly config: AslConfig;
+  /** State name of a node's (or a role's) virtual dot path. */
+  readonly stateName: (virtualPath: string) => string;
+  /** The pipeline, config, parameters and variables files as the containers name them. */
+  readonly files: EntryFiles;
+  /** Where the run log store keeps map counts (the configured s3 store; placeholders when emulating). */
+  readonly store: { readonly bucket: string; readonly prefix: string };
+  /** false: every map is inline (aws-local-stepfunctions has no Distributed Map). */
+  readonly distributedMaps: boolean;
+}
+
+/** Where the current graph sits: how deep in maps, and where the run id comes from. */
+interface Scope {
+  /** Number of enclosing maps (the payload's `idx` holds their indices when > 0). */
+  readonly depth: number;
+  /**
+   * The run id: $$.Execution.Name, except inside a Distributed Map, whose iterations are child executions with
+   * names of their own; there the ItemSelector carries it as `run`.
+   */
+  readonly runIdPath: string;
+}
+
+/** Role states of a composite are named `<dot path>.<role>`; node states have an odd number of parts, these even. */
+export const ROLE = { fanOut: 'fan-out', fanIn: 'fan-in', count: 'count', items: 'items' } as const;
+export const START_RECORDER = 'dagc.start';
+
+export function isPure(node: Node): boolean {
+  if (node.type === 'success' || node.type === 'fail') return true;
+  if (node.type !== 'stub') return false;
+  return !node.catalog || (node.catalog.get.length === 0 && node.catalog.put.length === 0);
+}
+
+/** The pure nodes from `name` on, following `next`, up to a node that records itself (exclusive) or a terminal. */
+export function chainFrom(graph: Graph, name: string): string[] {
+  const chain: string[] = [];
+  const seen = new Set<string>();
+  let node = getNode(graph, name);
+  while (node && isPure(node) && !seen.has(node.name)) {
+    seen.add(node.name);
+    chain.push(node.internalName);
+    if (node.type === 'success' || node.type === 'fail') break;
+    node = getNode(graph, node.next);
+  }
+  return chain;
+}
+
+/**
+ * The nodes the state machine can reach from the graph's start. Step Functions rejects unreachable states,
+ * and a fail node nothing routes to (a branch of stubs) is common. Pure stubs only go on; every other node
+ * may also fail to its on_failure or the graph's fail node.
+ */
+export function reachable(graph: Graph): Set<string> {
+  const seen = new Set<string>();
+  const failName = failNode(graph).name;
+  const todo = [graph.startAt];
+  while (todo.length) {
+    const node = getNode(graph, todo.pop()!);
+    if (!node || seen.has(node.name)) continue;
+    seen.add(node.name);
+    if (node.type === 'success' || node.type === 'fail') continue;
+    todo.push(node.next);
+    if (!isPure(node)) todo.push(node.onFailure ?? failName);
+  }
+  return seen;
+}
+
+/** Virtual dot paths of every state, in the order states are written (for name assignment). */
+export function statePaths(root: Graph, distributed: (node: Node) => boolean): string[] {
+  const out: string[] = [];
+  if (isPure(getNode(root, root.startAt)!)) out.push(START_RECORDER);
+  const visit = (graph: Graph) => {
+    const live = reachable(graph);
+    for (const node of graph.nodes) {
+      if (!live.has(node.name)) continue;
+      switch (node.type) {
+        case 'parallel':
+          out.push(`${node.internalName}.${ROLE.fanOut}`, node.internalName);
+          for (const b of node.branches) visit(b);
+          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          break;
+        case 'map':
+          out.push(`${node.internalName}.${ROLE.fanOut}`);
+          if (!distributed(node)) out.push(`${node.internalName}.${ROLE.count}`, `${node.internalName}.${ROLE.items}`);
+          out.push(node.internalName);
+          visit(node.branch);
+          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          break;
+        case 'dag':
+          out.push(`${node.internalName}.${ROLE.fanOut}`);
+          visit(node.branch);
+          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          break;
+        default:
+          out.push(node.internalName);
+      }
+    }
+  };
+  visit(root);
+  return out;
+}
+
+/** Inside an ASL intrinsic string literal `'`, `{`, `}` and `\` are escaped with a backslash (ASL spec, intrinsics). */
+function escapeLiteral(text: string): string {
+  return text.replace(/[\\'{}]/g, (c) => `\\${c}`);
+}
+
+const RUN_SLOT = '\u0000';
+const INDEX_SLOT = '\u0001';
+
+/** A Batch job name: letters, digits, '-' and '_', at most 128, starting with a letter or digit (Batch SubmitJob). */
+function jobName(stateName: string): string {
+  const clean = stateName.replace(/[^A-Za-z0-9_-]+/g, '_').replace(/^[^A-Za-z0-9]+/, '');
+  return (clean || 'dagc').slice(0, 128);
+}
+
+function describe(node: Node): string {
+  switch (node.type) {
+    case 'task':
+      return `${node.commandType} task${node.retry > 1 ? `, up to ${node.retry} attempts` : ''}`;
+    case 'stub':
+      return node.spelledAs;
+    case 'map':
+      return `map over "${node.iterateOn}" as "${node.iterateAs}"`;
+    case 'parallel':
+      return `parallel, ${node.branches.length} branches`;
+    case 'dag':
+      return `dag from ${node.dagDefinition}`;
+    default:
+      return node.type;
+  }
+}
+
+export function isDistributed(ctx: Pick<BuildContext, 'config' | 'distributedMaps'>, node: Node): boolean {
+  if (!ctx.distributedMaps || node.type !== 'map') return false;
+  const width = ctx.config.forNode(node).mapWidth;
+  return width !== undefined && width > INLINE_MAP_LIMIT;
+}
+
+export function buildStateMachineStates(root: Graph, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
+  const built = buildGraph(root, { kind: 'root' }, { depth: 0, runIdPath: '$$.Execution.Name' }, ctx);
+  const start = getNode(root, root.startAt)!;
+  if (!isPure(start)) return built;
+  // A root graph that starts with pure nodes has no container before them to record them: one Task does.
+  const recorder = ctx.stateName(START_RECORDER);
+  const states: Record<string, State> = {
+    [recorder]: {
+      ...batchOrEcsTask(
+        ctx,
+        ctx.config.global,
+        recorder,
+        { op: 'start', chain: chainFrom(root, root.startAt) },
+        { depth: 0, runIdPath: '$$.Execution.Name' },
+        1,
+        'records the pure nodes the pipeline starts with (they run no container of their own)',
+      ),
+      Next: built.startAt,
+    },
+    ...built.states,
+  };
+  return { startAt: recorder, states };
+}
+
+/** Parameters of a `.sync` Task that runs the container command on Batch or ECS. */
+function batchOrEcsTask(
+  ctx: BuildContext,
+  settings: AslSettings,
+  stateName: string,
+  op: ContainerOp,
+  scope: Scope,
+  attempts: number,
+  comment: string,
+): Omit<TaskState, 'Next' | 'End'> {
+  const environment: Json[] = [{ Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath }];
+  // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object"); the script adds 1.
+  if (attempts > 1) environment.push({ Name: 'DAGC_ASL_RETRY', 'Value.$': "States.Format('{}', $$.State.RetryCount)" });
+  if (scope.depth > 0) environment.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
+  for (const [name, value] of settings.env) environment.push({ Name: name, Value: value });
+  // Secrets travel as references; the entrypoint resolves them at run time (DESIGN.md invariant 5).
+  if (settings.secrets.length)
+    environment.push({ Name: 'DAGC_SECRET_ARNS', Value: JSON.stringify(Object.fromEntries(settings.secrets)) });
+  const command = containerCommand(ctx.files, op);
+  const requirements: Json[] = [];
+  const compute = settings.compute;
+  let resource: string;
+  let parameters: { [key: string]: Json };
+  if (compute.kind === 'batch') {
+    if (settings.vcpus !== undefined) requirements.push({ Type: 'VCPU', Value: String(settings.vcpus) });
+    if (settings.memory !== undefined) requirements.push({ Type: 'MEMORY', Value: String(settings.memory) });
+    if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });
+    resource = 'arn:aws:states:::batch:submitJob.sync';
+    parameters = {
+      JobName: jobName(stateName),
+      JobQueue: compute.jobQueue,
+      JobDefinition: compute.jobDefinition,
+      ContainerOverrides: {
+        Command: command,
+        Environment: environment,
+        ...(requirements.length ? { ResourceRequirements: requirements } : {}),
+      },
+    };
+  } else {
+    if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });
+    resource = 'arn:aws:states:::ecs:runTask.sync';
+    parameters = {
+      Cluster: compute.cluster,
+      TaskDefinition: compute.taskDefinition,
+      LaunchType: compute.launchType,
+      ...(compute.subnets.length
+        ? {
+            NetworkConfiguration: {
+              AwsvpcConfiguration: {
+                Subnets: [...compute.subnets],
+                ...(compute.securityGroups.length ? { SecurityGroups: [...compute.securityGroups] } : {}),
+                AssignPublicIp: compute.assignPublicIp ? 'ENABLED' : 'DISABLED',
+              },
+            },
+          }
+        : {}),
+      Overrides: {
+        ContainerOverrides: [
+          {
+            Name: compute.containerName,
+            Command: command,
+            Environment: environment,
+            // ECS counts CPU in units of 1/1024 vCPU.
+            ...(settings.vcpus !== undefined ? { Cpu: Math.round(settings.vcpus * 1024) } : {}),
+            ...(settings.memory !== undefined ? { Memory: settings.memory } : {}),
+            ...(requirements.length ? { ResourceRequirements: requirements } : {}),
+          },
+        ],
+      },
+    };
+  }
+  const task: Omit<TaskState, 'Next' | 'End'> = {
+    Type: 'Task',
+    Comment: comment,
+    Resource: resource,
+    Parameters: parameters,
+    ResultPath: null,
+    // Always explicit: Step Functions has no default, aws-local-stepfunctions has 60 s (toolchain.md §2).
+    TimeoutSeconds: settings.timeoutSeconds,
+  };
+  return task;
+}
+
+function catchAll(next: string): Catcher[] {
+  return [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: next }];
+}
+
+function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
+  const states: Record<string, State> = {};
+  const name = (path: string) => ctx.stateName(path);
+  const entry = (nodeName: string): string => {
+    const node = getNode(graph, nodeName)!;
+    return node.type === 'parallel' || node.type === 'map' || node.type === 'dag' ? name(`${node.internalName}.${ROLE.fanOut}`) : name(node.internalName);
+  };
+  const failName = failNode(graph).name;
+  // Where each node goes on success and on failure, and the pure nodes its container records on the way.
+  const routes = (node: Node & { next: string; onFailure?: string }) => {
+    const onFail = node.onFailure ?? failName;
+    return { ok: entry(node.next), fail: entry(onFail), okChain: chainFrom(graph, node.next), failChain: chainFrom(graph, onFail) };
+  };
+
+  const live = reachable(graph);
+  for (const node of graph.nodes) {
+    if (!live.has(node.name)) continue;
+    const comment = `${node.internalName}: ${describe(node)}`;
+    switch (node.type) {
+      case 'success':
+      case 'fail': {
+        const state = name(node.internalName);
+        if (mode.kind === 'root')
+          states[state] =
+            node.type === 'success'
+              ? { Type: 'Succeed', Comment: comment }
+              : { Type: 'Fail', Comment: comment, Error: 'dagc.PipelineFailed', Cause: `the pipeline reached its fail node "${node.name}": see the run log` };
+        else if (mode.kind === 'branch')
+          states[state] = { Type: 'Pass', Comment: `${comment} (the branch ends ${node.type === 'success' ? 'SUCCESS' : 'FAIL'} in the run log)`, End: true };
+        else states[state] = { Type: 'Pass', Comment: `${comment} (back to the dag's fan in)`, Next: mode.exit };
+        break;
+      }
+      case 'stub':
+      case 'task': {
+        if (isPure(node)) {
+          // A pure stub only goes on (its fail route may not even be reachable, so it has no state).
+          states[name(node.internalName)] = { Type: 'Pass', Comment: comment, Next: entry(node.next) };
+          break;
+        }
+        const r = routes(node);
+        const settings = ctx.config.forNode(node);
+        const attempts = node.type === 'task' ? Math.max(1, node.retry) : 1;
+        const state = name(node.internalName);
+        const op: ContainerOp = { op: 'task', path: node.internalName, attempts, ok: r.okChain, fail: r.failChain };
+        states[state] = {
+          ...batchOrEcsTask(ctx, settings, state, op, scope, attempts, comment),
+          ...(attempts > 1
+            ? {
+                Retry: [
+                  {
+                    ErrorEquals: ['States.TaskFailed'],
+                    IntervalSeconds: settings.retry.intervalSeconds,
+                    MaxAttempts: attempts - 1,
+                    BackoffRate: settings.retry.backoffRate,
+                    ...(settings.retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: settings.retry.maxDelaySeconds } : {}),
+                    ...(settings.retry.jitter ? { JitterStrategy: settings.retry.jitter } : {}),
+                  },
+                ],
+              }
+            : {}),
+          Catch: catchAll(r.fail),
+          Next: r.ok,
+        };
+        break;
+      }
+      case 'parallel':
+      case 'map':
+      case 'dag': {
+        const settings = ctx.config.forNode(node);
+        const r = routes(node);
+        const fanOut = name(`${node.internalName}.${ROLE.fanOut}`);
+        const fanIn = name(`${node.internalName}.${ROLE.fanIn}`);
+        const fanInState: TaskState = {
+          ...batchOrEcsTask(
+            ctx,
+            settings,
+            fanIn,
+            { op: 'fan-in', path: node.internalName, ok: r.okChain, fail: r.failChain },
+            scope,
+            1,
+            `${node.internalName}: fan in (runs whatever the branches' outcome)`,
+          ),
+          Catch: catchAll(r.fail),
+          Next: r.ok,
+        };
+        if (node.type === 'parallel') {
+          const chain = node.branches.flatMap((b) => chainFrom(b, b.startAt));
+          states[fanOut] = {
+            ...batchOrEcsTask(ctx, settings, fanOut, { op: 'fan-out', path: node.internalName, chain }, scope, 1, `${node.internalName}: fan out (exit 3: nothing to run)`),
+            Catch: catchAll(fanIn),
+            Next: name(node.internalName),
+          };
+          states[name(node.internalName)] = {
+            Type: 'Parallel',
+            Comment: comment,
+            Branches: node.branches.map((b) => {
+              const g = buildGraph(b, { kind: 'branch' }, scope, ctx);
+              return { StartAt: g.startAt, States: g.states };
+            }),
+            ResultPath: null,
+            Catch: catchAll(fanIn),
+            Next: fanIn,
+          };
+        } else if (node.type === 'dag') {
+          const inline = buildGraph(node.branch, { kind: 'inline', exit: fanIn }, scope, ctx);
+          states[fanOut] = {
+            ...batchOrEcsTask(
+              ctx,
+              settings,
+              fanOut,
+              { op: 'fan-out', path: node.internalName, chain: chainFrom(node.branch, node.branch.startAt) },
+              scope,
+              1,
+              `${node.internalName}: fan out (exit 3: nothing to run)`,
+            ),
+            Catch: catchAll(fanIn),
+            Next: inline.startAt,
+          };
+          Object.assign(states, inline.states);
+        } else {
+          Object.assign(states, buildMap(node, settings, scope, ctx, fanIn));
+        }
+        states[fanIn] = fanInState;
+        break;
+      }
+    }
+  }
+  return { startAt: entry(graph.startAt), states };
+}
+
+/** fan out → (count → items →) Map, for one map node. */
+function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Scope, ctx: BuildContext, fanIn: string): Record<string, State> {
+  const name = (path: string) => ctx.stateName(path);
+  const fanOut = name(`${node.internalName}.${ROLE.fanOut}`);
+  const mapState = name(node.internalName);
+  const distributed = isDistributed(ctx, node);
+  const states: Record<string, State> = {};
+  const chain = chainFrom(node.branch, node.branch.startAt);
+  const { bucket, prefix } = ctx.store;
+  // The key is built from what the engine knows: the run id and the indices of the enclosing maps (s3.ts).
+  const keyOf = (key: (runId: string, shape: string, indices: string) => string): { [key: string]: Json } => {
+    // Sentinels stand for the run id and the indices, then become the '{}' slots of States.Format.
+    const raw = prefix + key(RUN_SLOT, node.internalName, scope.depth > 0 ? INDEX_SLOT : '');
+    const format = `'${raw.split(RUN_SLOT).join(INDEX_SLOT).split(INDEX_SLOT).map(escapeLiteral).join('{}')}'`;
+    const args = [scope.runIdPath, ...(scope.depth > 0 ? ['$.idx'] : [])];
+    return { Bucket: bucket, 'Key.$': `States.Format(${format}, ${args.join(', ')})` };
+  };
+  states[fanOut] = {
+    ...batchOrEcsTask(
+      ctx,
+      settings,
+      fanOut,
+      { op: 'map', path: node.internalName, chain },
+      scope,
+      1,
+      `${node.internalName}: fan out (records the item count in the run log store; exit 3: nothing to run)`,
+    ),
+    Catch: catchAll(fanIn),
+    Next: distributed ? mapState : name(`${node.internalName}.${ROLE.count}`),
+  };
+  const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath };
+  const selector: { [key: string]: Json } = {
+    'idx.$': scope.depth > 0 ? "States.Format('{},{}', $.idx, $$.Map.Item.Value)" : "States.Format('{}', $$.Map.Item.Value)",
+    ...(inner.runIdPath === '$.run' ? { 'run.$': scope.runIdPath } : {}),
+  };
+  const branch = buildGraph(node.branch, { kind: 'branch' }, inner, ctx);
+  let map: MapState;
+  if (distributed) {
+    map = {
+      Type: 'Map',
+      Comment: `${node.internalName}: ${describe(node)}; Distributed Map over the indices the fan out wrote to S3`,
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: keyOf(mapIndicesKey) },
+      ItemSelector: selector,
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: branch.startAt, States: branch.states },
+      ...(settings.maxConcurrency > 0 ? { MaxConcurrency: settings.maxConcurrency } : {}),
+      ResultPath: null,
+      Catch: catchAll(fanIn),
+      Next: fanIn,
+    };
+  } else {
+    states[name(`${node.internalName}.${ROLE.count}`)] = {
+      Type: 'Task',
+      Comment: `${node.internalName}: reads the item count the fan out wrote`,
+      Resource: 'arn:aws:states:::aws-sdk:s3:getObject',
+      Parameters: keyOf(mapCountKey),
+      ResultSelector: { 'map.$': 'States.StringToJson($.Body)' },
+      ResultPath: '$.dagc',
+      TimeoutSeconds: 60,
+      Catch: catchAll(fanIn),
+      Next: name(`${node.internalName}.${ROLE.items}`),
+    };
+    states[name(`${node.internalName}.${ROLE.items}`)] = {
+      Type: 'Pass',
+      Comment: `${node.internalName}: the item indices 0…count-1`,
+      Parameters: { 'items.$': 'States.ArrayRange(0, States.MathAdd($.dagc.map.count, -1), 1)' },
+      ResultPath: '$.dagc',
+      Next: mapState,
+    };
+    map = {
+      Type: 'Map',
+      Comment: `${node.internalName}: ${describe(node)}`,
+      ItemsPath: '$.dagc.items',
+      ItemSelector: selector,
+      ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: branch.startAt, States: branch.states },
+      ...(settings.maxConcurrency > 0 ? { MaxConcurrency: settings.maxConcurrency } : {}),
+      // The iterations' outputs are not needed; a small status replaces the index list in the payload.
+      ResultSelector: { done: true },
+      ResultPath: '$.dagc',
+      Catch: catchAll(fanIn),
+      Next: fanIn,
+    };
+  }
+  states[mapState] = map;
+  return states;
+}

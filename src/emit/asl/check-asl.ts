@@ -1,0 +1,78 @@
+// `dagc check --target asl [--map-width N]`: how much of Step Functions' quotas a pipeline uses (limits.ts):
+// definition size, state names, the largest payload dagc puts in flight, and the execution-history events
+// a run would write against the 25,000 limit, for maps of N items where a map declares no map_width.
+// Without an asl executor config the budget is measured with placeholder Batch settings (the ARNs do not
+// change the counts, and barely the size).
+import type { Inputs } from '../../cli/load-inputs.js';
+import type { Io } from '../../cli/types.js';
+import { walk } from '../../ir/walk.js';
+import { DiagnosticError } from '../../spec/diagnostics.js';
+import type { EmitOptions } from '../types.js';
+import { EXECUTOR_TYPES } from './asl-config.js';
+import type { State } from './asl-types.js';
+import { INLINE_MAP_LIMIT } from './build-states.js';
+import { renderAsl } from './emit-asl.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, NAME_LIMIT, PAYLOAD_LIMIT, definitionSize, estimateHistory, estimatePayload } from './limits.js';
+
+export interface CheckAslOptions {
+  readonly inputs: Inputs;
+  readonly io: Io;
+  readonly width: number;
+  readonly options: EmitOptions;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
+
+export async function checkAsl({ inputs, io, width, options }: CheckAslOptions): Promise<number> {
+  const placeholder = !(EXECUTOR_TYPES as readonly string[]).includes(inputs.config.executor.type);
+  const rendered = renderAsl(inputs.pipeline, inputs.config, options, { emulate: placeholder });
+  const blocking = rendered.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'DAGC-ASL-TOO-LARGE');
+  if (blocking.length || !rendered.definition) throw new DiagnosticError(blocking);
+  const machine = rendered.definition;
+  const size = definitionSize(machine);
+  const history = estimateHistory(machine, { mapWidth: width });
+  const payload = estimatePayload(machine, { mapWidth: width });
+  const steps = [...walk(inputs.pipeline.root)].length;
+  const stateCount = Object.values(history.states).reduce((a, b) => a + b, 0);
+  const names = [...rendered.names.values()];
+  const longest = Math.max(...names.map((s) => [...s].length));
+  const hashed = [...rendered.names].filter(([p, s]) => p !== s).length;
+  const inlineMaps: string[] = [];
+  const visit = (states: Record<string, State>) => {
+    for (const [name, s] of Object.entries(states)) {
+      if (s.Type === 'Parallel') for (const b of s.Branches) visit(b.States);
+      if (s.Type !== 'Map') continue;
+      if (s.ItemProcessor.ProcessorConfig.Mode === 'INLINE') inlineMaps.push(name);
+      visit(s.ItemProcessor.States);
+    }
+  };
+  visit(machine.States);
+  const overInline = width > INLINE_MAP_LIMIT && inlineMaps.length > 0;
+  const over = [
+    size.compact > DEFINITION_LIMIT && 'definition size',
+    payload > PAYLOAD_LIMIT && 'payload',
+    history.events > HISTORY_LIMIT && 'execution history',
+    overInline && 'inline map width',
+  ].filter((x): x is string => typeof x === 'string');
+  const byType = Object.entries(history.states)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([t, c]) => `${c} ${t}`)
+    .join(', ');
+  const lines = [
+    `dagc check ${options.source} --target asl (maps of ${n(width)} items unless they declare map_width)${placeholder ? '\n  (no asl executor config: measured with placeholder Batch settings)' : ''}`,
+    `  definition   ${n(size.compact)} characters minified, ${n(size.indented)} indented; limit ${n(DEFINITION_LIMIT)} (${pct(size.compact, DEFINITION_LIMIT)})`,
+    `  states       ${n(stateCount)} (${byType}) for ${n(steps)} pipeline nodes: ${(stateCount / Math.max(1, steps)).toFixed(2)} states per node`,
+    `  names        longest ${longest} of ${NAME_LIMIT} characters; ${hashed} shortened or sanitised with a hash suffix`,
+    `  payload      at most ~${n(payload)} bytes from dagc (indices, run id, status); limit ${n(PAYLOAD_LIMIT)} (${pct(payload, PAYLOAD_LIMIT)})`,
+    `  history      ~${n(history.events)} events per execution (every state once, every retry used); limit ${n(HISTORY_LIMIT)} (${pct(history.events, HISTORY_LIMIT)})`,
+    `  maps         ${inlineMaps.length} inline (States.ArrayRange: at most ${n(INLINE_MAP_LIMIT)} items)${
+      overInline ? `: ${n(width)} items need map_width: ${n(width)} in the map's asl override (a Distributed Map)` : ''
+    }`,
+    over.length ? `over the limit: ${over.join(', ')}` : 'within every limit',
+  ];
+  io.out(lines.join('\n') + '\n');
+  const warnings = rendered.diagnostics.filter((d) => d.severity === 'warning');
+  if (warnings.length) await io.diagnostics(warnings);
+  return over.length ? 1 : 0;
+}

@@ -1,0 +1,39 @@
+// The optional CloudFormation wrapper (`cloudformation: {role_arn, name}` in the asl executor config): one
+// AWS::StepFunctions::StateMachine resource holding the definition as an object (its `Definition` property),
+// so it deploys with `aws cloudformation deploy`. Without role_arn the role is a template parameter.
+// No DefinitionSubstitutions are given, so the `${…}` of the container script reach the jobs untouched.
+import type { StateMachine } from './asl-types.js';
+
+export interface CloudFormationOptions {
+  readonly roleArn?: string;
+  readonly name?: string;
+}
+
+export function cloudFormationTemplate(definition: StateMachine, opts: CloudFormationOptions, dagHash: string): unknown {
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `dagc state machine (dag_hash ${dagHash})`,
+    ...(opts.roleArn
+      ? {}
+      : {
+          Parameters: {
+            RoleArn: {
+              Type: 'String',
+              Description: 'The execution role: it may submit Batch jobs or run ECS tasks (.sync) and read the run log bucket',
+            },
+          },
+        }),
+    Resources: {
+      StateMachine: {
+        Type: 'AWS::StepFunctions::StateMachine',
+        Properties: {
+          ...(opts.name ? { StateMachineName: opts.name } : {}),
+          StateMachineType: 'STANDARD',
+          RoleArn: opts.roleArn ?? { Ref: 'RoleArn' },
+          Definition: definition,
+        },
+      },
+    },
+    Outputs: { StateMachineArn: { Value: { Ref: 'StateMachine' } } },
+  };
+}

@@ -1,0 +1,45 @@
+// Glue between the asl executor (AWS Step Functions running each step on Batch or ECS) and the services.
+// Batch and ECS jobs share no disk, so file-system run log stores and catalogs cannot work there: they are
+// refused before anything renders. The s3 providers need nothing changed: the jobs read the same config file
+// (`dagc exec -c …`), so bucket and prefix reach them as written, and credentials come from the job's role.
+import type { Integration, IntegrationCheck } from './registry.js';
+import { s3Settings } from '../services/s3-client.js';
+import { UserError } from '../cli/types.js';
+
+const sharesNoDisk = (what: string, provider: string, fix: string): IntegrationCheck[] => [
+  {
+    severity: 'error',
+    message: `the asl executor runs every step as a Batch or ECS job, and jobs share no disk: a ${provider} ${what} would be a different folder in each job`,
+    hint: fix,
+  },
+];
+
+const checkS3 =
+  (service: 'run_log_store' | 'catalog', extra: string[]) =>
+  ({ section }: { section: { config: Readonly<Record<string, unknown>> } }): IntegrationCheck[] => {
+    try {
+      s3Settings(service, section.config ?? {}, extra);
+      return [];
+    } catch (error) {
+      if (!(error instanceof UserError)) throw error;
+      return [{ severity: 'error', message: error.message, hint: error.hint }];
+    }
+  };
+
+const RUN_LOG_FIX = 'use run_log_store: {type: s3, config: {bucket: …, prefix: …}}';
+const CATALOG_FIX = 'use catalog: {type: s3, config: {bucket: …, prefix: …}} (or do-nothing if no step moves data)';
+
+/** For both spellings of the executor (`step-functions` is an alias of `asl`). */
+export const aslIntegrations: Integration[] = ['asl', 'step-functions'].flatMap((executor): Integration[] => [
+  ...['file-system', 'chunked-fs'].map(
+    (provider): Integration => ({
+      executor,
+      service: 'run_log_store',
+      provider,
+      validate: () => sharesNoDisk('run log store', provider, RUN_LOG_FIX),
+    }),
+  ),
+  { executor, service: 'catalog', provider: 'file-system', validate: () => sharesNoDisk('catalog', 'file-system', CATALOG_FIX) },
+  { executor, service: 'run_log_store', provider: 's3', validate: checkS3('run_log_store', []) },
+  { executor, service: 'catalog', provider: 's3', validate: checkS3('catalog', ['compute_data_folder']) },
+]);
