@@ -543,7 +543,7 @@ describe.runIf(HAVE).concurrent('magnus examples under dagc run', () => {
       const args = [example('a452f9c-examples-executors-argo-map-sequential.yaml'), '-c', config('argo-config')];
       const compiled = await runCli(['compile', ...args, '--target', 'argo'], { cwd: dir, env });
       expect(compiled.status).toBe(2);
-      expect(compiled.stderr).toContain('DAGC-ARGO-OVERRIDE');
+      expect(compiled.stderr).toContain('DAGC-CONFIG-UNKNOWN-OVERRIDE');
       const validated = await runCli(['validate', ...args], { cwd: dir, env });
       expect({ status: validated.status, stdout: validated.stdout, stderr: validated.stderr }).toEqual({
         status: 2,

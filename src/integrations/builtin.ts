@@ -41,7 +41,10 @@ export const builtinIntegrations: Integration[] = [
         {
           severity: 'error',
           message: `the ${executor} executor runs every step as its own process, so an in-memory (buffered) run log cannot be shared`,
-          hint: 'use run_log_store: {type: chunked-fs} or {type: file-system}',
+          hint:
+            executor === 'asl'
+              ? 'Batch and ECS jobs share no disk: use run_log_store: {type: s3, config: {bucket: …}}'
+              : 'use run_log_store: {type: chunked-fs} or {type: file-system}',
         },
       ],
     }),
