@@ -15,3 +15,5 @@ const { benchArgo } = await import('./argo.mjs');
 console.log(benchArgo());
 console.log('\n== asl ==');
 console.log((await import('./asl.mjs')).benchAsl());
+console.log('\n== local-container ==');
+console.log((await import('./container.mjs')).benchContainer());

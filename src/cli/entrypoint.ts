@@ -15,6 +15,7 @@ export const ENTRYPOINT_OPTIONS: Record<string, OptionSpec> = {
   file: { type: 'string', short: 'f', arg: 'FILE', description: 'the pipeline file (required)' },
   ...INPUT_OPTIONS,
   'map-variable': { type: 'string', arg: 'JSON', description: 'values of the enclosing maps, e.g. {"chunk": 3} (outermost first)' },
+  'map-values': { type: 'string', arg: 'JSON', description: 'the enclosing maps\' values as a JSON array, outermost first (exact even when maps share an iterate_as name)' },
   'map-index': { type: 'string', arg: 'I[,J…]', description: 'indices into the enclosing maps\' items, outermost first (env DAGC_MAP_INDEX)' },
   tag: { type: 'string', arg: 'TAG', description: 'a tag recorded in the run log (when this call creates the run)' },
   'use-cached': { type: 'string', arg: 'OLD_ID', description: 're-run: steps that succeeded in run OLD_ID are taken as they are (env DAGC_USE_CACHED)' },
@@ -32,6 +33,18 @@ export function parseDotPath(raw: string): string {
 
 async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, io: Io): Promise<unknown[]> {
   if (maps.length === 0) return [];
+  const rawValues = stringOption(args.options, 'map-values');
+  if (rawValues !== undefined) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(rawValues);
+    } catch {
+      throw new UsageError(`--map-values must be a JSON array, got: ${rawValues}`);
+    }
+    if (!Array.isArray(parsed) || parsed.length !== maps.length)
+      throw new UsageError(`--map-values needs a JSON array of ${maps.length} value(s), outermost map first`);
+    return parsed as unknown[];
+  }
   const rawVariable = stringOption(args.options, 'map-variable');
   const rawIndex = stringOption(args.options, 'map-index') ?? io.env.DAGC_MAP_INDEX;
   if (rawVariable !== undefined) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from './types.js';
 import { UsageError, UserError, stringOption } from './types.js';
 import { loadInputs } from './load-inputs.js';
-import { RUN_OPTIONS, runLocally } from './run.js';
+import { RUN_OPTIONS, TRAVERSES_HERE, runLocally } from './run.js';
 
 export const command: Command = {
   name: 'execute',
@@ -21,7 +21,7 @@ export const command: Command = {
     if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
     const inputs = await loadInputs(file, args.options, io);
     const type = inputs.config.executor.type;
-    if (type === 'local') return runLocally(inputs, args, io);
+    if (TRAVERSES_HERE.includes(type)) return runLocally(inputs, args, io);
     const { EXECUTOR_TARGETS } = await import('../emit/targets.js');
     const target = EXECUTOR_TARGETS[type];
     if (!target)

@@ -12,6 +12,10 @@ import type { Io, OptionSpec, OptionValues } from './types.js';
 import { stringList, stringOption } from './types.js';
 
 export interface Inputs {
+  /** The pipeline file as given. */
+  file: string;
+  /** The -v variable files as given. */
+  varFiles: string[];
   pipeline: Pipeline;
   config: DagcConfig;
   parameters: Parameters;
@@ -39,6 +43,8 @@ export async function loadInputs(pipelineFile: string, options: OptionValues, io
   if (hasErrors(diagnostics) || !pipelineResult.value || !configResult.value || !paramsResult.value)
     throw new DiagnosticError(diagnostics);
   return {
+    file: pipelineFile,
+    varFiles: opts.varFiles,
     pipeline: pipelineResult.value,
     config: configResult.value,
     parameters: paramsResult.value,

@@ -15,6 +15,9 @@ export const RUN_OPTIONS = {
   json: { type: 'boolean', description: 'print the run log as JSON at the end (instead of the summary)' },
 } as const;
 
+/** Executors with which dagc itself traverses the graph (the others render it for an engine). */
+export const TRAVERSES_HERE: readonly string[] = ['local', 'local-container'];
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Promise<number> {
@@ -24,6 +27,19 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
     import('../executors/local.js'),
   ]);
   const json = args.options.json === true;
+  // local-container: everything is checked and the engine and images probed before the run exists.
+  const containers =
+    inputs.config.executor.type === 'local-container'
+      ? await (await import('../executors/local-container.js')).prepareLocalContainer({
+          pipeline: inputs.pipeline,
+          config: inputs.config,
+          pipelineFile: inputs.file,
+          varFiles: inputs.varFiles,
+          cwd: io.cwd,
+          env: io.env,
+          events: (e) => createPlainProgress(io).onEvent(e),
+        })
+      : undefined;
   const progress: Progress = io.isTTY && !json ? await createLiveProgress(io) : createPlainProgress(io);
   const started = Date.now();
   let status = 'FAIL';
@@ -54,9 +70,10 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
     });
     runId = ctx.runId;
     location = ctx.store.location;
-    status = await runPipeline(ctx);
+    status = await runPipeline(ctx, containers?.leaf);
     if (json) io.out(JSON.stringify(await ctx.store.getRunLog(ctx.runId), null, 2) + '\n');
   } finally {
+    await containers?.dispose();
     progress.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -74,16 +91,16 @@ export async function runLocally(inputs: Inputs, args: ParsedArgs, io: Io): Prom
 
 export const command: Command = {
   name: 'run',
-  summary: 'Run a pipeline here: dagc traverses the graph and runs every step on this machine.',
+  summary: 'Run a pipeline here: dagc traverses the graph and runs every step on this machine (local-container: each in a container).',
   usage: 'dagc run <pipeline> [-c config] [-p params] [--run-id ID] [--tag T] [--use-cached OLD_ID] [--json]',
   options: RUN_OPTIONS,
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
     const inputs = await loadInputs(file, args.options, io);
     const type = inputs.config.executor.type;
-    if (type !== 'local')
+    if (!TRAVERSES_HERE.includes(type))
       throw new UserError(
-        `the config's executor is "${type}"; dagc run uses the local executor`,
+        `the config's executor is "${type}", which renders the pipeline for an engine; dagc run traverses it here (local or local-container)`,
         `use \`dagc execute -f ${file} -c <config>\` to let the config's executor decide, or a config with executor: {type: local}`,
       );
     return runLocally(inputs, args, io);

@@ -8,6 +8,7 @@ import type { Status } from '../services/run-log/types.js';
 import type { RunContext } from '../runtime/context.js';
 import { createLimiter } from '../runtime/context.js';
 import { executeLeaf } from '../runtime/exec-node.js';
+import type { NodeInvocation } from '../runtime/exec-node.js';
 import { fanIn, fanOut } from '../runtime/fan.js';
 import { isoNow } from '../runtime/clock.js';
 
@@ -19,9 +20,15 @@ interface Scope {
 
 const ROOT_SCOPE: Scope = { ancestors: [], mapValues: [], mapVariable: {} };
 
+/**
+ * Executes one leaf node and resolves to its status. The local executor runs it in this process; the
+ * local-container executor runs task nodes in a container and the rest here (executors/local-container.ts).
+ */
+export type LeafRunner = (ctx: RunContext, inv: NodeInvocation) => Promise<Status>;
+
 /** Runs the whole pipeline; resolves to the run's final status. */
-export async function runPipeline(ctx: RunContext): Promise<Status> {
-  await traverse(ctx, ctx.pipeline.root, ROOT_SCOPE);
+export async function runPipeline(ctx: RunContext, leaf: LeafRunner = executeLeaf): Promise<Status> {
+  await traverse(ctx, ctx.pipeline.root, ROOT_SCOPE, leaf);
   // An interrupted run ends FAIL so the run log never claims a run is still going when nothing runs it.
   if (ctx.signal?.aborted) await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return (await ctx.store.getRun(ctx.runId)).status;
@@ -31,20 +38,20 @@ export async function runPipeline(ctx: RunContext): Promise<Status> {
  * Walks one graph from start_at: on SUCCESS go to `next`, on FAIL to `on_failure` or the graph's fail node;
  * stop after a success or fail node (spec §1.5, §1.6). The front end has proved the graph acyclic.
  */
-export async function traverse(ctx: RunContext, graph: Graph, scope: Scope): Promise<void> {
+export async function traverse(ctx: RunContext, graph: Graph, scope: Scope, leaf: LeafRunner = executeLeaf): Promise<void> {
   let current: string | undefined = graph.startAt;
   while (current !== undefined && !ctx.signal?.aborted) {
     const node: Node | undefined = getNode(graph, current);
     if (!node) throw new Error(`graph "${graph.internalName || '(root)'}" has no step "${current}"`);
-    const status = await executeNode(ctx, { node, graph, ancestors: scope.ancestors }, scope);
+    const status = await executeNode(ctx, { node, graph, ancestors: scope.ancestors }, scope, leaf);
     if (node.type === 'success' || node.type === 'fail') return;
     current = status === 'SUCCESS' ? node.next : (node.onFailure ?? failNode(graph).name);
   }
 }
 
-async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope): Promise<Status> {
+async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope, leaf: LeafRunner): Promise<Status> {
   const inv = { loc, mapValues: scope.mapValues, mapVariable: scope.mapVariable };
-  if (!isComposite(loc.node)) return executeLeaf(ctx, inv);
+  if (!isComposite(loc.node)) return leaf(ctx, inv);
   const node = loc.node;
   const opened = await fanOut(ctx, inv);
   if (opened.status !== 'PROCESSING') return opened.status;
@@ -67,7 +74,7 @@ async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope): Pr
       ),
     );
   } else {
-    await Promise.all(graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }))));
+    await Promise.all(graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }, leaf))));
   }
   return fanIn(ctx, inv, opened.branches);
 }

@@ -4,6 +4,7 @@ import type { Integration } from './registry.js';
 import { IntegrationRegistry } from './registry.js';
 import { argoIntegrations } from './argo.js';
 import { aslIntegrations } from './asl.js';
+import { localContainerIntegrations } from './local-container.js';
 
 const PROCESS_PER_STEP = ['bash', 'argo', 'asl', 'local-container'] as const;
 
@@ -51,6 +52,7 @@ export const builtinIntegrations: Integration[] = [
   ),
   ...argoIntegrations,
   ...aslIntegrations,
+  ...localContainerIntegrations,
 ];
 
 let registry: IntegrationRegistry | undefined;

@@ -19,6 +19,31 @@ export interface IntegrationCheck {
   hint?: string;
 }
 
+/** A host path made visible inside a container (local-container executor). */
+export interface ContainerMount {
+  readonly source: string;
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** What a service needs so that a step in a container reaches it as the host does. */
+export interface ContainerGlue {
+  readonly mounts?: readonly ContainerMount[];
+  /**
+   * Variables for the container: a value, or null to pass the host's own value through by name (`-e NAME`),
+   * so that credentials never appear on an engine's command line.
+   */
+  readonly env?: Readonly<Record<string, string | null>>;
+}
+
+export interface ContainerContext extends IntegrationContext {
+  /** Where dagc traverses (relative service paths resolve against it). */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Every secret name a step asks for (the nodes' secret_as_env values). */
+  readonly secretNames: readonly string[];
+}
+
 export interface Integration {
   readonly executor: string;
   readonly service: IntegratedService;
@@ -29,6 +54,8 @@ export interface Integration {
   configureForTraversal?(ctx: IntegrationContext): ServiceSection;
   /** Adjusts the service config where a step executes (e.g. paths inside a pod or container). */
   configureForExecution?(ctx: IntegrationContext): ServiceSection;
+  /** Mounts and variables a container needs to reach this service (local-container executor). */
+  containerGlue?(ctx: ContainerContext): ContainerGlue;
 }
 
 export class DuplicateIntegrationError extends Error {

@@ -66,3 +66,39 @@ export function getGitIdentity(cwd: string): Promise<CodeIdentity> {
   // A copy per caller: step logs are mutated independently.
   return pending.then((identity) => ({ ...identity }));
 }
+
+/**
+ * Where a step runs somewhere other than where dagc traverses (a container), the traversing side knows the
+ * code better than the step does: the git identity of the host's tree (the container may have no git) and the
+ * image it started. It hands them over as JSON in this variable, and the step records them as they are.
+ */
+export const CODE_IDENTITIES_ENV = 'DAGC_CODE_IDENTITIES';
+
+function isIdentity(value: unknown): value is CodeIdentity {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.code_identifier_type === 'string' &&
+    typeof v.code_identifier_dependable === 'boolean' &&
+    (v.code_identifier === null || typeof v.code_identifier === 'string') &&
+    (v.code_identifier_url === null || typeof v.code_identifier_url === 'string') &&
+    typeof v.code_identifier_message === 'string'
+  );
+}
+
+/** The code identities of a step: those handed over in DAGC_CODE_IDENTITIES, else the git identity of cwd. */
+export async function stepCodeIdentities(
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CodeIdentity[]> {
+  const given = env[CODE_IDENTITIES_ENV];
+  if (given) {
+    try {
+      const parsed: unknown = JSON.parse(given);
+      if (Array.isArray(parsed) && parsed.length > 0 && parsed.every(isIdentity)) return parsed.map((i) => ({ ...i }));
+    } catch {
+      /* not ours to fail a step over: fall back to what this process can see */
+    }
+  }
+  return [await getGitIdentity(cwd)];
+}

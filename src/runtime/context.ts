@@ -2,7 +2,7 @@
 // engine calling `dagc exec` / `dagc fan` once per node).
 import type { DagcConfig } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
-import type { RunLog, RunLogStore, StepLog } from '../services/run-log/types.js';
+import type { CodeIdentity, RunLog, RunLogStore, StepLog } from '../services/run-log/types.js';
 import type { Catalog } from '../services/catalog/types.js';
 import type { Secrets } from '../services/secrets/types.js';
 import type { ExperimentTracker } from '../services/tracking/index.js';
@@ -39,6 +39,8 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   /** Extra environment for every step (DAGC_RUN_TAG, DAGC_CONFIG_FILE, …). */
   readonly stepEnv: Readonly<Record<string, string>>;
+  /** The code identities recorded in each new step log (git; a container executor adds its image). */
+  readonly codeIdentities: () => Promise<CodeIdentity[]>;
 }
 
 export function indexSteps(log: RunLog): Map<string, StepLog> {

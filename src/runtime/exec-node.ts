@@ -10,7 +10,6 @@ import { resolveInternalName } from '../ir/walk.js';
 import type { DataCatalogEntry, Status, StepAttempt, StepLog } from '../services/run-log/types.js';
 import { maskSecrets } from '../services/secrets/types.js';
 import { resolveNodeConfig } from '../config/resolve-node.js';
-import { getGitIdentity } from './code-identity.js';
 import { isoNow, preciseNow, secondsBetween } from './clock.js';
 import type { RunContext } from './context.js';
 import { runTask } from './tasks/index.js';
@@ -77,7 +76,7 @@ async function recordMock(ctx: RunContext, inv: NodeInvocation, names: StepNames
   step.status = 'SUCCESS';
   step.mock = true;
   step.message = 'Node execution successful in previous run, skipping it';
-  step.code_identities = [await getGitIdentity(ctx.cwd)];
+  step.code_identities = await ctx.codeIdentities();
   await putStep(ctx, names, preciseNow(), step);
   ctx.events({ kind: 'step-end', step: names.internal, stepType: step.step_type, status: 'SUCCESS', mock: true, seconds: 0, message: step.message });
   return 'SUCCESS';
@@ -105,7 +104,7 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
   const order = existing?.order ?? preciseNow();
   const step: StepBody = existing
     ? { ...existing.step, status: 'PROCESSING' }
-    : { ...newStepLog(node.name, names.internal, stepTypeOf(node)), code_identities: [await getGitIdentity(ctx.cwd)] };
+    : { ...newStepLog(node.name, names.internal, stepTypeOf(node)), code_identities: await ctx.codeIdentities() };
   await putStep(ctx, names, order, step);
   const started = preciseNow();
   ctx.events({ kind: 'step-start', step: names.internal, stepType: step.step_type, attempt: inv.attempt });

@@ -5,7 +5,6 @@
 import type { CompositeNode, MapNode } from '../ir/types.js';
 import { DAG_BRANCH_NAME } from '../ir/types.js';
 import type { Status } from '../services/run-log/types.js';
-import { getGitIdentity } from './code-identity.js';
 import { preciseNow } from './clock.js';
 import type { RunContext } from './context.js';
 import type { NodeInvocation } from './exec-node.js';
@@ -43,7 +42,7 @@ export async function fanOut(ctx: RunContext, inv: NodeInvocation): Promise<FanO
   const node = inv.loc.node as CompositeNode;
   const names = stepNames(inv);
   const step = newStepLog(node.name, names.internal, node.type);
-  step.code_identities = [await getGitIdentity(ctx.cwd)];
+  step.code_identities = await ctx.codeIdentities();
   const order = preciseNow();
 
   if (takeFromPrevious(ctx, names.internal)) {

@@ -13,6 +13,7 @@ import type { RunLogStore, RunRecord } from '../services/run-log/types.js';
 import { RunLogExistsError, RunLogNotFoundError } from '../services/run-log/types.js';
 import { maskSecrets } from '../services/secrets/types.js';
 import { isoNow } from './clock.js';
+import { stepCodeIdentities } from './code-identity.js';
 import type { PreviousRun, RunContext } from './context.js';
 import { createLimiter, indexSteps } from './context.js';
 import type { EventSink } from './events.js';
@@ -209,5 +210,6 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       MAGNUS_RUN_TAG: tag,
       ...(config.file ? { DAGC_CONFIG_FILE: config.file, MAGNUS_CONFIG_FILE: config.file } : {}),
     },
+    codeIdentities: () => stepCodeIdentities(cwd, opts.env),
   };
 }
