@@ -172,7 +172,7 @@ describe('local-container misconfigurations (no engine needed)', () => {
     const pipeline = readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8');
     writeFileSync(
       path.join(dir, 'pipeline.yaml'),
-      pipeline.replace(/\n    (?!read initial)([a-z][a-z ]+):\n      type: task\n/g, '\n    $1:\n      type: task\n      overrides: {local-container: img}\n'),
+      pipeline.replace(/\n {4}(?!read initial)([a-z][a-z ]+):\n {6}type: task\n/g, '\n    $1:\n      type: task\n      overrides: {local-container: img}\n'),
     );
     const one = await runCli(['execute', '-f', 'pipeline.yaml', '-c', 'c.yaml'], { cwd: dir });
     expect(one.status).toBe(2);
