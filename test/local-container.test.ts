@@ -164,9 +164,14 @@ describe('local-container misconfigurations (no engine needed)', () => {
     const none = await runCli(['execute', '-f', 'pipeline.yaml', '-c', 'c.yaml'], { cwd: dir });
     expect(none.status).toBe(2);
     expect(none.stderr).toBe(
-      'dagc execute: the local-container executor has no docker_image in c.yaml, and no step sets its own\n' +
-        'hint: set executor.config.docker_image to the image the steps run in (`dagc image dockerfile` writes a Dockerfile for one), or use executor: {type: local}\n',
+      'pipeline.yaml:5:5 error DAGC-CONTAINER-NO-IMAGE the local-container executor has no docker_image in c.yaml, and no step sets its own\n' +
+        '  4 |   steps:\n> 5 |     read initial:\n    |     ^\n' +
+        'hint: set executor.config.docker_image to the image the steps run in (`dagc image dockerfile` writes a Dockerfile for one), or use executor: {type: local}\n\n1 error\n',
     );
+    // validate finds it too, without running anything.
+    const validated = await runCli(['validate', 'pipeline.yaml', '-c', 'c.yaml'], { cwd: dir });
+    expect(validated.status).toBe(2);
+    expect(validated.stderr).toBe(none.stderr);
     // Every step but one has its image from a named override: the one left is reported where it is.
     writeFileSync(path.join(dir, 'c.yaml'), 'executor:\n  type: local-container\n  config:\n    overrides:\n      img: {docker_image: img}\n');
     const pipeline = readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8');

@@ -7,6 +7,7 @@ import { walk } from '../ir/walk.js';
 import type { Diagnostic } from '../spec/diagnostics.js';
 import { didYouMean } from '../spec/suggest.js';
 import { UnknownOverrideError, resolveNodeConfig } from './resolve-node.js';
+import { checkContainerSettings } from './container-settings.js';
 
 export function checkNodeOverrides(pipeline: Pipeline, config: DagcConfig): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -31,5 +32,8 @@ export function checkNodeOverrides(pipeline: Pipeline, config: DagcConfig): Diag
       });
     }
   }
+  // The local-container executor's per-step settings (image, environment, …): checked here so that
+  // `dagc validate` finds them too, not only a run.
+  if (config.executor.type === 'local-container') out.push(...checkContainerSettings(pipeline, config).diagnostics);
   return out;
 }

@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DagcConfig } from '../config/types.js';
-import type { Pipeline, TaskNode } from '../ir/types.js';
+import type { Pipeline } from '../ir/types.js';
 import { walk } from '../ir/walk.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
 import { DiagnosticError } from '../spec/diagnostics.js';
 import { UserError } from '../cli/types.js';
 import { VERSION } from '../version.js';
@@ -34,8 +33,8 @@ import { maskSecrets } from '../services/secrets/types.js';
 import type { LeafRunner } from './local.js';
 import type { Engine, ImageInfo } from './container/engine.js';
 import { detectEngine, lastLines, probeImage } from './container/engine.js';
-import type { ContainerSettings } from './container/settings.js';
-import { readContainerSettings, selectPassEnv } from './container/settings.js';
+import type { ContainerSettings } from '../config/container-settings.js';
+import { checkContainerSettings, selectPassEnv } from '../config/container-settings.js';
 
 /** Where the run's config (as JSON) appears inside every container. */
 export const CONFIG_TARGET = '/tmp/dagc/config.json';
@@ -132,22 +131,9 @@ export async function prepareLocalContainer(opts: PrepareOptions): Promise<Prepa
   const { errors } = checkIntegrations(config);
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
 
-  const plans = new Map<string, ContainerSettings>();
-  const diagnostics: Diagnostic[] = [];
-  for (const { node } of walk(pipeline.root)) {
-    if (node.type !== 'task') continue;
-    const read = readContainerSettings(node as TaskNode, config.executor);
-    diagnostics.push(...read.diagnostics);
-    if (read.settings) plans.set(node.internalName, read.settings);
-  }
-  const noImage = diagnostics.filter((d) => d.code === 'DAGC-CONTAINER-NO-IMAGE');
-  // No image anywhere: one error about the config, not one per step.
-  if (noImage.length && ![...plans.values()].some((p) => p.image))
-    throw new UserError(
-      `the local-container executor has no docker_image${config.file ? ` in ${config.file}` : ''}, and no step sets its own`,
-      'set executor.config.docker_image to the image the steps run in (`dagc image dockerfile` writes a Dockerfile for one), or use executor: {type: local}',
-    );
-  if (diagnostics.length) throw new DiagnosticError(diagnostics);
+  const checked = checkContainerSettings(pipeline, config);
+  if (checked.diagnostics.length) throw new DiagnosticError(checked.diagnostics);
+  const plans = checked.settings;
 
   const global = readGlobal(config);
   const wanted = [...new Set([...plans.values()].filter((s) => !s.runInLocal && s.image).map((s) => s.image!))].sort();

@@ -3,10 +3,11 @@
 // table, plus dagc's): docker_image, environment, run_in_local (magnus), and run_options, pass_env, user.
 // The config file's global section is checked by schemas/config.schema.json; a node's override can set
 // anything, so what it resolves to is checked here and reported at the node.
-import type { TaskNode } from '../../ir/types.js';
-import type { ServiceSection } from '../../config/types.js';
-import { resolveNodeConfig } from '../../config/resolve-node.js';
-import type { Diagnostic } from '../../spec/diagnostics.js';
+import type { Pipeline, TaskNode } from '../ir/types.js';
+import { walk } from '../ir/walk.js';
+import type { DagcConfig, ServiceSection } from './types.js';
+import { UnknownOverrideError, resolveNodeConfig } from './resolve-node.js';
+import type { Diagnostic } from '../spec/diagnostics.js';
 
 export interface ContainerSettings {
   /** Run this node on the host instead (magnus 0.3.10 "hybrid mode"). */
@@ -102,4 +103,45 @@ export function selectPassEnv(patterns: readonly string[], env: Readonly<Record<
     } else if (env[p] !== undefined) names.add(p);
   }
   return [...names].sort();
+}
+
+/**
+ * Every task node's settings for the local-container executor, and what is wrong with them, at the nodes.
+ * When no step has an image at all, one diagnostic says so (at the first task), not one per step.
+ * Nodes whose override does not resolve are left to checkNodeOverrides, which reports them.
+ */
+export function checkContainerSettings(
+  pipeline: Pipeline,
+  config: DagcConfig,
+): { settings: Map<string, ContainerSettings>; diagnostics: Diagnostic[] } {
+  const settings = new Map<string, ContainerSettings>();
+  const diagnostics: Diagnostic[] = [];
+  for (const { node } of walk(pipeline.root)) {
+    if (node.type !== 'task') continue;
+    let read: ReturnType<typeof readContainerSettings>;
+    try {
+      read = readContainerSettings(node as TaskNode, config.executor);
+    } catch (error) {
+      if (error instanceof UnknownOverrideError) continue;
+      throw error;
+    }
+    diagnostics.push(...read.diagnostics);
+    if (read.settings) settings.set(node.internalName, read.settings);
+  }
+  const noImage = diagnostics.filter((d) => d.code === 'DAGC-CONTAINER-NO-IMAGE');
+  if (noImage.length && ![...settings.values()].some((s) => s.image)) {
+    const first = noImage[0]!;
+    return {
+      settings,
+      diagnostics: [
+        ...diagnostics.filter((d) => d.code !== 'DAGC-CONTAINER-NO-IMAGE'),
+        {
+          ...first,
+          message: `the local-container executor has no docker_image${config.file ? ` in ${config.file}` : ''}, and no step sets its own`,
+          hint: 'set executor.config.docker_image to the image the steps run in (`dagc image dockerfile` writes a Dockerfile for one), or use executor: {type: local}',
+        },
+      ],
+    };
+  }
+  return { settings, diagnostics };
 }
