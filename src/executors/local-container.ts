@@ -32,7 +32,8 @@ import type { CodeIdentity, Status } from '../services/run-log/types.js';
 import { maskSecrets } from '../services/secrets/types.js';
 import type { LeafRunner } from './local.js';
 import type { Engine, ImageInfo } from './container/engine.js';
-import { detectEngine, lastLines, probeImage } from './container/engine.js';
+import { detectEngine, inspectImage, lastLines, runProbe } from './container/engine.js';
+import { ProbeCache } from './container/probe-cache.js';
 import type { ContainerSettings } from '../config/container-settings.js';
 import { checkContainerSettings, selectPassEnv } from '../config/container-settings.js';
 
@@ -141,8 +142,21 @@ export async function prepareLocalContainer(opts: PrepareOptions): Promise<Prepa
   const engine: Engine = wanted.length
     ? await detectEngine(global.engine, global.enginePath, env)
     : { name: global.engine === 'docker' ? 'docker' : 'podman', bin: global.enginePath ?? 'podman', runFlags: [] };
-  // The probes run together; the rlimit fallback one of them needed applies to all (same engine, same host).
-  const probes = await Promise.all(wanted.map((image) => probeImage(engine, image, global.runOptions, env)));
+  // Each image is inspected (its id; a missing image is an error) and, unless an image with that id has
+  // been probed with this engine before, started once. The probes run together; the rlimit fallback one of
+  // them needed applies to all (same engine, same host).
+  const cache = await ProbeCache.open(env);
+  const probes = await Promise.all(
+    wanted.map(async (image) => {
+      const id = await inspectImage(engine, image, env);
+      const known = cache.lookup(engine, id);
+      if (known) return { info: { image, id, dagcVersion: known.dagcVersion }, runFlags: known.runFlags };
+      const probe = await runProbe(engine, image, id, global.runOptions, env);
+      cache.remember(engine, id, probe.runFlags, probe.info.dagcVersion);
+      return probe;
+    }),
+  );
+  await cache.save();
   const runFlags = probes.find((p) => p.runFlags.length)?.runFlags ?? [];
   const ready: Engine = { ...engine, runFlags };
   const images = new Map(probes.map((p) => [p.info.image, p.info]));
@@ -170,7 +184,7 @@ export async function prepareLocalContainer(opts: PrepareOptions): Promise<Prepa
     // executes for real (no --use-cached), as the decision has been made.
     if (takeFromPrevious(ctx, stepNames(inv).internal)) return executeLeaf(ctx, inv);
     return ctx.limit(() =>
-      runInContainer(ctx, inv, { engine: ready, plan: plan as Required<NodePlan>, shared, opts, gitIdentity }),
+      runInContainer(ctx, inv, { engine: ready, plan: plan as Required<NodePlan>, shared, opts, gitIdentity, cache }),
     );
   };
   return {
@@ -252,6 +266,7 @@ interface ContainerJob {
   readonly shared: SharedMounts;
   readonly opts: PrepareOptions;
   readonly gitIdentity: CodeIdentity;
+  readonly cache: ProbeCache;
 }
 
 /** The image's identity as magnus recorded it (spec §3.3), next to the host's git identity. */
@@ -317,6 +332,11 @@ async function runInContainer(ctx: RunContext, inv: NodeInvocation, job: Contain
   } else {
     // The container ended without its step's last word: say what the engine said, record FAIL.
     status = 'FAIL';
+    // 125/126: the engine could not start the container; what the cache says about it may be stale.
+    if (outcome.code === 125 || outcome.code === 126) {
+      job.cache.forget(job.engine);
+      await job.cache.save();
+    }
     const how = outcome.error ?? (outcome.signal ? `was killed by ${outcome.signal}` : `ended with exit code ${outcome.code}`);
     message = maskSecrets(
       `the container for this step ${how}${outcome.stderrTail ? `: ${outcome.stderrTail}` : ''}`,

@@ -18,6 +18,8 @@ export interface Engine {
   readonly bin: string;
   /** Flags dagc adds to every `run` (found by the probe), before the user's run_options. */
   readonly runFlags: readonly string[];
+  /** What `version` answered (docker: the server's version; podman: its own). */
+  readonly version?: string;
 }
 
 export interface CommandResult {
@@ -61,12 +63,16 @@ const ENGINES: readonly EngineName[] = ['docker', 'podman'];
  * server; the CLI alone is often installed without one). podman: daemonless, so `podman version` suffices;
  * whether it can really start a container is the image probe's job.
  */
-async function answers(name: EngineName, bin: string, env: Readonly<Record<string, string | undefined>>): Promise<string | null> {
+async function answers(
+  name: EngineName,
+  bin: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ problem: string } | { version: string }> {
   const format = name === 'docker' ? '{{.Server.Version}}' : '{{.Client.Version}}';
   const result = await runEngineCommand(bin, ['version', '--format', format], env, 20_000);
-  if (result.missing) return `${bin}: not installed (not found on PATH)`;
-  if (result.code !== 0) return `${bin}: ${lastLines(result.stderr || result.stdout, 1) || `exit ${result.code}`}`;
-  return null;
+  if (result.missing) return { problem: `${bin}: not installed (not found on PATH)` };
+  if (result.code !== 0) return { problem: `${bin}: ${lastLines(result.stderr || result.stdout, 1) || `exit ${result.code}`}` };
+  return { version: result.stdout.trim() };
 }
 
 /**
@@ -82,9 +88,9 @@ export async function detectEngine(
   const problems: string[] = [];
   for (const name of candidates) {
     const bin = enginePath ?? name;
-    const problem = await answers(name, bin, env);
-    if (problem === null) return { name, bin, runFlags: [] };
-    problems.push(problem);
+    const answer = await answers(name, bin, env);
+    if ('version' in answer) return { name, bin, runFlags: [], version: answer.version };
+    problems.push(answer.problem);
   }
   throw new UserError(
     `no container engine works here for the local-container executor (${problems.join('; ')})`,
@@ -124,13 +130,28 @@ export async function probeImage(
   userRunOptions: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ProbeResult> {
+  return runProbe(engine, image, await inspectImage(engine, image, env), userRunOptions, env);
+}
+
+/** The local image's id; a UserError with the way out when the engine does not have it. */
+export async function inspectImage(engine: Engine, image: string, env: Readonly<Record<string, string | undefined>>): Promise<string> {
   const inspected = await runEngineCommand(engine.bin, ['image', 'inspect', '--format', '{{.Id}}', image], env, 30_000);
   if (inspected.code !== 0)
     throw new UserError(
       `the image "${image}" is not in ${engine.name}'s local images (${lastLines(inspected.stderr, 1) || `exit ${inspected.code}`})`,
       `build it (\`dagc image dockerfile\` writes a Dockerfile; then \`${engine.name} build -t ${image} .\`) or pull it, or set executor.config.docker_image to an image you have (\`${engine.name} images\`)`,
     );
-  const id = inspected.stdout.trim().split('\n')[0]!.replace(/^sha256:/, '');
+  return inspected.stdout.trim().split('\n')[0]!.replace(/^sha256:/, '');
+}
+
+/** Starts the image once (`dagc --version`): proves it runs here and has dagc, and finds the flags it needs. */
+export async function runProbe(
+  engine: Engine,
+  image: string,
+  id: string,
+  userRunOptions: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ProbeResult> {
   const tryRun = (flags: readonly string[]) =>
     runEngineCommand(engine.bin, ['run', '--rm', ...flags, ...userRunOptions, image, 'dagc', '--version'], env);
   let flags: readonly string[] = [];
