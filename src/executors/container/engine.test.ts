@@ -24,7 +24,7 @@ describe('detectEngine', () => {
     writeFileSync(path.join(docker.dir, 'podman'), '#!/bin/sh\necho 4.3.1\n');
     chmodSync(path.join(docker.dir, 'podman'), 0o755);
     const engine = await detectEngine(undefined, undefined, env(docker.dir));
-    expect(engine).toEqual({ name: 'podman', bin: 'podman', runFlags: [] });
+    expect(engine).toEqual({ name: 'podman', bin: 'podman', runFlags: [], version: '4.3.1' });
   });
 
   it('says what each engine answered when none works', async () => {
@@ -43,7 +43,7 @@ describe('detectEngine', () => {
     expect((error as UserError).message).toBe(
       'no container engine works here for the local-container executor (podman: not installed (not found on PATH))',
     );
-    expect(await detectEngine('docker', undefined, { PATH: docker.dir })).toEqual({ name: 'docker', bin: 'docker', runFlags: [] });
+    expect(await detectEngine('docker', undefined, { PATH: docker.dir })).toEqual({ name: 'docker', bin: 'docker', runFlags: [], version: '28.2.2' });
   });
 });
 
