@@ -31,16 +31,19 @@ export function parseDotPath(raw: string): string {
   return raw.replace(/%/g, ' ');
 }
 
+function parseJsonOption(name: string, raw: string, what: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new UsageError(`--${name} must be ${what}, got: ${raw}`);
+  }
+}
+
 async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, io: Io): Promise<unknown[]> {
   if (maps.length === 0) return [];
   const rawValues = stringOption(args.options, 'map-values');
   if (rawValues !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawValues);
-    } catch {
-      throw new UsageError(`--map-values must be a JSON array, got: ${rawValues}`);
-    }
+    const parsed = parseJsonOption('map-values', rawValues, 'a JSON array');
     if (!Array.isArray(parsed) || parsed.length !== maps.length)
       throw new UsageError(`--map-values needs a JSON array of ${maps.length} value(s), outermost map first`);
     return parsed as unknown[];
@@ -48,12 +51,7 @@ async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, i
   const rawVariable = stringOption(args.options, 'map-variable');
   const rawIndex = stringOption(args.options, 'map-index') ?? io.env.DAGC_MAP_INDEX;
   if (rawVariable !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(rawVariable);
-    } catch {
-      throw new UsageError(`--map-variable must be a JSON object, got: ${rawVariable}`);
-    }
+    const parsed = parseJsonOption('map-variable', rawVariable, 'a JSON object');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
       throw new UsageError('--map-variable must be a JSON object such as {"item": "a"}');
     return maps.map((m) => {
