@@ -13,6 +13,8 @@ import { caseNames, expectedFile, playCase } from './helpers/conformance.js';
 import type { CaseRun } from './helpers/conformance.js';
 import { copyFixture } from './helpers/fixture-dir.js';
 import { testImage } from './helpers/container-image.js';
+import { startS3Server } from './helpers/s3-server.js';
+import { scrubbedText } from './helpers/run-log-compare.js';
 import type { RunLog } from '../src/services/run-log/types.js';
 import { CONFORMANCE } from './helpers/conformance.js';
 
@@ -130,6 +132,32 @@ describe.skipIf(skipReason !== undefined)('local-container services and identity
     rmSync(path.join(dir, 'data'), { recursive: true, force: true });
     const oneAtATime = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir, { max_parallel: 1 }), '--run-id', 'single'], { cwd: dir, timeoutMs: 60_000 });
     expect(oneAtATime.status, oneAtATime.stderr).toBe(1);
+  });
+
+  // Stores that share no disk with the containers: the AWS variables pass through by name and the object
+  // store on the host's loopback is reached over the host network. Same run log as dagc run.
+  it('runs with the s3 run log store and catalog, credentials passed by name', { timeout: 120_000 }, async () => {
+    const s3 = await startS3Server();
+    try {
+      const dir = copyFixture(path.join(CONFORMANCE, 'catalog'));
+      containerConfig(dir);
+      const config = parse(readFileSync(path.join(dir, 'container.yaml'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(
+        path.join(dir, 's3.yaml'),
+        stringify({ ...config, run_log_store: { type: 's3', config: s3.config('runs/') }, catalog: { type: 's3', config: s3.config('catalog/') } }),
+      );
+      const result = await runCli(['run', 'pipeline.yaml', '-c', 's3.yaml', '--run-id', 'catalog-1'], { cwd: dir, env: s3.env, timeoutMs: 120_000 });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).not.toContain(s3.env.AWS_SECRET_ACCESS_KEY!);
+      expect(existsSync(path.join(dir, '.run_log_store'))).toBe(false);
+      const shown = await runCli(['runs', 'show', 'catalog-1', '--json', '-c', 's3.yaml'], { cwd: dir, env: s3.env });
+      expect(shown.status, shown.stderr).toBe(0);
+      // A failed get names where it looked: the bucket here, the catalog folder in the expected log.
+      const said = scrubbedText(JSON.parse(shown.stdout) as RunLog).split(`s3://${s3.bucket}/catalog/`).join('.catalog/');
+      expect(said).toBe(readFileSync(expectedFile('catalog', 'catalog-1'), 'utf8'));
+    } finally {
+      await s3.close();
+    }
   });
 
   it('refuses an image that is not there, before anything runs', async () => {
