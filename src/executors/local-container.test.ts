@@ -2,7 +2,7 @@
 // src/config/container-settings.test.ts).
 // The containers themselves run in test/local-container.test.ts.
 import { describe, expect, it } from 'vitest';
-import { arrangeMounts, containerRunArgs } from './local-container.js';
+import { arrangeMounts, containerRunArgs, userFlags } from './local-container.js';
 import { UserError } from '../cli/types.js';
 
 const engine = { name: 'podman' as const, bin: 'podman', runFlags: ['--ulimit', 'nofile=1024:1024'] };
@@ -19,7 +19,7 @@ describe('containerRunArgs', () => {
           { source: '/srv/secrets.env', target: '/srv/secrets.env', readOnly: true },
         ],
         envNames: ['API_TOKEN', 'DAGC_CODE_IDENTITIES'],
-        user: '1000:1000',
+        user: ['--user', '1000:1000'],
         runOptions: ['--memory', '2g'],
         command: ['dagc', 'exec', 'r1', 'step one'],
       }),
@@ -51,5 +51,16 @@ describe('arrangeMounts', () => {
 
   it('refuses a path with a colon, which -v cannot express', () => {
     expect(() => arrangeMounts('/p', [{ source: '/data:2024', target: '/data:2024', readOnly: false }])).toThrow(UserError);
+  });
+});
+
+describe('userFlags', () => {
+  const docker = { name: 'docker' as const, bin: 'docker', runFlags: [] };
+  it('runs as the host user: --user with a rootful engine, keep-id with rootless podman', () => {
+    expect(userFlags('host', docker, 1000, 1000)).toEqual(['--user', '1000:1000']);
+    expect(userFlags('host', engine, 0, 0)).toEqual(['--user', '0:0']);
+    expect(userFlags('host', engine, 1000, 100)).toEqual(['--userns=keep-id']);
+    expect(userFlags('image', engine, 1000, 100)).toEqual([]);
+    expect(userFlags('33:33', docker, 1000, 1000)).toEqual(['--user', '33:33']);
   });
 });

@@ -67,8 +67,8 @@ export interface RunArgsInput {
   readonly mounts: readonly ContainerMount[];
   /** Variables passed by name; their values are in the engine client's own environment. */
   readonly envNames: readonly string[];
-  /** --user value, or undefined for the image's own user. */
-  readonly user: string | undefined;
+  /** The flags that choose the container's user (none: the image's own). */
+  readonly user: readonly string[];
   readonly runOptions: readonly string[];
   readonly command: readonly string[];
 }
@@ -85,7 +85,7 @@ export function containerRunArgs(p: RunArgsInput): string[] {
     '--network',
     'host',
     ...p.engine.runFlags,
-    ...(p.user ? ['--user', p.user] : []),
+    ...p.user,
     '-w',
     p.cwd,
     ...p.mounts.flatMap((m) => ['-v', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`]),
@@ -115,10 +115,17 @@ export function arrangeMounts(cwd: string, mounts: readonly ContainerMount[]): C
   return [...out.values()];
 }
 
-function userFlag(setting: string): string | undefined {
-  if (setting === 'image') return undefined;
-  if (setting !== 'host') return setting;
-  return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? `${process.getuid()}:${process.getgid()}` : undefined;
+/**
+ * `host`: files the step writes in mounted folders belong to the user who runs dagc. With a rootful engine
+ * that is `--user UID:GID`; rootless podman maps container root to the user already, and a numeric user
+ * there would be a sub-uid on the host, so it keeps the user's id with `--userns=keep-id` instead.
+ */
+export function userFlags(setting: string, engine: Engine, uid: number | undefined, gid: number | undefined): string[] {
+  if (setting === 'image') return [];
+  if (setting !== 'host') return ['--user', setting];
+  if (uid === undefined || gid === undefined) return [];
+  if (engine.name === 'podman' && uid !== 0) return ['--userns=keep-id'];
+  return ['--user', `${uid}:${gid}`];
 }
 
 interface NodePlan {
@@ -317,7 +324,7 @@ async function runInContainer(ctx: RunContext, inv: NodeInvocation, job: Contain
     cwd: job.opts.cwd,
     mounts: job.shared.mounts,
     envNames: [...envNames].sort(),
-    user: userFlag(settings.user),
+    user: userFlags(settings.user, job.engine, process.getuid?.(), process.getgid?.()),
     runOptions: settings.runOptions,
     command,
   });
