@@ -2,7 +2,8 @@
 // fixtures/asl/config.yaml: Batch jobs, S3 stores), byte-stable compiles, asl-validator on every golden, and
 // every case run by `dagc emulate --target asl` (the rendered definition under aws-local-stepfunctions, each
 // container command through the real entrypoint) with the same run log as `dagc run`. Two cases also run with
-// the S3 run log store and catalog against a real S3-protocol server.
+// the S3 run log store and catalog against a real S3-protocol server; secrets by ARN are fetched by the jobs
+// from a Secrets Manager / SSM server on loopback.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { CONFORMANCE, caseNames, expectedFile, inputArgs, playCase } from './helpers/conformance.js';
-import { copyFixture } from './helpers/fixture-dir.js';
+import { copyFixture, readTree } from './helpers/fixture-dir.js';
+import type { FakeSecretsServer } from './helpers/aws-fake-secrets.js';
+import { startFakeSecrets } from './helpers/aws-fake-secrets.js';
 import { ROOT } from './helpers/paths.js';
 import { scrubbedText } from './helpers/run-log-compare.js';
 import type { S3TestServer } from './helpers/s3-server.js';
@@ -117,6 +120,134 @@ describe('asl target: S3 run log store and catalog, against a real S3-protocol s
   });
 });
 
+describe('asl target: secrets by ARN, fetched by each job from Secrets Manager and SSM', () => {
+  let s3: S3TestServer;
+  let aws: FakeSecretsServer;
+  const TOKEN_ARN = 'arn:aws:ssm:eu-west-1:123456789012:parameter/e2e/api-token';
+  const DB_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:e2e/db-AbCdEf';
+  const TOKEN = 'tok-9f8e7d6c5b4a';
+  const PASSWORD = 'pa=ss word#1';
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    aws = await startFakeSecrets({ parameters: { [TOKEN_ARN]: TOKEN }, secrets: { [DB_ARN]: JSON.stringify({ user: 'etl', password: PASSWORD }) } });
+  });
+  afterAll(async () => {
+    await s3?.close();
+    await aws?.close();
+  });
+
+  // The checks only look at the values' shape: the pipeline itself is recorded in the run log.
+  const PIPELINE = `dag:
+  start_at: use token
+  steps:
+    use token:
+      type: task
+      command_type: shell
+      command: |
+        set -e
+        test "\${#API_TOKEN}" = 16
+        test "\${API_TOKEN#tok-}" != "$API_TOKEN"
+        test -z "$DB_PASSWORD"
+        echo "token is $API_TOKEN"
+      next: use both
+    use both:
+      type: task
+      command_type: shell
+      overrides:
+        asl: db
+      command: |
+        set -e
+        test "\${#DB_PASSWORD}" = 12
+        echo "token is $API_TOKEN"
+        echo "and the password is $DB_PASSWORD" >&2
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`;
+  const config = (prefix: string, secrets: unknown, tokenArn = TOKEN_ARN) =>
+    JSON.stringify({
+      executor: {
+        type: 'asl',
+        config: {
+          image: 'dagc:test',
+          secret_as_env: { API_TOKEN: tokenArn },
+          overrides: { db: { secret_as_env: { API_TOKEN: tokenArn, DB_PASSWORD: `${DB_ARN}:password::` } } },
+        },
+      },
+      run_log_store: { type: 's3', config: s3.config(`${prefix}/runs/`) },
+      catalog: { type: 's3', config: s3.config(`${prefix}/catalog/`) },
+      ...(secrets ? { secrets } : {}),
+    });
+
+  /** Every object dagc wrote in the bucket under `prefix`, as text. */
+  async function objects(prefix: string): Promise<Map<string, string>> {
+    const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' });
+    const out = new Map<string, string>();
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+    for (const o of listed.Contents ?? []) {
+      const got = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: o.Key! }));
+      out.set(o.Key!, (await got.Body!.transformToString('utf8')) ?? '');
+    }
+    return out;
+  }
+
+  const SETUPS: Record<'explicit' | 'default', () => { secrets?: unknown; env: Record<string, string> }> = {
+    explicit: () => ({ secrets: { type: 'aws-secrets-manager', config: { endpoint_url: aws.endpoint } }, env: {} }),
+    // secrets left at do-nothing: the asl integration gives the jobs aws-secrets-manager; the SDK's own
+    // per-service endpoint variables point it here.
+    default: () => ({ env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoint, AWS_ENDPOINT_URL_SSM: aws.endpoint } }),
+  };
+
+  it.each(['explicit', 'default'] as const)('%s provider: the values reach the steps as env and are masked in everything written', { timeout: 300_000 }, async (kind) => {
+    const setup = SETUPS[kind]();
+    const dir = copyFixture(path.join(CONFORMANCE, 'nested'));
+    writeFileSync(path.join(dir, 'secret-pipeline.yaml'), PIPELINE);
+    writeFileSync(path.join(dir, 'cfg.yaml'), config(kind, setup.secrets));
+    const runId = `secrets-${kind}`;
+    const env = { ...s3.env, ...setup.env };
+    aws.requests.length = 0;
+    const result = await runCli(['emulate', 'secret-pipeline.yaml', '--target', 'asl', '-c', 'cfg.yaml', '--run-id', runId], { cwd: dir, env, timeoutMs: 240_000 });
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    const printed = result.stdout + result.stderr;
+    expect(printed).toContain('token is *****');
+    expect(printed).toContain('and the password is *****');
+    // One job per step, one request per secret in each: the ARN names the service and the signing region.
+    expect(aws.requests.map((r) => [r.target, r.region, r.body])).toEqual([
+      ['AmazonSSM.GetParameter', 'eu-west-1', { Name: TOKEN_ARN, WithDecryption: true }],
+      ['AmazonSSM.GetParameter', 'eu-west-1', { Name: TOKEN_ARN, WithDecryption: true }],
+      ['secretsmanager.GetSecretValue', 'eu-central-1', { SecretId: DB_ARN }],
+    ]);
+    const shown = await runCli(['runs', 'show', runId, '--json', '-c', 'cfg.yaml'], { cwd: dir, env });
+    expect(shown.status, shown.stderr).toBe(0);
+    const log = JSON.parse(shown.stdout) as RunLog;
+    expect([log.status, ...Object.values(log.steps).map((st) => `${st.name} ${st.status}`)]).toEqual(['SUCCESS', 'use token SUCCESS', 'use both SUCCESS', 'success SUCCESS']);
+    const written = await objects(kind);
+    const outputs = [...written].filter(([key]) => key.includes('/catalog/'));
+    expect(outputs.map(([, text]) => text).join('')).toContain('token is *****');
+    for (const secret of [TOKEN, PASSWORD]) {
+      expect(printed).not.toContain(secret);
+      for (const [key, text] of written) expect(text.includes(secret), `${secret} leaked into s3://${key}`).toBe(false);
+      for (const [file, content] of readTree(dir)) expect(content.includes(secret), `${secret} leaked into ${file}`).toBe(false);
+    }
+  });
+
+  it('a secret the job cannot find fails its step with a message naming the ARN, routed like any failure', { timeout: 300_000 }, async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'nested'));
+    writeFileSync(path.join(dir, 'secret-pipeline.yaml'), PIPELINE);
+    const missing = TOKEN_ARN.replace('api-token', 'gone');
+    writeFileSync(path.join(dir, 'cfg.yaml'), config('missing', { type: 'aws-secrets-manager', config: { endpoint_url: aws.endpoint } }, missing));
+    const result = await runCli(['emulate', 'secret-pipeline.yaml', '--target', 'asl', '-c', 'cfg.yaml', '--run-id', 'secrets-missing'], { cwd: dir, env: s3.env, timeoutMs: 240_000 });
+    expect(result.status, result.stdout + result.stderr).toBe(1);
+    const shown = await runCli(['runs', 'show', 'secrets-missing', '--json', '-c', 'cfg.yaml'], { cwd: dir, env: s3.env });
+    const log = JSON.parse(shown.stdout) as RunLog;
+    const step = Object.values(log.steps).find((st) => st.name === 'use token')!;
+    expect([step.status, step.message, step.attempts.length]).toEqual(['FAIL', `secrets: Secret "${missing}" was not found in SSM Parameter Store`, 0]);
+  });
+});
+
 describe('asl target: dagc check', () => {
   it('reports the budget, and exits 1 when maps wider than the inline limit are assumed', async () => {
     const dir = path.join(CONFORMANCE, 'nested');
@@ -163,6 +294,46 @@ describe('asl target: configuration errors and refusals', () => {
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain('the asl executor runs every step as a Batch or ECS job, and jobs share no disk');
     expect(refused.stderr).toContain('use run_log_store: {type: s3');
+  });
+
+  it('refuses a dotenv secrets file and a bad aws-secrets-manager config before rendering', async () => {
+    const tmp = copyFixture(dir);
+    const base =
+      'executor:\n  type: asl\n  config:\n    image: x\n    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/d:1\n' +
+      'run_log_store:\n  type: s3\n  config: {bucket: my-runs}\ncatalog:\n  type: s3\n  config: {bucket: my-runs}\n';
+    writeFileSync(path.join(tmp, 'dotenv.yaml'), `${base}secrets:\n  type: dotenv\n`);
+    const dotenv = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'dotenv.yaml'], { cwd: tmp });
+    expect(dotenv.status).toBe(2);
+    expect(dotenv.stderr).toContain('jobs share no disk: a dotenv secrets file here is not in the jobs');
+    expect(dotenv.stderr).toContain('give secret_as_env: {ENV_VAR: arn:aws:secretsmanager:…} in the asl config');
+    writeFileSync(path.join(tmp, 'aws.yaml'), `${base}secrets:\n  type: aws-secrets-manager\n  config: {endpoint_url: "localhost:4566"}\n`);
+    const aws = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'aws.yaml'], { cwd: tmp });
+    expect(aws.status).toBe(2);
+    expect(aws.stderr).toContain('endpoint_url');
+  });
+
+  it('a node with its own image needs its own job definition, or the CloudFormation wrapper to declare one', async () => {
+    const tmp = copyFixture(dir);
+    writeFileSync(
+      path.join(tmp, 'gpu.yaml'),
+      'dag:\n  start_at: train\n  steps:\n    train:\n      type: task\n      command_type: shell\n      command: echo hi\n      overrides:\n        asl: gpu\n      next: success\n    success:\n      type: success\n    fail:\n      type: fail\n',
+    );
+    const executor = (extra: string) =>
+      'executor:\n  type: asl\n  config:\n    image: repo/dagc:1\n    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/d:1\n' +
+      `    overrides:\n      gpu: {image: repo/gpu:1, gpu: 1}\n${extra}` +
+      'run_log_store:\n  type: s3\n  config: {bucket: my-runs}\ncatalog:\n  type: s3\n  config: {bucket: my-runs}\n';
+    writeFileSync(path.join(tmp, 'plain.yaml'), executor(''));
+    const plain = await runCli(['compile', 'gpu.yaml', '--target', 'asl', '-c', 'plain.yaml'], { cwd: tmp });
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toContain('the asl settings of node "train": image "repo/gpu:1" differs from the executor\'s');
+    expect(plain.stderr).toContain('set job_definition (a job definition with that image) in the same override, or turn on cloudformation');
+    writeFileSync(path.join(tmp, 'cfn.yaml'), executor('    cloudformation: true\n'));
+    const cfn = await runCli(['compile', 'gpu.yaml', '--target', 'asl', '-c', 'cfn.yaml'], { cwd: tmp });
+    expect(cfn.status, cfn.stderr).toBe(0);
+    const template = JSON.parse(cfn.stdout) as { Resources: Record<string, { Type: string; Properties: { ContainerProperties?: { Image: string } } }> };
+    const declared = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Batch::JobDefinition');
+    expect(declared.map(([, r]) => r.Properties.ContainerProperties?.Image)).toEqual(['repo/gpu:1']);
+    expect(cfn.stdout).toContain(`"JobDefinition": { "Ref": "${declared[0]![0]}" }`);
   });
 
   it('--check exits 1 for a stale file and 0 for a current one', async () => {

@@ -10,10 +10,12 @@ export const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command 
   execute: () => import('./execute.js'),
   exec: () => import('./exec.js'),
   fan: () => import('./fan.js'),
+  'asl-task': () => import('./asl-task.js'),
   runs: () => import('./runs.js'),
   compile: () => import('./compile.js'),
   emulate: () => import('./emulate.js'),
   check: () => import('./check.js'),
+  image: () => import('./image.js'),
 };
 
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
@@ -24,8 +26,10 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   execute: "magnus's spelling: the config's executor decides whether to run or render",
   exec: 'runtime entrypoint: run one leaf node (used by rendered targets)',
   fan: 'runtime entrypoint: open (out) or close (in) a parallel, map or dag node',
+  'asl-task': 'runtime entrypoint: what one Task state of an asl state machine runs (used by the asl target)',
   runs: 'list runs, or show one run log',
   compile: 'render a pipeline for an engine (bash, asl, argo)',
   emulate: 'compile, then run the rendered output here with the engine\'s semantics',
   check: 'print how much of an engine\'s limits a pipeline uses (argo)',
+  image: 'write a Dockerfile for the container executors\' step image (image dockerfile)',
 };

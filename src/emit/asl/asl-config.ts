@@ -6,6 +6,7 @@ import { UnknownOverrideError, resolveNodeConfig } from '../../config/resolve-no
 import type { Node } from '../../ir/types.js';
 import type { Diagnostic } from '../../spec/diagnostics.js';
 import { didYouMean } from '../../spec/suggest.js';
+import { isSecretArn } from '../../services/secrets/aws-secret-ref.js';
 
 export interface AslRetry {
   readonly intervalSeconds: number;
@@ -15,7 +16,15 @@ export interface AslRetry {
 }
 
 export type AslCompute =
-  | { readonly kind: 'batch'; readonly jobQueue: string; readonly jobDefinition: string }
+  | {
+      readonly kind: 'batch';
+      readonly jobQueue: string;
+      /** undefined: the CloudFormation wrapper registers one for the image (job-definitions.ts). */
+      readonly jobDefinition?: string;
+      /** For a registered job definition: its JobRoleArn and ExecutionRoleArn. */
+      readonly jobRoleArn?: string;
+      readonly executionRoleArn?: string;
+    }
   | {
       readonly kind: 'ecs';
       readonly cluster: string;
@@ -37,8 +46,12 @@ export interface AslSettings {
   readonly gpu?: number;
   /** Plain environment variables, sorted by name (values are never secrets). */
   readonly env: readonly (readonly [string, string])[];
-  /** Env var name → Secrets Manager / SSM ARN, sorted by name: references only, fetched at run time. */
-  readonly secrets: readonly (readonly [string, string])[];
+  /**
+   * `secret_as_env`, sorted by variable name: env var → secret name (a Secrets Manager / SSM ARN with the
+   * default or aws-secrets-manager provider). Not in the definition: every job reads the same config file and
+   * the entrypoint fetches them (src/runtime/exec-node.ts secretEnv; src/integrations/asl.ts).
+   */
+  readonly secretAsEnv: readonly (readonly [string, string])[];
   readonly retry: AslRetry;
   /** Task TimeoutSeconds. */
   readonly timeoutSeconds: number;
@@ -58,12 +71,14 @@ export interface AslMachineSettings {
 export const EXECUTOR_TYPES = ['asl', 'step-functions'] as const;
 
 /** Keys the local executor's config may carry that mean nothing here but are not mistakes. */
-const TOLERATED = ['enable_parallel', 'max_parallel', 'secret_as_env', 'placeholders', 'overrides', 'output_file'];
+const TOLERATED = ['enable_parallel', 'max_parallel', 'placeholders', 'overrides', 'output_file'];
 const NODE_KEYS = [
   'image',
   'compute',
   'job_queue',
   'job_definition',
+  'job_role_arn',
+  'execution_role_arn',
   'cluster',
   'task_definition',
   'launch_type',
@@ -75,7 +90,7 @@ const NODE_KEYS = [
   'memory',
   'gpu',
   'env',
-  'secrets',
+  'secret_as_env',
   'retry',
   'timeout_seconds',
   'max_concurrency',
@@ -84,7 +99,7 @@ const NODE_KEYS = [
 const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation'];
 
 /** Environment variables the state machine sets itself (container-script.ts). */
-export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_MAP_INDEX', 'DAGC_SECRET_ARNS'];
+export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_MAP_INDEX'];
 
 /** Placeholders for `dagc emulate`, which runs every container locally and needs no AWS resources. */
 export const EMULATION_DEFAULTS: Readonly<Record<string, unknown>> = {
@@ -95,7 +110,6 @@ export const EMULATION_DEFAULTS: Readonly<Record<string, unknown>> = {
 };
 
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:.+$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:.+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface Where {
@@ -225,13 +239,56 @@ function readRetry(r: Reader): AslRetry {
   };
 }
 
+/** What reading one config depends on besides the config itself. */
+interface ReadContext {
+  readonly defaultTimeout: number;
+  /** The secrets provider's type: it decides what a secret_as_env value must be. */
+  readonly secretsType: string;
+  /** The CloudFormation wrapper is on: Batch job definitions may be left to it. */
+  readonly registersJobDefinitions: boolean;
+}
+
+/**
+ * secret_as_env values. With do-nothing (which the jobs replace by aws-secrets-manager) or aws-secrets-manager
+ * they are ARNs: the region and the service come from them, and nothing else could tell a Secrets Manager
+ * name from an SSM one. With env-secrets-manager they are variables the job definition sets.
+ */
+function readSecretAsEnv(r: Reader, config: Readonly<Record<string, unknown>>, secretsType: string, env: readonly (readonly [string, string])[]): (readonly [string, string])[] {
+  if (config.secrets !== undefined && config.secrets !== null)
+    r.error(
+      '"secrets" is not an asl key: secrets go in "secret_as_env" ({ENV_VAR: ARN}), which each job\'s entrypoint fetches',
+      'rename secrets: to secret_as_env: (the same {ENV_VAR: arn:aws:secretsmanager:…} mapping)',
+      'DAGC-ASL-SECRETS-KEY',
+    );
+  const byArn = secretsType === 'do-nothing' || secretsType === 'aws-secrets-manager';
+  const out: (readonly [string, string])[] = [];
+  for (const [name, value] of r.mapping('secret_as_env')) {
+    if (!ENV_NAME.test(name)) r.error(`secret_as_env name "${name}" is not a valid environment variable name`);
+    else if (RESERVED_ENV.includes(name)) r.error(`secret_as_env name "${name}" is set by dagc itself`);
+    else if (env.some(([e]) => e === name)) r.error(`"${name}" is in both env and secret_as_env`, 'keep it in one of them');
+    else if (typeof value !== 'string' || value === '') r.error(`secret_as_env "${name}" must be a secret name`);
+    else if (byArn && !isSecretArn(value))
+      r.error(
+        `secret_as_env "${name}" must be the ARN of a Secrets Manager secret or an SSM parameter`,
+        'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME), never by value',
+        'DAGC-ASL-SECRET-NOT-ARN',
+      );
+    else if (secretsType === 'env-secrets-manager' && !ENV_NAME.test(value))
+      r.error(`secret_as_env "${name}" must name the variable the job definition sets (secrets: env-secrets-manager), got "${value}"`);
+    else out.push([name, value]);
+  }
+  return out;
+}
+
 /** Reads one (global or per-node) config; undefined when it has errors. */
-function readSettings(config: Readonly<Record<string, unknown>>, where: Where, defaultTimeout: number): { settings?: AslSettings; diagnostics: Diagnostic[] } {
+function readSettings(config: Readonly<Record<string, unknown>>, where: Where, rc: ReadContext): { settings?: AslSettings; diagnostics: Diagnostic[] } {
   const r = new Reader(config, where);
-  r.unknownKeys([...NODE_KEYS, ...MACHINE_KEYS]);
+  // "secrets" has an error of its own (readSecretAsEnv).
+  r.unknownKeys([...NODE_KEYS, ...MACHINE_KEYS, 'secrets']);
   const compute = r.string('compute') ?? 'batch';
   if (compute !== 'batch' && compute !== 'ecs') r.error(`"compute" must be "batch" or "ecs", not "${compute}"`);
-  const required = ['image', ...(compute === 'ecs' ? ['cluster', 'task_definition'] : ['job_queue', 'job_definition'])];
+  const batchKeys = rc.registersJobDefinitions ? ['job_queue'] : ['job_queue', 'job_definition'];
+  const required = ['image', ...(compute === 'ecs' ? ['cluster', 'task_definition'] : batchKeys)];
   const missing = required.filter((k) => !r.has(k));
   if (missing.length)
     r.error(
@@ -259,10 +316,19 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, d
     if (launchType === 'FARGATE' && computeSettings.subnets.length === 0 && missing.length === 0)
       r.error('ECS on Fargate needs "subnets" (awsvpc networking)', 'add subnets: [subnet-…] (and security_groups: [sg-…])');
   } else {
-    computeSettings = { kind: 'batch', jobQueue: r.arn('job_queue') ?? '', jobDefinition: r.arn('job_definition') ?? '' };
+    computeSettings = {
+      kind: 'batch',
+      jobQueue: r.arn('job_queue') ?? '',
+      jobDefinition: r.arn('job_definition'),
+      jobRoleArn: r.arn('job_role_arn'),
+      executionRoleArn: r.arn('execution_role_arn'),
+    };
     for (const k of ['cluster', 'task_definition', 'launch_type', 'subnets', 'security_groups', 'assign_public_ip', 'container_name'])
       if (r.has(k)) r.warn(`"${k}" is for compute: ecs and is ignored with compute: batch`);
   }
+  if (compute === 'ecs')
+    for (const k of ['job_role_arn', 'execution_role_arn'])
+      if (r.has(k)) r.warn(`"${k}" is for job definitions that the CloudFormation wrapper registers (compute: batch); ECS takes roles from the task definition`);
   const env: (readonly [string, string])[] = [];
   for (const [name, value] of r.mapping('env')) {
     if (!ENV_NAME.test(name)) r.error(`env name "${name}" is not a valid environment variable name`);
@@ -270,17 +336,7 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, d
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env.push([name, String(value)]);
     else r.error(`env "${name}" must be a string, number or boolean`);
   }
-  const secrets: (readonly [string, string])[] = [];
-  for (const [name, value] of r.mapping('secrets')) {
-    if (!ENV_NAME.test(name)) r.error(`secret name "${name}" is not a valid environment variable name`);
-    else if (typeof value !== 'string' || !SECRET_ARN.test(value))
-      r.error(
-        `secret "${name}" must be the ARN of a Secrets Manager secret or an SSM parameter`,
-        'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), never by value',
-        'DAGC-ASL-SECRET-NOT-ARN',
-      );
-    else secrets.push([name, value]);
-  }
+  const secretAsEnv = readSecretAsEnv(r, config, rc.secretsType, env);
   const settings: AslSettings = {
     image,
     compute: computeSettings,
@@ -288,13 +344,43 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, d
     memory: r.number('memory', 1),
     gpu: r.number('gpu', 1),
     env,
-    secrets,
+    secretAsEnv,
     retry: readRetry(r),
-    timeoutSeconds: r.number('timeout_seconds', 1) ?? defaultTimeout,
+    timeoutSeconds: r.number('timeout_seconds', 1) ?? rc.defaultTimeout,
     maxConcurrency: r.number('max_concurrency', 0) ?? 0,
     mapWidth: r.number('map_width', 0),
   };
   return r.diagnostics.some((d) => d.severity === 'error') ? { diagnostics: r.diagnostics } : { settings, diagnostics: r.diagnostics };
+}
+
+/**
+ * A node's own image. Batch SubmitJob and ECS RunTask overrides cannot change the image (AWS Batch API
+ * ContainerOverrides, ECS ContainerOverride: no image field): it comes from the job or task definition. So a
+ * node whose image differs from the executor's but which names no definition of its own either gets one that
+ * the CloudFormation wrapper registers (Batch), or is an error saying what to add.
+ */
+function imageOverride(
+  settings: AslSettings,
+  global: AslSettings,
+  registers: boolean,
+  where: Where,
+): { settings: AslSettings } | { diagnostic: Diagnostic } {
+  const definitionOf = (c: AslCompute) => (c.kind === 'batch' ? c.jobDefinition : c.taskDefinition);
+  if (settings.image === global.image || definitionOf(settings.compute) !== definitionOf(global.compute)) return { settings };
+  if (registers && settings.compute.kind === 'batch') return { settings: { ...settings, compute: { ...settings.compute, jobDefinition: undefined } } };
+  const batch = settings.compute.kind === 'batch';
+  return {
+    diagnostic: {
+      code: 'DAGC-ASL-IMAGE-OVERRIDE',
+      severity: 'error',
+      message: `${where.label}: image "${settings.image}" differs from the executor's, but ${batch ? 'Batch' : 'ECS'} runs the image of the ${batch ? 'job' : 'task'} definition and the node names none of its own`,
+      hint: batch
+        ? 'set job_definition (a job definition with that image) in the same override, or turn on cloudformation: {…} in the asl config to have dagc declare one per image'
+        : 'set task_definition (a task definition with that image) in the same override',
+      file: where.file,
+      start: { line: where.line, column: where.column },
+    },
+  };
 }
 
 /**
@@ -343,11 +429,6 @@ export function readAslConfig(
   const withDefaults = opts.emulate ? { ...EMULATION_DEFAULTS, ...raw } : raw;
   const section: ServiceSection = { type: isAsl ? config.executor.type : 'asl', config: withDefaults };
   const label = 'the asl executor config';
-  const globalConfig = { ...withDefaults };
-  delete globalConfig.overrides;
-  delete globalConfig.placeholders;
-  const { settings: global, diagnostics } = readSettings(globalConfig, { file, line: 1, column: 1, label }, opts.defaultTimeout);
-
   const machine = new Reader(withDefaults, { file, line: 1, column: 1, label });
   const timeoutSeconds = machine.number('machine_timeout_seconds', 1);
   let cloudformation: AslMachineSettings['cloudformation'];
@@ -359,6 +440,12 @@ export function readAslConfig(
     cloudformation = { roleArn: c.arn('role_arn'), name: c.string('name') };
     machine.diagnostics.push(...c.diagnostics);
   } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}');
+
+  const globalConfig = { ...withDefaults };
+  delete globalConfig.overrides;
+  delete globalConfig.placeholders;
+  const rc: ReadContext = { defaultTimeout: opts.defaultTimeout, secretsType: config.secrets.type, registersJobDefinitions: cloudformation !== undefined };
+  const { settings: global, diagnostics } = readSettings(globalConfig, { file, line: 1, column: 1, label }, rc);
   diagnostics.push(...machine.diagnostics);
   if (!global) return { diagnostics };
 
@@ -382,20 +469,12 @@ export function readAslConfig(
       });
       continue;
     }
-    const read = readSettings(merged, where, global.timeoutSeconds);
+    const read = readSettings(merged, where, { ...rc, defaultTimeout: global.timeoutSeconds });
     diagnostics.push(...read.diagnostics.filter((d) => d.severity === 'error'));
-    if (read.settings) perNode.set(node, read.settings);
-    // Batch and ECS take the image from the job (task) definition; a submit cannot change it.
-    const definitionOf = (c: AslCompute) => (c.kind === 'batch' ? c.jobDefinition : c.taskDefinition);
-    if (read.settings && read.settings.image !== global.image && definitionOf(read.settings.compute) === definitionOf(global.compute))
-      diagnostics.push({
-        code: 'DAGC-ASL-IMAGE-OVERRIDE',
-        severity: 'warning',
-        message: `${where.label}: image "${read.settings.image}" differs from the executor's, but the job runs the image of its ${read.settings.compute.kind === 'batch' ? 'job' : 'task'} definition`,
-        hint: `register a ${read.settings.compute.kind === 'batch' ? 'job_definition' : 'task_definition'} with that image and set it in the same override`,
-        file: where.file,
-        start: { line: where.line, column: where.column },
-      });
+    if (!read.settings) continue;
+    const image = imageOverride(read.settings, global, cloudformation !== undefined, where);
+    if ('diagnostic' in image) diagnostics.push(image.diagnostic);
+    else perNode.set(node, image.settings);
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   return {

@@ -1,5 +1,6 @@
 // IR → states. Every node becomes the states the engine needs to traverse it (DESIGN.md §6, asl):
-//   task / stub with a catalog   Task (.sync on Batch or ECS) running `dagc exec`; Retry; Catch → on_failure
+//   task / stub with a catalog   Task (.sync on Batch or ECS) running `dagc asl-task` (one `dagc exec` and the
+//                                pure nodes after it, src/cli/asl-task.ts); Retry; Catch → on_failure
 //   stub without a catalog       Pass              (recorded by the container that hands control to it)
 //   success / fail               Succeed / Fail at the root; inside a branch a Pass that ends the branch
 //                                (a Fail state would cancel the sibling branches, which `dagc run` lets
@@ -34,6 +35,8 @@ export interface BuildContext {
   readonly store: { readonly bucket: string; readonly prefix: string };
   /** false: every map is inline (aws-local-stepfunctions has no Distributed Map). */
   readonly distributedMaps: boolean;
+  /** A Batch Task's JobDefinition: the configured ARN, or a Ref to one the CloudFormation wrapper declares. */
+  readonly jobDefinitionOf: (settings: AslSettings) => Json;
 }
 
 /** Where the current graph sits: how deep in maps, and where the run id comes from. */
@@ -198,13 +201,12 @@ function batchOrEcsTask(
   comment: string,
 ): Omit<TaskState, 'Next' | 'End'> {
   const environment: Json[] = [{ Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath }];
-  // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object"); the script adds 1.
+  // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object"); asl-task adds 1.
   if (attempts > 1) environment.push({ Name: 'DAGC_ASL_RETRY', 'Value.$': "States.Format('{}', $$.State.RetryCount)" });
   if (scope.depth > 0) environment.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
   for (const [name, value] of settings.env) environment.push({ Name: name, Value: value });
-  // Secrets travel as references; the entrypoint resolves them at run time (DESIGN.md invariant 5).
-  if (settings.secrets.length)
-    environment.push({ Name: 'DAGC_SECRET_ARNS', Value: JSON.stringify(Object.fromEntries(settings.secrets)) });
+  // No secrets here, not even their ARNs: a submit cannot carry `secrets`, and the entrypoint reads
+  // secret_as_env from the same config file and fetches each one with the job's role (DESIGN.md invariant 5).
   const command = containerCommand(ctx.files, op);
   const requirements: Json[] = [];
   const compute = settings.compute;
@@ -218,7 +220,7 @@ function batchOrEcsTask(
     parameters = {
       JobName: jobName(stateName),
       JobQueue: compute.jobQueue,
-      JobDefinition: compute.jobDefinition,
+      JobDefinition: ctx.jobDefinitionOf(settings),
       ContainerOverrides: {
         Command: command,
         Environment: environment,

@@ -1,15 +1,22 @@
 // The optional CloudFormation wrapper (`cloudformation: {role_arn, name}` in the asl executor config): one
 // AWS::StepFunctions::StateMachine resource holding the definition as an object (its `Definition` property),
 // so it deploys with `aws cloudformation deploy`. Without role_arn the role is a template parameter.
-// No DefinitionSubstitutions are given, so the `${…}` of the container script reach the jobs untouched.
-import type { StateMachine } from './asl-types.js';
+// No DefinitionSubstitutions are given: the definition reaches Step Functions as dagc wrote it.
+// Batch job definitions for images no configured job_definition covers come first (job-definitions.ts); the
+// Task states name them by Ref, which also orders their creation before the state machine's.
+import type { Json, StateMachine } from './asl-types.js';
 
 export interface CloudFormationOptions {
   readonly roleArn?: string;
   readonly name?: string;
 }
 
-export function cloudFormationTemplate(definition: StateMachine, opts: CloudFormationOptions, dagHash: string): unknown {
+export function cloudFormationTemplate(
+  definition: StateMachine,
+  opts: CloudFormationOptions,
+  dagHash: string,
+  jobDefinitions: Readonly<Record<string, Json>> = {},
+): unknown {
   return {
     AWSTemplateFormatVersion: '2010-09-09',
     Description: `dagc state machine (dag_hash ${dagHash})`,
@@ -24,6 +31,7 @@ export function cloudFormationTemplate(definition: StateMachine, opts: CloudForm
           },
         }),
     Resources: {
+      ...jobDefinitions,
       StateMachine: {
         Type: 'AWS::StepFunctions::StateMachine',
         Properties: {

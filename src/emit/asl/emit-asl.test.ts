@@ -90,19 +90,17 @@ describe('asl config', () => {
 
   it('refuses secret values, unknown overrides and bad types; warns on unknown keys with a guess', async () => {
     const ir = await pipeline(LINEAR);
-    const out = renderAsl(ir, config({ ...BATCH, secrets: { TOKEN: 'hunter2' }, vcpu: 2, memory: 'lots' }), OPTIONS);
+    const out = renderAsl(ir, config({ ...BATCH, secret_as_env: { TOKEN: 'hunter2' }, vcpu: 2, memory: 'lots' }), OPTIONS);
     expect(out.diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
       ['warning', 'the asl executor config: unknown key "vcpu" (ignored)', 'did you mean "vcpus"?'],
       [
         'error',
-        'the asl executor config: secret "TOKEN" must be the ARN of a Secrets Manager secret or an SSM parameter',
-        'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME), never by value',
+        'the asl executor config: secret_as_env "TOKEN" must be the ARN of a Secrets Manager secret or an SSM parameter',
+        'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME), never by value',
       ],
       ['error', 'the asl executor config: "memory" must be a whole number of at least 1, got "lots"', undefined],
     ]);
     expect(JSON.stringify(out)).not.toContain('hunter2"'.replace('"', '",'));
-    const image = renderAsl(ir, config({ ...BATCH, overrides: { gpu: { image: 'repo/gpu:1' } } }), OPTIONS);
-    expect(image.diagnostics.map((d) => [d.severity, d.code])).toEqual([['warning', 'DAGC-ASL-IMAGE-OVERRIDE']]);
     const unknown = renderAsl(ir, config(BATCH), OPTIONS);
     expect(unknown.diagnostics.map((d) => d.message)).toEqual([
       'node "train" asks for the override "gpu", which the asl executor config does not define',
@@ -123,7 +121,7 @@ describe('asl tasks', () => {
     const cfg = config({
       ...BATCH,
       retry: { interval_seconds: 5, backoff_rate: 3, max_delay_seconds: 60, jitter: true },
-      secrets: { TOKEN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tok-AbCd' },
+      secret_as_env: { TOKEN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tok-AbCdEf' },
       env: { MODE: 'prod', LEVEL: 2 },
       overrides: { gpu: { vcpus: 4, memory: 16384, gpu: 1, timeout_seconds: 7200 } },
     });
@@ -137,15 +135,16 @@ describe('asl tasks', () => {
     expect(train.TimeoutSeconds).toBe(7200);
     expect(train.ResultPath).toBeNull();
     const overrides = (train.Parameters.ContainerOverrides ?? {}) as { Command: string[]; Environment: unknown[]; ResourceRequirements: unknown[] };
-    expect(overrides.Command.slice(3)).toEqual(['dagc-asl', 'train', '1', 'success', '1', 'fail']);
-    expect(overrides.Command[2]).toContain('[ $s = 1 ]&&[ $a -lt 3 ]&&exit 1;');
+    // One attempt per container (up to 3), then the chain its outcome leads to (src/cli/asl-task.ts).
+    expect(overrides.Command).toEqual(['dagc', 'asl-task', '-f', 'pipeline.yaml', '-c', 'config.yaml', '--', 'task', 'train', '3', '1', 'success', '1', 'fail']);
     expect(overrides.Environment).toEqual([
       { Name: 'DAGC_ASL_RUN_ID', 'Value.$': '$$.Execution.Name' },
       { Name: 'DAGC_ASL_RETRY', 'Value.$': "States.Format('{}', $$.State.RetryCount)" },
       { Name: 'LEVEL', Value: '2' },
       { Name: 'MODE', Value: 'prod' },
-      { Name: 'DAGC_SECRET_ARNS', Value: '{"TOKEN":"arn:aws:secretsmanager:eu-west-1:123456789012:secret:tok-AbCd"}' },
     ]);
+    // Secrets stay in the config file the job reads: not even their ARNs are in the definition.
+    expect(JSON.stringify(def)).not.toContain('secretsmanager');
     expect(overrides.ResourceRequirements).toEqual([
       { Type: 'VCPU', Value: '4' },
       { Type: 'MEMORY', Value: '16384' },
@@ -153,6 +152,25 @@ describe('asl tasks', () => {
     ]);
     expect(def.States.success).toEqual({ Type: 'Succeed', Comment: 'success: success' });
     expect(def.States.fail).toMatchObject({ Type: 'Fail', Error: 'dagc.PipelineFailed' });
+  });
+
+  it('takes secret_as_env as ARNs (the jobs fetch them), or as variable names with env-secrets-manager', async () => {
+    const ir = await pipeline(LINEAR);
+    const arns = {
+      A: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::',
+      B: 'arn:aws:ssm:eu-west-1:123456789012:parameter/team/token',
+    };
+    const ok = renderAsl(ir, config({ ...BATCH, secret_as_env: arns, overrides: { gpu: {} } }), OPTIONS);
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.config?.global.secretAsEnv).toEqual(Object.entries(arns));
+    const withEnv = { ...config({ ...BATCH, secret_as_env: { A: 'DB_PASSWORD' }, overrides: { gpu: {} } }), secrets: { type: 'env-secrets-manager', config: {} } };
+    expect(renderAsl(ir, withEnv, OPTIONS).diagnostics).toEqual([]);
+    const old = renderAsl(ir, config({ ...BATCH, secrets: arns, env: { A: 'x' }, secret_as_env: { A: arns.B, DAGC_MAP_INDEX: arns.B }, overrides: { gpu: {} } }), OPTIONS);
+    expect(old.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ['DAGC-ASL-SECRETS-KEY', 'the asl executor config: "secrets" is not an asl key: secrets go in "secret_as_env" ({ENV_VAR: ARN}), which each job\'s entrypoint fetches'],
+      ['DAGC-ASL-CONFIG', 'the asl executor config: "A" is in both env and secret_as_env'],
+      ['DAGC-ASL-CONFIG', 'the asl executor config: secret_as_env name "DAGC_MAP_INDEX" is set by dagc itself'],
+    ]);
   });
 
   it('runs on ECS with awsvpc networking when compute is ecs', async () => {
@@ -301,14 +319,14 @@ describe('asl names, pure nodes and limits', () => {
     // The leading stub has no container before it: a recorder Task runs first and records it.
     expect(a.definition!.StartAt).toBe('dagc.start');
     const start = a.definition!.States['dagc.start'] as TaskState;
-    expect((start.Parameters.ContainerOverrides as { Command: string[] }).Command.slice(4)).toEqual(['1', long]);
+    expect((start.Parameters.ContainerOverrides as { Command: string[] }).Command.slice(-3)).toEqual(['start', '1', long]);
     // The branch's unreachable fail node is left out (Step Functions refuses unreachable states).
     const parallel = Object.values(a.definition!.States).find((s): s is ParallelState => s.Type === 'Parallel')!;
     expect(Object.keys(parallel.Branches[0]!.States).map((n) => n.replace(/-[0-9a-f]{8}$/, ''))).toEqual(['p-q.b-1.s', 'p-q.b-1.success']);
   });
 
   it('refuses a definition over 1 MB and wraps it for CloudFormation on request', async () => {
-    const steps = Array.from({ length: 1500 }, (_, i) => `    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === 1499 ? 'success' : `s${i + 1}`}\n`).join('');
+    const steps = Array.from({ length: 2500 }, (_, i) => `    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === 2499 ? 'success' : `s${i + 1}`}\n`).join('');
     const ir = await pipeline(`dag:\n  start_at: s0\n  steps:\n${steps}    success:\n      type: success\n    fail:\n      type: fail\n`);
     const big = renderAsl(ir, config(BATCH), OPTIONS, { skipValidation: true });
     expect(JSON.stringify(big.definition).length).toBeGreaterThan(DEFINITION_LIMIT);
@@ -321,5 +339,115 @@ describe('asl names, pure nodes and limits', () => {
     expect(body.Resources.StateMachine.Properties.StateMachineName).toBe('etl');
     expect(body.Resources.StateMachine.Properties.RoleArn).toEqual({ Ref: 'RoleArn' });
     expect((body.Resources.StateMachine.Properties.Definition as StateMachine).StartAt).toBe('train');
+  });
+});
+
+describe('per-node images', () => {
+  const TWO_IMAGES = `dag:
+  start_at: prep
+  steps:
+    prep:
+      type: task
+      command_type: shell
+      command: echo prep
+      next: train
+    train:
+      type: task
+      command_type: shell
+      command: echo train
+      overrides:
+        asl: gpu
+      next: score
+    score:
+      type: task
+      command_type: shell
+      command: echo score
+      overrides:
+        asl: own
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`;
+  const overrides = {
+    gpu: { image: 'repo/gpu:1', gpu: 1, vcpus: 8 },
+    own: { image: 'repo/score:2', job_definition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/score:4' },
+  };
+  const jobDefinitionOf = (def: StateMachine, state: string) => (def.States[state] as TaskState).Parameters.JobDefinition;
+
+  it('is an error without the CloudFormation wrapper when the node names no job or task definition of its own', async () => {
+    const ir = await pipeline(TWO_IMAGES);
+    const out = renderAsl(ir, config({ ...BATCH, overrides }), OPTIONS);
+    expect(out.definition).toBeUndefined();
+    expect(out.diagnostics.map((d) => [d.code, d.severity, d.message, d.hint, d.start?.line])).toEqual([
+      [
+        'DAGC-ASL-IMAGE-OVERRIDE',
+        'error',
+        'the asl settings of node "train": image "repo/gpu:1" differs from the executor\'s, but Batch runs the image of the job definition and the node names none of its own',
+        'set job_definition (a job definition with that image) in the same override, or turn on cloudformation: {…} in the asl config to have dagc declare one per image',
+        9,
+      ],
+    ]);
+    const ecs = {
+      image: 'repo/dagc:1',
+      compute: 'ecs',
+      cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/c',
+      task_definition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/dagc:3',
+      subnets: ['subnet-1'],
+      cloudformation: true,
+      overrides: { gpu: { image: 'repo/gpu:1' }, own: { image: 'repo/score:2', task_definition: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/score:1' } },
+    };
+    expect(renderAsl(ir, config(ecs), OPTIONS).diagnostics.map((d) => [d.code, d.hint])).toEqual([
+      ['DAGC-ASL-IMAGE-OVERRIDE', 'set task_definition (a task definition with that image) in the same override'],
+    ]);
+  });
+
+  it('declares one AWS::Batch::JobDefinition per image without one in the CloudFormation template, by Ref', async () => {
+    const ir = await pipeline(TWO_IMAGES);
+    const roles = { job_role_arn: 'arn:aws:iam::123456789012:role/job', execution_role_arn: 'arn:aws:iam::123456789012:role/exec' };
+    const cfg = config({ ...BATCH, job_definition: undefined, memory: 4096, ...roles, overrides, cloudformation: { role_arn: 'arn:aws:iam::123456789012:role/sfn' } });
+    const out = emitAsl(ir, cfg, OPTIONS);
+    expect(out.diagnostics).toEqual([]);
+    const body = out.files[0]!.body as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const def = body.Resources.StateMachine!.Properties.Definition as StateMachine;
+    const declared = Object.entries(body.Resources).filter(([, r]) => r.Type === 'AWS::Batch::JobDefinition');
+    const container = (image: string) => ({
+      Type: 'container',
+      ContainerProperties: {
+        Image: image,
+        ResourceRequirements: [
+          { Type: 'VCPU', Value: '1' },
+          { Type: 'MEMORY', Value: '4096' },
+        ],
+        JobRoleArn: roles.job_role_arn,
+        ExecutionRoleArn: roles.execution_role_arn,
+      },
+    });
+    // The executor's image (no job_definition given) and the gpu override's; "own" brings its own definition.
+    expect(declared.map(([, r]) => r.Properties).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([container('repo/dagc:1'), container('repo/gpu:1')]);
+    const idOf = (image: string) => declared.find(([, r]) => (r.Properties.ContainerProperties as { Image: string }).Image === image)![0];
+    expect(idOf('repo/gpu:1')).toMatch(/^JobDefinition[0-9a-f]{12}$/);
+    expect(jobDefinitionOf(def, 'prep')).toEqual({ Ref: idOf('repo/dagc:1') });
+    expect(jobDefinitionOf(def, 'train')).toEqual({ Ref: idOf('repo/gpu:1') });
+    expect(jobDefinitionOf(def, 'score')).toBe(overrides.own.job_definition);
+    // The node's own resources still go in its submit.
+    expect((def.States.train as TaskState).Parameters.ContainerOverrides).toMatchObject({ ResourceRequirements: [{ Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '4096' }, { Type: 'GPU', Value: '1' }] });
+    expect(Object.keys(body.Resources)).toEqual([...declared.map(([id]) => id).sort(), 'StateMachine']);
+    // Stable bytes, and a definition asl-validator accepts (the Refs sit in free-form Parameters).
+    expect(JSON.stringify(emitAsl(ir, cfg, OPTIONS).files[0]!.body)).toBe(JSON.stringify(body));
+  });
+
+  it('needs job_definition without the wrapper, and keeps a configured one for the executor image with it', async () => {
+    const ir = await pipeline(TWO_IMAGES);
+    const plain = renderAsl(ir, config({ ...BATCH, job_definition: undefined, overrides }), OPTIONS);
+    expect(plain.diagnostics.map((d) => d.message)).toEqual(['the asl executor config: missing required key "job_definition" (compute: batch)']);
+    const out = emitAsl(ir, config({ ...BATCH, overrides, cloudformation: true }), OPTIONS);
+    const body = out.files[0]!.body as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const def = body.Resources.StateMachine!.Properties.Definition as StateMachine;
+    expect(jobDefinitionOf(def, 'prep')).toBe(BATCH.job_definition);
+    expect(Object.values(body.Resources).filter((r) => r.Type === 'AWS::Batch::JobDefinition').map((r) => r.Properties)).toEqual([
+      { Type: 'container', ContainerProperties: { Image: 'repo/gpu:1', ResourceRequirements: [{ Type: 'VCPU', Value: '1' }, { Type: 'MEMORY', Value: '2048' }] } },
+    ]);
   });
 });

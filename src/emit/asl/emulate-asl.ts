@@ -29,6 +29,7 @@ import { packageRoot } from '../../util/package-root.js';
 import { VERSION } from '../../version.js';
 import type { State, StateMachine } from './asl-types.js';
 import { ROLE } from './build-states.js';
+import { CONTAINER_PROGRAM } from './container-script.js';
 import { renderAsl } from './emit-asl.js';
 
 export interface EmulateAslOptions {
@@ -93,9 +94,6 @@ export async function emulateAsl(opts: EmulateAslOptions): Promise<number> {
   const { errors } = checkIntegrations(inputs.config);
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
   const bin = path.join(packageRoot(), 'bin', 'dagc.js');
-  // The container script splits DAGC_BIN on whitespace ("node …/bin/dagc.js"), as the bash target does.
-  if (/\s/.test(process.execPath + bin))
-    throw new UserError(`dagc emulate --target asl cannot call dagc from a path with spaces (${process.execPath} ${bin})`, 'install node and dagc under paths without spaces');
   const posix = (p: string) => p.split(path.sep).join('/');
   const rel = (p: string) => posix(path.relative(io.cwd, path.resolve(io.cwd, p)));
   const rendered = renderAsl(
@@ -126,7 +124,7 @@ export async function emulateAsl(opts: EmulateAslOptions): Promise<number> {
 
   const container: (stateName: string) => Handler = (stateName) => async (input) => {
     const { Command, Environment = [] } = containerOf(input);
-    const env: Record<string, string | undefined> = { ...io.env, DAGC_BIN: `${process.execPath} ${bin}` };
+    const env: Record<string, string | undefined> = { ...io.env };
     for (const e of Environment) env[e.Name] = e.Value;
     if (env.DAGC_ASL_RETRY !== undefined) {
       const key = `${stateName}\u0000${env.DAGC_MAP_INDEX ?? ''}`;
@@ -135,7 +133,10 @@ export async function emulateAsl(opts: EmulateAslOptions): Promise<number> {
       env.DAGC_ASL_RETRY = String(retry);
     }
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(Command[0]!, Command.slice(1), { cwd: io.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // The image's `dagc` is this dagc: the same node and bin/dagc.js as the emulator.
+      const [program, ...args] = Command;
+      const [file, argv] = program === CONTAINER_PROGRAM ? [process.execPath, [bin, ...args]] : [program!, args];
+      const child = spawn(file, argv, { cwd: io.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d: Buffer) => io.out(d.toString()));
       child.stderr.on('data', (d: Buffer) => io.err(d.toString()));
       child.on('error', reject);

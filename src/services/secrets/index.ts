@@ -6,8 +6,9 @@ import type { Secrets } from './types.js';
 import { doNothing } from './do-nothing.js';
 import { dotenv } from './dotenv.js';
 import { envSecretsManager } from './env-secrets-manager.js';
+import { awsSecretsManager } from './aws-secrets-manager.js';
 
-export const SECRETS_PROVIDERS: readonly ServiceProvider<Secrets>[] = [doNothing, dotenv, envSecretsManager];
+export const SECRETS_PROVIDERS: readonly ServiceProvider<Secrets>[] = [doNothing, dotenv, envSecretsManager, awsSecretsManager];
 
 /** The secrets provider a config section names; a relative dotenv location resolves against `opts.cwd`. */
 export function createSecrets(section: ServiceSection, opts: ServiceOptions): Secrets {

@@ -1,0 +1,140 @@
+// `dagc asl-task -f <pipeline> [-c config] [-p params] [-v vars] -- <op> <args…>`: what one Task state of the
+// asl target runs in its container (src/emit/asl/container-script.ts writes the argv). It makes the
+// entrypoint calls of one operation in ONE node process — the node's `dagc exec` or `dagc fan`, then the pure
+// nodes (stubs, success, fail) that Pass/Succeed/Fail states cannot record — so each Task's Command is a short
+// argv instead of a shell script repeated in every state (Step Functions takes 1,048,576 characters per
+// definition). Each call goes through the same command table as a separate `dagc` would (main()), so its
+// flags, errors and exit codes are those of `dagc exec` and `dagc fan`.
+//
+// Operations (a chain is a count followed by that many dot paths):
+//   task PATH ATTEMPTS OK-CHAIN FAIL-CHAIN  one attempt of a leaf node, numbered $$.State.RetryCount + 1
+//                                          (DAGC_ASL_RETRY); SUCCESS: OK-CHAIN, exit 0; FAIL before the last
+//                                          attempt: exit 1 (the engine retries); on the last: FAIL-CHAIN, exit 1
+//   fan-in PATH OK-CHAIN FAIL-CHAIN        fan in, then the chain of the outcome (exit 0 / 1)
+//   fan-out PATH CHAIN                     fan out a parallel or dag, then each branch's leading chain
+//   map PATH CHAIN                         fan out a map, then the branch's leading chain once per item
+//   start CHAIN                            the root graph's leading chain
+// Exit codes: 0/1 as above; 2 bad input or a broken record (passed on); 3 from a fan out with nothing to run
+// (a re-run took it from the previous run, or the map could not open): the state machine skips to the fan in.
+// The run id and map indices arrive as environment (DAGC_ASL_RUN_ID, DAGC_MAP_INDEX), never in the argv.
+import type { Command, Io } from './types.js';
+import { UsageError, stringList, stringOption } from './types.js';
+import { INPUT_OPTIONS } from './load-inputs.js';
+import { decodeArg } from '../emit/asl/container-script.js';
+
+/** One entrypoint call: its exit code and, when asked, what it printed on stdout. */
+export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
+
+/** Reads `count name…` from the front of `words`. */
+function takeChain(words: string[], what: string): string[] {
+  const raw = words.shift();
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < 0 || n > words.length) throw new UsageError(`${what}: expected a count and that many dot paths`);
+  return words.splice(0, n);
+}
+
+/**
+ * Runs one operation (`words`: op and its arguments, decoded) with `call` making the entrypoint calls;
+ * `entry` is the -f/-c/-p/-v part every call repeats. Returns the exit code the Task's container ends with.
+ */
+export async function runAslOperation(
+  words: readonly string[],
+  entry: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  call: EntryCall,
+): Promise<number> {
+  const rest = [...words];
+  const op = rest.shift();
+  const runId = env.DAGC_ASL_RUN_ID;
+  if (!runId) throw new UsageError('DAGC_ASL_RUN_ID is not set (the state machine passes $$.Execution.Name)');
+  const exec = async (path: string, extra: string[] = []) => (await call(['exec', ...entry, ...extra, '--', runId, path], false)).code;
+  /** Records a chain of pure nodes; false when one of them could not be recorded. */
+  const record = async (chain: readonly string[]) => {
+    for (const name of chain) if ((await exec(name)) !== 0) return false;
+    return true;
+  };
+  /** After the node's own call ended with `s`: the chain of its outcome, then `s` (2 if the chain broke). */
+  const routed = async (s: number, ok: readonly string[], fail: readonly string[]) => {
+    if (s > 1) return s;
+    return (await record(s === 0 ? ok : fail)) ? s : 2;
+  };
+  /** Fan out; the branch (item) count, or the exit code to end with. */
+  const fanOut = async (path: string): Promise<{ count: number } | { exit: number }> => {
+    const { code, out } = await call(['fan', ...entry, '--', 'out', runId, path], true);
+    if (code > 1) return { exit: code };
+    // The count is the last line fan out prints; anything before it (a warning) is not a number.
+    const count = Number(/(\d*)\s*$/.exec(out)?.[1] || '0');
+    return count > 0 ? { count } : { exit: 3 };
+  };
+
+  switch (op) {
+    case 'task': {
+      const path = rest.shift();
+      const attempts = Number(rest.shift());
+      if (path === undefined || !Number.isInteger(attempts) || attempts < 1) throw new UsageError('task: expected PATH ATTEMPTS OK-CHAIN FAIL-CHAIN');
+      const ok = takeChain(rest, 'task');
+      const fail = takeChain(rest, 'task');
+      // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object").
+      const attempt = attempts > 1 ? Number(env.DAGC_ASL_RETRY || '0') + 1 : undefined;
+      const s = await exec(path, attempt === undefined ? [] : ['--attempt', String(attempt)]);
+      if (s === 1 && attempt !== undefined && attempt < attempts) return 1;
+      return routed(s, ok, fail);
+    }
+    case 'fan-in': {
+      const path = rest.shift();
+      if (path === undefined) throw new UsageError('fan-in: expected PATH OK-CHAIN FAIL-CHAIN');
+      const ok = takeChain(rest, 'fan-in');
+      const fail = takeChain(rest, 'fan-in');
+      return routed((await call(['fan', ...entry, '--', 'in', runId, path], false)).code, ok, fail);
+    }
+    case 'fan-out':
+    case 'map': {
+      const path = rest.shift();
+      if (path === undefined) throw new UsageError(`${op}: expected PATH CHAIN`);
+      const chain = takeChain(rest, op);
+      const opened = await fanOut(path);
+      if ('exit' in opened) return opened.exit;
+      if (op === 'fan-out') return (await record(chain)) ? 0 : 2;
+      // Each pure node of the branch's leading chain, for every item (the enclosing maps' indices first).
+      const outer = env.DAGC_MAP_INDEX;
+      for (const name of chain)
+        for (let j = 0; j < opened.count; j++)
+          if ((await exec(name, ['--map-index', outer ? `${outer},${j}` : String(j)])) !== 0) return 2;
+      return 0;
+    }
+    case 'start':
+      return (await record(takeChain(rest, 'start'))) ? 0 : 2;
+    default:
+      throw new UsageError(`unknown operation "${op ?? ''}" (task, fan-in, fan-out, map or start)`);
+  }
+}
+
+export const command: Command = {
+  name: 'asl-task',
+  summary: 'Run what one Task state of an asl state machine does, in one process (the runtime entrypoint).',
+  usage: 'dagc asl-task -f <pipeline> [-c config] [-p params] [-v vars] -- task|fan-in|fan-out|map|start ARGS…',
+  options: {
+    file: { type: 'string', short: 'f', arg: 'FILE', description: 'the pipeline file (required)' },
+    ...INPUT_OPTIONS,
+  },
+  async run(args, io) {
+    const file = stringOption(args.options, 'file');
+    if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
+    const config = stringOption(args.options, 'config');
+    const parameters = stringOption(args.options, 'parameters');
+    const entry = [
+      '-f',
+      file,
+      ...(config ? ['-c', config] : []),
+      ...(parameters ? ['-p', parameters] : []),
+      ...stringList(args.options, 'var-file').flatMap((v) => ['-v', v]),
+    ];
+    const { main } = await import('./main.js');
+    const call: EntryCall = async (argv, capture) => {
+      let out = '';
+      const sub: Io = capture ? { ...io, out: (text) => void (out += text) } : io;
+      return { code: await main(argv, sub), out };
+    };
+    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call);
+  },
+};

@@ -1,0 +1,65 @@
+// Batch job definitions the CloudFormation wrapper declares (`cloudformation: …` in the asl config): one
+// AWS::Batch::JobDefinition per distinct image (and roles) that no configured `job_definition` covers, since a
+// SubmitJob override cannot change the image. The Task states point at them with `{"Ref": LogicalId}`, which
+// CloudFormation resolves to the job definition's ARN (AWS CloudFormation template reference,
+// AWS::Batch::JobDefinition "Return values": Ref returns the ARN); the state machine's `Definition` property is
+// of type Json, where CloudFormation resolves intrinsic functions as in any other property value.
+// Shapes (same reference, AWS::Batch::JobDefinition and its ContainerProperties / ResourceRequirement):
+//   {Type: container, ContainerProperties: {Image, ResourceRequirements: [{Type: VCPU|MEMORY|GPU, Value}],
+//    JobRoleArn?, ExecutionRoleArn?}}
+// The job definition's vCPUs and memory are the executor's (Batch needs both for EC2 jobs; 1 vCPU and
+// 2,048 MiB when the config gives none); a node's own vcpus, memory and gpu still go in its submit's
+// ContainerOverrides, which take precedence.
+import { createHash } from 'node:crypto';
+import type { AslSettings } from './asl-config.js';
+import type { Json } from './asl-types.js';
+
+export const DEFAULT_VCPUS = 1;
+export const DEFAULT_MEMORY_MIB = 2048;
+
+export interface JobDefinitionRegistry {
+  /** The JobDefinition parameter of a Batch Task: the configured ARN, or a Ref to a declared one. */
+  jobDefinitionOf(settings: AslSettings): Json;
+  /** The declared AWS::Batch::JobDefinition resources by logical ID, sorted (empty when none is needed). */
+  resources(): Record<string, Json>;
+}
+
+/** What the declared definitions share: the executor's resources (the nodes override theirs per submit). */
+export interface JobDefinitionDefaults {
+  readonly vcpus?: number;
+  readonly memory?: number;
+}
+
+export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): JobDefinitionRegistry {
+  const declared = new Map<string, { logicalId: string; resource: Json }>();
+  return {
+    jobDefinitionOf(settings) {
+      const compute = settings.compute;
+      if (compute.kind !== 'batch') throw new Error('a job definition for an ECS task (dagc bug)');
+      if (compute.jobDefinition !== undefined) return compute.jobDefinition;
+      const container: { [key: string]: Json } = {
+        Image: settings.image,
+        ResourceRequirements: [
+          { Type: 'VCPU', Value: String(defaults.vcpus ?? DEFAULT_VCPUS) },
+          { Type: 'MEMORY', Value: String(defaults.memory ?? DEFAULT_MEMORY_MIB) },
+        ],
+        ...(compute.jobRoleArn ? { JobRoleArn: compute.jobRoleArn } : {}),
+        ...(compute.executionRoleArn ? { ExecutionRoleArn: compute.executionRoleArn } : {}),
+      };
+      const resource: Json = { Type: 'AWS::Batch::JobDefinition', Properties: { Type: 'container', ContainerProperties: container } };
+      const key = JSON.stringify(resource);
+      let found = declared.get(key);
+      if (!found) {
+        // Logical IDs are alphanumeric (CloudFormation "Resources" section); the hash keeps them stable
+        // whatever order the nodes are met in.
+        const logicalId = `JobDefinition${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+        found = { logicalId, resource };
+        declared.set(key, found);
+      }
+      return { Ref: found.logicalId };
+    },
+    resources() {
+      return Object.fromEntries([...declared.values()].map((d) => [d.logicalId, d.resource] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+    },
+  };
+}
