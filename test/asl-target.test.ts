@@ -333,7 +333,9 @@ describe('asl target: configuration errors and refusals', () => {
     const template = JSON.parse(cfn.stdout) as { Resources: Record<string, { Type: string; Properties: { ContainerProperties?: { Image: string } } }> };
     const declared = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Batch::JobDefinition');
     expect(declared.map(([, r]) => r.Properties.ContainerProperties?.Image)).toEqual(['repo/gpu:1']);
-    expect(cfn.stdout).toContain(`"JobDefinition": { "Ref": "${declared[0]![0]}" }`);
+    const id = declared[0]![0];
+    expect(cfn.stdout).toContain(`"JobDefinition": "\${${id}}"`);
+    expect((template.Resources.StateMachine!.Properties as { DefinitionSubstitutions?: unknown }).DefinitionSubstitutions).toEqual({ [id]: { Ref: id } });
   });
 
   it('--check exits 1 for a stale file and 0 for a current one', async () => {

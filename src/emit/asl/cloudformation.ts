@@ -1,9 +1,9 @@
 // The optional CloudFormation wrapper (`cloudformation: {role_arn, name}` in the asl executor config): one
 // AWS::StepFunctions::StateMachine resource holding the definition as an object (its `Definition` property),
 // so it deploys with `aws cloudformation deploy`. Without role_arn the role is a template parameter.
-// No DefinitionSubstitutions are given: the definition reaches Step Functions as dagc wrote it.
 // Batch job definitions for images no configured job_definition covers come first (job-definitions.ts); the
-// Task states name them by Ref, which also orders their creation before the state machine's.
+// Task states name them by `${LogicalId}` placeholders that DefinitionSubstitutions map to their Refs (the
+// only substitutions: otherwise the definition reaches Step Functions as dagc wrote it).
 import type { Json, StateMachine } from './asl-types.js';
 
 export interface CloudFormationOptions {
@@ -39,6 +39,9 @@ export function cloudFormationTemplate(
           StateMachineType: 'STANDARD',
           RoleArn: opts.roleArn ?? { Ref: 'RoleArn' },
           Definition: definition,
+          ...(Object.keys(jobDefinitions).length
+            ? { DefinitionSubstitutions: Object.fromEntries(Object.keys(jobDefinitions).map((id) => [id, { Ref: id }])) }
+            : {}),
         },
       },
     },

@@ -403,7 +403,7 @@ describe('per-node images', () => {
     ]);
   });
 
-  it('declares one AWS::Batch::JobDefinition per image without one in the CloudFormation template, by Ref', async () => {
+  it('declares one AWS::Batch::JobDefinition per image without one in the CloudFormation template, named through DefinitionSubstitutions', async () => {
     const ir = await pipeline(TWO_IMAGES);
     const roles = { job_role_arn: 'arn:aws:iam::123456789012:role/job', execution_role_arn: 'arn:aws:iam::123456789012:role/exec' };
     const cfg = config({ ...BATCH, job_definition: undefined, memory: 4096, ...roles, overrides, cloudformation: { role_arn: 'arn:aws:iam::123456789012:role/sfn' } });
@@ -428,13 +428,16 @@ describe('per-node images', () => {
     expect(declared.map(([, r]) => r.Properties).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([container('repo/dagc:1'), container('repo/gpu:1')]);
     const idOf = (image: string) => declared.find(([, r]) => (r.Properties.ContainerProperties as { Image: string }).Image === image)![0];
     expect(idOf('repo/gpu:1')).toMatch(/^JobDefinition[0-9a-f]{12}$/);
-    expect(jobDefinitionOf(def, 'prep')).toEqual({ Ref: idOf('repo/dagc:1') });
-    expect(jobDefinitionOf(def, 'train')).toEqual({ Ref: idOf('repo/gpu:1') });
+    expect(jobDefinitionOf(def, 'prep')).toBe(`\${${idOf('repo/dagc:1')}}`);
+    expect(jobDefinitionOf(def, 'train')).toBe(`\${${idOf('repo/gpu:1')}}`);
+    expect(body.Resources.StateMachine!.Properties.DefinitionSubstitutions).toEqual(
+      Object.fromEntries(declared.map(([id]) => [id, { Ref: id }]).sort(([a], [b]) => String(a).localeCompare(String(b)))),
+    );
     expect(jobDefinitionOf(def, 'score')).toBe(overrides.own.job_definition);
     // The node's own resources still go in its submit.
     expect((def.States.train as TaskState).Parameters.ContainerOverrides).toMatchObject({ ResourceRequirements: [{ Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '4096' }, { Type: 'GPU', Value: '1' }] });
     expect(Object.keys(body.Resources)).toEqual([...declared.map(([id]) => id).sort(), 'StateMachine']);
-    // Stable bytes, and a definition asl-validator accepts (the Refs sit in free-form Parameters).
+    // Stable bytes, and a definition asl-validator accepts (the placeholders are plain strings).
     expect(JSON.stringify(emitAsl(ir, cfg, OPTIONS).files[0]!.body)).toBe(JSON.stringify(body));
   });
 

@@ -1,9 +1,10 @@
 // Batch job definitions the CloudFormation wrapper declares (`cloudformation: …` in the asl config): one
 // AWS::Batch::JobDefinition per distinct image (and roles) that no configured `job_definition` covers, since a
-// SubmitJob override cannot change the image. The Task states point at them with `{"Ref": LogicalId}`, which
-// CloudFormation resolves to the job definition's ARN (AWS CloudFormation template reference,
-// AWS::Batch::JobDefinition "Return values": Ref returns the ARN); the state machine's `Definition` property is
-// of type Json, where CloudFormation resolves intrinsic functions as in any other property value.
+// SubmitJob override cannot change the image. The Task states name them with a `${LogicalId}` placeholder and
+// the wrapper maps each placeholder to `{"Ref": LogicalId}` in the state machine's DefinitionSubstitutions,
+// the documented way to put values from intrinsic functions into a definition (AWS CloudFormation template
+// reference, AWS::StepFunctions::StateMachine DefinitionSubstitutions; AWS::Batch::JobDefinition "Return
+// values": Ref returns the ARN). The Ref also orders their creation before the state machine's.
 // Shapes (same reference, AWS::Batch::JobDefinition and its ContainerProperties / ResourceRequirement):
 //   {Type: container, ContainerProperties: {Image, ResourceRequirements: [{Type: VCPU|MEMORY|GPU, Value}],
 //    JobRoleArn?, ExecutionRoleArn?}}
@@ -18,7 +19,7 @@ export const DEFAULT_VCPUS = 1;
 export const DEFAULT_MEMORY_MIB = 2048;
 
 export interface JobDefinitionRegistry {
-  /** The JobDefinition parameter of a Batch Task: the configured ARN, or a Ref to a declared one. */
+  /** The JobDefinition parameter of a Batch Task: the configured ARN, or the placeholder of a declared one. */
   jobDefinitionOf(settings: AslSettings): Json;
   /** The declared AWS::Batch::JobDefinition resources by logical ID, sorted (empty when none is needed). */
   resources(): Record<string, Json>;
@@ -56,7 +57,7 @@ export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): Jo
         found = { logicalId, resource };
         declared.set(key, found);
       }
-      return { Ref: found.logicalId };
+      return `\${${found.logicalId}}`;
     },
     resources() {
       return Object.fromEntries([...declared.values()].map((d) => [d.logicalId, d.resource] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
