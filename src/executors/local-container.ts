@@ -52,7 +52,8 @@ export interface PrepareOptions {
 }
 
 export interface PreparedContainers {
-  readonly engine: Engine;
+  /** Undefined when no step needs a container (stubs, run_in_local steps only). */
+  readonly engine?: Engine;
   readonly images: readonly ImageInfo[];
   /** Runs task nodes in containers, everything else here. */
   readonly leaf: LeafRunner;
@@ -146,9 +147,8 @@ export async function prepareLocalContainer(opts: PrepareOptions): Promise<Prepa
   const global = readGlobal(config);
   const wanted = [...new Set([...plans.values()].filter((s) => !s.runInLocal && s.image).map((s) => s.image!))].sort();
   // A pipeline of stubs (or of run_in_local steps only) runs nothing in a container: no engine is needed.
-  const engine: Engine = wanted.length
-    ? await detectEngine(global.engine, global.enginePath, env)
-    : { name: global.engine === 'docker' ? 'docker' : 'podman', bin: global.enginePath ?? 'podman', runFlags: [] };
+  if (!wanted.length) return { images: [], leaf: executeLeaf, dispose: async () => {} };
+  const engine = await detectEngine(global.engine, global.enginePath, env);
   // Each image is inspected (its id; a missing image is an error) and, unless an image with that id has
   // been probed with this engine before, started once. The probes run together; the rlimit fallback one of
   // them needed applies to all (same engine, same host).
