@@ -3,7 +3,8 @@
 // system (no registry is reachable). Held to the same expected run logs as `dagc run`; where no engine works,
 // these skip with a printed notice. The misconfiguration checks need no engine and always run.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -132,6 +133,25 @@ describe.skipIf(skipReason !== undefined)('local-container services and identity
     rmSync(path.join(dir, 'data'), { recursive: true, force: true });
     const oneAtATime = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir, { max_parallel: 1 }), '--run-id', 'single'], { cwd: dir, timeoutMs: 60_000 });
     expect(oneAtATime.status, oneAtATime.stderr).toBe(1);
+  });
+
+  // Stores outside the working directory, not created yet: each is mounted at its own path, so the steps in
+  // containers and the host write one run log and one catalog, and the log equals dagc run's.
+  it('mounts a file-system run log and catalog that live outside the working directory', { timeout: 120_000 }, async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'nested'));
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'dagc-lc-stores-'));
+    containerConfig(dir);
+    const config = parse(readFileSync(path.join(dir, 'container.yaml'), 'utf8')) as Record<string, unknown>;
+    const stores = {
+      run_log_store: { type: 'file-system', config: { log_folder: path.join(elsewhere, 'logs') } },
+      catalog: { type: 'file-system', config: { catalog_location: path.join(elsewhere, 'catalog') } },
+    };
+    writeFileSync(path.join(dir, 'fs.yaml'), stringify({ ...config, ...stores }));
+    const result = await runCli(['run', 'pipeline.yaml', '-c', 'fs.yaml', '--run-id', 'nested-1'], { cwd: dir, timeoutMs: 120_000 });
+    expect(result.status, result.stderr).toBe(0);
+    expect(existsSync(path.join(elsewhere, 'logs', 'nested-1.json'))).toBe(true);
+    const shown = await runCli(['runs', 'show', 'nested-1', '--json', '-c', 'fs.yaml'], { cwd: dir });
+    expect(scrubbedText(JSON.parse(shown.stdout) as RunLog)).toBe(readFileSync(expectedFile('nested', 'nested-1'), 'utf8'));
   });
 
   // Stores that share no disk with the containers: the AWS variables pass through by name and the object

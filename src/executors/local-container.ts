@@ -9,6 +9,7 @@
 // probed once (present, starts, has dagc). A container that dies without recording its step (the engine
 // refused it, it was killed) leaves the step FAIL with the engine's words, never PROCESSING.
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -264,7 +265,11 @@ function sharedMounts(opts: PrepareOptions, plans: ReadonlyMap<string, Container
   }
   // Variables for ${name} placeholders in the pipeline, which the container's dagc reads again.
   for (const k of Object.keys(env)) if (/^(DAGC|MAGNUS)_VAR_/.test(k)) glueEnv[k] = null;
-  return { mounts: arrangeMounts(cwd, mounts), env: glueEnv };
+  const arranged = arrangeMounts(cwd, mounts);
+  // A service folder that no step has written yet (a fresh catalog) must exist to be mounted: engines refuse
+  // a missing source. The services would create it on first use anyway.
+  for (const m of arranged) if (!m.readOnly && !existsSync(m.source)) mkdirSync(m.source, { recursive: true });
+  return { mounts: arranged, env: glueEnv };
 }
 
 interface ContainerJob {
