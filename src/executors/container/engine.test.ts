@@ -68,6 +68,19 @@ esac`);
     ]);
   });
 
+  it('switches to runc when crun is what fails, then to explicit limits if runc needs them', async () => {
+    const { fake, engine } = podman(`case "$*" in
+  "image inspect"*) echo sha256:abc ;;
+  *"--runtime runc --ulimit"*) echo 0.1.0 ;;
+  *"--runtime runc"*) echo "Error: runc: error setting rlimit type 7: operation not permitted" >&2; exit 126 ;;
+  *) echo "Error: crun: cannot set cgroup: OCI runtime error" >&2; exit 126 ;;
+esac`);
+    writeFileSync(path.join(fake.dir, 'runc'), '#!/bin/sh\necho runc 1.1.5\n');
+    chmodSync(path.join(fake.dir, 'runc'), 0o755);
+    const probe = await probeImage(engine, 'img', [], env(fake.dir));
+    expect(probe.runFlags).toEqual(['--runtime', 'runc', ...FALLBACK_ULIMITS]);
+  });
+
   it('leaves the limits alone when the user set their own', async () => {
     const { fake, engine } = podman(`case "$*" in
   "image inspect"*) echo sha256:abc ;;

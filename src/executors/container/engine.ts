@@ -161,6 +161,17 @@ export async function runProbe(
     flags = FALLBACK_ULIMITS;
     ran = await tryRun(flags);
   }
+  // crun (podman's default runtime where installed) fails on hybrid cgroup hosts where runc works
+  // (toolchain.md §9): when crun is what failed, runc is there and the user chose no runtime, use runc.
+  const userSetRuntime = userRunOptions.some((o) => o === '--runtime' || o.startsWith('--runtime='));
+  if (ran.code !== 0 && engine.name === 'podman' && !userSetRuntime && /\bcrun\b/.test(ran.stderr) && !(await runEngineCommand('runc', ['--version'], env, 10_000)).missing) {
+    flags = ['--runtime', 'runc', ...flags];
+    ran = await tryRun(flags);
+    if (ran.code !== 0 && !userSetLimits && RLIMIT_FAILURE.test(ran.stderr) && !flags.includes('--ulimit')) {
+      flags = [...flags, ...FALLBACK_ULIMITS];
+      ran = await tryRun(flags);
+    }
+  }
   if (ran.code !== 0) {
     const why = lastLines(ran.stderr || ran.stdout) || `exit ${ran.code}`;
     const noDagc = ran.code === 127 || /executable file not found|no such file or directory|not found/i.test(ran.stderr);
