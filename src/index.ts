@@ -1,13 +1,13 @@
 // The library API of dagc: what the CLI uses and what users import. Pure front-end functions return
 // diagnostics as values; nothing here prints.
-import type { Diagnostic } from './spec/diagnostics.js';
-import type { LoadOptions } from './spec/load-pipeline.js';
-import { loadPipeline } from './spec/load-pipeline.js';
+import type { Diagnostic } from './front-end/diagnostics.js';
+import type { LoadOptions } from './front-end/load-pipeline.js';
+import { loadPipeline } from './front-end/load-pipeline.js';
 import { loadConfig, loadParameters } from './config/load.js';
 import { checkNodeOverrides } from './config/check-overrides.js';
 
-export type { Diagnostic, Position, Severity } from './spec/diagnostics.js';
-export { DiagnosticError, hasErrors } from './spec/diagnostics.js';
+export type { Diagnostic, Position, Severity } from './front-end/diagnostics.js';
+export { DiagnosticError, hasErrors } from './front-end/diagnostics.js';
 export type * from './ir/types.js';
 export { MAP_PLACEHOLDER, DAG_BRANCH_NAME } from './ir/types.js';
 export { walk, findNode, resolveInternalName } from './ir/walk.js';
@@ -16,7 +16,7 @@ export { DEFAULT_CONFIG } from './config/types.js';
 export type * from './services/run-log/types.js';
 export { loadPipeline, loadConfig, loadParameters };
 export type { LoadOptions };
-export { hashDag, pythonJsonDumps } from './spec/hash.js';
+export { hashDag, pythonJsonDumps } from './front-end/hash.js';
 export { createRunLogStore } from './services/run-log/index.js';
 export { createCatalog } from './services/catalog/index.js';
 export { createSecrets } from './services/secrets/index.js';

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashDag } from '../src/spec/hash.js';
-import { substitute } from '../src/spec/variables.js';
+import { hashDag } from '../src/front-end/hash.js';
+import { substitute } from '../src/front-end/variables.js';
 import { runCli } from './helpers/cli.js';
 import { SHARED, sharedOrSkipNotice } from './helpers/paths.js';
 

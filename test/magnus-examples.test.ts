@@ -16,7 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { walk } from '../src/ir/walk.js';
-import { loadPipeline } from '../src/spec/load-pipeline.js';
+import { loadPipeline } from '../src/front-end/load-pipeline.js';
 import { runCli } from './helpers/cli.js';
 import { HAS_SHARED, SHARED, sharedOrSkipNotice } from './helpers/paths.js';
 

@@ -10,7 +10,7 @@ import { UsageError, requirePositional, stringList, stringOption } from './types
 import { COMPILE_OPTIONS, loadEmitter, render } from './compile.js';
 import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
 import { writeOutput } from './write-outputs.js';
-import { packageRoot } from '../util/package-root.js';
+import { packageRoot } from '../core/package-root.js';
 
 export const command: Command = {
   name: 'emulate',
@@ -26,13 +26,13 @@ export const command: Command = {
     const target = stringOption(args.options, 'target');
     const emitter = await loadEmitter(target);
     if (emitter.target === 'asl') {
-      const { emulateAsl } = await import('../emit/asl/emulate-asl.js');
+      const { emulateAsl } = await import('../emulate/asl/emulate-asl.js');
       const files = { config: stringOption(args.options, 'config'), parameters: stringOption(args.options, 'parameters'), varFiles: stringList(args.options, 'var-file') };
       const runId = stringOption(args.options, 'run-id') ?? (await import('../runtime/run-id.js')).generateRunId();
       return emulateAsl({ file, inputs: await loadInputs(file, args.options, io), io, runId, files });
     }
     if (emitter.target === 'argo') {
-      const { runArgoEmulation } = await import('../executors/argo-emulator/run-emulation.js');
+      const { runArgoEmulation } = await import('../emulate/argo/run-emulation.js');
       return runArgoEmulation(emitter, file, await loadInputs(file, args.options, io), args, io);
     }
     if (emitter.target !== 'bash') throw new UsageError(`emulate supports --target bash in this version`);

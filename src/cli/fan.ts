@@ -5,7 +5,7 @@
 import type { Command } from './types.js';
 import { UsageError, requirePositional, stringOption } from './types.js';
 import { ENTRYPOINT_OPTIONS, openEntry } from './entrypoint.js';
-import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { writeFileAtomic } from '../core/write-file-atomic.js';
 import path from 'node:path';
 
 export const command: Command = {

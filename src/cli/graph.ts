@@ -6,12 +6,12 @@ import type { Command } from './types.js';
 import { UsageError, UserError, requirePositional, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import type { Pipeline } from '../ir/types.js';
-import { hasErrors } from '../spec/diagnostics.js';
-import { loadPipeline } from '../spec/load-pipeline.js';
-import { didYouMean } from '../spec/suggest.js';
+import { hasErrors } from '../front-end/diagnostics.js';
+import { loadPipeline } from '../front-end/load-pipeline.js';
+import { didYouMean } from '../front-end/suggest.js';
 import { toDot } from '../ir/to-dot.js';
 import { toMermaid } from '../ir/to-mermaid.js';
-import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { writeFileAtomic } from '../core/write-file-atomic.js';
 
 const RENDERERS: Readonly<Record<string, (pipeline: Pipeline) => string>> = {
   mermaid: toMermaid,

@@ -4,8 +4,8 @@
 import type { Command } from './types.js';
 import { requirePositional, stringList } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
-import { hasErrors } from '../spec/diagnostics.js';
-import { loadPipeline } from '../spec/load-pipeline.js';
+import { hasErrors } from '../front-end/diagnostics.js';
+import { loadPipeline } from '../front-end/load-pipeline.js';
 
 export const command: Command = {
   name: 'hash',

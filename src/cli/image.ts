@@ -11,12 +11,12 @@ import type { Command, Io, ParsedArgs } from './types.js';
 import { UsageError, UserError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import type { Graph } from '../ir/types.js';
-import { hasErrors } from '../spec/diagnostics.js';
-import { loadPipeline } from '../spec/load-pipeline.js';
-import { didYouMean } from '../spec/suggest.js';
+import { hasErrors } from '../front-end/diagnostics.js';
+import { loadPipeline } from '../front-end/load-pipeline.js';
+import { didYouMean } from '../front-end/suggest.js';
 import { renderTemplate } from '../emit/render-template.js';
-import { packageRoot } from '../util/package-root.js';
-import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { packageRoot } from '../core/package-root.js';
+import { writeFileAtomic } from '../core/write-file-atomic.js';
 import { VERSION } from '../version.js';
 
 const SUBCOMMANDS = ['dockerfile'] as const;

@@ -3,9 +3,9 @@
 import path from 'node:path';
 import type { DagcConfig, Parameters } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
-import { DiagnosticError, hasErrors } from '../spec/diagnostics.js';
-import { loadPipeline } from '../spec/load-pipeline.js';
+import type { Diagnostic } from '../front-end/diagnostics.js';
+import { DiagnosticError, hasErrors } from '../front-end/diagnostics.js';
+import { loadPipeline } from '../front-end/load-pipeline.js';
 import { loadConfig, loadParameters } from '../config/load.js';
 import { checkNodeOverrides } from '../config/check-overrides.js';
 import type { Io, OptionSpec, OptionValues } from './types.js';

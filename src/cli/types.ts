@@ -1,6 +1,6 @@
 // The contract of a command module (shared/STYLE.md §6.6): commands never touch process.stdout/stderr
 // directly; `io` is their only way to the terminal, so unit tests can call run() with a captured io.
-import type { Diagnostic } from '../spec/diagnostics.js';
+import type { Diagnostic } from '../front-end/diagnostics.js';
 
 export interface Io {
   out(text: string): void;

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { stringify } from 'yaml';
 import type { OutputFile } from '../emit/types.js';
-import { writeFileAtomic } from '../util/write-file-atomic.js';
+import { writeFileAtomic } from '../core/write-file-atomic.js';
 
 export async function serialiseOutput(file: OutputFile): Promise<string> {
   if (file.format === 'text') return file.body.endsWith('\n') ? file.body : file.body + '\n';

@@ -3,8 +3,8 @@
 // without `config`.
 import type { ServiceName, ServiceSection } from './types.js';
 import { SERVICE_NAMES } from './types.js';
-import type { Diagnostic } from '../spec/diagnostics.js';
-import type { YamlDocument } from '../spec/load.js';
+import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { YamlDocument } from '../front-end/load.js';
 
 /** Older section names (magnus 2022 `mode`, magnus 0.4 `experiment_tracking`) → today's. */
 export const SECTION_ALIASES: Readonly<Record<string, ServiceName>> = {

@@ -3,7 +3,7 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../util/package-root.js';
+import { packageRoot } from '../core/package-root.js';
 
 /** POSIX single-quoting: 'it'\''s' — safe for quotes, $(…), backticks, ;, |, newlines and any Unicode. */
 export function shellQuote(value: unknown): string {

@@ -17,7 +17,7 @@ import { createInterface } from 'node:readline';
 import type { DagcConfig } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
 import { walk } from '../ir/walk.js';
-import { DiagnosticError } from '../spec/diagnostics.js';
+import { DiagnosticError } from '../front-end/diagnostics.js';
 import { UserError } from '../cli/types.js';
 import { VERSION } from '../version.js';
 import { getIntegrationRegistry } from '../integrations/builtin.js';

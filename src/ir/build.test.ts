@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPipeline } from '../spec/load-pipeline.js';
+import { loadPipeline } from '../front-end/load-pipeline.js';
 import type { DagNode, MapNode, ParallelNode, Pipeline, StubNode, TaskNode } from './types.js';
 import { walk } from './walk.js';
 

@@ -4,8 +4,8 @@
 // mutated afterwards; it is not frozen, which would cost time on big pipelines for no gain.
 import type { ServiceName, ServiceSection } from '../config/types.js';
 import { PROVIDER_ALIASES } from '../config/sections.js';
-import type { YamlDocument } from '../spec/load.js';
-import { joinPointer } from '../spec/pointer.js';
+import type { YamlDocument } from '../front-end/load.js';
+import { joinPointer } from '../front-end/pointer.js';
 import type { CatalogSpec, CommandType, Graph, Node, Pipeline, SourceRef } from './types.js';
 import { DAG_BRANCH_NAME, MAP_PLACEHOLDER } from './types.js';
 

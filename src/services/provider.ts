@@ -2,7 +2,7 @@
 // `{service, name, create}` objects and a config's `type` is looked up there, never guessed from a module name.
 import type { ServiceName, ServiceSection } from '../config/types.js';
 import { UserError } from '../cli/types.js';
-import { didYouMean } from '../spec/suggest.js';
+import { didYouMean } from '../front-end/suggest.js';
 
 /** What every provider may need besides its own config section. */
 export interface ServiceOptions {

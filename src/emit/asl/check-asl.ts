@@ -6,7 +6,7 @@
 import type { Inputs } from '../../cli/load-inputs.js';
 import type { Io } from '../../cli/types.js';
 import { walk } from '../../ir/walk.js';
-import { DiagnosticError } from '../../spec/diagnostics.js';
+import { DiagnosticError } from '../../front-end/diagnostics.js';
 import type { EmitOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
 import type { State } from './asl-types.js';

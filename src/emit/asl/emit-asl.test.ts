@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { DagcConfig } from '../../config/types.js';
 import { DEFAULT_SECTIONS } from '../../config/types.js';
 import type { Pipeline } from '../../ir/types.js';
-import { loadPipeline } from '../../spec/load-pipeline.js';
+import { loadPipeline } from '../../front-end/load-pipeline.js';
 import { mapCountKey, mapShapeHash } from '../../services/run-log/s3.js';
 import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';

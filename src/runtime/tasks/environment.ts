@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { TaskRequest } from './types.js';
 import type { Captured } from './capture.js';
 import { parseOutputFile } from './capture.js';
-import { pythonJsonText } from '../../spec/hash.js';
+import { pythonJsonText } from '../../front-end/hash.js';
 
 export interface StepFiles {
   /** Private temp folder (mode 0700, from mkdtemp), removed after the attempt. */

@@ -20,17 +20,17 @@ import type { Io } from '../../cli/types.js';
 import { UserError } from '../../cli/types.js';
 import type { MapNode, Node } from '../../ir/types.js';
 import { findNode, resolveInternalName } from '../../ir/walk.js';
-import { DiagnosticError, hasErrors } from '../../spec/diagnostics.js';
+import { DiagnosticError, hasErrors } from '../../front-end/diagnostics.js';
 import { createRunLogStore } from '../../services/run-log/index.js';
 import { runLogS3Settings } from '../../services/run-log/s3.js';
 import { openObjectStore } from '../../services/s3-client.js';
 import type { RunLogStore } from '../../services/run-log/types.js';
-import { packageRoot } from '../../util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 import { VERSION } from '../../version.js';
-import type { State, StateMachine } from './asl-types.js';
-import { ROLE } from './build-states.js';
-import { CONTAINER_PROGRAM } from './container-script.js';
-import { renderAsl } from './emit-asl.js';
+import type { State, StateMachine } from '../../emit/asl/asl-types.js';
+import { ROLE } from '../../emit/asl/build-states.js';
+import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
+import { renderAsl } from '../../emit/asl/emit-asl.js';
 
 export interface EmulateAslOptions {
   readonly file: string;

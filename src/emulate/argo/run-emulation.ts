@@ -6,7 +6,7 @@ import type { Io, ParsedArgs } from '../../cli/types.js';
 import { stringOption } from '../../cli/types.js';
 import type { Inputs } from '../../cli/load-inputs.js';
 import type { Emitter } from '../../emit/types.js';
-import { packageRoot } from '../../util/package-root.js';
+import { packageRoot } from '../../core/package-root.js';
 
 export async function runArgoEmulation(emitter: Emitter, file: string, inputs: Inputs, args: ParsedArgs, io: Io): Promise<number> {
   const { render } = await import('../../cli/compile.js');
