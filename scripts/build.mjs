@@ -14,9 +14,9 @@ const staging = `${root}/.dist-build-${process.pid}`;
 rmSync(staging, { recursive: true, force: true });
 
 // The JSON Schemas are compiled here, once, into ajv standalone code that takes the place of
-// src/spec/precompiled-validators.ts in the bundle: compiling them at start-up would cost ~55 ms per
+// src/front-end/precompiled-validators.ts in the bundle: compiling them at start-up would cost ~55 ms per
 // command (shared/notes/toolchain.md §6), and `dagc exec` loads the pipeline once per step. The compiler
-// is src/spec/schema-compile.ts itself (bundled to a temp file), so options live in one place; tests,
+// is src/front-end/schema-compile.ts itself (bundled to a temp file), so options live in one place; tests,
 // which run the sources, compile at run time through the same function.
 const validatorsSource = await (async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-build-'));
@@ -24,7 +24,7 @@ const validatorsSource = await (async () => {
   try {
     await build({
       absWorkingDir: root,
-      entryPoints: ['src/spec/schema-compile.ts'],
+      entryPoints: ['src/front-end/schema-compile.ts'],
       outfile: out,
       bundle: true,
       format: 'esm',
@@ -44,7 +44,7 @@ const validatorsSource = await (async () => {
 const precompiledValidators = {
   name: 'precompiled-validators',
   setup(b) {
-    b.onLoad({ filter: /src[\\/]spec[\\/]precompiled-validators\.ts$/ }, () => ({
+    b.onLoad({ filter: /src[\\/]front-end[\\/]precompiled-validators\.ts$/ }, () => ({
       contents: validatorsSource,
       loader: 'js',
       resolveDir: root,

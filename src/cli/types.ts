@@ -1,16 +1,8 @@
 // The contract of a command module (shared/STYLE.md §6.6): commands never touch process.stdout/stderr
 // directly; `io` is their only way to the terminal, so unit tests can call run() with a captured io.
-import type { Diagnostic } from '../front-end/diagnostics.js';
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** Prints diagnostics (human or --json form is decided by the caller). */
-  diagnostics(diagnostics: readonly Diagnostic[]): Promise<void>;
-  readonly isTTY: boolean;
-  readonly cwd: string;
-  readonly env: Readonly<Record<string, string | undefined>>;
-}
+import type { Io } from '../core/io.js';
+export type { Io } from '../core/io.js';
+export { UserError } from '../core/errors.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -43,17 +35,6 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
-  }
-}
-
-/** A user-facing failure with a hint (bad config, missing run, …): printed without a stack, exit 2. */
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = 'UserError';
   }
 }
 

@@ -2,7 +2,7 @@
 // documents out: no fs, no clock, no env); the CLI serialises and writes what it returns.
 import type { DagcConfig } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 
 export interface EmitOptions {
   /** Paths the rendered output refers to, relative to the folder the output will live in ('/' separators). */

@@ -3,7 +3,7 @@
 // The containers themselves run in test/local-container.test.ts.
 import { describe, expect, it } from 'vitest';
 import { arrangeMounts, containerRunArgs, userFlags } from './local-container.js';
-import { UserError } from '../cli/types.js';
+import { UserError } from '../core/errors.js';
 
 const engine = { name: 'podman' as const, bin: 'podman', runFlags: ['--ulimit', 'nofile=1024:1024'] };
 

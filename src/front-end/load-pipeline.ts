@@ -5,15 +5,15 @@ import path from 'node:path';
 import type { Pipeline } from '../ir/types.js';
 import { buildPipeline } from '../ir/build.js';
 import { readSections } from '../config/sections.js';
-import type { Diagnostic } from './diagnostics.js';
-import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { hasErrors, sortDiagnostics } from '../core/diagnostics.js';
 import { hashDag } from './hash.js';
 import type { YamlDocument } from './load.js';
 import { readYamlFile } from './load.js';
 import { checkRules } from './rules.js';
 import type { SourceFile } from './rules.js';
 import { checkSchema } from './schema.js';
-import { displayPath, uniqueDiagnostics } from './display.js';
+import { displayPath, uniqueDiagnostics } from '../core/display.js';
 import { loadVariables, substitute } from './variables.js';
 
 export interface LoadOptions {

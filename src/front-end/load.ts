@@ -14,10 +14,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
-import type { Diagnostic, Position, Severity } from './diagnostics.js';
-import { joinPointer, parentPointer } from './pointer.js';
+import type { Diagnostic, Position, Severity } from '../core/diagnostics.js';
+import { joinPointer, parentPointer } from '../core/pointer.js';
 import { parseFast } from './yaml-fast.js';
-import { setOwn } from './set-own.js';
+import { setOwn } from '../core/set-own.js';
 
 /** Limits against hostile input; each one is a diagnostic, never a crash or a hang. */
 export const YAML_LIMITS = {

@@ -1,6 +1,6 @@
 // Placeholder for the validators that scripts/build.mjs precompiles from schemas/*.json (ajv standalone code)
 // and puts in this module's place in dist/. Left undefined here, so tests compile the schemas at run time
-// (src/spec/schema-compile.ts) and both paths stay exercised.
+// (src/front-end/schema-compile.ts) and both paths stay exercised.
 import type { ValidateFunction } from 'ajv';
 
 export const pipeline: ValidateFunction | undefined = undefined;

@@ -5,11 +5,11 @@
 // already reported by the schema, so it is skipped here rather than reported twice.
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from './load.js';
-import { joinPointer } from './pointer.js';
-import { didYouMean } from './suggest.js';
-import { displayPath } from './display.js';
+import { joinPointer } from '../core/pointer.js';
+import { didYouMean } from '../core/suggest.js';
+import { displayPath } from '../core/display.js';
 import { PROVIDER_ALIASES } from '../config/sections.js';
 
 /** A file of the pipeline: the pipeline file itself or a dag_definition file. */

@@ -2,10 +2,10 @@
 // ajv's errors into diagnostics a person can act on: the key or value at fault, one sentence in magnus's
 // terms ("task step "train" should have a "command" field", magnus-spec.md §1.3), and a hint.
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from './load.js';
-import { joinPointer, splitPointer } from './pointer.js';
-import { didYouMean } from './suggest.js';
+import { joinPointer, splitPointer } from '../core/pointer.js';
+import { didYouMean } from '../core/suggest.js';
 import * as precompiled from './precompiled-validators.js';
 
 export type SchemaKind = 'pipeline' | 'config';

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
-import type { Diagnostic, Severity } from './diagnostics.js';
-import { fileDiagnostic } from './diagnostics.js';
+import type { Diagnostic, Severity } from '../core/diagnostics.js';
+import { fileDiagnostic } from '../core/diagnostics.js';
 import { pythonFloatRepr } from './hash.js';
 
 const ENV_PREFIXES = ['MAGNUS_VAR_', 'DAGC_VAR_'] as const;

@@ -5,7 +5,7 @@
 // several documents, a top level that is not a mapping, integers beyond 2^53, deep nesting, syntax errors.
 // load.ts then reads the file with `yaml`, which reports the problem with its position.
 import { FAILSAFE_SCHEMA, Type, load } from 'js-yaml';
-import { setOwn } from './set-own.js';
+import { setOwn } from '../core/set-own.js';
 
 /**
  * Non-text scalars are boxed while js-yaml builds the tree: a box used as a mapping key turns into a sentinel

@@ -10,7 +10,7 @@ import type { ServiceSection } from '../config/types.js';
 import type { Integration, IntegrationCheck } from './registry.js';
 import { s3Settings } from '../services/s3-client.js';
 import { awsSecretsSettings } from '../services/secrets/aws-secrets-manager.js';
-import { UserError } from '../cli/types.js';
+import { UserError } from '../core/errors.js';
 
 const sharesNoDisk = (what: string, provider: string, fix: string): IntegrationCheck[] => [
   {

@@ -2,7 +2,7 @@
 // masking, the run record created (or joined, for the entrypoint), and a re-run's previous run loaded.
 import type { DagcConfig, Parameters, ServiceSection } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
-import { UserError } from '../cli/types.js';
+import { UserError } from '../core/errors.js';
 import { getIntegrationRegistry } from '../integrations/builtin.js';
 import type { IntegratedService, IntegrationCheck } from '../integrations/registry.js';
 import { createRunLogStore } from '../services/run-log/index.js';

@@ -1,6 +1,6 @@
 // Run ids name folders and files in every store and catalog, so one that could leave its folder ('..', '/')
 // or hide itself ('.x', skipped by listings) is refused here, whatever the caller checked before.
-import { UserError } from '../cli/types.js';
+import { UserError } from '../core/errors.js';
 
 export function assertSafeRunId(runId: string): void {
   if (runId === '' || runId.startsWith('.') || /[/\\\0]/.test(runId))

@@ -13,7 +13,7 @@ export function tempNameFor(file: string): string {
 }
 
 /**
- * Writes atomically. Unlike src/util/write-file-atomic.ts it creates no folders: the run log stores rely on a
+ * Writes atomically. Unlike src/core/write-file-atomic.ts it creates no folders: the run log stores rely on a
  * missing folder (ENOENT) to tell that a run does not exist.
  */
 export async function writeAtomic(file: string, content: string | Buffer): Promise<void> {

@@ -1,8 +1,8 @@
 // Providers are registered explicitly (shared/STYLE.md §6.5): each service keeps a static list of
 // `{service, name, create}` objects and a config's `type` is looked up there, never guessed from a module name.
 import type { ServiceName, ServiceSection } from '../config/types.js';
-import { UserError } from '../cli/types.js';
-import { didYouMean } from '../front-end/suggest.js';
+import { UserError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** What every provider may need besides its own config section. */
 export interface ServiceOptions {

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { ServiceName } from '../config/types.js';
-import { UserError } from '../cli/types.js';
+import { UserError } from '../core/errors.js';
 
 /** Where the objects live and how to reach them, from a provider's config section. */
 export interface S3Settings {

@@ -3,7 +3,7 @@
 // Workflow CRD), and they are operands of the `depends` expression, which Argo evaluates with expr-lang after
 // turning '-' into '_' (workflow/controller/dag.go, evaluateDependsLogic) — so a task must not be called
 // like one of expr's operators or built-in functions.
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 import { ARGO_NAME_RULES, toBackendName } from '../../ir/names.js';
 
 // expr-lang keywords and built-ins (https://expr-lang.org/docs/language-definition), lower case because

@@ -12,7 +12,7 @@
 //  - `when` false makes a task Skipped; a DAG template's `parallelism` caps its running children.
 import type { CompositeNode, Graph, MapNode, Node, Pipeline } from '../../ir/types.js';
 import { MAP_PLACEHOLDER, childGraphs, isComposite } from '../../ir/types.js';
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 import type { ArgoSettings } from './config.js';
 import { assignTaskNames, taskName, templateName } from './argo-names.js';
 import type { ContainerTemplates, Manifest, Shape } from './containers.js';

@@ -1,8 +1,8 @@
 // A small typed reader over a plain config mapping that collects a Diagnostic per bad value, each naming the
 // key by its full path (`executor.config.resources.limits.cpu`), so a config error says where to look even
 // though the emitter only sees values, not source positions (the config loader keeps those).
-import type { Diagnostic } from '../../front-end/diagnostics.js';
-import { didYouMean } from '../../front-end/suggest.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { didYouMean } from '../../core/suggest.js';
 
 export type Plain = Readonly<Record<string, unknown>>;
 

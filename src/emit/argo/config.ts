@@ -3,7 +3,7 @@
 // typed settings with a Diagnostic per bad key; `overrides: {NAME: {...}}` entries are checked with the same
 // rules as the settings a node may change.
 import type { DagcConfig } from '../../config/types.js';
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Plain } from './config-reader.js';
 import { ConfigReader, describe, isPlain } from './config-reader.js';
 

@@ -1,6 +1,6 @@
 // The Argo Workflows target: a Workflow, WorkflowTemplate or CronWorkflow that runs every step through the
 // dagc entrypoint (DESIGN.md §6). `dagc emulate --target argo` runs the rendered manifest here
-// (src/executors/argo-emulator/).
+// (src/emulate/argo/).
 import type { Emitter } from '../types.js';
 import { emitArgo } from './emit-argo.js';
 

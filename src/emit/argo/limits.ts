@@ -9,7 +9,7 @@
 //    tasks per DAG template;
 //  - names: at most 63 characters (52 for a CronWorkflow, whose workflows get an 11-character suffix) —
 //    names.ts guarantees it, the budget reports the longest.
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 
 export const MANIFEST_LIMIT = 1024 * 1024;
 export const CLIENT_APPLY_LIMIT = 256 * 1024;

@@ -3,7 +3,7 @@
 // creates the run gets them as DAGC_PRM_<name> variables, which dagc reads at run creation like every other
 // initial parameter: JSON when it parses, a plain string otherwise (src/runtime/open-run.ts
 // initialParameters). Values are written so that this reading gives back exactly the value in the file.
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 
 /** Workflow arguments dagc itself defines. */
 export const RUN_ID_PARAMETER = 'run_id';

@@ -3,8 +3,8 @@
 // is read once; an unknown override name is an error at the node (a warning in a preview, where the config
 // has no argo section to hold overrides).
 import type { Node } from '../../ir/types.js';
-import type { Diagnostic } from '../../front-end/diagnostics.js';
-import { didYouMean } from '../../front-end/suggest.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { didYouMean } from '../../core/suggest.js';
 import type { ArgoSettings, PodSettings } from './config.js';
 import { NODE_KEYS, ROOT_PATH, readPodSettings } from './config.js';
 import { ConfigReader, isPlain } from './config-reader.js';

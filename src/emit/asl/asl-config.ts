@@ -4,8 +4,8 @@
 import type { DagcConfig, ServiceSection } from '../../config/types.js';
 import { UnknownOverrideError, resolveNodeConfig } from '../../config/resolve-node.js';
 import type { Node } from '../../ir/types.js';
-import type { Diagnostic } from '../../front-end/diagnostics.js';
-import { didYouMean } from '../../front-end/suggest.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { didYouMean } from '../../core/suggest.js';
 import { isSecretArn } from '../../services/secrets/aws-secret-ref.js';
 
 export interface AslRetry {

@@ -3,10 +3,10 @@
 // a run would write against the 25,000 limit, for maps of N items where a map declares no map_width.
 // Without an asl executor config the budget is measured with placeholder Batch settings (the ARNs do not
 // change the counts, and barely the size).
-import type { Inputs } from '../../cli/load-inputs.js';
-import type { Io } from '../../cli/types.js';
+import type { Inputs } from '../../config/inputs.js';
+import type { Io } from '../../core/io.js';
 import { walk } from '../../ir/walk.js';
-import { DiagnosticError } from '../../front-end/diagnostics.js';
+import { DiagnosticError } from '../../core/diagnostics.js';
 import type { EmitOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
 import type { State } from './asl-types.js';

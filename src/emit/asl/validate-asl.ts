@@ -2,7 +2,7 @@
 // dagc diagnostics. Gotchas (shared/notes/toolchain.md §3): it mutates its input, so it gets a copy, and both
 // checks must be named (`{}` would turn ARN and path checks off).
 import aslValidator from 'asl-validator';
-import type { Diagnostic } from '../../front-end/diagnostics.js';
+import type { Diagnostic } from '../../core/diagnostics.js';
 
 export function validateDefinition(definition: unknown, file: string): Diagnostic[] {
   const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });

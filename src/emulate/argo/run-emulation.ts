@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Io, ParsedArgs } from '../../cli/types.js';
 import { stringOption } from '../../cli/types.js';
-import type { Inputs } from '../../cli/load-inputs.js';
+import type { Inputs } from '../../config/inputs.js';
 import type { Emitter } from '../../emit/types.js';
 import { packageRoot } from '../../core/package-root.js';
 

@@ -15,12 +15,12 @@
 //  - No Distributed Map (ItemReader is silently ignored): the definition is rendered with inline maps only.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import type { Inputs } from '../../cli/load-inputs.js';
-import type { Io } from '../../cli/types.js';
-import { UserError } from '../../cli/types.js';
+import type { Inputs } from '../../config/inputs.js';
+import type { Io } from '../../core/io.js';
+import { UserError } from '../../core/errors.js';
 import type { MapNode, Node } from '../../ir/types.js';
 import { findNode, resolveInternalName } from '../../ir/walk.js';
-import { DiagnosticError, hasErrors } from '../../front-end/diagnostics.js';
+import { DiagnosticError, hasErrors } from '../../core/diagnostics.js';
 import { createRunLogStore } from '../../services/run-log/index.js';
 import { runLogS3Settings } from '../../services/run-log/s3.js';
 import { openObjectStore } from '../../services/s3-client.js';

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 import { FALLBACK_ULIMITS, detectEngine, probeImage } from './engine.js';
 
 function fakeBin(name: string, script: string): { dir: string; bin: string; log: string } {

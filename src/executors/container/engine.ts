@@ -8,7 +8,7 @@
 // exactly that error shows and the user set no --ulimit of their own, retries with modest explicit limits
 // and uses them for every step.
 import { execFile } from 'node:child_process';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 
 export type EngineName = 'docker' | 'podman';
 

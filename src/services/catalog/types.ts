@@ -1,6 +1,6 @@
 // The catalog moves data files between steps and records each with its sha256 (spec §5).
 import type { DataCatalogEntry } from '../run-log/types.js';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 
 export interface CatalogGetPut {
   runId: string;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeSecretsServer } from '../../../test/helpers/aws-fake-secrets.js';
 import { FAKE_AWS_ENV, startFakeSecrets } from '../../../test/helpers/aws-fake-secrets.js';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 import { parseAwsSecretRef } from './aws-secret-ref.js';
 import { awsSecretsManager, awsSecretsSettings, createAwsSecrets } from './aws-secrets-manager.js';
 import { SecretNotFoundError } from './types.js';

@@ -8,7 +8,7 @@
 // SDKs load on the first get: a run that asks for no secret never loads them.
 import type * as SecretsSdk from '@aws-sdk/client-secrets-manager';
 import type * as SsmSdk from '@aws-sdk/client-ssm';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 import type { ServiceProvider } from '../provider.js';
 import type { Secrets } from './types.js';
 import { SecretNotFoundError } from './types.js';

@@ -2,7 +2,7 @@
 // the file on every get; one run's secrets do not change while it runs).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
 import type { Secrets } from './types.js';

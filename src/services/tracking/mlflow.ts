@@ -1,6 +1,6 @@
 // mlflow (DESIGN.md §5: over its REST API) is a known name so that a config naming it gets a clear answer
 // instead of "unknown type"; it is not implemented yet.
-import { UserError } from '../../cli/types.js';
+import { UserError } from '../../core/errors.js';
 import type { ServiceProvider } from '../provider.js';
 import type { ExperimentTracker } from './types.js';
 
