@@ -1,13 +1,13 @@
 // The library API of dagc: what the CLI uses and what users import. Pure front-end functions return
 // diagnostics as values; nothing here prints.
-import type { Diagnostic } from './front-end/diagnostics.js';
+import type { Diagnostic } from './core/diagnostics.js';
 import type { LoadOptions } from './front-end/load-pipeline.js';
 import { loadPipeline } from './front-end/load-pipeline.js';
 import { loadConfig, loadParameters } from './config/load.js';
 import { checkNodeOverrides } from './config/check-overrides.js';
 
-export type { Diagnostic, Position, Severity } from './front-end/diagnostics.js';
-export { DiagnosticError, hasErrors } from './front-end/diagnostics.js';
+export type { Diagnostic, Position, Severity } from './core/diagnostics.js';
+export { DiagnosticError, hasErrors } from './core/diagnostics.js';
 export type * from './ir/types.js';
 export { MAP_PLACEHOLDER, DAG_BRANCH_NAME } from './ir/types.js';
 export { walk, findNode, resolveInternalName } from './ir/walk.js';

@@ -8,7 +8,7 @@ import { command, formatRunTree, formatRunsTable } from '../src/cli/runs.js';
 import type { Io, ParsedArgs } from '../src/cli/types.js';
 import { UsageError, UserError } from '../src/cli/types.js';
 import { DEFAULT_SECTIONS } from '../src/config/types.js';
-import type { Diagnostic } from '../src/front-end/diagnostics.js';
+import type { Diagnostic } from '../src/core/diagnostics.js';
 import { createRunLogStore } from '../src/services/run-log/index.js';
 import type { RunLogStore, RunRecord, StepLog } from '../src/services/run-log/types.js';
 import { runCli } from './helpers/cli.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Command } from './types.js';
 import { UsageError, requirePositional, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
-import { DiagnosticError } from '../front-end/diagnostics.js';
+import { DiagnosticError } from '../core/diagnostics.js';
 import { VERSION } from '../version.js';
 
 export const command: Command = {

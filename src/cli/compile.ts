@@ -7,7 +7,7 @@ import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
 import type { Inputs } from './load-inputs.js';
 import { TARGETS } from '../emit/targets.js';
 import type { Emitter } from '../emit/types.js';
-import { DiagnosticError, hasErrors } from '../front-end/diagnostics.js';
+import { DiagnosticError, hasErrors } from '../core/diagnostics.js';
 import { VERSION } from '../version.js';
 import { checkOutput, serialiseOutput, writeOutput } from './write-outputs.js';
 
@@ -22,7 +22,7 @@ export async function loadEmitter(target: string | undefined): Promise<Emitter> 
   if (!target) throw new UsageError(`missing --target (one of: ${Object.keys(TARGETS).join(', ')})`);
   const load = TARGETS[target];
   if (!load) {
-    const { didYouMean } = await import('../front-end/suggest.js');
+    const { didYouMean } = await import('../core/suggest.js');
     const guess = didYouMean(target, Object.keys(TARGETS));
     throw new UsageError(`unknown target "${target}"${guess ? `; did you mean "${guess}"?` : ''} (targets: ${Object.keys(TARGETS).join(', ')})`);
   }

@@ -4,7 +4,7 @@
 import type { Command } from './types.js';
 import { requirePositional, stringList } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
-import { hasErrors } from '../front-end/diagnostics.js';
+import { hasErrors } from '../core/diagnostics.js';
 import { loadPipeline } from '../front-end/load-pipeline.js';
 
 export const command: Command = {

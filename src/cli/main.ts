@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { COMMANDS, COMMAND_SUMMARIES } from './commands.js';
 import type { Command, Io, OptionSpec } from './types.js';
 import { UsageError, UserError } from './types.js';
-import { DiagnosticError } from '../front-end/diagnostics.js';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import { DiagnosticError } from '../core/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 import { VERSION } from '../version.js';
 
 export function createProcessIo(json = false): Io {
@@ -73,7 +73,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
   }
   const load = COMMANDS[name];
   if (!load) {
-    const { didYouMean } = await import('../front-end/suggest.js');
+    const { didYouMean } = await import('../core/suggest.js');
     const guess = didYouMean(name, Object.keys(COMMANDS));
     theIo.err(`dagc: unknown command "${name}"${guess ? `; did you mean "${guess}"?` : ''}\nRun dagc --help for the list.\n`);
     return 2;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostics } from './print-diagnostic.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dagc-print-'));

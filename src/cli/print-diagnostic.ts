@@ -11,10 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import type { codeFrameColumns as codeFrameColumnsType } from '@babel/code-frame';
 import path from 'node:path';
-import type { Diagnostic, Position } from '../front-end/diagnostics.js';
-import { sortDiagnostics } from '../front-end/diagnostics.js';
+import type { Diagnostic, Position } from '../core/diagnostics.js';
+import { sortDiagnostics } from '../core/diagnostics.js';
 import { decodeText } from '../front-end/load.js';
-import { displayPath, uniqueDiagnostics } from '../front-end/display.js';
+import { displayPath, uniqueDiagnostics } from '../core/display.js';
 
 const ANSI = {
   red: (s: string) => `\u001b[31;1m${s}\u001b[0m`,

@@ -3,8 +3,8 @@
 // is the config's run_log_store; without -c the defaults apply, which is where runs made with defaults went.
 import type { Command, Io, ParsedArgs } from './types.js';
 import { UsageError, UserError, requirePositional, stringOption } from './types.js';
-import { hasErrors } from '../front-end/diagnostics.js';
-import { didYouMean } from '../front-end/suggest.js';
+import { hasErrors } from '../core/diagnostics.js';
+import { didYouMean } from '../core/suggest.js';
 import type { RunLog, RunLogStore, RunRecord, StepLog } from '../services/run-log/types.js';
 import { RunLogNotFoundError } from '../services/run-log/types.js';
 

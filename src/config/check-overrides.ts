@@ -4,8 +4,8 @@
 import type { DagcConfig } from './types.js';
 import type { Pipeline } from '../ir/types.js';
 import { walk } from '../ir/walk.js';
-import type { Diagnostic } from '../front-end/diagnostics.js';
-import { didYouMean } from '../front-end/suggest.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { didYouMean } from '../core/suggest.js';
 import { UnknownOverrideError, resolveNodeConfig } from './resolve-node.js';
 import { checkContainerSettings } from './container-settings.js';
 

@@ -7,7 +7,7 @@ import type { Pipeline, TaskNode } from '../ir/types.js';
 import { walk } from '../ir/walk.js';
 import type { DagcConfig, ServiceSection } from './types.js';
 import { UnknownOverrideError, resolveNodeConfig } from './resolve-node.js';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 
 export interface ContainerSettings {
   /** Run this node on the host instead (magnus 0.3.10 "hybrid mode"). */

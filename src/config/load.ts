@@ -2,11 +2,11 @@
 // §1.8), checked against schemas/config.schema.json, old spellings normalised, then per section:
 // config file > the pipeline file's own section (magnus 2022, spec §2.1) > DEFAULT_SECTIONS.
 import path from 'node:path';
-import type { Diagnostic } from '../front-end/diagnostics.js';
-import { hasErrors, sortDiagnostics } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { hasErrors, sortDiagnostics } from '../core/diagnostics.js';
 import { readYamlFile } from '../front-end/load.js';
 import type { LoadOptions, LoadResult } from '../front-end/load-pipeline.js';
-import { displayPath, uniqueDiagnostics } from '../front-end/display.js';
+import { displayPath, uniqueDiagnostics } from '../core/display.js';
 import { checkSchema } from '../front-end/schema.js';
 import { loadVariables, substitute } from '../front-end/variables.js';
 import { readSections } from './sections.js';

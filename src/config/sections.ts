@@ -3,7 +3,7 @@
 // without `config`.
 import type { ServiceName, ServiceSection } from './types.js';
 import { SERVICE_NAMES } from './types.js';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from '../front-end/load.js';
 
 /** Older section names (magnus 2022 `mode`, magnus 0.4 `experiment_tracking`) → today's. */

@@ -5,7 +5,7 @@
 import type { ServiceName, ServiceSection } from '../config/types.js';
 import { PROVIDER_ALIASES } from '../config/sections.js';
 import type { YamlDocument } from '../front-end/load.js';
-import { joinPointer } from '../front-end/pointer.js';
+import { joinPointer } from '../core/pointer.js';
 import type { CatalogSpec, CommandType, Graph, Node, Pipeline, SourceRef } from './types.js';
 import { DAG_BRANCH_NAME, MAP_PLACEHOLDER } from './types.js';
 

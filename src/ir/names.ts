@@ -7,7 +7,7 @@
 // so two paths that sanitise alike (`Train`/`train`, `a b`/`a_b`) stay distinct. assignBackendNames() checks
 // the whole set anyway and reports a collision as a Diagnostic instead of rendering a broken manifest.
 import { createHash } from 'node:crypto';
-import type { Diagnostic } from '../front-end/diagnostics.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 
 /**
  * What a target accepts. The hash suffix is `-` and lower-case hex, so `allowed` must accept those, and

@@ -3,7 +3,7 @@
 // Naming follows magnus (shared/spec/magnus-spec.md §1.2, §3.5): `internalName` is the dot path of a node,
 // with MAP_PLACEHOLDER standing for the value of each enclosing map until run time.
 
-import type { Position } from '../front-end/diagnostics.js';
+import type { Position } from '../core/diagnostics.js';
 import type { ServiceName, ServiceSection } from '../config/types.js';
 
 /** Stands for the current map value inside a map branch's internal names (magnus's constant). */
