@@ -37,8 +37,10 @@ export async function runPipeline(ctx: RunContext, leaf: LeafRunner = executeLea
 /**
  * Walks one graph from start_at: on SUCCESS go to `next`, on FAIL to `on_failure` or the graph's fail node;
  * stop after a success or fail node (spec §1.5, §1.6). The front end has proved the graph acyclic.
+ * `leaf` has no default: every composite must hand down the runner it was given (the map branch once did not,
+ * and local-container's tasks inside maps ran on the host).
  */
-export async function traverse(ctx: RunContext, graph: Graph, scope: Scope, leaf: LeafRunner = executeLeaf): Promise<void> {
+export async function traverse(ctx: RunContext, graph: Graph, scope: Scope, leaf: LeafRunner): Promise<void> {
   let current: string | undefined = graph.startAt;
   while (current !== undefined && !ctx.signal?.aborted) {
     const node: Node | undefined = getNode(graph, current);
@@ -65,11 +67,12 @@ async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope, lea
     await Promise.all(
       opened.items.map((item) =>
         branchLimit(() =>
-          traverse(ctx, branch, {
-            ancestors: inner,
-            mapValues: [...scope.mapValues, item],
-            mapVariable: { ...scope.mapVariable, [node.iterateAs]: item },
-          }),
+          traverse(
+            ctx,
+            branch,
+            { ancestors: inner, mapValues: [...scope.mapValues, item], mapVariable: { ...scope.mapVariable, [node.iterateAs]: item } },
+            leaf,
+          ),
         ),
       ),
     );
