@@ -1,0 +1,69 @@
+// Issue 15's differential suite: magnus itself is the oracle. Every shared example (../shared/spec/magnus-examples)
+// and every conformance fixture runs through each installed magnus version (scripts/magnus-venv.sh puts them in
+// the machine's cache) and through `dagc run --magnus <version>`, with the same inputs and step interpreter; the
+// run logs must be equal after the one normaliser (normalise.ts) and the exceptions listed with their reasons
+// in exceptions.yaml. An exception that no longer removes anything fails the suite, so the list stays true.
+// Skips with a printed notice without ../shared or without an installed magnus (no PyPI).
+import { appendFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sharedOrSkipNotice } from '../helpers/paths.js';
+import type { DiffCase } from './cases.js';
+import { exampleCases, fixtureCases } from './cases.js';
+import type { MagnusVenv, RunOutcome } from './harness.js';
+import { installedVenvs, runDagc, runMagnus, venvRoot } from './harness.js';
+import { appliesTo, applyExceptions, differences, loadExceptions, normalise } from './normalise.js';
+
+const VENVS = installedVenvs();
+if (VENVS.length === 0) {
+  console.warn(`[skip] magnus differential tests: no magnus in ${venvRoot()} (run scripts/magnus-venv.sh; it needs PyPI)`);
+}
+const HAVE_SHARED = sharedOrSkipNotice('magnus differential tests of the shared examples');
+const EXCEPTIONS = loadExceptions();
+const used = new Set<string>();
+const ran = new Set<string>();
+
+/** What one side did, normalised: the exit code and the run log (or why there is none). */
+function side(outcome: RunOutcome, runIds: string[]) {
+  return { exit: outcome.exit, log: outcome.log ? normalise(outcome.log, runIds) : `no run log: ${outcome.lastError}` };
+}
+
+async function compare(venv: MagnusVenv, c: DiffCase): Promise<void> {
+  const applicable = EXCEPTIONS.filter((e) => appliesTo(e, venv.version, c.id));
+  const whole = applicable.find((e) => e.paths.includes('run'));
+  const [m, d] = await Promise.all([runMagnus(venv, c), runDagc(venv, c)]);
+  const runIds = c.runs.map((r) => r.runId);
+  for (const [i, run] of c.runs.entries()) {
+    const magnus = side(m.runs[i]!, runIds);
+    const dagc = side(d.runs[i]!, runIds);
+    if (whole) {
+      // The exception says magnus cannot run this case; it must still be true.
+      expect(typeof magnus.log, `${whole.id}: magnus ${venv.version} now writes a run log for ${c.id}`).toBe('string');
+      used.add(whole.id);
+      continue;
+    }
+    for (const id of applyExceptions(applicable, venv.version, c.id, [magnus, dagc])) used.add(id);
+    const diff = differences(magnus, dagc);
+    // DAGC_MDIFF_REPORT=<file>: every difference is also appended there, one JSON line per run (for review).
+    if (process.env.DAGC_MDIFF_REPORT && diff.length > 0)
+      appendFileSync(process.env.DAGC_MDIFF_REPORT, `${JSON.stringify({ version: venv.version, case: c.id, run: run.runId, diff })}\n`);
+    expect(diff, `${c.id} run ${run.runId} (magnus ${venv.version}, dirs ${m.dir} ${d.dir})`).toEqual([]);
+  }
+}
+
+const cases = [...(HAVE_SHARED ? exampleCases() : []), ...fixtureCases()];
+
+for (const venv of VENVS) {
+  describe.concurrent(`magnus ${venv.version} and dagc record the same run`, () => {
+    it.each(cases.map((c) => [c.id, c] as const))('%s', async (_id, c) => {
+      await compare(venv, c);
+      ran.add(`${venv.version} ${c.id}`);
+    }, 240_000);
+  });
+}
+
+afterAll(() => {
+  // Only a full pass can say that an exception is stale (a filtered run sees a few cases).
+  if (ran.size !== VENVS.length * cases.length) return;
+  const stale = EXCEPTIONS.filter((e) => !used.has(e.id)).map((e) => e.id);
+  expect(stale, 'exceptions in exceptions.yaml that no case needs any more').toEqual([]);
+});
