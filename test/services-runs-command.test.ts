@@ -175,10 +175,11 @@ const TREE = [
   '  started     2026-11-24T14:01:20.000+00:00',
   '  duration    1.250s',
   '  dag hash    182b8771ef5067cacf08a9347cee919d9ab8724a',
-  '  parameters  x, items',
+  '  parameters  x=3, items=["a","b.c"]',
   '',
   'steps',
   '  prepare   SUCCESS  task     1 attempt   0.002s  2 metrics',
+  '      metrics: rows=10, mean=1.5',
   '      put data/prepared.txt  0bb2ec708612',
   '  fan out   SUCCESS  map      0 attempts       -  0 metrics',
   '    branch a  SUCCESS',
@@ -249,6 +250,15 @@ describe('dagc runs', () => {
     const io = captureIo(cwd);
     expect(await command.run(args(['show', 'three-local']), io)).toBe(0);
     expect(io.stdout).toBe(TREE);
+  });
+
+  it('shows the newest run for latest (by creation time, whatever the text of its offset)', async () => {
+    const io = captureIo(cwd);
+    expect(await command.run(args(['show', 'latest']), io)).toBe(0);
+    expect(io.stdout.split('\n')[0]).toBe('run running  PROCESSING');
+    const json = captureIo(cwd);
+    expect(await command.run(args(['show', 'latest'], { json: true }), json)).toBe(0);
+    expect((JSON.parse(json.stdout) as { run_id: string }).run_id).toBe('running');
   });
 
   it('marks mock steps and re-runs', async () => {
@@ -336,7 +346,7 @@ describe('dagc runs', () => {
     await expect(command.run(args(['lsit']), io)).rejects.toThrow(
       new UsageError('unknown subcommand "lsit"; did you mean "list"? (use list or show)'),
     );
-    await expect(command.run(args(['show']), io)).rejects.toThrow(new UsageError('missing the run id'));
+    await expect(command.run(args(['show']), io)).rejects.toThrow(new UsageError('missing the run id (or latest)'));
     await expect(command.run(args(['list', 'x']), io)).rejects.toThrow(
       new UsageError('dagc runs list takes no arguments (got "x")'),
     );

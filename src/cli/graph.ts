@@ -2,7 +2,7 @@
 // subgraphs/clusters, on_failure dashed) for docs and reviews. Output is deterministic, so a drawing kept in
 // a repository only changes when the pipeline does. Exit 0, or 2 for bad input.
 import path from 'node:path';
-import type { Command } from './types.js';
+import type { Command, Io, ParsedArgs } from './types.js';
 import { UsageError, UserError, requirePositional, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import type { Pipeline } from '../ir/types.js';
@@ -21,9 +21,20 @@ const RENDERERS: Readonly<Record<string, (pipeline: Pipeline) => string>> = {
 export const command: Command = {
   name: 'graph',
   summary: 'Draw the pipeline as a Mermaid flowchart or a Graphviz digraph.',
-  usage: 'dagc graph <pipeline> [--format mermaid|dot] [-o FILE] [--var-file F]...',
+  usage: 'dagc graph <pipeline> [--format mermaid|dot|svg] [--run RUN [-c config]] [-o FILE] [--var-file F]...',
   options: {
-    format: { type: 'string', arg: 'FORMAT', description: 'mermaid (the default) or dot' },
+    format: { type: 'string', arg: 'FORMAT', description: 'mermaid (the default), dot or svg (drawn here by Graphviz)' },
+    run: {
+      type: 'string',
+      arg: 'RUN',
+      description: 'colour the steps by the statuses of this run (a run id or latest; dot and svg)',
+    },
+    config: {
+      type: 'string',
+      short: 'c',
+      arg: 'FILE',
+      description: "with --run: the config whose run_log_store holds the run (default: .run_log_store/)",
+    },
     output: {
       type: 'string',
       short: 'o',
@@ -36,18 +47,16 @@ export const command: Command = {
     const file = requirePositional(args, 0, 'the pipeline file');
     // The format is checked before anything is loaded: a typo should not wait for the pipeline's diagnostics.
     const format = stringOption(args.options, 'format') ?? 'mermaid';
-    if (format === 'svg')
-      throw new UserError(
-        'svg is not supported yet: dagc draws text formats only',
-        `pipe the dot output to Graphviz: dagc graph ${file} --format dot | dot -Tsvg -o pipeline.svg`,
-      );
     const render = RENDERERS[format];
-    if (!render) {
-      const guess = didYouMean(format, Object.keys(RENDERERS));
+    if (!render && format !== 'svg') {
+      const guess = didYouMean(format, [...Object.keys(RENDERERS), 'svg']);
       throw new UsageError(
-        `unknown --format "${format}"${guess ? `; did you mean "${guess}"?` : ''} (mermaid or dot)`,
+        `unknown --format "${format}"${guess ? `; did you mean "${guess}"?` : ''} (mermaid, dot or svg)`,
       );
     }
+    const runId = stringOption(args.options, 'run');
+    if (runId !== undefined && format === 'mermaid')
+      throw new UsageError('--run colours dot and svg drawings: add --format svg (or dot)');
 
     const result = await loadPipeline(file, {
       cwd: io.cwd,
@@ -56,7 +65,16 @@ export const command: Command = {
     });
     if (result.diagnostics.length) await io.diagnostics(result.diagnostics);
     if (hasErrors(result.diagnostics) || !result.value) return 2;
-    const text = render(result.value);
+    let text: string;
+    if (format === 'svg' || runId !== undefined) {
+      // Graphviz (WebAssembly) and the run log store load only for these.
+      const { drawPipeline } = await import('../report/graph.js');
+      const run = runId === undefined ? undefined : await openRun(args, io, runId);
+      if (run === null) return 2;
+      const drawing = await drawPipeline(result.value, format === 'svg' ? 'svg' : 'dot', run);
+      if (drawing.warning) io.err(`dagc graph: warning: ${drawing.warning}\n`);
+      text = drawing.text;
+    } else text = render!(result.value);
 
     const output = stringOption(args.options, 'output');
     if (output === undefined) {
@@ -76,3 +94,15 @@ export const command: Command = {
     return 0;
   },
 };
+
+/** The run log store of -c (or the defaults) and the run to colour by; null after printing config errors. */
+async function openRun(args: ParsedArgs, io: Io, id: string) {
+  const configFile = stringOption(args.options, 'config');
+  const { loadConfig } = await import('../config/load.js');
+  const { value, diagnostics } = await loadConfig(configFile, { cwd: io.cwd, env: io.env });
+  if (diagnostics.length) await io.diagnostics(diagnostics);
+  if (!value || hasErrors(diagnostics)) return null;
+  const { createRunLogStore } = await import('../services/run-log/index.js');
+  const store = createRunLogStore(value.run_log_store, { cwd: io.cwd, env: io.env });
+  return { store, id, listHint: `see the runs there with \`dagc runs list${configFile ? ` -c ${configFile}` : ''}\`` };
+}

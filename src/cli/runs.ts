@@ -108,7 +108,16 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 type TreeLine = { row: string[] } | { text: string };
 
-function stepLines(steps: Record<string, StepLog>, depth: number, out: TreeLine[]): void {
+/** A value for one line of the tree: JSON, cut at 60 characters (`--json` has them whole). */
+function shortValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+/** Captured output per step (internal name), attempt by attempt: what `runs show --logs` prints. */
+export type StepOutputs = ReadonlyMap<string, readonly { number: number; text: string }[]>;
+
+function stepLines(steps: Record<string, StepLog>, depth: number, out: TreeLine[], logs?: StepOutputs): void {
   const indent = '  '.repeat(depth);
   for (const step of Object.values(steps)) {
     const seconds = step.attempts.reduce((sum, a) => sum + (Number.isFinite(a.duration) ? a.duration : 0), 0);
@@ -123,6 +132,12 @@ function stepLines(steps: Record<string, StepLog>, depth: number, out: TreeLine[
       ],
     });
     if (step.message) out.push({ text: `${indent}    message: ${step.message.split('\n')[0]}` });
+    const metrics = Object.entries(step.user_defined_metrics);
+    if (metrics.length) out.push({ text: `${indent}    metrics: ${metrics.map(([k, v]) => `${k}=${shortValue(v)}`).join(', ')}` });
+    for (const a of logs?.get(step.internal_name) ?? []) {
+      out.push({ text: `${indent}    output of attempt ${a.number}${a.text === '' ? ': (empty)' : ''}` });
+      for (const line of a.text.replace(/\n$/, '').split('\n')) if (a.text !== '') out.push({ text: `${indent}      | ${line}` });
+    }
     for (const e of step.data_catalog)
       out.push({ text: `${indent}    ${e.stage || 'entry'} ${e.name}  ${e.data_hash.slice(0, 12)}` });
     for (const branch of Object.values(step.branches)) {
@@ -131,12 +146,12 @@ function stepLines(steps: Record<string, StepLog>, depth: number, out: TreeLine[
         ? branch.internal_name.slice(step.internal_name.length + 1)
         : branch.internal_name;
       out.push({ text: `${indent}  branch ${own}  ${branch.status}` });
-      stepLines(branch.steps, depth + 2, out);
+      stepLines(branch.steps, depth + 2, out, logs);
     }
   }
 }
 
-export function formatRunTree(record: RunRecord, log: RunLog, opts: FormatOptions): string {
+export function formatRunTree(record: RunRecord, log: RunLog, opts: FormatOptions, logs?: StepOutputs): string {
   const seconds = runSeconds(record);
   const head = [
     `run ${log.run_id}  ${paintStatus(log.status, opts)}`,
@@ -145,12 +160,12 @@ export function formatRunTree(record: RunRecord, log: RunLog, opts: FormatOption
     `  duration    ${seconds === undefined ? '-' : formatSeconds(seconds)}`,
     `  dag hash    ${log.dag_hash ?? '-'}`,
     ...(log.use_cached ? [`  re-run of   ${log.original_run_id}`] : []),
-    `  parameters  ${Object.keys(log.parameters).join(', ') || '-'}`,
+    `  parameters  ${Object.entries(log.parameters).map(([k, v]) => `${k}=${shortValue(v)}`).join(', ') || '-'}`,
     '',
     'steps',
   ];
   const lines: TreeLine[] = [];
-  stepLines(log.steps, 1, lines);
+  stepLines(log.steps, 1, lines, logs);
   const rows = lines.filter((l): l is { row: string[] } => 'row' in l).map((l) => l.row);
   const aligned = alignRows(rows, new Set([4]), (col, cell) => (col === 1 ? paintStatus(cell, opts) : cell));
   let next = 0;
@@ -198,9 +213,12 @@ async function list(args: ParsedArgs, io: Io): Promise<number> {
 }
 
 async function show(args: ParsedArgs, io: Io): Promise<number> {
-  const runId = requirePositional(args, 1, 'the run id');
+  const id = requirePositional(args, 1, 'the run id (or latest)');
   const store = await openStore(args, io);
   if (!store) return 2;
+  // `latest`: the newest run (report/index.ts resolveRunId, shared with `dagc report`).
+  const report = await import('../report/index.js');
+  const runId = await report.resolveRunId(store, id);
   let record: RunRecord;
   let log: RunLog;
   try {
@@ -210,15 +228,31 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
       throw new UserError(`there is no run "${runId}" in ${store.location}`, listHint(args));
     throw error;
   }
-  if (args.options.json === true) io.out(JSON.stringify(log, null, 2) + '\n');
-  else io.out(formatRunTree(record, log, { color: io.isTTY && !io.env.NO_COLOR }));
+  if (args.options.json === true) {
+    io.out(JSON.stringify(log, null, 2) + '\n');
+    return 0;
+  }
+  let logs: StepOutputs | undefined;
+  if (args.options.logs === true) {
+    // The outputs the run's catalog holds, read as the report reads them.
+    const data = await report.reportData(store, runId, { cwd: io.cwd, env: io.env, listHint: listHint(args) });
+    logs = new Map(
+      data.steps.map((s) => [
+        s.internalName,
+        s.attempts.flatMap((a) =>
+          a.output ? [{ number: a.number, text: a.output.text ?? `(not readable: ${a.output.unavailable ?? ''})\n` }] : [],
+        ),
+      ]),
+    );
+  }
+  io.out(formatRunTree(record, log, { color: io.isTTY && !io.env.NO_COLOR }, logs));
   return 0;
 }
 
 export const command: Command = {
   name: 'runs',
   summary: 'List the runs in the run log store, or show one run log.',
-  usage: 'dagc runs list [-c config] [--json]  |  dagc runs show <run-id> [-c config] [--json]',
+  usage: 'dagc runs list [-c config] [--json]  |  dagc runs show <run-id|latest> [-c config] [--logs] [--json]',
   options: {
     config: {
       type: 'string',
@@ -227,6 +261,7 @@ export const command: Command = {
       description: 'config file whose run_log_store to read (default: chunked-fs in .run_log_store/)',
     },
     json: { type: 'boolean', description: 'list: the runs as JSON; show: the whole run log as JSON' },
+    logs: { type: 'boolean', description: "show: each step's captured output, attempt by attempt" },
   },
   async run(args, io) {
     const sub = args.positionals[0];

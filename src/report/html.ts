@@ -129,7 +129,7 @@ function attemptBlock(a: ReportAttempt): string {
   let output = '<p class="muted">no captured output (catalog do-nothing, or not a task)</p>';
   if (out?.text !== undefined)
     output =
-      `<p class="muted">catalogued as ${e(out.name)} · sha256 ${e(out.hash)}${out.truncated ? ` · first ${out.text.length} of ${out.truncated} characters` : ''}</p>` +
+      `<p class="muted">catalogued as ${out.href ? `<a href="${e(out.href)}">${e(out.name)}</a>` : e(out.name)} · sha256 ${e(out.hash)}${out.truncated ? ` · first ${out.text.length} of ${out.truncated} characters` : ''}</p>` +
       (out.text === '' ? '<p class="muted">(empty)</p>' : `<pre class="output">${e(out.text)}</pre>`);
   else if (out) output = `<p class="muted">output ${e(out.name)} not readable: ${e(out.unavailable ?? '')}</p>`;
   return (

@@ -16,6 +16,8 @@ export interface CapturedOutput {
   readonly truncated?: number;
   /** Why the text could not be read (e.g. the catalog folder was removed). */
   readonly unavailable?: string;
+  /** A link to the catalogued file (relative to the report) when the catalog is on this machine's disk. */
+  readonly href?: string;
 }
 
 export interface ReportAttempt {
@@ -211,14 +213,13 @@ export async function buildReportModel(inputs: ModelInputs): Promise<ReportData>
       const entry = outputs.get(a.attempt_number);
       let output: CapturedOutput | undefined;
       if (entry) {
+        const href = catalogHref(entry, inputs.cwd, inputs.reportDir);
+        const base = { name: entry.name, hash: entry.data_hash, ...(href ? { href } : {}) };
         try {
           const text = await inputs.readContent(entry);
-          output =
-            text.length > MAX_OUTPUT
-              ? { name: entry.name, hash: entry.data_hash, text: text.slice(0, MAX_OUTPUT), truncated: text.length }
-              : { name: entry.name, hash: entry.data_hash, text };
+          output = text.length > MAX_OUTPUT ? { ...base, text: text.slice(0, MAX_OUTPUT), truncated: text.length } : { ...base, text };
         } catch (error) {
-          output = { name: entry.name, hash: entry.data_hash, unavailable: (error as Error).message };
+          output = { ...base, unavailable: (error as Error).message };
         }
       }
       const start = ms(a.start_time);
