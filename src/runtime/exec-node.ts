@@ -13,6 +13,12 @@ import { resolveNodeConfig } from '../config/resolve-node.js';
 import { isoNow, preciseNow, secondsBetween } from './clock.js';
 import type { RunContext } from './context.js';
 import { runTask } from './tasks/index.js';
+import { indexSteps } from './context.js';
+import type { RuntimeEvent } from './events.js';
+import type { Workspace } from './workspace.js';
+import { openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 
 export interface NodeInvocation {
   readonly loc: NodeLocation;
@@ -111,7 +117,7 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
 
   if (node.type === 'success' || node.type === 'fail') await runTerminal(ctx, node, names, step);
   else if (node.type === 'stub') await runStub(ctx, node, inv, names, step);
-  else await runTaskNode(ctx, node, inv, names, step);
+  const after = node.type === 'task' ? await runTaskNode(ctx, node, inv, names, step) : [];
 
   await putStep(ctx, names, order, step);
   ctx.events({
@@ -123,6 +129,7 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
     seconds: secondsBetween(started, preciseNow()),
     message: step.message,
   });
+  for (const event of after) ctx.events(event);
   return step.status;
 }
 
@@ -173,12 +180,18 @@ function computeFolder(ctx: RunContext, node: TaskNode | StubNode): string {
   return node.catalog?.computeDataFolder || ctx.catalog.computeDataFolder;
 }
 
+/** Entries not recorded yet: a retry fetches its gets again into its fresh workspace, recorded once. */
+function newEntries(step: StepBody, entries: readonly DataCatalogEntry[]): DataCatalogEntry[] {
+  const seen = new Set(step.data_catalog.map((e) => `${e.stage}\u0000${e.name}\u0000${e.data_hash}`));
+  return entries.filter((e) => !seen.has(`${e.stage}\u0000${e.name}\u0000${e.data_hash}`));
+}
+
 /** Catalog get for every pattern; a failure fails the step (not the process) with a clear message. */
-async function catalogGet(ctx: RunContext, node: TaskNode | StubNode, step: StepBody): Promise<boolean> {
+async function catalogGet(ctx: RunContext, node: TaskNode | StubNode, step: StepBody, workspace?: string): Promise<boolean> {
   for (const pattern of node.catalog?.get ?? []) {
     try {
-      const entries = await ctx.catalog.get({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern });
-      step.data_catalog = [...step.data_catalog, ...entries];
+      const entries = await ctx.catalog.get({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern, workspace });
+      step.data_catalog = [...step.data_catalog, ...newEntries(step, entries)];
     } catch (error) {
       step.status = 'FAIL';
       step.message = maskSecrets(`catalog get failed: ${(error as Error).message}`, ctx.secretValues);
@@ -188,10 +201,10 @@ async function catalogGet(ctx: RunContext, node: TaskNode | StubNode, step: Step
   return true;
 }
 
-async function catalogPut(ctx: RunContext, node: TaskNode | StubNode, step: StepBody): Promise<boolean> {
+async function catalogPut(ctx: RunContext, node: TaskNode | StubNode, step: StepBody, workspace?: string): Promise<boolean> {
   for (const pattern of node.catalog?.put ?? []) {
     try {
-      const entries = await ctx.catalog.put({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern });
+      const entries = await ctx.catalog.put({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern, workspace });
       step.data_catalog = [...step.data_catalog, ...entries];
     } catch (error) {
       step.status = 'FAIL';
@@ -203,17 +216,37 @@ async function catalogPut(ctx: RunContext, node: TaskNode | StubNode, step: Step
 }
 
 /**
+ * A fresh workspace for one attempt (src/runtime/workspace.ts), or undefined when the config keeps magnus's
+ * shared folder (`executor.config.shared_workspace: true`): then steps run in the working directory itself.
+ */
+async function workspaceFor(ctx: RunContext, node: TaskNode | StubNode): Promise<Workspace | undefined> {
+  if (sharedWorkspace(ctx.config)) return undefined;
+  return openWorkspace({
+    project: ctx.cwd,
+    leaveOut: storeFolders(ctx.config),
+    dataFolders: [...new Set([ctx.catalog.computeDataFolder, computeFolder(ctx, node)])],
+    withProject: node.type === 'task',
+  });
+}
+
+/**
  * Stubs record one successful attempt. They do sync a catalog they declare (magnus 2022; 2023 stopped:
  * spec §10.9, decided here so that a skeleton pipeline moves data the way the real one will).
  */
 async function runStub(ctx: RunContext, node: StubNode, inv: NodeInvocation, names: StepNames, step: StepBody) {
-  if (!(await catalogGet(ctx, node, step))) return;
-  const startMs = preciseNow();
-  const startIso = isoNow();
-  const parameters = await snapshotParameters(ctx);
-  step.attempts = [...step.attempts, attemptRecord(inv.attempt ?? 1, startMs, startIso, 'SUCCESS', '', parameters)];
-  step.status = 'SUCCESS';
-  await catalogPut(ctx, node, step);
+  // A stub runs no code: its workspace holds only the data folder, so put records what get brought.
+  const workspace = await workspaceFor(ctx, node);
+  try {
+    if (!(await catalogGet(ctx, node, step, workspace?.dir))) return;
+    const startMs = preciseNow();
+    const startIso = isoNow();
+    const parameters = await snapshotParameters(ctx);
+    step.attempts = [...step.attempts, attemptRecord(inv.attempt ?? 1, startMs, startIso, 'SUCCESS', '', parameters)];
+    step.status = 'SUCCESS';
+    await catalogPut(ctx, node, step, workspace?.dir);
+  } finally {
+    await workspace?.dispose();
+  }
   void names;
 }
 
@@ -245,66 +278,162 @@ async function secretEnv(ctx: RunContext, node: TaskNode): Promise<Record<string
   return env;
 }
 
-async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation, names: StepNames, step: StepBody) {
+/** Runs the attempts; resolves to warnings to show after the step's end (a failed step's missing gets). */
+async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation, names: StepNames, step: StepBody): Promise<RuntimeEvent[]> {
   let env: Record<string, string>;
   try {
     env = { ...ctx.stepEnv, ...(await secretEnv(ctx, node)) };
   } catch (error) {
     step.status = 'FAIL';
     step.message = maskSecrets(`secrets: ${(error as Error).message}`, ctx.secretValues);
-    return;
+    return [];
   }
-  if (!(await catalogGet(ctx, node, step))) return;
+  const shared = sharedWorkspace(ctx.config);
+  // The shared folder gets once for all attempts (magnus); a workspace per attempt gets again (below).
+  if (shared && !(await catalogGet(ctx, node, step))) return [];
 
   const numbers = inv.attempt ? [inv.attempt] : Array.from({ length: Math.max(1, node.retry) }, (_, i) => i + 1);
-  let succeeded = false;
+  let lastOutput = '';
   for (const number of numbers) {
-    const startMs = preciseNow();
-    const startIso = isoNow();
-    const parameters = await snapshotParameters(ctx);
-    const result = await ctx.limit(() =>
-      runTask({
-        command: node.command,
-        commandType: node.commandType,
-        commandConfig: node.commandConfig,
-        stepName: names.internal,
-        runId: ctx.runId,
-        attempt: number,
-        parameters,
-        mapVariable: inv.mapVariable,
-        env,
-        cwd: ctx.cwd,
-        secretValues: [...ctx.secretValues],
-        onLine: (line, stream) => ctx.events({ kind: 'output', step: names.internal, line, stream }),
-        signal: ctx.signal,
-      }),
-    );
-    const status: Status = result.ok ? 'SUCCESS' : 'FAIL';
-    step.attempts = [...step.attempts, attemptRecord(number, startMs, startIso, status, result.message, parameters)];
-    if (ctx.catalog.name !== 'do-nothing') {
-      const entry: DataCatalogEntry | undefined = await ctx.catalog.putContent(
-        ctx.runId,
-        outputLogName(inv, number),
-        result.output,
+    // Each attempt starts from the image's files and what the catalog holds, as a new pod would.
+    let workspace: Workspace | undefined;
+    try {
+      workspace = await workspaceFor(ctx, node);
+    } catch (error) {
+      step.status = 'FAIL';
+      step.message = maskSecrets(`cannot prepare the step's workspace: ${(error as Error).message}`, ctx.secretValues);
+      return [];
+    }
+    try {
+      if (workspace && !(await catalogGet(ctx, node, step, workspace.dir))) return [];
+      const startMs = preciseNow();
+      const startIso = isoNow();
+      const parameters = await snapshotParameters(ctx);
+      const result = await ctx.limit(() =>
+        runTask({
+          command: node.command,
+          commandType: node.commandType,
+          commandConfig: node.commandConfig,
+          stepName: names.internal,
+          runId: ctx.runId,
+          attempt: number,
+          parameters,
+          mapVariable: inv.mapVariable,
+          env,
+          cwd: workspace?.dir ?? ctx.cwd,
+          secretValues: [...ctx.secretValues],
+          onLine: (line, stream) => ctx.events({ kind: 'output', step: names.internal, line, stream }),
+          signal: ctx.signal,
+        }),
       );
-      if (entry) step.data_catalog = [...step.data_catalog, entry];
+      lastOutput = result.output;
+      const changed = workspace ? await workspace.changedProjectFiles() : [];
+      if (changed.length && result.ok) {
+        result.ok = false;
+        result.message = `the step wrote into the project's ${changed.length === 1 ? 'file' : 'files'} ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ', …' : ''}: a step sees the project as its image holds it and cannot change it (write to ${computeFolder(ctx, node)}/ and put it in the catalog)`;
+      }
+      const status: Status = result.ok ? 'SUCCESS' : 'FAIL';
+      step.attempts = [...step.attempts, attemptRecord(number, startMs, startIso, status, result.message, parameters)];
+      if (ctx.catalog.name !== 'do-nothing') {
+        const entry: DataCatalogEntry | undefined = await ctx.catalog.putContent(
+          ctx.runId,
+          outputLogName(inv, number),
+          result.output,
+        );
+        if (entry) step.data_catalog = [...step.data_catalog, entry];
+      }
+      if (result.ok) {
+        // Parameters and metrics of a failed attempt are dropped (spec §4.1 step 5, §3.4).
+        if (Object.keys(result.parameters).length) await ctx.store.setParameters(ctx.runId, result.parameters);
+        step.user_defined_metrics = { ...step.user_defined_metrics, ...result.metrics };
+        for (const [k, v] of Object.entries(result.metrics)) await ctx.tracker.logMetric(k, v);
+        step.message = '';
+        step.status = 'SUCCESS';
+        // `put` records what this attempt left in its own workspace.
+        await catalogPut(ctx, node, step, workspace?.dir);
+        return [];
+      }
+      step.message = result.message;
+      if (ctx.signal?.aborted) break;
+    } finally {
+      await workspace?.dispose();
     }
-    if (result.ok) {
-      // Parameters and metrics of a failed attempt are dropped (spec §4.1 step 5, §3.4).
-      if (Object.keys(result.parameters).length) await ctx.store.setParameters(ctx.runId, result.parameters);
-      step.user_defined_metrics = { ...step.user_defined_metrics, ...result.metrics };
-      for (const [k, v] of Object.entries(result.metrics)) await ctx.tracker.logMetric(k, v);
-      succeeded = true;
-      break;
+  }
+  step.status = 'FAIL';
+  return shared ? [] : hintMissingGets(ctx, node, step, lastOutput);
+}
+
+/**
+ * After an isolated step failed: data files it could have read in a shared folder but did not get from the
+ * catalog (put by an earlier step of this run, or lying in the project's data folder), said once as a warning
+ * with the fix. Files the step's output or message names come first; a few others otherwise.
+ */
+async function hintMissingGets(ctx: RunContext, node: TaskNode, step: StepBody, output: string): Promise<RuntimeEvent[]> {
+  const warnings: RuntimeEvent[] = [];
+  try {
+    const missing = await notGot(ctx, node, step);
+    if (missing.length === 0) return warnings;
+    const text = `${output}\n${step.message}`;
+    const named = missing.filter((m) => text.includes(m.name) || text.includes(m.relative));
+    for (const m of (named.length ? named : missing).slice(0, 3)) {
+      const what = m.putBy
+        ? `${m.name} was put in the catalog by step "${m.putBy}" but step "${node.name}" did not get it`
+        : `${m.name} exists in the project but step "${node.name}" did not get it from the catalog`;
+      warnings.push({
+        kind: 'warning',
+        message: `${what}: add \`catalog: {get: [${m.relative}]}\`, or set shared_workspace`,
+        hint: 'each step runs in a fresh workspace, as in a pod: only what its catalog `get` lists reaches its data folder (executor.config.shared_workspace: true runs every step in this folder, as magnus did)',
+      });
     }
-    step.message = result.message;
-    if (ctx.signal?.aborted) break;
+  } catch {
+    /* a hint must never turn a step failure into a crash */
   }
-  if (!succeeded) {
-    step.status = 'FAIL';
-    return;
+  return warnings;
+}
+
+interface NotGot {
+  /** The entry name, e.g. 'data/prepared.csv'. */
+  readonly name: string;
+  /** Relative to the compute data folder, as a get pattern would say it. */
+  readonly relative: string;
+  readonly putBy?: string;
+}
+
+async function notGot(ctx: RunContext, node: TaskNode, step: StepBody): Promise<NotGot[]> {
+  const folder = computeFolder(ctx, node).replace(/\/+$/, '');
+  const prefix = `${folder}/`;
+  // A get's entry is named relative to the compute data folder (magnus), a put's relative to the workspace.
+  const got = new Set(step.data_catalog.filter((e) => e.stage === 'get').map((e) => `${prefix}${e.name}`));
+  const out = new Map<string, NotGot>();
+  const log = await ctx.store.getRunLog(ctx.runId);
+  for (const other of indexSteps(log).values())
+    for (const e of other.data_catalog)
+      if (e.stage === 'put' && e.name.startsWith(prefix) && !got.has(e.name) && !out.has(e.name))
+        out.set(e.name, { name: e.name, relative: e.name.slice(prefix.length), putBy: other.name });
+  for (const rel of await listFiles(path.resolve(ctx.cwd, folder))) {
+    const name = `${prefix}${rel}`;
+    if (!got.has(name) && !out.has(name)) out.set(name, { name, relative: rel });
   }
-  step.message = '';
-  step.status = 'SUCCESS';
-  await catalogPut(ctx, node, step);
+  return [...out.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Files below a folder, relative and '/'-separated; none when it does not exist. At most 1,000. */
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= 1000) return;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await visit(r);
+      else out.push(r);
+    }
+  };
+  await visit('');
+  return out;
 }

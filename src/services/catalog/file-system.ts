@@ -71,8 +71,8 @@ export interface FileSystemCatalogOptions {
 }
 
 export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog {
-  const { cwd, catalogLocation } = opts;
-  const root = path.resolve(cwd, catalogLocation);
+  const { catalogLocation } = opts;
+  const root = path.resolve(opts.cwd, catalogLocation);
   const shown = (...parts: string[]) => toPosix(path.join(catalogLocation, ...parts));
   const entry = (
     name: string,
@@ -92,7 +92,8 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
     location: catalogLocation,
     computeDataFolder: opts.computeDataFolder,
 
-    async put({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+    async put({ runId, computeDataFolder, pattern, workspace }: CatalogGetPut) {
+      const cwd = workspace ?? opts.cwd; // where the step ran: entry names are relative to it
       assertSafeRunId(runId);
       checkPattern(pattern);
       checkComputeDataFolder(computeDataFolder);
@@ -111,7 +112,8 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       return entries;
     },
 
-    async get({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+    async get({ runId, computeDataFolder, pattern, workspace }: CatalogGetPut) {
+      const cwd = workspace ?? opts.cwd; // where the step ran: entry names are relative to it
       assertSafeRunId(runId);
       checkPattern(pattern);
       checkComputeDataFolder(computeDataFolder);

@@ -110,7 +110,7 @@ export interface S3CatalogOptions {
 }
 
 export function createS3Catalog(opts: S3CatalogOptions): Catalog {
-  const { cwd, objects } = opts;
+  const { objects } = opts;
   const location = s3Url(objects.settings);
   const entry = (name: string, data_hash: string, catalog_relative_path: string, stage: 'get' | 'put'): DataCatalogEntry => ({
     name,
@@ -125,7 +125,8 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
     location,
     computeDataFolder: opts.computeDataFolder,
 
-    async put({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+    async put({ runId, computeDataFolder, pattern, workspace }: CatalogGetPut) {
+      const cwd = workspace ?? opts.cwd; // where the step ran: entry names are relative to it
       assertSafeRunId(runId);
       checkPattern(pattern);
       checkComputeDataFolder(computeDataFolder);
@@ -154,7 +155,8 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
       return entries;
     },
 
-    async get({ runId, computeDataFolder, pattern }: CatalogGetPut) {
+    async get({ runId, computeDataFolder, pattern, workspace }: CatalogGetPut) {
+      const cwd = workspace ?? opts.cwd; // where the step ran: entry names are relative to it
       assertSafeRunId(runId);
       checkPattern(pattern);
       checkComputeDataFolder(computeDataFolder);

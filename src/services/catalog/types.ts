@@ -7,6 +7,11 @@ export interface CatalogGetPut {
   /** The node's compute data folder, relative to the working directory (e.g. 'data'). */
   computeDataFolder: string;
   pattern: string;
+  /**
+   * The folder the step ran in, when it is not the working directory (an isolated workspace,
+   * src/runtime/workspace.ts): the compute data folder and the entry names are relative to it.
+   */
+  workspace?: string;
 }
 
 export interface Catalog {
