@@ -56,14 +56,15 @@ ul.tree>li{margin:2px 0}
 ul.tree summary{cursor:pointer}
 a.step{color:#0b57d0;cursor:pointer;text-decoration:none}
 a.step:hover{text-decoration:underline}
-.selected-row{background:#e3f2fd}
+.selected-row:not(.bar){background:#e3f2fd}
+.gantt .bar.selected-row{outline:2px solid #1565c0}
 table{border-collapse:collapse;margin:4px 0;width:100%}
 th,td{border:1px solid #e0e0e0;padding:3px 6px;text-align:left;vertical-align:top;font-size:13px}
 th{background:#f5f5f5;font-weight:600}
 td.v{font-family:ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
 tr.changed td{background:#fff8e1}
 pre.output{background:#1e1e1e;color:#e0e0e0;padding:8px;border-radius:4px;overflow:auto;max-height:420px;white-space:pre-wrap;word-break:break-all;font-size:12px}
-.muted{color:#777}
+.muted{color:#777;overflow-wrap:anywhere}
 .message{white-space:pre-wrap;font-family:ui-monospace,Menlo,Consolas,monospace;color:#b71c1c}
 `;
 
