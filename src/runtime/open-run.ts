@@ -20,6 +20,7 @@ import type { EventSink } from './events.js';
 import { checkRunId, generateRunId } from './run-id.js';
 import { availableParallelism } from 'node:os';
 import { configuredParallelism } from '../config/parallelism.js';
+import { sharedWorkspace } from './workspace.js';
 
 export interface OpenRunOptions {
   pipeline: Pipeline;
@@ -184,6 +185,13 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     throw error;
   }
   const created = stored.created_at === record.created_at;
+  // Said once per run (by the call that created it): steps share this folder, which no cluster does.
+  if (created && sharedWorkspace(config))
+    events({
+      kind: 'warning',
+      message: `shared_workspace: every step runs in ${cwd} and sees the files earlier steps left there, as magnus did`,
+      hint: 'on a cluster each step starts from its image and its catalog gets only; drop executor.config.shared_workspace to run steps that way here',
+    });
   if (previous && created) await catalog.copyRun(previous.log.run_id, runId);
   if (previous && !created) previous.skipping = !(await hasExecutedForReal(store, runId));
 
