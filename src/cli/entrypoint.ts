@@ -1,14 +1,16 @@
 // What `dagc exec` and `dagc fan` share: loading the run's inputs, joining (or creating) the run, finding the
 // node and rebuilding the map variable from what the engine passed (values, or indices read back from the run
 // log: DESIGN.md §4 — engines carry indices, never the items).
-import type { CompositeNode, MapNode } from '../ir/types.js';
+import type { MapNode } from '../ir/types.js';
+import { isComposite } from '../ir/types.js';
 import type { NodeLocation } from '../ir/walk.js';
-import { findNode, resolveInternalName } from '../ir/walk.js';
+import { enclosingMaps, findNode, resolveInternalName } from '../ir/walk.js';
 import type { RunContext } from '../runtime/context.js';
 import type { NodeInvocation } from '../runtime/exec-node.js';
 import type { Io, OptionSpec, ParsedArgs } from './types.js';
 import { UsageError, UserError, requirePositional, stringOption } from './types.js';
-import { INPUT_OPTIONS, loadInputs } from './load-inputs.js';
+import { INPUT_OPTIONS, inputFiles } from './load-inputs.js';
+import { loadInputFiles } from '../config/inputs.js';
 import { createPlainProgress } from './progress.js';
 
 export const ENTRYPOINT_OPTIONS: Record<string, OptionSpec> = {
@@ -82,10 +84,10 @@ export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean
   const dotPath = parseDotPath(requirePositional(args, 1, 'the dot path of the node'));
   const file = stringOption(args.options, 'file');
   if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
-  const inputs = await loadInputs(file, args.options, io);
+  const inputs = await loadInputFiles(inputFiles(file, args.options, io));
   const loc: NodeLocation | undefined = findNode(inputs.pipeline.root, dotPath);
   if (!loc) throw new UserError(`the pipeline has no node "${dotPath}"`, 'give the internal name with map_variable_placeholder for map branches, e.g. "M.map_variable_placeholder.step"');
-  const composite = loc.node.type === 'parallel' || loc.node.type === 'map' || loc.node.type === 'dag';
+  const composite = isComposite(loc.node);
   if (composite !== wantComposite)
     throw new UserError(
       `"${dotPath}" is a ${loc.node.type} node`,
@@ -106,7 +108,7 @@ export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean
     mode: 'entrypoint',
     signal,
   });
-  const maps = loc.ancestors.filter((a: CompositeNode): a is MapNode => a.type === 'map');
+  const maps = enclosingMaps(loc.ancestors);
   const mapValues = await mapValuesOf(ctx, maps, args, io);
   const mapVariable = Object.fromEntries(maps.map((m, i) => [m.iterateAs, mapValues[i]]));
   return { ctx, inv: { loc, mapValues, mapVariable } };

@@ -11,6 +11,7 @@ import type { Command, Io, ParsedArgs } from './types.js';
 import { UsageError, UserError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import type { Graph } from '../ir/types.js';
+import { walk } from '../ir/walk.js';
 import { hasErrors } from '../core/diagnostics.js';
 import { loadPipeline } from '../front-end/load-pipeline.js';
 import { didYouMean } from '../core/suggest.js';
@@ -86,11 +87,7 @@ export function renderDockerfile(o: DockerfileOptions): string {
 
 /** The task kinds a pipeline uses, every graph included (branches, map and dag bodies). */
 export function commandTypes(graph: Graph, into = new Set<string>()): Set<string> {
-  for (const node of graph.nodes) {
-    if (node.type === 'task') into.add(node.commandType);
-    else if (node.type === 'parallel') for (const b of node.branches) commandTypes(b, into);
-    else if (node.type === 'map' || node.type === 'dag') commandTypes(node.branch, into);
-  }
+  for (const { node } of walk(graph)) if (node.type === 'task') into.add(node.commandType);
   return into;
 }
 

@@ -2,7 +2,8 @@
 // in-process (magnus-spec.md §1.6) and executes leaf nodes through the same runtime functions that
 // `dagc exec` / `dagc fan` use, so every target records the same run log.
 import type { CompositeNode, Graph, Node } from '../ir/types.js';
-import { childGraphs, failNode, getNode, isComposite } from '../ir/types.js';
+import { childGraphs, getNode, isComposite } from '../ir/types.js';
+import { routeAfter } from '../ir/routes.js';
 import type { NodeLocation } from '../ir/walk.js';
 import type { Status } from '../services/run-log/types.js';
 import type { RunContext } from '../runtime/context.js';
@@ -46,8 +47,8 @@ export async function traverse(ctx: RunContext, graph: Graph, scope: Scope, leaf
     const node: Node | undefined = getNode(graph, current);
     if (!node) throw new Error(`graph "${graph.internalName || '(root)'}" has no step "${current}"`);
     const status = await executeNode(ctx, { node, graph, ancestors: scope.ancestors }, scope, leaf);
-    if (node.type === 'success' || node.type === 'fail') return;
-    current = status === 'SUCCESS' ? node.next : (node.onFailure ?? failNode(graph).name);
+    // undefined after a success or fail node: the graph is done.
+    current = routeAfter(graph, node, status === 'SUCCESS' ? 'success' : 'failure');
   }
 }
 

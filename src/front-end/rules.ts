@@ -9,6 +9,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from './load.js';
 import { joinPointer } from '../core/pointer.js';
 import { didYouMean } from '../core/suggest.js';
+import { reachableFrom } from '../core/graph.js';
 import { displayPath } from '../core/display.js';
 import { PROVIDER_ALIASES } from '../config/sections.js';
 
@@ -202,21 +203,13 @@ export function checkFileGraphs(
 
     // With a missing or dangling next the reachable set is a guess: fixing that usually answers it.
     if (start !== undefined && !dangling) {
-      const seen = new Uint8Array(n);
-      const queue = [start];
-      seen[start] = 1;
-      while (queue.length) {
-        const i = queue.pop() as number;
-        for (const to of [next[i] as number, onFailure[i] as number])
-          if (to >= 0 && !seen[to]) {
-            seen[to] = 1;
-            queue.push(to);
-          }
-      }
+      // Over step indices: the IR (src/ir/routes.ts `reachable`) does not exist yet at this point.
+      const edge = (to: number) => (to >= 0 ? to : undefined);
+      const seen = reachableFrom([start], (i) => [edge(next[i] as number), edge(onFailure[i] as number)]);
       for (let i = 0; i < n; i++) {
         // A failure without on_failure goes to the fail step, so it is always reachable in effect; an extra
         // success or fail step is already an error.
-        if (seen[i] || extra.has(i) || fails[0] === i) continue;
+        if (seen.has(i) || extra.has(i) || fails[0] === i) continue;
         out.push(
           doc.at(
             ptr(names[i] as string),

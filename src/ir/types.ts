@@ -42,8 +42,8 @@ interface NodeBase {
   readonly overrides: Readonly<Record<string, string | Readonly<Record<string, unknown>>>>;
 }
 
-/** Nodes that run something and then go on (`next`, `on_failure`). */
-interface ChainNode extends NodeBase {
+/** Nodes that run something and then go on (`next`, `on_failure`); where exactly: src/ir/routes.ts. */
+export interface ChainNode extends NodeBase {
   readonly next: string;
   /** Sibling to go to when this node FAILs; absent → the graph's fail node. */
   readonly onFailure?: string;

@@ -1,5 +1,6 @@
-// Walking the IR: every node with its graph and enclosing composites, and lookup by dot path.
-import type { CompositeNode, Graph, Node } from './types.js';
+// Walking the IR: every node with its graph and enclosing composites, every graph, lookup by dot path, and the
+// maps around a node. Code that needs "all the nodes" or "the maps I am in" asks here instead of recursing itself.
+import type { CompositeNode, Graph, MapNode, Node } from './types.js';
 import { MAP_PLACEHOLDER, childGraphs, isComposite } from './types.js';
 
 export interface NodeLocation {
@@ -17,6 +18,12 @@ export function* walk(root: Graph, ancestors: readonly CompositeNode[] = []): Ge
       for (const g of childGraphs(node)) yield* walk(g, [...ancestors, node]);
     }
   }
+}
+
+/** Every graph of the pipeline, the root first, then depth first in file order (a graph before its sub-graphs). */
+export function* walkGraphs(root: Graph): Generator<Graph> {
+  yield root;
+  for (const node of root.nodes) for (const g of childGraphs(node)) yield* walkGraphs(g);
 }
 
 /** Looks a node up by its internal name (with map placeholders, as in the IR). */
@@ -51,7 +58,7 @@ export function resolveInternalName(internalName: string, mapValues: readonly un
     .join('.');
 }
 
-/** The map nodes among a node's ancestors, outermost first. */
-export function enclosingMaps(ancestors: readonly CompositeNode[]) {
-  return ancestors.filter((a) => a.type === 'map');
+/** The map nodes among a node's ancestors, outermost first (their values replace the placeholders, in order). */
+export function enclosingMaps(ancestors: readonly CompositeNode[]): MapNode[] {
+  return ancestors.filter((a): a is MapNode => a.type === 'map');
 }

@@ -2,7 +2,7 @@
 // run starts for a declared map width, counting only the pods the manifest really creates (folded stubs and
 // branch terminals cost none; plan.ts).
 import type { Graph, Node, Pipeline } from '../../ir/types.js';
-import { getNode, isTerminal } from '../../ir/types.js';
+import { successPath } from '../../ir/routes.js';
 import type { ArgoCompilation } from './emit-argo.js';
 import { CLIENT_APPLY_LIMIT, MANIFEST_LIMIT, TASKS_LIMIT, TEMPLATES_LIMIT, VALUE_LIMIT } from './limits.js';
 import { planGraph } from './plan.js';
@@ -20,17 +20,11 @@ function graphPods(graph: Graph, isRoot: boolean, width: number): PodCount {
   const tasks = new Set(plan.tasks.map((t) => t.node.name));
   let successful = 0;
   let withRetries = 0;
-  const seen = new Set<string>();
-  let current: Node | undefined = getNode(graph, graph.startAt);
-  while (current && !seen.has(current.name)) {
-    seen.add(current.name);
-    if (tasks.has(current.name)) {
-      const p = nodePods(current, width);
-      successful += p.successful;
-      withRetries += p.withRetries;
-    }
-    if (isTerminal(current)) break;
-    current = getNode(graph, current.next);
+  for (const node of successPath(graph, graph.startAt).taken) {
+    if (!tasks.has(node.name)) continue;
+    const p = nodePods(node, width);
+    successful += p.successful;
+    withRetries += p.withRetries;
   }
   return { successful, withRetries };
 }

@@ -8,6 +8,7 @@ import type { IntegratedService } from '../../integrations/registry.js';
 import type { Pipeline } from '../../ir/types.js';
 import { ARGO_CRON_NAME_RULES, ARGO_NAME_RULES, toBackendName } from '../../ir/names.js';
 import type { NameRules } from '../../ir/names.js';
+import { walk } from '../../ir/walk.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { hasErrors } from '../../core/diagnostics.js';
 import type { EmitOptions, EmitResult } from '../types.js';
@@ -66,24 +67,17 @@ function podConfig(config: DagcConfig): Record<string, unknown> {
 function checkBraces(ir: Pipeline, exposed: readonly ExposedParameter[]): Diagnostic[] {
   const out: Diagnostic[] = [];
   const bad = (s: string) => s.includes('{{');
-  const stack = [ir.root];
-  while (stack.length) {
-    const g = stack.pop()!;
-    for (const n of g.nodes) {
-      if (bad(n.name))
-        out.push({
-          code: 'DAGC-ARGO-BRACES',
-          severity: 'error',
-          message: `the step name "${n.name}" contains "{{", which Argo would take for one of its variables`,
-          hint: 'rename the step',
-          file: n.source.file,
-          start: n.source.start,
-          pointer: n.source.pointer,
-        });
-      if ('branches' in n) stack.push(...n.branches);
-      if ('branch' in n) stack.push(n.branch);
-    }
-  }
+  for (const { node: n } of walk(ir.root))
+    if (bad(n.name))
+      out.push({
+        code: 'DAGC-ARGO-BRACES',
+        severity: 'error',
+        message: `the step name "${n.name}" contains "{{", which Argo would take for one of its variables`,
+        hint: 'rename the step',
+        file: n.source.file,
+        start: n.source.start,
+        pointer: n.source.pointer,
+      });
   for (const p of exposed)
     if (bad(p.value))
       out.push({

@@ -16,7 +16,9 @@
 // on_failure handled (argo-workflows workflow/controller/dag.go, assessDAGPhase). Branch graphs do not need
 // this: their fan-in decides the composite's status from the run log, whatever Argo thinks of the branch.
 import type { Graph, Node } from '../../ir/types.js';
-import { failNode, isTerminal } from '../../ir/types.js';
+import { failNode, getNode, isTerminal } from '../../ir/types.js';
+import { failureRoute, isChain, successPath } from '../../ir/routes.js';
+import { reachableFrom } from '../../core/graph.js';
 
 export type Outcome = 'Succeeded' | 'Failed';
 
@@ -52,51 +54,42 @@ function hasCatalog(node: Node): boolean {
 }
 
 export function planGraph(graph: Graph, isRoot: boolean): GraphPlan {
-  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
-  const failName = failNode(graph).name;
   const foldable = (n: Node): boolean =>
     (isTerminal(n) && !isRoot) || (n.type === 'stub' && !hasCatalog(n) && n.name !== graph.startAt);
 
   /** Follows the route from `target` through foldable nodes: what they are, and the node that needs a task. */
-  const follow = (target: string): { folded: Node[]; task?: Node } => {
-    const folded: Node[] = [];
-    let current = byName.get(target);
-    while (current && foldable(current)) {
-      folded.push(current);
-      if (isTerminal(current)) return { folded };
-      // A folded stub cannot fail, so only its `next` matters.
-      current = byName.get(current.next);
-    }
-    return { folded, task: current };
+  const follow = (target: string): { folded: readonly Node[]; task?: Node } => {
+    // A folded stub cannot fail, so only its `next` matters.
+    const path = successPath(graph, target, foldable);
+    return { folded: path.taken, task: path.stop };
   };
 
-  const incoming = new Map<string, Incoming[]>();
-  const chains = new Map<string, { then: Node[]; else: Node[] }>();
-  const start = byName.get(graph.startAt);
+  const start = getNode(graph, graph.startAt);
   if (!start) throw new Error(`graph '${graph.internalName}' starts at an unknown node (the front end should have refused it)`);
-  const queue: Node[] = [start];
-  incoming.set(start.name, []);
-  const addEdge = (to: Node, edge: Incoming) => {
-    const list = incoming.get(to.name);
-    if (!list) {
-      incoming.set(to.name, [edge]);
-      queue.push(to);
-    } else if (!list.some((e) => e.from === edge.from && e.outcome === edge.outcome)) list.push(edge);
+  // The nodes that get a task: those reachable from the start through the routes, folded nodes skipped.
+  const routes = new Map<Node, { ok: ReturnType<typeof follow>; ko: ReturnType<typeof follow> }>();
+  const withTasks = reachableFrom<Node>([start], (node) => {
+    if (!isChain(node)) return [];
+    const r = { ok: follow(node.next), ko: follow(failureRoute(graph, node)) };
+    routes.set(node, r);
+    return [r.ok.task, r.ko.task];
+  });
+  // Edges in breadth-first order of their source, success before failure (the order `depends` lists them in).
+  const incoming = new Map<string, Incoming[]>([...withTasks].map((n) => [n.name, []]));
+  const addEdge = (to: Node | undefined, edge: Incoming) => {
+    const list = to && incoming.get(to.name);
+    if (list && !list.some((e) => e.from === edge.from && e.outcome === edge.outcome)) list.push(edge);
   };
-  while (queue.length) {
-    const node = queue.shift() as Node;
-    if (chains.has(node.name)) continue;
-    if (isTerminal(node)) {
-      chains.set(node.name, { then: [], else: [] });
-      continue;
-    }
-    const ok = follow(node.next);
-    const ko = follow(node.onFailure ?? failName);
-    chains.set(node.name, { then: ok.folded, else: ko.folded });
-    if (ok.task) addEdge(ok.task, { from: node.name, outcome: 'Succeeded' });
-    if (ko.task) addEdge(ko.task, { from: node.name, outcome: 'Failed' });
+  const chains = new Map<string, { then: readonly Node[]; else: readonly Node[] }>();
+  for (const node of withTasks) {
+    const r = routes.get(node);
+    chains.set(node.name, { then: r?.ok.folded ?? [], else: r?.ko.folded ?? [] });
+    if (!r) continue;
+    addEdge(r.ok.task, { from: node.name, outcome: 'Succeeded' });
+    addEdge(r.ko.task, { from: node.name, outcome: 'Failed' });
   }
 
+  const failName = failNode(graph).name;
   const failTask = isRoot && incoming.has(failName) ? failName : undefined;
   const tasks: PlannedTask[] = [];
   for (const node of graph.nodes) {

@@ -11,8 +11,9 @@
 //                                the declared width is over the inline limit) → fan in Task
 //   dag                          fan out Task → the sub-graph's states inline → fan in Task
 // Only indices, the run id and small status objects travel in the payload: every Task has ResultPath null.
-import type { Graph, Node } from '../../ir/types.js';
-import { failNode, getNode } from '../../ir/types.js';
+import type { ChainNode, Graph, Node } from '../../ir/types.js';
+import { getNode, isComposite } from '../../ir/types.js';
+import { failureRoute, reachable, successPath } from '../../ir/routes.js';
 import { mapCountKey, mapIndicesKey } from '../../services/run-log/s3.js';
 import type { AslConfig, AslSettings } from './asl-config.js';
 import type { Catcher, Json, MapState, State, TaskState } from './asl-types.js';
@@ -62,36 +63,16 @@ export function isPure(node: Node): boolean {
 
 /** The pure nodes from `name` on, following `next`, up to a node that records itself (exclusive) or a terminal. */
 export function chainFrom(graph: Graph, name: string): string[] {
-  const chain: string[] = [];
-  const seen = new Set<string>();
-  let node = getNode(graph, name);
-  while (node && isPure(node) && !seen.has(node.name)) {
-    seen.add(node.name);
-    chain.push(node.internalName);
-    if (node.type === 'success' || node.type === 'fail') break;
-    node = getNode(graph, node.next);
-  }
-  return chain;
+  return successPath(graph, name, isPure).taken.map((n) => n.internalName);
 }
 
 /**
  * The nodes the state machine can reach from the graph's start. Step Functions rejects unreachable states,
- * and a fail node nothing routes to (a branch of stubs) is common. Pure stubs only go on; every other node
- * may also fail to its on_failure or the graph's fail node.
+ * and a fail node nothing routes to (a branch of stubs) is common. Pure stubs are Pass states, which only go
+ * on; every other node may also fail to its on_failure or the graph's fail node.
  */
-export function reachable(graph: Graph): Set<string> {
-  const seen = new Set<string>();
-  const failName = failNode(graph).name;
-  const todo = [graph.startAt];
-  while (todo.length) {
-    const node = getNode(graph, todo.pop()!);
-    if (!node || seen.has(node.name)) continue;
-    seen.add(node.name);
-    if (node.type === 'success' || node.type === 'fail') continue;
-    todo.push(node.next);
-    if (!isPure(node)) todo.push(node.onFailure ?? failName);
-  }
-  return seen;
+export function reachableStates(graph: Graph): Set<string> {
+  return reachable(graph, { canFail: (node) => !isPure(node) });
 }
 
 /** Virtual dot paths of every state, in the order states are written (for name assignment). */
@@ -99,7 +80,7 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
   const out: string[] = [];
   if (isPure(getNode(root, root.startAt)!)) out.push(START_RECORDER);
   const visit = (graph: Graph) => {
-    const live = reachable(graph);
+    const live = reachableStates(graph);
     for (const node of graph.nodes) {
       if (!live.has(node.name)) continue;
       switch (node.type) {
@@ -281,16 +262,15 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
   const name = (path: string) => ctx.stateName(path);
   const entry = (nodeName: string): string => {
     const node = getNode(graph, nodeName)!;
-    return node.type === 'parallel' || node.type === 'map' || node.type === 'dag' ? name(`${node.internalName}.${ROLE.fanOut}`) : name(node.internalName);
+    return isComposite(node) ? name(`${node.internalName}.${ROLE.fanOut}`) : name(node.internalName);
   };
-  const failName = failNode(graph).name;
   // Where each node goes on success and on failure, and the pure nodes its container records on the way.
-  const routes = (node: Node & { next: string; onFailure?: string }) => {
-    const onFail = node.onFailure ?? failName;
+  const routes = (node: ChainNode) => {
+    const onFail = failureRoute(graph, node);
     return { ok: entry(node.next), fail: entry(onFail), okChain: chainFrom(graph, node.next), failChain: chainFrom(graph, onFail) };
   };
 
-  const live = reachable(graph);
+  const live = reachableStates(graph);
   for (const node of graph.nodes) {
     if (!live.has(node.name)) continue;
     const comment = `${node.internalName}: ${describe(node)}`;

@@ -4,7 +4,8 @@
 // functions (parallel: background jobs; map: one job per item index; dag: in line) and close with `dagc fan in`.
 import type { DagcConfig } from '../../config/types.js';
 import type { Graph, Node, Pipeline } from '../../ir/types.js';
-import { childGraphs, failNode } from '../../ir/types.js';
+import { childGraphs } from '../../ir/types.js';
+import { isChain, routeAfter } from '../../ir/routes.js';
 import type { EmitOptions } from '../types.js';
 import { configuredParallelism } from '../../config/parallelism.js';
 
@@ -78,17 +79,16 @@ export function toBashView(ir: Pipeline, config: DagcConfig, options: EmitOption
     const fn = `dagc_graph_${graphs.length}`;
     const slot = graphs.length;
     graphs.push(undefined as unknown as BashGraphView);
-    const fail = failNode(graph).name;
     const nodes = graph.nodes.map((node): BashNodeView => {
       const branchFunctions = childGraphs(node).map(visit);
-      const chain = node.type !== 'success' && node.type !== 'fail';
+      const chain = isChain(node);
       return {
         name: node.name,
         dotPath: node.internalName,
         type: node.type,
         attempts: node.type === 'task' ? Math.max(1, node.retry) : 1,
-        onSuccess: chain ? node.next : undefined,
-        onFail: chain ? (node.onFailure ?? fail) : undefined,
+        onSuccess: routeAfter(graph, node, 'success'),
+        onFail: routeAfter(graph, node, 'failure'),
         branchFunctions,
         isLeaf: node.type === 'task' || node.type === 'stub',
         isTerminal: !chain,
