@@ -84,10 +84,10 @@ describe('loadConfig', () => {
     file('vars.yaml', 'folder: from-file\n');
     const name = file(
       'c5.yaml',
-      'executor:\n  type: argo\n  config: {image: $image, price: $$5}\nrun_log_store:\n  type: chunked-fs\n  config:\n    log_folder: ${folder}\n',
+      'executor:\n  type: local-container\n  config: {docker_image: $image, environment: {PRICE: $$5}}\nrun_log_store:\n  type: chunked-fs\n  config:\n    log_folder: ${folder}\n',
     );
     const r = await loadConfig(name, { cwd: dir, env: { DAGC_VAR_image: 'app:1' }, varFiles: ['vars.yaml'] });
-    expect(r.value?.executor.config).toEqual({ image: 'app:1', price: '$5' });
+    expect(r.value?.executor.config).toEqual({ docker_image: 'app:1', environment: { PRICE: '$5' } });
     expect(r.value?.run_log_store.config).toEqual({ log_folder: 'from-file' });
   });
 

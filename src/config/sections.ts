@@ -5,6 +5,7 @@ import type { ServiceName, ServiceSection } from './types.js';
 import { SERVICE_NAMES } from './types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from '../front-end/load.js';
+import { rememberSource } from './source.js';
 
 /** Older section names (magnus 2022 `mode`, magnus 0.4 `experiment_tracking`) → today's. */
 export const SECTION_ALIASES: Readonly<Record<string, ServiceName>> = {
@@ -83,10 +84,9 @@ export function readSections(doc: YamlDocument): {
       continue;
     }
     spelledAs.set(service as ServiceName, key);
-    sections[service as ServiceName] = toServiceSection(
-      service as ServiceName,
-      value as { type: string; config?: unknown },
-    );
+    const section = toServiceSection(service as ServiceName, value as { type: string; config?: unknown });
+    rememberSource(section, doc, `/${key}`);
+    sections[service as ServiceName] = section;
   }
   return { sections, diagnostics };
 }

@@ -24,6 +24,8 @@ function createAjv(source: boolean): Ajv {
   });
   // An annotation also understood by VS Code's JSON language service: a readable message for `pattern`.
   ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+  // dagc's own annotation: the hint for a key refused with `not` (what to write instead).
+  ajv.addKeyword({ keyword: 'errorHint', schemaType: 'string' });
   ajv.addSchema(configSchema);
   ajv.addSchema(pipelineSchema);
   return ajv;

@@ -72,6 +72,10 @@ const REQUIRED_HINTS: Readonly<Record<string, string>> = {
   start_at: 'add "start_at: <step>": the name of the first step',
   steps: 'add "steps:" with the steps of this graph, by name',
   dag: 'put the pipeline under a top-level "dag:" key (start_at, steps)',
+  // Config sections (schemas/config.schema.json).
+  config: 'add "config:" with the settings of this type (schemas/config.schema.json lists them)',
+  image: 'add "image: <registry>/<image>:<tag>": the image every step runs in (it needs dagc)',
+  bucket: 'add "bucket: <name of an existing S3 bucket>" (and optionally prefix: runs/)',
 };
 
 /** Why a key is refused in a step type, when it is a key that other step types take. */
@@ -240,6 +244,8 @@ interface SchemaLike {
   properties?: Record<string, unknown>;
   patternProperties?: Record<string, unknown>;
   errorMessage?: string;
+  /** What to do instead, for a key the schema refuses with `not` (see schema-compile.ts). */
+  errorHint?: string;
 }
 
 /**
@@ -273,7 +279,9 @@ function toDiagnostics(errors: readonly ErrorObject[], doc: YamlDocument, kind: 
     // `if` only says that a `then` failed; the `then`'s own errors say what. The discriminator repeats the
     // `type` enum or required error. `const` pins `type` inside a step schema that was chosen by that very
     // type, so it never fails on its own.
-    if (e.keyword === 'if' || e.keyword === 'discriminator' || e.keyword === 'const') continue;
+    // `propertyNames` only says that a name failed; the name's own error (with `propertyName`) says how.
+    if (e.keyword === 'if' || e.keyword === 'discriminator' || e.keyword === 'const' || e.keyword === 'propertyNames')
+      continue;
     if (
       e.keyword === 'required' &&
       meant.has(`${e.instancePath}\0${(e.params as { missingProperty: string }).missingProperty}`)
@@ -294,6 +302,15 @@ function toDiagnostic(e: ErrorObject, doc: YamlDocument, kind: SchemaKind): Diag
   const pointer = e.instancePath;
   const where = describePointer(pointer, doc.data, kind);
   const value = e.data;
+  // A key that fails `propertyNames` (an environment variable name): shown at the key itself.
+  if (e.propertyName !== undefined)
+    return doc.at(
+      joinPointer(pointer, e.propertyName),
+      'DAGC-SCHEMA-VALUE',
+      `the key "${e.propertyName}" in ${subject(where)} ${parent.errorMessage ?? e.message ?? 'is not valid'}`,
+      'rename the key',
+      { part: 'key' },
+    );
   switch (e.keyword) {
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -446,6 +463,15 @@ function toDiagnostic(e: ErrorObject, doc: YamlDocument, kind: SchemaKind): Diag
         `${subject(where)} ${parent.errorMessage ?? `must match ${(e.params as { pattern: string }).pattern}`}, not ${describeValue(value)}`,
         parent.errorMessage ? `write ${parent.errorMessage.replace(/^must be /, '')}` : undefined,
         {},
+      );
+    case 'not':
+      // A key kept in the schema only to refuse it with a reason (errorMessage), e.g. asl's `secrets`.
+      return doc.at(
+        pointer,
+        'DAGC-SCHEMA-FORBIDDEN-KEY',
+        `${subject(where)} ${parent.errorMessage ?? 'is not allowed here'}`,
+        parent.errorHint ?? 'remove it',
+        { part: 'key' },
       );
     case 'uniqueItems': {
       const { i, j } = e.params as { i: number; j: number };

@@ -1,8 +1,28 @@
 // A small typed reader over a plain config mapping that collects a Diagnostic per bad value, each naming the
-// key by its full path (`executor.config.resources.limits.cpu`), so a config error says where to look even
-// though the emitter only sees values, not source positions (the config loader keeps those).
-import type { Diagnostic } from '../../core/diagnostics.js';
+// key by its full path (`executor.config.resources.limits.cpu`) and, for the config file's own section, at
+// that key's line:col (src/config/source.ts keeps the positions). The config file's keys and types are
+// checked by schemas/config.schema.json before this runs; what is left here are the rules a schema cannot
+// say (which keys go together) and a 2022-style `mode_config: {argo: {...}}` written in the pipeline, which
+// the config schema never sees (reported at its node).
+import type { Diagnostic, Severity } from '../../core/diagnostics.js';
 import { didYouMean } from '../../core/suggest.js';
+import type { ServiceSection } from '../../config/types.js';
+import { sectionDiagnostic } from '../../config/source.js';
+
+/** 'executor.config.persistent_volumes[1].name' → ['persistent_volumes', 1, 'name'] (below the section's config). */
+function configPath(key: string): (string | number)[] | undefined {
+  const prefix = 'executor.config';
+  if (key !== prefix && !key.startsWith(`${prefix}.`)) return undefined;
+  const out: (string | number)[] = [];
+  for (const part of key.slice(prefix.length + 1).split('.')) {
+    if (!part) continue;
+    const m = /^([^[]*)((\[\d+\])*)$/.exec(part);
+    if (!m) return undefined;
+    if (m[1]) out.push(m[1]);
+    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
+  }
+  return out;
+}
 
 export type Plain = Readonly<Record<string, unknown>>;
 
@@ -16,28 +36,25 @@ export class ConfigReader {
   constructor(
     /** The config file as the user named it ('' when every section is a default). */
     private readonly file: string,
+    /** The executor section being read, when it came from a file: diagnostics go to its keys. */
+    private readonly section?: ServiceSection,
   ) {}
 
+  private push(severity: Severity, key: string, message: string, hint: string | undefined): void {
+    const path = this.section ? configPath(key) : undefined;
+    this.diagnostics.push(
+      this.section && path
+        ? sectionDiagnostic(this.section, path, 'DAGC-ARGO-CONFIG', `${key}: ${message}`, hint, { severity, fallbackFile: this.file })
+        : { code: 'DAGC-ARGO-CONFIG', severity, message: `${key}: ${message}`, hint, file: this.file, start: { line: 1, column: 1 } },
+    );
+  }
+
   error(key: string, message: string, hint?: string): void {
-    this.diagnostics.push({
-      code: 'DAGC-ARGO-CONFIG',
-      severity: 'error',
-      message: `${key}: ${message}`,
-      hint,
-      file: this.file,
-      start: { line: 1, column: 1 },
-    });
+    this.push('error', key, message, hint);
   }
 
   warn(key: string, message: string, hint?: string): void {
-    this.diagnostics.push({
-      code: 'DAGC-ARGO-CONFIG',
-      severity: 'warning',
-      message: `${key}: ${message}`,
-      hint,
-      file: this.file,
-      start: { line: 1, column: 1 },
-    });
+    this.push('warning', key, message, hint);
   }
 
   /** Unknown keys are errors (magnus 0.5 forbade extra keys too), with the closest known key as a hint. */

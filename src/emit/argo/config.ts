@@ -325,8 +325,8 @@ export interface ReadSettingsResult {
  * so, because such a manifest is for previews and emulation, not for a cluster.
  */
 export function readArgoSettings(config: DagcConfig): ReadSettingsResult {
-  const r = new ConfigReader(config.file ?? '');
   const configured = config.executor.type === 'argo';
+  const r = new ConfigReader(config.file ?? '', configured ? config.executor : undefined);
   const raw: Plain = configured ? (config.executor.config ?? {}) : {};
   if (!configured)
     r.diagnostics.push({

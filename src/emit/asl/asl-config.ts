@@ -7,6 +7,7 @@ import type { Node } from '../../ir/types.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { didYouMean } from '../../core/suggest.js';
 import { isSecretArn } from '../../services/secrets/aws-secret-ref.js';
+import { sectionDiagnostic } from '../../config/source.js';
 
 export interface AslRetry {
   readonly intervalSeconds: number;
@@ -118,6 +119,12 @@ interface Where {
   column: number;
   /** Said in messages: "the asl executor config" or 'the override "big" of node "train"'. */
   label: string;
+  /**
+   * The config file's executor section when this is its global config (not a node's merged one): problems
+   * are then reported at the key's line:col (src/config/source.ts), `prefix` leading to the mapping read.
+   */
+  section?: ServiceSection;
+  prefix?: readonly string[];
 }
 
 class Reader {
@@ -127,26 +134,23 @@ class Reader {
     private readonly where: Where,
   ) {}
 
-  error(message: string, hint?: string, code = 'DAGC-ASL-CONFIG'): void {
-    this.diagnostics.push({
-      code,
-      severity: 'error',
-      message: `${this.where.label}: ${message}`,
-      hint,
-      file: this.where.file,
-      start: { line: this.where.line, column: this.where.column },
-    });
+  /** A diagnostic at `key` (a key of this mapping, or a path below it) when the source is known, else at `where`. */
+  private located(severity: 'error' | 'warning', code: string, message: string, hint: string | undefined, key?: string | readonly string[]): Diagnostic {
+    const text = `${this.where.label}: ${message}`;
+    if (this.where.section)
+      return sectionDiagnostic(this.where.section, [...(this.where.prefix ?? []), ...(key === undefined ? [] : typeof key === 'string' ? [key] : key)], code, text, hint, {
+        severity,
+        fallbackFile: this.where.file,
+      });
+    return { code, severity, message: text, hint, file: this.where.file, start: { line: this.where.line, column: this.where.column } };
   }
 
-  warn(message: string, hint?: string): void {
-    this.diagnostics.push({
-      code: 'DAGC-ASL-CONFIG-UNKNOWN-KEY',
-      severity: 'warning',
-      message: `${this.where.label}: ${message}`,
-      hint,
-      file: this.where.file,
-      start: { line: this.where.line, column: this.where.column },
-    });
+  error(message: string, hint?: string, code = 'DAGC-ASL-CONFIG', key?: string | readonly string[]): void {
+    this.diagnostics.push(this.located('error', code, message, hint, key));
+  }
+
+  warn(message: string, hint?: string, key?: string | readonly string[]): void {
+    this.diagnostics.push(this.located('warning', 'DAGC-ASL-CONFIG', message, hint, key));
   }
 
   has(key: string): boolean {
@@ -158,7 +162,7 @@ class Reader {
     const v = this.config[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'string' || v === '') {
-      this.error(`"${key}" must be a non-empty string`);
+      this.error(`"${key}" must be a non-empty string`, undefined, undefined, key);
       return undefined;
     }
     return v;
@@ -166,7 +170,7 @@ class Reader {
 
   arn(key: string): string | undefined {
     const v = this.string(key);
-    if (v !== undefined && !ARN.test(v)) this.error(`"${key}" must be an ARN (arn:aws:…), got "${v}"`);
+    if (v !== undefined && !ARN.test(v)) this.error(`"${key}" must be an ARN (arn:aws:…), got "${v}"`, undefined, undefined, key);
     return v;
   }
 
@@ -174,7 +178,7 @@ class Reader {
     const v = this.config[key];
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-      this.error(`"${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${JSON.stringify(v)}`);
+      this.error(`"${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}, got ${JSON.stringify(v)}`, undefined, undefined, key);
       return undefined;
     }
     return v;
@@ -184,7 +188,7 @@ class Reader {
     const v = this.config[key];
     if (v === undefined || v === null) return [];
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s === '')) {
-      this.error(`"${key}" must be a list of strings`);
+      this.error(`"${key}" must be a list of strings`, undefined, undefined, key);
       return [];
     }
     return v as string[];
@@ -194,17 +198,22 @@ class Reader {
     const v = this.config[key];
     if (v === undefined || v === null) return [];
     if (typeof v !== 'object' || Array.isArray(v)) {
-      this.error(`"${key}" must be a mapping`);
+      this.error(`"${key}" must be a mapping`, undefined, undefined, key);
       return [];
     }
     return Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
+  /**
+   * One unknown-key policy with the config schema: an error with the closest known key. The config file's
+   * own keys never get here unknown (the schema refused them); a node's merged settings (a 2022-style
+   * `mode_config: {asl: {...}}` in the pipeline) do.
+   */
   unknownKeys(known: readonly string[]): void {
     for (const key of Object.keys(this.config)) {
       if (known.includes(key) || TOLERATED.includes(key)) continue;
       const guess = didYouMean(key, known);
-      this.warn(`unknown key "${key}" (ignored)`, guess ? `did you mean "${guess}"?` : `known keys: ${known.join(', ')}`);
+      this.error(`unknown key "${key}"`, guess ? `did you mean "${guess}"?` : `known keys: ${known.join(', ')}`, 'DAGC-ASL-CONFIG-UNKNOWN-KEY', key);
     }
   }
 }
@@ -215,20 +224,20 @@ function readRetry(r: Reader): AslRetry {
     const v = entries.get(key);
     if (v === undefined || v === null) return undefined;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (integer && !Number.isInteger(v))) {
-      r.error(`"retry.${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}`);
+      r.error(`"retry.${key}" must be ${integer ? 'a whole number' : 'a number'} of at least ${min}`, undefined, undefined, ['retry', key]);
       return undefined;
     }
     return v;
   };
   for (const key of entries.keys())
     if (!['interval_seconds', 'backoff_rate', 'max_delay_seconds', 'jitter'].includes(key))
-      r.warn(`unknown key "retry.${key}" (ignored)`, 'retry accepts interval_seconds, backoff_rate, max_delay_seconds, jitter');
+      r.error(`unknown key "retry.${key}"`, 'retry accepts interval_seconds, backoff_rate, max_delay_seconds, jitter', 'DAGC-ASL-CONFIG-UNKNOWN-KEY', ['retry', key]);
   const jitter = entries.get('jitter');
   let jitterStrategy: 'FULL' | 'NONE' | undefined;
   if (jitter !== undefined && jitter !== null) {
     if (jitter === true || jitter === 'FULL' || jitter === 'full') jitterStrategy = 'FULL';
     else if (jitter === false || jitter === 'NONE' || jitter === 'none') jitterStrategy = 'NONE';
-    else r.error('"retry.jitter" must be true/false or "FULL"/"NONE"');
+    else r.error('"retry.jitter" must be true/false or "FULL"/"NONE"', undefined, undefined, ['retry', 'jitter']);
   }
   // ASL's defaults (IntervalSeconds 1, BackoffRate 2.0) are written out, so the definition says what it does.
   return {
@@ -259,22 +268,25 @@ function readSecretAsEnv(r: Reader, config: Readonly<Record<string, unknown>>, s
       '"secrets" is not an asl key: secrets go in "secret_as_env" ({ENV_VAR: ARN}), which each job\'s entrypoint fetches',
       'rename secrets: to secret_as_env: (the same {ENV_VAR: arn:aws:secretsmanager:…} mapping)',
       'DAGC-ASL-SECRETS-KEY',
+      'secrets',
     );
   const byArn = secretsType === 'do-nothing' || secretsType === 'aws-secrets-manager';
   const out: (readonly [string, string])[] = [];
   for (const [name, value] of r.mapping('secret_as_env')) {
-    if (!ENV_NAME.test(name)) r.error(`secret_as_env name "${name}" is not a valid environment variable name`);
-    else if (RESERVED_ENV.includes(name)) r.error(`secret_as_env name "${name}" is set by dagc itself`);
-    else if (env.some(([e]) => e === name)) r.error(`"${name}" is in both env and secret_as_env`, 'keep it in one of them');
-    else if (typeof value !== 'string' || value === '') r.error(`secret_as_env "${name}" must be a secret name`);
+    const at = ['secret_as_env', name];
+    if (!ENV_NAME.test(name)) r.error(`secret_as_env name "${name}" is not a valid environment variable name`, undefined, undefined, at);
+    else if (RESERVED_ENV.includes(name)) r.error(`secret_as_env name "${name}" is set by dagc itself`, undefined, undefined, at);
+    else if (env.some(([e]) => e === name)) r.error(`"${name}" is in both env and secret_as_env`, 'keep it in one of them', undefined, at);
+    else if (typeof value !== 'string' || value === '') r.error(`secret_as_env "${name}" must be a secret name`, undefined, undefined, at);
     else if (byArn && !isSecretArn(value))
       r.error(
         `secret_as_env "${name}" must be the ARN of a Secrets Manager secret or an SSM parameter`,
         'secrets are given by reference (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME, or arn:aws:ssm:REGION:ACCOUNT:parameter/NAME), never by value',
         'DAGC-ASL-SECRET-NOT-ARN',
+        at,
       );
     else if (secretsType === 'env-secrets-manager' && !ENV_NAME.test(value))
-      r.error(`secret_as_env "${name}" must name the variable the job definition sets (secrets: env-secrets-manager), got "${value}"`);
+      r.error(`secret_as_env "${name}" must name the variable the job definition sets (secrets: env-secrets-manager), got "${value}"`, undefined, undefined, at);
     else out.push([name, value]);
   }
   return out;
@@ -286,7 +298,7 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, r
   // "secrets" has an error of its own (readSecretAsEnv).
   r.unknownKeys([...NODE_KEYS, ...MACHINE_KEYS, 'secrets']);
   const compute = r.string('compute') ?? 'batch';
-  if (compute !== 'batch' && compute !== 'ecs') r.error(`"compute" must be "batch" or "ecs", not "${compute}"`);
+  if (compute !== 'batch' && compute !== 'ecs') r.error(`"compute" must be "batch" or "ecs", not "${compute}"`, undefined, undefined, 'compute');
   const batchKeys = rc.registersJobDefinitions ? ['job_queue'] : ['job_queue', 'job_definition'];
   const required = ['image', ...(compute === 'ecs' ? ['cluster', 'task_definition'] : batchKeys)];
   const missing = required.filter((k) => !r.has(k));
@@ -300,9 +312,9 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, r
   let computeSettings: AslCompute;
   if (compute === 'ecs') {
     const launchType = r.string('launch_type') ?? 'FARGATE';
-    if (!['FARGATE', 'EC2', 'EXTERNAL'].includes(launchType)) r.error(`"launch_type" must be FARGATE, EC2 or EXTERNAL, not "${launchType}"`);
+    if (!['FARGATE', 'EC2', 'EXTERNAL'].includes(launchType)) r.error(`"launch_type" must be FARGATE, EC2 or EXTERNAL, not "${launchType}"`, undefined, undefined, 'launch_type');
     const assign = config.assign_public_ip ?? false;
-    if (typeof assign !== 'boolean') r.error('"assign_public_ip" must be true or false');
+    if (typeof assign !== 'boolean') r.error('"assign_public_ip" must be true or false', undefined, undefined, 'assign_public_ip');
     computeSettings = {
       kind: 'ecs',
       cluster: r.arn('cluster') ?? '',
@@ -314,7 +326,7 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, r
       containerName: r.string('container_name') ?? 'dagc',
     };
     if (launchType === 'FARGATE' && computeSettings.subnets.length === 0 && missing.length === 0)
-      r.error('ECS on Fargate needs "subnets" (awsvpc networking)', 'add subnets: [subnet-…] (and security_groups: [sg-…])');
+      r.error('ECS on Fargate needs "subnets" (awsvpc networking)', 'add subnets: [subnet-…] (and security_groups: [sg-…])', undefined, 'launch_type');
   } else {
     computeSettings = {
       kind: 'batch',
@@ -324,17 +336,17 @@ function readSettings(config: Readonly<Record<string, unknown>>, where: Where, r
       executionRoleArn: r.arn('execution_role_arn'),
     };
     for (const k of ['cluster', 'task_definition', 'launch_type', 'subnets', 'security_groups', 'assign_public_ip', 'container_name'])
-      if (r.has(k)) r.warn(`"${k}" is for compute: ecs and is ignored with compute: batch`);
+      if (r.has(k)) r.warn(`"${k}" is for compute: ecs and is ignored with compute: batch`, undefined, k);
   }
   if (compute === 'ecs')
     for (const k of ['job_role_arn', 'execution_role_arn'])
-      if (r.has(k)) r.warn(`"${k}" is for job definitions that the CloudFormation wrapper registers (compute: batch); ECS takes roles from the task definition`);
+      if (r.has(k)) r.warn(`"${k}" is for job definitions that the CloudFormation wrapper registers (compute: batch); ECS takes roles from the task definition`, undefined, k);
   const env: (readonly [string, string])[] = [];
   for (const [name, value] of r.mapping('env')) {
-    if (!ENV_NAME.test(name)) r.error(`env name "${name}" is not a valid environment variable name`);
-    else if (RESERVED_ENV.includes(name)) r.error(`env name "${name}" is set by dagc itself`);
+    if (!ENV_NAME.test(name)) r.error(`env name "${name}" is not a valid environment variable name`, undefined, undefined, ['env', name]);
+    else if (RESERVED_ENV.includes(name)) r.error(`env name "${name}" is set by dagc itself`, undefined, undefined, ['env', name]);
     else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') env.push([name, String(value)]);
-    else r.error(`env "${name}" must be a string, number or boolean`);
+    else r.error(`env "${name}" must be a string, number or boolean`, undefined, undefined, ['env', name]);
   }
   const secretAsEnv = readSecretAsEnv(r, config, rc.secretsType, env);
   const settings: AslSettings = {
@@ -429,23 +441,25 @@ export function readAslConfig(
   const withDefaults = opts.emulate ? { ...EMULATION_DEFAULTS, ...raw } : raw;
   const section: ServiceSection = { type: isAsl ? config.executor.type : 'asl', config: withDefaults };
   const label = 'the asl executor config';
-  const machine = new Reader(withDefaults, { file, line: 1, column: 1, label });
+  // The config file's own section: its problems are shown at its keys.
+  const source = isAsl ? { section: config.executor } : {};
+  const machine = new Reader(withDefaults, { file, line: 1, column: 1, label, ...source });
   const timeoutSeconds = machine.number('machine_timeout_seconds', 1);
   let cloudformation: AslMachineSettings['cloudformation'];
   const cfn = withDefaults.cloudformation;
   if (cfn === true) cloudformation = {};
   else if (cfn && typeof cfn === 'object' && !Array.isArray(cfn)) {
-    const c = new Reader(cfn as Record<string, unknown>, { file, line: 1, column: 1, label: `${label} (cloudformation)` });
+    const c = new Reader(cfn as Record<string, unknown>, { file, line: 1, column: 1, label: `${label} (cloudformation)`, ...source, prefix: ['cloudformation'] });
     c.unknownKeys(['role_arn', 'name']);
     cloudformation = { roleArn: c.arn('role_arn'), name: c.string('name') };
     machine.diagnostics.push(...c.diagnostics);
-  } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}');
+  } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}', undefined, undefined, 'cloudformation');
 
   const globalConfig = { ...withDefaults };
   delete globalConfig.overrides;
   delete globalConfig.placeholders;
   const rc: ReadContext = { defaultTimeout: opts.defaultTimeout, secretsType: config.secrets.type, registersJobDefinitions: cloudformation !== undefined };
-  const { settings: global, diagnostics } = readSettings(globalConfig, { file, line: 1, column: 1, label }, rc);
+  const { settings: global, diagnostics } = readSettings(globalConfig, { file, line: 1, column: 1, label, ...source }, rc);
   diagnostics.push(...machine.diagnostics);
   if (!global) return { diagnostics };
 

@@ -88,11 +88,11 @@ describe('asl config', () => {
     ]);
   });
 
-  it('refuses secret values, unknown overrides and bad types; warns on unknown keys with a guess', async () => {
+  it('refuses secret values, unknown overrides, bad types and unknown keys (with a guess)', async () => {
     const ir = await pipeline(LINEAR);
     const out = renderAsl(ir, config({ ...BATCH, secret_as_env: { TOKEN: 'hunter2' }, vcpu: 2, memory: 'lots' }), OPTIONS);
     expect(out.diagnostics.map((d) => [d.severity, d.message, d.hint])).toEqual([
-      ['warning', 'the asl executor config: unknown key "vcpu" (ignored)', 'did you mean "vcpus"?'],
+      ['error', 'the asl executor config: unknown key "vcpu"', 'did you mean "vcpus"?'],
       [
         'error',
         'the asl executor config: secret_as_env "TOKEN" must be the ARN of a Secrets Manager secret or an SSM parameter',
