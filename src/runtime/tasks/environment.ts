@@ -49,12 +49,16 @@ function json(value: unknown): string {
 }
 
 /**
- * The child's environment: the parent's, the run parameters (both spellings, JSON), run id, attempt number,
+ * The child's environment: the parent's (less DAGC_* and MAGNUS_*), the run parameters (both spellings, JSON), run id, attempt number,
  * map variable, the two output files, and `request.env` on top (secret_as_env, DAGC_RUN_TAG, …).
  */
 export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
+  // The image's environment (here: this process's), without dagc's and magnus's own variables: those a step
+  // sees are the ones set below, the same on every target, never what the launching shell happened to hold
+  // (DAGC_USE_CACHED, DAGC_BIN, a stale DAGC_PRM_x: the run's parameters are exported below).
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !name.startsWith('DAGC_') && !name.startsWith('MAGNUS_')) env[name] = value;
   const setParameter = (name: string, value: unknown): void => {
     if (!exportable(name)) return;
     env[`DAGC_PRM_${name}`] = json(value);
