@@ -3,7 +3,7 @@
 // entrypoint calls of one operation in ONE node process — the node's `dagc exec` or `dagc fan`, then the pure
 // nodes (stubs, success, fail) that Pass/Succeed/Fail states cannot record — so each Task's Command is a short
 // argv instead of a shell script repeated in every state (Step Functions takes 1,048,576 characters per
-// definition). Each call goes through the same command table as a separate `dagc` would (main()), so its
+// definition). Each call runs the `exec` or `fan` command as a separate `dagc` would (run-command.ts), so its
 // flags, errors and exit codes are those of `dagc exec` and `dagc fan`.
 //
 // Operations (a chain is a count followed by that many dot paths):
@@ -129,11 +129,14 @@ export const command: Command = {
       ...(parameters ? ['-p', parameters] : []),
       ...stringList(args.options, 'var-file').flatMap((v) => ['-v', v]),
     ];
-    const { main } = await import('./main.js');
+    // Straight to the two commands it calls (not through main.ts, which lists this one: no import cycle).
+    const { runCommand } = await import('./run-command.js');
     const call: EntryCall = async (argv, capture) => {
+      const [name, ...rest] = argv;
+      const { command } = name === 'exec' ? await import('./exec.js') : await import('./fan.js');
       let out = '';
       const sub: Io = capture ? { ...io, out: (text) => void (out += text) } : io;
-      return { code: await main(argv, sub), out };
+      return { code: await runCommand(command, rest, sub), out };
     };
     return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call);
   },

@@ -1,10 +1,8 @@
-// dagc's command-line entry: finds the command, parses its flags (node:util parseArgs, declared once per
-// command), runs it and maps every failure to an exit code. User errors never show a stack; --debug does.
-import { parseArgs } from 'node:util';
+// dagc's command-line entry: finds the command by name and runs it (run-command.ts parses its flags and maps
+// every failure to an exit code).
 import { COMMANDS, COMMAND_SUMMARIES } from './commands.js';
-import type { Command, Io, OptionSpec } from './types.js';
-import { UsageError, UserError } from './types.js';
-import { DiagnosticError } from '../core/diagnostics.js';
+import type { Io } from './types.js';
+import { runCommand } from './run-command.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { VERSION } from '../version.js';
 
@@ -23,48 +21,29 @@ export function createProcessIo(json = false): Io {
   };
 }
 
-export function helpText(command?: Command): string {
-  if (!command) {
-    const names = Object.keys(COMMANDS);
-    const width = Math.max(...names.map((n) => n.length));
-    return [
-      `dagc ${VERSION}: compile and run data pipelines written in magnus's YAML format`,
-      '',
-      'usage: dagc <command> [options]',
-      '',
-      'commands:',
-      ...names.map((n) => `  ${n.padEnd(width)}  ${COMMAND_SUMMARIES[n] ?? ''}`),
-      '',
-      'dagc <command> --help shows the options of one command. --debug shows stack traces.',
-      '',
-    ].join('\n');
-  }
-  const rows = Object.entries(command.options).map(([name, spec]) => {
-    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.arg ? ` ${spec.arg}` : ''}`;
-    return [flag, spec.description] as const;
-  });
-  const width = Math.max(0, ...rows.map(([f]) => f.length));
+/** The list of commands (`dagc --help`); `dagc <command> --help` is run-command.ts's helpText. */
+function commandList(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map((n) => n.length));
   return [
-    `usage: ${command.usage}`,
+    `dagc ${VERSION}: compile and run data pipelines written in magnus's YAML format`,
     '',
-    command.summary,
+    'usage: dagc <command> [options]',
     '',
-    ...(rows.length ? ['options:', ...rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`), ''] : []),
+    'commands:',
+    ...names.map((n) => `  ${n.padEnd(width)}  ${COMMAND_SUMMARIES[n] ?? ''}`),
+    '',
+    'dagc <command> --help shows the options of one command. --debug shows stack traces.',
+    '',
   ].join('\n');
 }
-
-const COMMON: Record<string, OptionSpec> = {
-  help: { type: 'boolean', short: 'h', description: 'show this help' },
-  debug: { type: 'boolean', description: 'show stack traces of internal errors' },
-};
 
 export async function main(argv: string[], io?: Io): Promise<number> {
   const [name, ...rest] = argv;
   const json = rest.includes('--json');
   const theIo = io ?? createProcessIo(json);
-  const debug = argv.includes('--debug');
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    theIo.out(helpText());
+    theIo.out(commandList());
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-v') {
@@ -79,47 +58,5 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     return 2;
   }
   const { command } = await load();
-  try {
-    const options = { ...COMMON, ...command.options };
-    const parsed = parseArgs({
-      args: rest,
-      options: Object.fromEntries(
-        Object.entries(options).map(([k, s]) => [
-          k,
-          { type: s.type, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) },
-        ]),
-      ),
-      allowPositionals: true,
-      strict: true,
-    });
-    if (parsed.values.help) {
-      theIo.out(helpText(command));
-      return 0;
-    }
-    return await command.run({ positionals: parsed.positionals, options: parsed.values }, theIo);
-  } catch (error) {
-    return reportError(error, command, theIo, debug);
-  }
-}
-
-async function reportError(error: unknown, command: Command, io: Io, debug: boolean): Promise<number> {
-  if (error instanceof DiagnosticError) {
-    await io.diagnostics(error.diagnostics);
-    return 2;
-  }
-  if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-    io.err(`dagc ${command.name}: ${(error as Error).message}\nusage: ${command.usage}\n`);
-    return 2;
-  }
-  if (error instanceof UserError) {
-    io.err(`dagc ${command.name}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
-    if (debug) io.err(`${error.stack}\n`);
-    return 2;
-  }
-  const e = error as Error;
-  io.err(
-    `dagc ${command.name}: internal error: ${e?.message ?? String(error)}\n` +
-      (debug ? `${e?.stack}\n` : 'hint: run again with --debug for the stack trace, and report it\n'),
-  );
-  return 2;
+  return runCommand(command, rest, theIo);
 }

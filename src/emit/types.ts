@@ -1,5 +1,7 @@
-// The whole contract of a target (shared/STYLE.md §6.2): an emitter is pure and synchronous (IR and config in,
-// documents out: no fs, no clock, no env); the CLI serialises and writes what it returns.
+// The compile half of a target's contract (shared/STYLE.md §6.2; ARCHITECTURE.md "The target contract"): a
+// compiler is pure and synchronous (IR and config in, documents out: no fs, no clock, no env). The library
+// serialises what it returns (serialise.ts) and the CLI writes it. The emulate half is src/emulate/types.ts;
+// src/library/targets.ts registers both halves of each target once.
 import type { DagcConfig } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -8,8 +10,8 @@ export interface EmitOptions {
   /** Paths the rendered output refers to, relative to the folder the output will live in ('/' separators). */
   readonly files: {
     readonly pipeline: string;
-    readonly config?: string;
-    readonly parameters?: string;
+    readonly config?: string | undefined;
+    readonly parameters?: string | undefined;
     readonly varFiles: readonly string[];
   };
   /** The output file name as the user will see it (for the header's "how to run" lines). */
@@ -30,12 +32,48 @@ export interface EmitResult {
   readonly diagnostics: Diagnostic[];
 }
 
-export interface Emitter {
+/** A compiled file as `dagc compile` writes it: where it belongs and its exact bytes. */
+export interface CompiledFile {
+  /** Absolute path: the -o file, or the target's default name in the working directory. */
+  readonly path: string;
+  readonly text: string;
+  readonly executable: boolean;
+}
+
+/** What `dagc check` reports: the engine-limits budget of one pipeline. */
+export interface Budget {
+  /** The report, as printed. */
+  readonly report: string;
+  /** True when a limit is exceeded (exit 1; the report still prints). */
+  readonly exceeded: boolean;
+  /** Warnings (and limit errors) found while measuring, to print after the report. */
+  readonly diagnostics: Diagnostic[];
+}
+
+export interface CheckOptions extends EmitOptions {
+  /** Items per map when counting pods, states or events, for maps that declare no width. */
+  readonly mapWidth: number;
+}
+
+export interface Compiler {
   /** Also the --target value. */
-  readonly target: string;
-  /** Executor types (config `executor.type`) this target renders for `dagc execute`. */
-  readonly executorTypes: readonly string[];
+  readonly name: string;
+  /**
+   * The JSON Schema of this target's `executor.config`, as a reference into schemas/config.schema.json
+   * (which the config loader validates with ajv, so its keys are checked once, with positions).
+   */
+  readonly configSchema: string;
   /** The default output file name for a pipeline called `base` (e.g. 'pipeline.sh'). */
   defaultOutput(base: string): string;
-  emit(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult;
+  compile(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult;
+  /**
+   * The engine-limits budget (`dagc check`), for targets whose engine has limits worth measuring. Throws
+   * DiagnosticError when the pipeline cannot be measured (an error other than an exceeded limit).
+   */
+  check?(ir: Pipeline, config: DagcConfig, options: CheckOptions): Budget;
+  /**
+   * The config `dagc emulate` compiles with, when the given one lacks what only the cloud needs (ARNs of
+   * resources the emulator never calls). The emulator then runs exactly what `compile` makes of this config.
+   */
+  emulationConfig?(config: DagcConfig): DagcConfig;
 }

@@ -1,12 +1,13 @@
-// The Argo Workflows target: a Workflow, WorkflowTemplate or CronWorkflow that runs every step through the
-// dagc entrypoint (DESIGN.md §6). `dagc emulate --target argo` runs the rendered manifest here
-// (src/emulate/argo/).
-import type { Emitter } from '../types.js';
+// The Argo Workflows target's compiler: a Workflow, WorkflowTemplate or CronWorkflow that runs every step
+// through the dagc entrypoint (DESIGN.md §6), and its limits budget. Its emulator is src/emulate/argo/.
+import type { Compiler } from '../types.js';
 import { emitArgo } from './emit-argo.js';
+import { checkArgo } from './check-argo.js';
 
-export const emitter: Emitter = {
-  target: 'argo',
-  executorTypes: ['argo'],
+export const compiler: Compiler = {
+  name: 'argo',
+  configSchema: 'config.schema.json#/definitions/argo_executor_config',
   defaultOutput: (base) => `${base}.argo.yaml`,
-  emit: emitArgo,
+  compile: emitArgo,
+  check: checkArgo,
 };

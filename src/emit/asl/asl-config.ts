@@ -395,18 +395,6 @@ function imageOverride(
   };
 }
 
-/**
- * Emulating a local config: its concurrency (magnus's `enable_parallel: false` → one at a time, else
- * `max_parallel`) becomes the maps' MaxConcurrency, so steps that share the working directory see each other's
- * files in the same order as under `dagc run` (src/runtime/open-run.ts maxParallelOf).
- */
-function localConcurrency(local: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const enable = local.enable_parallel;
-  if (enable === false || (typeof enable === 'string' && enable.toLowerCase() === 'false')) return { max_concurrency: 1 };
-  const max = local.max_parallel;
-  return typeof max === 'number' && max >= 1 ? { max_concurrency: Math.floor(max) } : {};
-}
-
 export interface AslConfig {
   readonly global: AslSettings;
   readonly machine: AslMachineSettings;
@@ -415,16 +403,16 @@ export interface AslConfig {
 }
 
 /**
- * Reads the asl executor config. With `emulate`, missing AWS resources get placeholders (the emulator runs
- * every container here), and a non-asl executor (e.g. the local default) is taken as an empty asl config.
+ * Reads the asl executor config. `dagc emulate` and `dagc check` fill in what a local config lacks as config
+ * first (emulation-config.ts), so this reads one kind of config only.
  */
 export function readAslConfig(
   config: DagcConfig,
-  opts: { pipelineFile: string; defaultTimeout: number; nodes: readonly Node[]; emulate?: boolean },
+  opts: { pipelineFile: string; defaultTimeout: number; nodes: readonly Node[] },
 ): { config?: AslConfig; diagnostics: Diagnostic[] } {
   const file = config.file ?? opts.pipelineFile;
   const isAsl = (EXECUTOR_TYPES as readonly string[]).includes(config.executor.type);
-  if (!isAsl && !opts.emulate)
+  if (!isAsl)
     return {
       diagnostics: [
         {
@@ -437,9 +425,8 @@ export function readAslConfig(
         },
       ],
     };
-  const raw: Record<string, unknown> = isAsl ? { ...config.executor.config } : localConcurrency(config.executor.config);
-  const withDefaults = opts.emulate ? { ...EMULATION_DEFAULTS, ...raw } : raw;
-  const section: ServiceSection = { type: isAsl ? config.executor.type : 'asl', config: withDefaults };
+  const withDefaults: Record<string, unknown> = { ...config.executor.config };
+  const section: ServiceSection = { type: config.executor.type, config: withDefaults };
   const label = 'the asl executor config';
   // The config file's own section: its problems are shown at its keys.
   const source = isAsl ? { section: config.executor } : {};

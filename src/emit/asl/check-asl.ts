@@ -2,38 +2,33 @@
 // definition size, state names, the largest payload dagc puts in flight, and the execution-history events
 // a run would write against the 25,000 limit, for maps of N items where a map declares no map_width.
 // Without an asl executor config the budget is measured with placeholder Batch settings (the ARNs do not
-// change the counts, and barely the size).
-import type { Inputs } from '../../config/inputs.js';
-import type { Io } from '../../core/io.js';
+// change the counts, and barely the size): the config `dagc emulate` would compile with.
+import type { DagcConfig } from '../../config/types.js';
+import type { Pipeline } from '../../ir/types.js';
 import { walk } from '../../ir/walk.js';
 import { DiagnosticError } from '../../core/diagnostics.js';
-import type { EmitOptions } from '../types.js';
+import type { Budget, CheckOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
 import type { State } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
 import { renderAsl } from './emit-asl.js';
+import { emulationConfig } from './emulation-config.js';
 import { DEFINITION_LIMIT, HISTORY_LIMIT, NAME_LIMIT, PAYLOAD_LIMIT, definitionSize, estimateHistory, estimatePayload } from './limits.js';
-
-export interface CheckAslOptions {
-  readonly inputs: Inputs;
-  readonly io: Io;
-  readonly width: number;
-  readonly options: EmitOptions;
-}
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
 
-export async function checkAsl({ inputs, io, width, options }: CheckAslOptions): Promise<number> {
-  const placeholder = !(EXECUTOR_TYPES as readonly string[]).includes(inputs.config.executor.type);
-  const rendered = renderAsl(inputs.pipeline, inputs.config, options, { emulate: placeholder });
+export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions): Budget {
+  const width = options.mapWidth;
+  const placeholder = !(EXECUTOR_TYPES as readonly string[]).includes(config.executor.type);
+  const rendered = renderAsl(ir, placeholder ? emulationConfig(config) : config, options);
   const blocking = rendered.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'DAGC-ASL-TOO-LARGE');
   if (blocking.length || !rendered.definition) throw new DiagnosticError(blocking);
   const machine = rendered.definition;
   const size = definitionSize(machine);
   const history = estimateHistory(machine, { mapWidth: width });
   const payload = estimatePayload(machine, { mapWidth: width });
-  const steps = [...walk(inputs.pipeline.root)].length;
+  const steps = [...walk(ir.root)].length;
   const stateCount = Object.values(history.states).reduce((a, b) => a + b, 0);
   const names = [...rendered.names.values()];
   const longest = Math.max(...names.map((s) => [...s].length));
@@ -71,8 +66,6 @@ export async function checkAsl({ inputs, io, width, options }: CheckAslOptions):
     }`,
     over.length ? `over the limit: ${over.join(', ')}` : 'within every limit',
   ];
-  io.out(lines.join('\n') + '\n');
   const warnings = rendered.diagnostics.filter((d) => d.severity === 'warning');
-  if (warnings.length) await io.diagnostics(warnings);
-  return over.length ? 1 : 0;
+  return { report: lines.join('\n') + '\n', exceeded: over.length > 0, diagnostics: warnings };
 }

@@ -12,6 +12,7 @@ import { mapCountKey, mapShapeHash } from '../../services/run-log/s3.js';
 import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';
 import { emitAsl, renderAsl } from './emit-asl.js';
+import { EMULATION_BUCKET, emulationConfig } from './emulation-config.js';
 import { DEFINITION_LIMIT } from './limits.js';
 
 async function pipeline(yaml: string): Promise<Pipeline> {
@@ -111,7 +112,10 @@ describe('asl config', () => {
     const ir = await pipeline(LINEAR);
     const cfg = { ...config({ ...BATCH, overrides: { gpu: {} } }), run_log_store: DEFAULT_SECTIONS.run_log_store };
     expect(renderAsl(ir, cfg, OPTIONS).diagnostics.map((d) => d.code)).toEqual(['DAGC-ASL-STORE']);
-    expect(renderAsl(ir, cfg, OPTIONS, { emulate: true }).definition).toBeDefined();
+    // Emulation fills in the store as config: a placeholder bucket, whose reads the emulator answers locally.
+    const emulated = emulationConfig(cfg);
+    expect(emulated.run_log_store).toEqual({ type: 's3', config: { bucket: EMULATION_BUCKET } });
+    expect(renderAsl(ir, emulated, OPTIONS).diagnostics).toEqual([]);
   });
 });
 

@@ -21,9 +21,7 @@ import type { JobDefinitionRegistry } from './job-definitions.js';
 import { createJobDefinitionRegistry } from './job-definitions.js';
 
 export interface AslEmitMode {
-  /** For `dagc emulate`: AWS resources may be placeholders and stores may be local. */
-  readonly emulate?: boolean;
-  /** Distributed Maps for maps declared wider than the inline limit (default true; the emulator has none). */
+  /** Distributed Maps for maps declared wider than the inline limit (default true). */
   readonly distributedMaps?: boolean;
   /** Skip asl-validator (the benchmark times it separately). */
   readonly skipValidation?: boolean;
@@ -39,7 +37,7 @@ export interface AslRendered {
   readonly diagnostics: Diagnostic[];
 }
 
-function storeOf(config: DagcConfig, file: string, emulate: boolean): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
+function storeOf(config: DagcConfig, file: string): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
   const section = config.run_log_store;
   if (section.type === 's3') {
     try {
@@ -50,8 +48,6 @@ function storeOf(config: DagcConfig, file: string, emulate: boolean): { store?: 
       return { diagnostics: [{ code: 'DAGC-ASL-STORE', severity: 'error', message: error.message, hint: error.hint, file, start: { line: 1, column: 1 } }] };
     }
   }
-  // The emulator serves the map-count reads from the configured store itself (emulate-asl.ts).
-  if (emulate) return { store: { bucket: 'dagc-emulate', prefix: '' }, diagnostics: [] };
   return {
     diagnostics: [
       {
@@ -69,9 +65,9 @@ function storeOf(config: DagcConfig, file: string, emulate: boolean): { store?: 
 /** The state machine, its names and the settings it was built with. */
 export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions, mode: AslEmitMode = {}): AslRendered {
   const nodes = [...walk(ir.root)].map((l) => l.node);
-  const read = readAslConfig(config, { pipelineFile: options.source, defaultTimeout: ir.root.maxTime, nodes, emulate: mode.emulate });
+  const read = readAslConfig(config, { pipelineFile: options.source, defaultTimeout: ir.root.maxTime, nodes });
   const diagnostics = [...read.diagnostics];
-  const store = storeOf(config, config.file ?? options.source, mode.emulate ?? false);
+  const store = storeOf(config, config.file ?? options.source);
   diagnostics.push(...store.diagnostics);
   if (!read.config || !store.store) return { names: new Map(), diagnostics };
 

@@ -1,10 +1,11 @@
-// The bash target: one self-contained script that runs the whole pipeline through the dagc entrypoint.
-import type { Emitter } from '../types.js';
+// The bash target's compiler: one self-contained script that runs the whole pipeline through the dagc
+// entrypoint. Its emulator (src/emulate/bash/) runs that script under real bash.
+import type { Compiler } from '../types.js';
 import { emitBash } from './emit-bash.js';
 
-export const emitter: Emitter = {
-  target: 'bash',
-  executorTypes: ['bash', 'demo-renderer'],
+export const compiler: Compiler = {
+  name: 'bash',
+  configSchema: 'config.schema.json#/definitions/bash_executor_config',
   defaultOutput: (base) => `${base}.sh`,
-  emit: emitBash,
+  compile: emitBash,
 };

@@ -1,10 +1,12 @@
-// `dagc emulate --target argo`: runs a rendered Argo manifest on this machine (emulator.ts), every pod a
-// local process calling the real dagc entrypoint, so the run lands in the run log store like any other.
+// `dagc emulate --target argo`: runs the manifest `dagc compile --target argo` writes on this machine
+// (emulator.ts), every pod a local process calling the real dagc entrypoint, so the run lands in the run log
+// store like any other. The manifest was compiled for the working directory, where the pods run.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { shellQuote } from '../../emit/render-template.js';
+import type { Emulator } from '../types.js';
 import type { EmulationResult } from './emulator.js';
 import { emulateWorkflow, workflowSpecOf } from './emulator.js';
 
@@ -13,7 +15,7 @@ export interface EmulateArgoOptions {
   readonly manifest: string;
   readonly runId: string;
   /** A previous run to re-run from (the workflow argument use_cached). */
-  readonly useCached?: string;
+  readonly useCached?: string | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How to run dagc, e.g. [process.execPath, '<package>/bin/dagc.js']. */
@@ -67,3 +69,22 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
     await rm(root, { recursive: true, force: true });
   }
 }
+
+export const emulator: Emulator = {
+  async emulate(files, options) {
+    const manifest = files[0];
+    if (!manifest) throw new Error('the argo target compiled no manifest (dagc bug)');
+    const { result, exitCode } = await emulateArgo({
+      manifest: manifest.text,
+      runId: options.runId,
+      useCached: options.useCached,
+      cwd: options.cwd,
+      env: options.env,
+      dagc: options.dagc,
+      out: options.out,
+      err: options.err,
+    });
+    const problem = result.phase === 'Succeeded' ? '' : result.message ? ` (${result.message})` : '';
+    return { exitCode, engine: `: Argo workflow ${result.phase}${problem}` };
+  },
+};

@@ -6,9 +6,9 @@
 //  - a persistent volume's mount path is a folder of the working directory (.argo-volumes/<claim>), shared
 //    by every pod like the claim is;
 //  - Kubernetes secrets (`secretKeyRef`) come from this process's environment variable of the same name.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { spawnPiped } from '../../core/spawn-piped.js';
 
 export interface PodSpec {
   readonly command: readonly string[];
@@ -64,27 +64,9 @@ export async function runPod(spec: PodSpec, envr: PodEnvironment): Promise<PodRe
     const [file, ...args] = argv;
     if (!file) return { phase: 'Error', outputs: {}, message: 'the container has no command' };
 
-    const outcome = await new Promise<{ code: number | null; error?: string; timedOut?: boolean }>((resolve) => {
-      const child = spawn(file, args, { cwd: envr.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      let timedOut = false;
-      const kill = () => {
-        try {
-          if (child.pid) process.kill(-child.pid, 'SIGTERM');
-        } catch {
-          /* already gone */
-        }
-      };
-      const timer = spec.deadlineSeconds ? setTimeout(() => ((timedOut = true), kill()), spec.deadlineSeconds * 1000) : undefined;
-      envr.signal.addEventListener('abort', kill, { once: true });
-      child.stdout.on('data', (d: Buffer) => envr.out(d.toString()));
-      child.stderr.on('data', (d: Buffer) => envr.err(d.toString()));
-      child.on('error', (e) => resolve({ code: null, error: e.message }));
-      child.on('close', (code) => {
-        if (timer) clearTimeout(timer);
-        envr.signal.removeEventListener('abort', kill);
-        resolve({ code, timedOut });
-      });
-    });
+    // A pod ends at its deadline or when the workflow stops: its whole process group is stopped.
+    const ran = await spawnPiped(file, args, { cwd: envr.cwd, env, out: envr.out, err: envr.err, signal: envr.signal, timeoutSeconds: spec.deadlineSeconds || undefined });
+    const outcome = { code: ran.code, error: ran.error, timedOut: ran.timedOut };
     if (outcome.error) return { phase: 'Error', outputs: {}, message: outcome.error };
     if (outcome.timedOut) return { phase: 'Failed', outputs: {}, message: `Pod was active on the node longer than the specified deadline (${spec.deadlineSeconds}s)` };
     const code = outcome.code ?? 1;

@@ -1,45 +1,32 @@
-// `dagc emulate --target asl`: runs the rendered state machine under aws-local-stepfunctions (the JS ASL
-// interpreter; shared/notes/toolchain.md §2). Every Batch/ECS Task's container command runs here, through the
-// real entrypoint (node bin/dagc.js) in the user's working directory; the map-count reads are served from
-// the configured run log store. Without -c the local defaults apply (stores in the working directory), so
-// the run shows in `dagc runs show ID`.
+// `dagc emulate --target asl`: runs the state machine `dagc compile --target asl` writes (the same bytes; a
+// CloudFormation wrapper is opened to the definition it holds) under aws-local-stepfunctions, the JS ASL
+// interpreter (shared/notes/toolchain.md §2). What the emulator changes is how a Task runs, never the
+// definition: every Batch/ECS Task's container Command runs here as a process (its `dagc` is this dagc, in the
+// working directory), and the S3 reads of map counts are answered from the configured run log store. A config
+// without AWS resources (the local defaults) is compiled with placeholders for them, as config
+// (src/emit/asl/emulation-config.ts), so the run shows in `dagc runs show ID` like any other.
 //
-// What the library needs, and how it is handled here:
+// What the interpreter needs, and how it is handled here:
 //  - Node 20: it calls Promise.withResolvers (Node 22) on every Task; a polyfill is installed first.
 //  - $$.State.RetryCount is never set (it evaluates `$$` against the run's `context` only, which cannot differ
 //    per state). The context says RetryCount 0 so the path resolves, and the container handler supplies the
 //    real count itself: a retry re-enters the same state with the same map index, so the n-th call for
 //    (state, DAGC_MAP_INDEX) is retry n-1, as Step Functions would number it.
-//  - Task states default to a 60 s timeout: the definition always sets TimeoutSeconds.
 //  - Retry intervals are overridden to 0 (the back-off is the engine's business, not the test's).
-//  - No Distributed Map (ItemReader is silently ignored): the definition is rendered with inline maps only.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import type { Inputs } from '../../config/inputs.js';
-import type { Io } from '../../core/io.js';
+//  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
+//    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
+import type { DagcConfig } from '../../config/types.js';
+import type { MapNode, Node, Pipeline } from '../../ir/types.js';
+import { walk, resolveInternalName } from '../../ir/walk.js';
 import { UserError } from '../../core/errors.js';
-import type { MapNode, Node } from '../../ir/types.js';
-import { findNode, resolveInternalName } from '../../ir/walk.js';
-import { DiagnosticError, hasErrors } from '../../core/diagnostics.js';
+import { spawnPiped } from '../../core/spawn-piped.js';
 import { createRunLogStore } from '../../services/run-log/index.js';
-import { runLogS3Settings } from '../../services/run-log/s3.js';
+import { mapShapeHash, runLogS3Settings } from '../../services/run-log/s3.js';
 import { openObjectStore } from '../../services/s3-client.js';
 import type { RunLogStore } from '../../services/run-log/types.js';
-import { packageRoot } from '../../core/package-root.js';
-import { VERSION } from '../../version.js';
-import type { State, StateMachine } from '../../emit/asl/asl-types.js';
-import { ROLE } from '../../emit/asl/build-states.js';
+import type { MapState, State, StateMachine, TaskState } from '../../emit/asl/asl-types.js';
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
-import { renderAsl } from '../../emit/asl/emit-asl.js';
-
-export interface EmulateAslOptions {
-  readonly file: string;
-  readonly inputs: Inputs;
-  readonly io: Io;
-  readonly runId: string;
-  /** The -c / -p / -v files as given (relative to io.cwd), passed on to every entrypoint call. */
-  readonly files: { readonly config?: string; readonly parameters?: string; readonly varFiles: readonly string[] };
-}
+import type { Emulator } from '../types.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -58,6 +45,15 @@ function polyfillWithResolvers(): void {
   };
 }
 
+/** The state machine in a compiled file: the definition itself, or the one a CloudFormation wrapper holds. */
+export function definitionOf(text: string): StateMachine {
+  const document = JSON.parse(text) as { AWSTemplateFormatVersion?: unknown; Resources?: { StateMachine?: { Properties?: { Definition?: StateMachine } } } } & StateMachine;
+  if (document.AWSTemplateFormatVersion === undefined) return document;
+  const definition = document.Resources?.StateMachine?.Properties?.Definition;
+  if (!definition) throw new Error('the CloudFormation template holds no StateMachine Definition (dagc bug)');
+  return definition;
+}
+
 /** Every state of a definition with its name, branches and iterations included. */
 function* allStates(states: Record<string, State>): Generator<[string, State]> {
   for (const [name, state] of Object.entries(states)) {
@@ -65,6 +61,47 @@ function* allStates(states: Record<string, State>): Generator<[string, State]> {
     if (state.Type === 'Parallel') for (const b of state.Branches) yield* allStates(b.States);
     if (state.Type === 'Map') yield* allStates(state.ItemProcessor.States);
   }
+}
+
+/** Where the interpreter's copy of a Distributed Map keeps the items its reader Task read. */
+const READ_ITEMS = '$.dagcEmulatedItemReader';
+
+/**
+ * The interpreter's copy of `states` with each Distributed Map split in two: a Task of the map's own name (so
+ * every transition into it still lands there) that does the ItemReader's S3 read, then the map, inline, over
+ * what it read. The map's new name has a space, which no name dagc writes has, so it cannot collide.
+ */
+export function inlineDistributedMaps(states: Record<string, State>): Record<string, State> {
+  const out: Record<string, State> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Parallel') {
+      out[name] = { ...state, Branches: state.Branches.map((b) => ({ ...b, States: inlineDistributedMaps(b.States) })) };
+      continue;
+    }
+    if (state.Type !== 'Map') {
+      out[name] = state;
+      continue;
+    }
+    const processor = { ...state.ItemProcessor, States: inlineDistributedMaps(state.ItemProcessor.States) };
+    if (!state.ItemReader) {
+      out[name] = { ...state, ItemProcessor: processor };
+      continue;
+    }
+    const { ItemReader: reader, ...map } = state;
+    const inline = `${name.slice(0, 74)} items`;
+    const read: TaskState = {
+      Type: 'Task',
+      Comment: `${name}: the Distributed Map's ItemReader (emulated)`,
+      Resource: reader.Resource,
+      Parameters: reader.Parameters,
+      ResultPath: READ_ITEMS,
+      ...(state.Catch ? { Catch: state.Catch } : {}),
+      Next: inline,
+    };
+    out[name] = read;
+    out[inline] = { ...map, ItemsPath: READ_ITEMS, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'INLINE' } } } as MapState;
+  }
+  return out;
 }
 
 interface ContainerInput {
@@ -87,144 +124,136 @@ function taskFailed(exitCode: number | null): Error {
   return error;
 }
 
-export async function emulateAsl(opts: EmulateAslOptions): Promise<number> {
-  const { inputs, io, runId } = opts;
-  // Every entrypoint call checks the config's integrations (e.g. asl with a file-system store): say it once, first.
-  const { checkIntegrations } = await import('../../runtime/open-run.js');
-  const { errors } = checkIntegrations(inputs.config);
-  if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
-  const bin = path.join(packageRoot(), 'bin', 'dagc.js');
-  const posix = (p: string) => p.split(path.sep).join('/');
-  const rel = (p: string) => posix(path.relative(io.cwd, path.resolve(io.cwd, p)));
-  const rendered = renderAsl(
-    inputs.pipeline,
-    inputs.config,
-    {
-      files: {
-        pipeline: rel(opts.file),
-        config: opts.files.config ? rel(opts.files.config) : undefined,
-        parameters: opts.files.parameters ? rel(opts.files.parameters) : undefined,
-        varFiles: opts.files.varFiles.map(rel),
-      },
-      outputName: 'pipeline.asl.json',
-      source: rel(opts.file),
-      dagcVersion: VERSION,
-    },
-    { emulate: true, distributedMaps: false },
-  );
-  if (hasErrors(rendered.diagnostics) || !rendered.definition) throw new DiagnosticError(rendered.diagnostics);
-  if (rendered.diagnostics.length) await io.diagnostics(rendered.diagnostics);
-  // Exactly what `dagc compile` would write, read back: the emulator runs the rendered document.
-  const definition = JSON.parse(JSON.stringify(rendered.definition)) as StateMachine;
+export const emulator: Emulator = {
+  async emulate(files, options) {
+    const { runId } = options;
+    const file = files[0];
+    if (!file) throw new Error('the asl target compiled no definition (dagc bug)');
+    // Every entrypoint call checks the config's integrations (e.g. asl with a file-system store): say it once, first.
+    const { checkIntegrations } = await import('../../runtime/open-run.js');
+    const { errors } = checkIntegrations(options.config);
+    if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
+    const definition = definitionOf(file.text);
 
-  const store = createRunLogStore(inputs.config.run_log_store, { cwd: io.cwd, env: io.env });
-  const byState = new Map<string, string>();
-  for (const [virtualPath, name] of rendered.names) byState.set(name, virtualPath);
-  const attempts = new Map<string, number>();
+    const store = createRunLogStore(options.config.run_log_store, { cwd: options.cwd, env: options.env });
+    const attempts = new Map<string, number>();
+    const [program, ...prefix] = options.dagc;
 
-  const container: (stateName: string) => Handler = (stateName) => async (input) => {
-    const { Command, Environment = [] } = containerOf(input);
-    const env: Record<string, string | undefined> = { ...io.env };
-    for (const e of Environment) env[e.Name] = e.Value;
-    if (env.DAGC_ASL_RETRY !== undefined) {
-      const key = `${stateName}\u0000${env.DAGC_MAP_INDEX ?? ''}`;
-      const retry = attempts.get(key) ?? 0;
-      attempts.set(key, retry + 1);
-      env.DAGC_ASL_RETRY = String(retry);
+    const container: (stateName: string) => Handler = (stateName) => async (input) => {
+      const { Command, Environment = [] } = containerOf(input);
+      const env: Record<string, string | undefined> = { ...options.env };
+      for (const e of Environment) env[e.Name] = e.Value;
+      if (env.DAGC_ASL_RETRY !== undefined) {
+        const key = `${stateName}\u0000${env.DAGC_MAP_INDEX ?? ''}`;
+        const retry = attempts.get(key) ?? 0;
+        attempts.set(key, retry + 1);
+        env.DAGC_ASL_RETRY = String(retry);
+      }
+      // The image's `dagc` is this dagc.
+      const [command, ...args] = Command;
+      const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
+      const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err });
+      if (ran.error !== undefined) throw new Error(`could not start ${bin}: ${ran.error}`);
+      if (ran.code !== 0) throw taskFailed(ran.code);
+      return { Status: 'SUCCEEDED', Container: { ExitCode: 0 } };
+    };
+
+    const maps = mapsByShape(options.pipeline);
+    const reader: Handler = (input) => readMapObject(input as { Bucket: string; Key: string }, maps, store, options.config);
+
+    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States) };
+    const handlers: Record<string, Handler> = {};
+    const retryIntervals: Record<string, number> = {};
+    for (const [name, state] of allStates(machine.States)) {
+      if (state.Type !== 'Task') continue;
+      handlers[name] = state.Resource.includes(':s3:getObject') ? reader : container(name);
+      retryIntervals[name] = 0;
     }
-    const code = await new Promise<number | null>((resolve, reject) => {
-      // The image's `dagc` is this dagc: the same node and bin/dagc.js as the emulator.
-      const [program, ...args] = Command;
-      const [file, argv] = program === CONTAINER_PROGRAM ? [process.execPath, [bin, ...args]] : [program!, args];
-      const child = spawn(file, argv, { cwd: io.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout.on('data', (d: Buffer) => io.out(d.toString()));
-      child.stderr.on('data', (d: Buffer) => io.err(d.toString()));
-      child.on('error', reject);
-      child.on('close', resolve);
-    });
-    if (code !== 0) throw taskFailed(code);
-    return { Status: 'SUCCEEDED', Container: { ExitCode: 0 } };
-  };
 
-  const countReader = (stateName: string): Handler => {
-    const virtualPath = byState.get(stateName) ?? '';
-    const mapPath = virtualPath.slice(0, -(ROLE.count.length + 1));
-    const loc = findNode(inputs.pipeline.root, mapPath);
-    if (!loc || loc.node.type !== 'map') throw new Error(`state "${stateName}" reads the count of "${mapPath}", which is not a map (dagc bug)`);
-    const maps = loc.ancestors.filter((a): a is MapNode => a.type === 'map');
-    return (input) => readCount(input as { Bucket: string; Key: string }, loc.node, maps, store, inputs);
-  };
-
-  const handlers: Record<string, Handler> = {};
-  const retryIntervals: Record<string, number> = {};
-  for (const [name, state] of allStates(definition.States)) {
-    if (state.Type !== 'Task') continue;
-    handlers[name] = state.Resource.includes(':s3:getObject') ? countReader(name) : container(name);
-    retryIntervals[name] = 0;
-  }
-
-  polyfillWithResolvers();
-  const { StateMachine } = await import('aws-local-stepfunctions');
-  const machine = new StateMachine(structuredClone(definition) as never, { validationOptions: { checkPaths: true, checkArn: true } });
-  const execution = machine.run(
-    {},
-    {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
-      context: {
-        Execution: { Name: runId, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${runId}` },
-        State: { RetryCount: 0 },
+    polyfillWithResolvers();
+    const { StateMachine } = await import('aws-local-stepfunctions');
+    const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const execution = engine.run(
+      {},
+      {
+        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
+        context: {
+          Execution: { Name: runId, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${runId}` },
+          State: { RetryCount: 0 },
+        },
       },
-    },
-  );
-  let engineError: unknown;
-  try {
-    await execution.result;
-  } catch (error) {
-    engineError = error;
-  }
-  // The exit code is the run's, as `dagc run`: what the run log says, whatever the engine's verdict.
-  let status: string | undefined;
-  try {
-    status = (await store.getRun(runId)).status;
-  } catch {
-    status = undefined;
-  }
-  const code = status === 'SUCCESS' ? 0 : status === 'FAIL' ? 1 : 2;
-  if (code === 2) {
-    const cause = (engineError as { cause?: { name?: string; message?: string } } | undefined)?.cause;
-    io.err(`dagc emulate: the state machine stopped before the run ended${cause ? `: ${cause.name}: ${cause.message}` : ''}\n`);
-  }
-  io.err(`\nrun ${runId} ${code === 0 ? 'SUCCESS' : code === 1 ? 'FAIL' : 'stopped'} (asl, aws-local-stepfunctions)\nthe run log: dagc runs show ${runId}\n`);
-  return code;
+    );
+    let engineError: unknown;
+    try {
+      await execution.result;
+    } catch (error) {
+      engineError = error;
+    }
+    // The exit code is the run's, as `dagc run`: what the run log says, whatever the engine's verdict.
+    let status: string | undefined;
+    try {
+      status = (await store.getRun(runId)).status;
+    } catch {
+      status = undefined;
+    }
+    const exitCode = status === 'SUCCESS' ? 0 : status === 'FAIL' ? 1 : 2;
+    if (exitCode === 2) {
+      const cause = (engineError as { cause?: { name?: string; message?: string } } | undefined)?.cause;
+      options.err(`dagc emulate: the state machine stopped before the run ended${cause ? `: ${cause.name}: ${cause.message}` : ''}\n`);
+    }
+    return { exitCode, engine: ' (asl, aws-local-stepfunctions)' };
+  },
+};
+
+interface MapPlace {
+  readonly node: Node;
+  /** The maps around it, outermost first. */
+  readonly enclosing: readonly MapNode[];
+}
+
+/** Every map of the pipeline by the hash its S3 keys carry (services/run-log/s3.ts mapShapeHash). */
+function mapsByShape(pipeline: Pipeline): Map<string, MapPlace> {
+  const out = new Map<string, MapPlace>();
+  for (const { node, ancestors } of walk(pipeline.root))
+    if (node.type === 'map') out.set(mapShapeHash(node.internalName), { node, enclosing: ancestors.filter((a): a is MapNode => a.type === 'map') });
+  return out;
 }
 
 /**
- * The getObject of a map's `{"count": n}`: a real S3 read when the run log store is s3, else answered from
- * the configured store's map items, found as the entrypoint finds them (indices of the enclosing maps from
- * the key, items read back by index: src/cli/entrypoint.ts).
+ * A getObject of a map's `{"count": n}` (the inline map's count read) or its `[0, …, n-1]` (a Distributed Map's
+ * ItemReader): a real S3 read when the run log store is s3, else answered from the configured store's map
+ * items, found as the entrypoint finds them (indices of the enclosing maps from the key, items read back by
+ * index: src/cli/entrypoint.ts).
  */
-async function readCount(request: { Bucket: string; Key: string }, map: Node, enclosing: readonly MapNode[], store: RunLogStore, inputs: Inputs): Promise<unknown> {
-  const section = inputs.config.run_log_store;
+async function readMapObject(request: { Bucket: string; Key: string }, maps: ReadonlyMap<string, MapPlace>, store: RunLogStore, config: DagcConfig): Promise<unknown> {
+  const section = config.run_log_store;
   const noSuchKey = () => Object.assign(new Error(`The specified key does not exist: ${request.Key}`), { name: 'S3.NoSuchKeyException' });
+  const indicesRead = /\/map-indices\/[0-9a-f]{16}\/[^/]+$/.test(request.Key);
+  let text: string;
   if (section.type === 's3') {
     const settings = runLogS3Settings(section.config ?? {});
     if (request.Bucket !== settings.bucket || !request.Key.startsWith(settings.prefix))
       throw new UserError(`the state machine reads s3://${request.Bucket}/${request.Key}, outside the run log store s3://${settings.bucket}/${settings.prefix}`);
     const got = await openObjectStore(settings).getText(request.Key.slice(settings.prefix.length));
     if (!got) throw noSuchKey();
-    return { Body: got.text, ContentType: 'application/json' };
+    text = got.text;
+  } else {
+    const match = /^(.+)\/map-(?:count|indices)\/([0-9a-f]{16})\/([0-9,]+|_)\.json$/.exec(request.Key);
+    const place = match ? maps.get(match[2]!) : undefined;
+    if (!match || !place) throw noSuchKey();
+    const runId = match[1]!;
+    const indices = match[3] === '_' ? [] : match[3]!.split(',').map(Number);
+    const values: unknown[] = [];
+    for (const [k, outer] of place.enclosing.entries()) {
+      const items = await store.getMapItems(runId, resolveInternalName(outer.internalName, values));
+      if (!items || indices[k]! >= items.length) throw noSuchKey();
+      values.push(items[indices[k]!]);
+    }
+    const items = await store.getMapItems(runId, resolveInternalName(place.node.internalName, values));
+    if (!items) throw noSuchKey();
+    text = JSON.stringify(indicesRead ? items.map((_, i) => i) : { count: items.length });
   }
-  const match = /^(.+)\/map-count\/[0-9a-f]{16}\/([0-9,]+|_)\.json$/.exec(request.Key);
-  if (!match) throw noSuchKey();
-  const runId = match[1]!;
-  const indices = match[2] === '_' ? [] : match[2]!.split(',').map(Number);
-  const values: unknown[] = [];
-  for (const [k, outer] of enclosing.entries()) {
-    const items = await store.getMapItems(runId, resolveInternalName(outer.internalName, values));
-    if (!items || indices[k]! >= items.length) throw noSuchKey();
-    values.push(items[indices[k]!]);
-  }
-  const items = await store.getMapItems(runId, resolveInternalName(map.internalName, values));
-  if (!items) throw noSuchKey();
-  return { Body: JSON.stringify({ count: items.length }), ContentType: 'application/json' };
+  // An ItemReader (InputType JSON) hands the map the parsed array; the count read gets the object's Body.
+  return indicesRead ? (JSON.parse(text) as unknown) : { Body: text, ContentType: 'application/json' };
 }
+

@@ -1,0 +1,37 @@
+// The emulate half of a target's contract (ARCHITECTURE.md "The target contract"): an emulator runs the files
+// `compile` produced, byte for byte, on this machine with the engine's semantics, every step through the real
+// dagc entrypoint, so the run lands in the configured run log store like any other.
+import type { DagcConfig } from '../config/types.js';
+import type { Pipeline } from '../ir/types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { CompiledFile } from '../emit/types.js';
+
+export interface EmulateOptions {
+  readonly runId: string;
+  /** A previous run to re-run from (steps that succeeded there are taken as they are). */
+  readonly useCached?: string | undefined;
+  /** Where the steps run: the folder the compiled files' relative paths start from. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** How the engine's containers run `dagc`, e.g. [process.execPath, '<package>/bin/dagc.js']. */
+  readonly dagc: readonly string[];
+  /** The pipeline and config the files were compiled from (what an engine's own services would answer from). */
+  readonly pipeline: Pipeline;
+  readonly config: DagcConfig;
+  /** Where the steps' (and the engine's) output goes. */
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Reports warnings found before anything runs. */
+  readonly diagnostics?: (diagnostics: readonly Diagnostic[]) => Promise<void>;
+}
+
+export interface EmulateResult {
+  /** dagc's exit code: 0 the run ended SUCCESS, 1 FAIL, 2 it stopped before it ended (bad input, engine error). */
+  readonly exitCode: number;
+  /** How the engine ended, for the summary line: ' (bash)', ': Argo workflow Succeeded', … */
+  readonly engine: string;
+}
+
+export interface Emulator {
+  emulate(files: readonly CompiledFile[], options: EmulateOptions): Promise<EmulateResult>;
+}

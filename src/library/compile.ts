@@ -1,0 +1,90 @@
+// `compile`: a pipeline rendered for an engine, as the bytes `dagc compile` writes. Paths inside the output
+// are relative to the folder it will live in (the -o file's, else the working directory), so the file works
+// wherever it is written. The target's compiler is pure (src/emit/types.ts); loading, the integration check
+// and serialising happen here.
+import path from 'node:path';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { DiagnosticError, hasErrors } from '../core/diagnostics.js';
+import { UserError } from '../core/errors.js';
+import type { DagcConfig } from '../config/types.js';
+import { loadInputFiles } from '../config/inputs.js';
+import type { InputFiles, Inputs } from '../config/inputs.js';
+import type { CompiledFile, EmitOptions } from '../emit/types.js';
+import { serialiseOutput } from '../emit/serialise.js';
+import { VERSION } from '../version.js';
+import type { Target } from './targets.js';
+import { loadTarget } from './targets.js';
+import type { Reporter } from './types.js';
+import { ignoreDiagnostics } from './types.js';
+
+export interface CompileRequest extends InputFiles {
+  /** The --target name. */
+  readonly target: string;
+  /** Where the output will be written (relative to cwd); not written here. Default: the target's name for it. */
+  readonly output?: string | undefined;
+}
+
+export interface CompileResult {
+  readonly target: Target;
+  readonly files: CompiledFile[];
+  /** Warnings of the inputs and of the compiler (errors are thrown as DiagnosticError). */
+  readonly diagnostics: Diagnostic[];
+}
+
+const posix = (p: string) => p.split(path.sep).join('/');
+
+/** The pipeline's name without its extension: `pipeline.yaml` → `pipeline`. */
+export function baseName(pipelineFile: string): string {
+  return path.basename(pipelineFile).replace(/\.(ya?ml)$/i, '');
+}
+
+/** What a compiler is told about the files its output refers to, relative to `outDir`. */
+export function emitOptions(files: InputFiles, outDir: string, outputName: string, inputs: Inputs): EmitOptions {
+  const rel = (file: string) => posix(path.relative(outDir, path.resolve(files.cwd, file)));
+  return {
+    files: {
+      pipeline: rel(files.pipelineFile),
+      config: files.configFile ? rel(files.configFile) : undefined,
+      parameters: files.parametersFile ? rel(files.parametersFile) : undefined,
+      varFiles: (files.varFiles ?? []).map(rel),
+    },
+    outputName,
+    source: rel(files.pipelineFile),
+    dagcVersion: VERSION,
+    parameters: inputs.parameters,
+  };
+}
+
+/**
+ * The integrations of this target's executor with the configured services (e.g. asl with a file-system store,
+ * which jobs that share no disk cannot use): refused before anything renders, as `dagc run` would refuse them.
+ */
+export async function checkTargetIntegrations(target: Target, config: DagcConfig): Promise<void> {
+  const { checkIntegrations } = await import('../runtime/open-run.js');
+  const { errors } = checkIntegrations({ ...config, executor: { ...config.executor, type: target.executorTypes[0]! } });
+  if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
+}
+
+/** Compiles loaded inputs with `config` (the inputs' own, or the one an emulation fills in). */
+export async function compileLoaded(target: Target, inputs: Inputs, config: DagcConfig, files: InputFiles, output: string | undefined, report: Reporter): Promise<CompileResult> {
+  const outPath = output ? path.resolve(files.cwd, output) : undefined;
+  const outDir = outPath ? path.dirname(outPath) : files.cwd;
+  const outputName = outPath ? path.basename(outPath) : target.defaultOutput(baseName(files.pipelineFile));
+  const result = target.compile(inputs.pipeline, config, emitOptions(files, outDir, outputName, inputs));
+  if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
+  if (result.diagnostics.length) await report(result.diagnostics);
+  const compiled: CompiledFile[] = [];
+  for (const file of result.files) {
+    const text = await serialiseOutput(file);
+    compiled.push({ path: path.resolve(outDir, file.path), text, executable: file.format === 'text' && text.startsWith('#!') });
+  }
+  return { target, files: compiled, diagnostics: [...inputs.warnings, ...result.diagnostics] };
+}
+
+export async function compile(request: CompileRequest, report: Reporter = ignoreDiagnostics): Promise<CompileResult> {
+  const target = await loadTarget(request.target);
+  const inputs = await loadInputFiles(request);
+  if (inputs.warnings.length) await report(inputs.warnings);
+  await checkTargetIntegrations(target, inputs.config);
+  return compileLoaded(target, inputs, inputs.config, request, request.output, report);
+}

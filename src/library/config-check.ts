@@ -1,0 +1,44 @@
+// What `dagc compile`, `execute` and `run` would refuse about a config that its schema accepts, so that
+// `dagc validate` says it first: the rules a schema cannot say. Two sources, each asked rather than
+// re-derived here: the integrations of the configured executor with the configured services (asl with a
+// file-system store, argo with dotenv secrets), reported at the service's section, and, for an executor that
+// renders for an engine (bash, argo, asl), its target's own reading of the config (the argo and asl readers:
+// an image per node, a CronWorkflow's schedules, secrets by ARN), by compiling the pipeline and keeping its
+// errors. Only errors: warnings belong to the command that acts on them.
+import type { Diagnostic } from '../core/diagnostics.js';
+import type { DagcConfig, Parameters } from '../config/types.js';
+import { sectionDiagnostic } from '../config/source.js';
+import type { Pipeline } from '../ir/types.js';
+import type { IntegratedService } from '../integrations/registry.js';
+import { VERSION } from '../version.js';
+
+const SERVICES: readonly IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
+
+export async function configDiagnostics(pipeline: Pipeline, config: DagcConfig, parameters: Parameters = {}): Promise<Diagnostic[]> {
+  const out: Diagnostic[] = [];
+  const { getIntegrationRegistry } = await import('../integrations/builtin.js');
+  const { maxParallelOf } = await import('../runtime/open-run.js');
+  const registry = getIntegrationRegistry();
+  const parallel = maxParallelOf(config.executor) > 1;
+  for (const service of SERVICES) {
+    const section = config[service];
+    const integration = registry.get(config.executor.type, service, section.type);
+    for (const check of integration?.validate?.({ executor: config.executor, section, parallel }) ?? [])
+      if (check.severity === 'error')
+        out.push(sectionDiagnostic(section, [], 'DAGC-CONFIG-INTEGRATION', check.message, check.hint, { fallbackFile: config.file ?? pipeline.file }));
+  }
+  const { EXECUTOR_TARGETS, loadTarget } = await import('./targets.js');
+  const name = Object.hasOwn(EXECUTOR_TARGETS, config.executor.type) ? EXECUTOR_TARGETS[config.executor.type] : undefined;
+  if (name !== undefined) {
+    const target = await loadTarget(name);
+    const result = target.compile(pipeline, config, {
+      files: { pipeline: pipeline.file, config: config.file, varFiles: [] },
+      outputName: target.defaultOutput('pipeline'),
+      source: pipeline.file,
+      dagcVersion: VERSION,
+      parameters,
+    });
+    out.push(...result.diagnostics.filter((d) => d.severity === 'error'));
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+// `validate`: every problem of a pipeline, its dag_definition files, the config and the parameters, at once,
+// in file order (config/inputs.ts joins the loaders; this only sorts and counts).
+import type { Diagnostic } from '../core/diagnostics.js';
+import { hasErrors, sortDiagnostics } from '../core/diagnostics.js';
+import { uniqueDiagnostics } from '../core/display.js';
+import { inputDiagnostics } from '../config/inputs.js';
+import type { InputFiles } from '../config/inputs.js';
+import { walk } from '../ir/walk.js';
+
+export interface ValidateResult {
+  /** No error (warnings allowed). */
+  readonly valid: boolean;
+  /** The pipeline file as loaded (for messages), when it could be read. */
+  readonly file?: string | undefined;
+  readonly dagHash?: string | undefined;
+  /** Nodes in the pipeline, those of branches and sub-dags included. */
+  readonly steps?: number | undefined;
+  readonly diagnostics: Diagnostic[];
+}
+
+export async function validate(files: InputFiles): Promise<ValidateResult> {
+  const { diagnostics, pipeline } = await inputDiagnostics(files);
+  const sorted = sortDiagnostics(uniqueDiagnostics(diagnostics));
+  return {
+    valid: !hasErrors(sorted),
+    file: pipeline?.file,
+    dagHash: pipeline?.dagHash,
+    steps: pipeline ? [...walk(pipeline.root)].length : undefined,
+    diagnostics: sorted,
+  };
+}
