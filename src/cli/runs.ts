@@ -7,6 +7,7 @@ import { hasErrors } from '../core/diagnostics.js';
 import { didYouMean } from '../core/suggest.js';
 import type { RunLog, RunLogStore, RunRecord, StepLog } from '../services/run-log/types.js';
 import { RunLogNotFoundError } from '../services/run-log/types.js';
+import { ENGINE_RUNS_OPTIONS } from './engine-runs-options.js';
 
 const SUBCOMMANDS = ['list', 'show'] as const;
 
@@ -252,7 +253,7 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
 export const command: Command = {
   name: 'runs',
   summary: 'List the runs in the run log store, or show one run log.',
-  usage: 'dagc runs list [-c config] [--json]  |  dagc runs show <run-id|latest> [-c config] [--logs] [--json]',
+  usage: 'dagc runs list [-c config] [--json]  |  dagc runs list --target argo|asl <pipeline> [-c config] [--json]  |  dagc runs show <run-id|latest> [-c config] [--logs] [--json]',
   options: {
     config: {
       type: 'string',
@@ -262,11 +263,14 @@ export const command: Command = {
     },
     json: { type: 'boolean', description: 'list: the runs as JSON; show: the whole run log as JSON' },
     logs: { type: 'boolean', description: "show: each step's captured output, attempt by attempt" },
+    // `runs list --target argo|asl <pipeline>`: the engine's runs of a deployed pipeline (src/cli/engine-runs.ts).
+    ...ENGINE_RUNS_OPTIONS,
   },
   async run(args, io) {
     const sub = args.positionals[0];
     if (sub === undefined) throw new UsageError('missing the subcommand: list or show');
     if (sub === 'list') {
+      if (stringOption(args.options, 'target') !== undefined) return (await import('./engine-runs.js')).listEngineRunsCommand(args, io);
       if (args.positionals.length > 1)
         throw new UsageError(`dagc runs list takes no arguments (got "${args.positionals[1]}")`);
       return list(args, io);

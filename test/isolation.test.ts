@@ -1,0 +1,165 @@
+// DESIGN.md §3 invariant 1 end to end: every step runs the way a pod would, in `dagc run`, the rendered bash
+// script and both emulators alike.
+//  - parallel-map (a parallel holding a map, items writing out-<item>.txt and putting out-*.txt): ten runs at
+//    once in one project folder, per runner, each with the committed run log (which the conformance tests
+//    hold every target to);
+//  - a step reading a file an earlier step wrote, without a catalog get: it fails on every runner and says
+//    what to add; with the get it succeeds on every runner.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import type { CliResult } from './helpers/cli.js';
+import { CONFORMANCE, expectedFile } from './helpers/conformance.js';
+import { copyFixture } from './helpers/fixture-dir.js';
+import { BIN } from './helpers/paths.js';
+import { scrubbedText } from './helpers/run-log-compare.js';
+import type { RunLog } from '../src/services/run-log/types.js';
+
+type Runner = (dir: string, runId: string, inputs: string[]) => Promise<CliResult>;
+
+function bashScript(script: string, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script, ...args], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', DAGC_BIN: `${process.execPath} ${BIN}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ stdout, stderr, status }));
+  });
+}
+
+const RUNNERS: Record<string, Runner> = {
+  'dagc run': (dir, runId, inputs) => runCli(['run', 'pipeline.yaml', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
+  bash: async (dir, runId, inputs) => {
+    const script = path.join(dir, `run-${runId}.sh`);
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', ...inputs, '-o', script], { cwd: dir });
+    if (compiled.status !== 0) return compiled;
+    return bashScript(script, [runId], dir);
+  },
+  'emulate argo': (dir, runId, inputs) =>
+    runCli(['emulate', 'pipeline.yaml', '--target', 'argo', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
+  'emulate asl': (dir, runId, inputs) =>
+    runCli(['emulate', 'pipeline.yaml', '--target', 'asl', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
+};
+
+async function scrubbedRun(dir: string, runId: string): Promise<string> {
+  const shown = await runCli(['runs', 'show', runId, '--json'], { cwd: dir });
+  expect(shown.status, shown.stderr).toBe(0);
+  return scrubbedText(JSON.parse(shown.stdout) as RunLog);
+}
+
+describe.each(Object.keys(RUNNERS))('isolated steps under %s', (runnerName) => {
+  const runner = RUNNERS[runnerName]!;
+
+  it('gives parallel-map the same run log 10 runs out of 10, run at once in one folder', { timeout: 600_000 }, async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'parallel-map'));
+    const expected = readFileSync(expectedFile('parallel-map', 'parallel-map-1'), 'utf8');
+    const ids = Array.from({ length: 10 }, (_, i) => `parallel-map-${i + 1}`);
+    // Five at a time: the machines this runs on have few cores, and each emulated step is a process.
+    for (let i = 0; i < ids.length; i += 5) {
+      const batch = ids.slice(i, i + 5);
+      const results = await Promise.all(batch.map((id) => runner(dir, id, ['-p', 'parameters.yaml'])));
+      for (const r of results) expect(r.status, r.stdout + r.stderr).toBe(0);
+    }
+    for (const id of ids) expect(await scrubbedRun(dir, id)).toBe(expected.split('parallel-map-1').join(id));
+    // Nothing any step wrote reached the project folder.
+    expect(() => readFileSync(path.join(dir, 'data', 'out-a.txt'))).toThrow();
+  });
+
+  it('fails a step that reads an earlier step\'s file without a catalog get, says what to add, and passes with the get', { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-isolation-'));
+    const pipeline = (get: boolean) => `dag:
+  start_at: make
+  steps:
+    make:
+      type: task
+      command_type: shell
+      command: echo made > data/made.txt
+      catalog:
+        put: [made.txt]
+      next: read
+    read:
+      type: task
+      command_type: shell
+      command: cat data/made.txt
+${get ? '      catalog:\n        get: [made.txt]\n' : ''}      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`;
+    writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline(false));
+    const failed = await runner(dir, 'without-get', []);
+    expect(failed.status, failed.stdout + failed.stderr).toBe(1);
+    expect(failed.stdout + failed.stderr).toContain(
+      'data/made.txt was put in the catalog by step "make" but step "read" did not get it: add `catalog: {get: [made.txt]}`, or set shared_workspace',
+    );
+    writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline(true));
+    const passed = await runner(dir, 'with-get', []);
+    expect(passed.status, passed.stdout + passed.stderr).toBe(0);
+    expect(passed.stdout + passed.stderr).not.toContain('shared_workspace');
+  });
+});
+
+describe('dagc run', () => {
+  it('names a data file lying in the project that the failed step did not get', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-isolation-'));
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'input.csv'), 'x\n');
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      'dag:\n  start_at: read\n  steps:\n    read:\n      type: task\n      command_type: shell\n      command: cat data/input.csv\n      next: success\n    success:\n      type: success\n    fail:\n      type: fail\n',
+    );
+    const ran = await runCli(['run', 'pipeline.yaml'], { cwd: dir });
+    expect(ran.status).toBe(1);
+    expect(ran.stderr).toContain(
+      'data/input.csv exists in the project but step "read" did not get it from the catalog: add `catalog: {get: [input.csv]}`, or set shared_workspace',
+    );
+    // magnus's shared folder, on request: the step sees the project's data folder, and the console says so.
+    writeFileSync(path.join(dir, 'shared.yaml'), 'executor:\n  type: local\n  config:\n    shared_workspace: true\n');
+    const shared = await runCli(['run', 'pipeline.yaml', '-c', 'shared.yaml'], { cwd: dir });
+    expect(shared.status, shared.stderr).toBe(0);
+    expect(shared.stderr).toContain('shared_workspace: every step runs in');
+  });
+
+  it('fails a step that writes into a project file, and each retry starts without the last one\'s files', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-isolation-'));
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      `dag:
+  start_at: retried
+  steps:
+    retried:
+      type: task
+      command_type: shell
+      retry: 2
+      command: test ! -e left-behind && touch left-behind && test "$DAGC_STEP_ATTEMPT" = 2
+      next: scribble
+    scribble:
+      type: task
+      command_type: shell
+      command: echo theirs >> notes.txt
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`,
+    );
+    const ran = await runCli(['run', 'pipeline.yaml', '--run-id', 'r'], { cwd: dir });
+    expect(ran.status).toBe(1);
+    const log = JSON.parse((await runCli(['runs', 'show', 'r', '--json'], { cwd: dir })).stdout) as RunLog;
+    expect(log.steps.retried!.status).toBe('SUCCESS');
+    expect(log.steps.retried!.attempts.map((a) => a.status)).toEqual(['FAIL', 'SUCCESS']);
+    expect(log.steps.scribble!.message).toContain("the step wrote into the project's file notes.txt");
+  });
+});
