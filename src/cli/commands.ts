@@ -17,6 +17,10 @@ export const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command 
   emulate: () => import('./emulate.js'),
   check: () => import('./check.js'),
   image: () => import('./image.js'),
+  deploy: () => import('./deploy.js'),
+  submit: () => import('./submit.js'),
+  watch: () => import('./watch.js'),
+  logs: () => import('./logs.js'),
 };
 
 export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
@@ -34,4 +38,8 @@ export const COMMAND_SUMMARIES: Readonly<Record<string, string>> = {
   emulate: 'compile, then run the rendered output here with the engine\'s semantics',
   check: 'print how much of an engine\'s limits a pipeline uses (argo)',
   image: 'write a Dockerfile for the container executors\' step image (image dockerfile)',
+  deploy: 'bring the pipeline\'s resources on argo or AWS to the desired state (--dry-run, --diff, --prune)',
+  submit: 'start a run of the deployed pipeline on its engine',
+  watch: 'follow a run on its engine next to its run log until it ends',
+  logs: 'print a step\'s output from the engine (pod) or the catalog',
 };

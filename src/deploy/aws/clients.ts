@@ -1,0 +1,64 @@
+// The AWS SDK v3 clients dagc deploy/submit/watch use, imported only when one of those commands runs (the SDK
+// costs start-up time every other command should not pay). Credentials, region and endpoint are found as the
+// SDK finds them (environment, profiles, AWS_REGION, AWS_ENDPOINT_URL and its per-service forms); throttling
+// and transient faults are retried by the SDK's standard retry strategy (exponential backoff with jitter).
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { UserError } from '../../core/errors.js';
+import { iamSdk, schedulerSdk, sfnSdk, stsSdk } from './sdk.js';
+
+export interface AwsClients {
+  readonly sfn: SFNClient;
+  readonly scheduler: SchedulerClient;
+  readonly iam: IAMClient;
+  readonly sts: STSClient;
+  readonly region: string;
+  readonly maxAttempts: number;
+}
+
+/** Attempts per call (the first and the retries); DAGC_AWS_MAX_ATTEMPTS changes it (tests make it small). */
+export function maxAttempts(env: Readonly<Record<string, string | undefined>>): number {
+  const raw = env['DAGC_AWS_MAX_ATTEMPTS'];
+  if (raw === undefined || raw === '') return 5;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 20) throw new UserError(`DAGC_AWS_MAX_ATTEMPTS="${raw}" must be a whole number from 1 to 20`);
+  return n;
+}
+
+export async function openAwsClients(env: Readonly<Record<string, string | undefined>>): Promise<AwsClients> {
+  const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
+  const attempts = maxAttempts(env);
+  const [{ SFNClient }, { SchedulerClient }, { IAMClient }, { STSClient }] = await Promise.all([
+    sfnSdk(),
+    schedulerSdk(),
+    iamSdk(),
+    stsSdk(),
+  ]);
+  const common = { ...(region ? { region } : {}), maxAttempts: attempts, retryMode: 'standard' };
+  const sfn = new SFNClient(common);
+  let resolved: string;
+  try {
+    resolved = await sfn.config.region();
+  } catch {
+    throw new UserError('no AWS region is set', 'set AWS_REGION (or a region in your AWS profile, chosen with AWS_PROFILE)');
+  }
+  if (!resolved) throw new UserError('no AWS region is set', 'set AWS_REGION (or a region in your AWS profile, chosen with AWS_PROFILE)');
+  return {
+    sfn,
+    scheduler: new SchedulerClient(common),
+    // IAM is global: its endpoint lives in us-east-1 whatever the pipeline's region (unless an endpoint is set).
+    iam: new IAMClient(common),
+    sts: new STSClient(common),
+    region: resolved,
+    maxAttempts: attempts,
+  };
+}
+
+export function closeAwsClients(clients: AwsClients): void {
+  clients.sfn.destroy();
+  clients.scheduler.destroy();
+  clients.iam.destroy();
+  clients.sts.destroy();
+}

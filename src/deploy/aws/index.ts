@@ -1,0 +1,282 @@
+// `dagc deploy|submit|watch|runs list --target asl`: the desired resources of a pipeline on AWS and the
+// operations on its executions. Order of deployment: the generated role (if any), the state machine (publishing
+// a version when it changes), the alias, the schedule; prune last, so a failure never leaves a schedule that
+// starts a machine that is not there.
+import type { AwsClients } from './clients.js';
+import { closeAwsClients, openAwsClients } from './clients.js';
+import { call, isNotFound } from './errors.js';
+import { iamSdk, sfnSdk, stsSdk } from './sdk.js';
+import { applyAlias, applyMachine } from './state-machine.js';
+import type { MachineDesired } from './state-machine.js';
+import { applySchedule, pruneSchedules } from './schedule.js';
+import { applyRole, deleteRole, roleDocuments } from './role.js';
+import type { AslDeploySettings } from '../settings.js';
+import type { DeployOptions, ResourceOutcome } from '../types.js';
+import { RemoteError } from '../types.js';
+import { UserError } from '../../core/errors.js';
+
+/** AWS tag keys dagc sets (AWS allows "/" and "." in keys; "aws:" is AWS's own prefix). */
+export const AWS_TAGS = { managedBy: 'dagc.dev/managed-by', pipeline: 'dagc.dev/pipeline', dagHash: 'dagc.dev/dag-hash' } as const;
+
+export interface AslDeployInput {
+  /** The pipeline's identity in tags: the pipeline file's base name. */
+  readonly pipeline: string;
+  readonly dagHash: string;
+  /** The definition, as `dagc compile --target asl` writes it. */
+  readonly definition: string;
+  readonly settings: AslDeploySettings;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+interface Identity {
+  readonly partition: string;
+  readonly account: string;
+}
+
+async function identity(aws: AwsClients): Promise<Identity> {
+  const { GetCallerIdentityCommand } = await stsSdk();
+  const who = await call('GetCallerIdentity', () => aws.sts.send(new GetCallerIdentityCommand({})));
+  const arn = who.Arn ?? '';
+  return { partition: arn.split(':')[1] || 'aws', account: who.Account ?? '' };
+}
+
+/** A state machine name from a pipeline file's base name: Step Functions allows 1-80 of [A-Za-z0-9_-]. */
+export function machineName(pipeline: string, settings: AslDeploySettings): string {
+  if (settings.name) return settings.name;
+  const n = pipeline.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
+  if (!n) throw new UserError(`cannot make a state machine name from "${pipeline}"`, 'set deploy.asl.name in the config');
+  return n;
+}
+
+export function machineArn(id: Identity, region: string, name: string): string {
+  return `arn:${id.partition}:states:${region}:${id.account}:stateMachine:${name}`;
+}
+
+function generatedRoleName(machine: string): string {
+  return `dagc-${machine}`.slice(0, 64);
+}
+
+async function withClients<T>(env: Readonly<Record<string, string | undefined>>, f: (aws: AwsClients, id: Identity) => Promise<T>): Promise<T> {
+  const aws = await openAwsClients(env);
+  try {
+    return await f(aws, await identity(aws));
+  } finally {
+    closeAwsClients(aws);
+  }
+}
+
+export async function deployAsl(input: AslDeployInput, options: DeployOptions): Promise<ResourceOutcome[]> {
+  const outcomes: ResourceOutcome[] = [];
+  const dryRun = options.dryRun === true;
+  const done = (o: ResourceOutcome) => {
+    outcomes.push(o);
+    options.onOutcome?.(o);
+  };
+  try {
+    return await withClients(input.env, async (aws, id) => {
+      const name = machineName(input.pipeline, input.settings);
+      const arn = machineArn(id, aws.region, name);
+      const ownTags = { [AWS_TAGS.managedBy]: 'dagc', [AWS_TAGS.pipeline]: input.pipeline };
+      let roleArn = input.settings.roleArn;
+      const roleName = generatedRoleName(name);
+      if (!roleArn) {
+        const docs = roleDocuments(id.partition, aws.region, id.account, arn);
+        roleArn = `arn:${id.partition}:iam::${id.account}:role/${roleName}`;
+        done(await applyRole(aws, { name: roleName, arn: roleArn, tags: { ...input.settings.tags, ...ownTags }, ...docs }, dryRun));
+      }
+      const desired: MachineDesired = {
+        name,
+        arn,
+        definition: input.definition,
+        roleArn,
+        tags: { ...input.settings.tags, ...ownTags, [AWS_TAGS.dagHash]: input.dagHash },
+        versionDescription: `dag_hash ${input.dagHash}`,
+      };
+      const machine = await applyMachine(aws, desired, dryRun);
+      done(machine.outcome);
+      for (const o of await applyAlias(aws, desired, input.settings.alias, machine.versionArn, dryRun)) done(o);
+      const schedule = input.settings.schedule;
+      if (schedule) {
+        const scheduleName = schedule.name || name;
+        done(
+          await applySchedule(aws, { ...schedule, name: scheduleName, targetArn: `${arn}:${input.settings.alias}`, roleArn: schedule.roleArn ?? roleArn }, dryRun),
+        );
+      }
+      if (options.prune) {
+        for (const o of await pruneSchedules(aws, arn, schedule?.group ?? 'default', schedule ? schedule.name || name : undefined, dryRun)) done(o);
+        for (const o of await pruneMachines(aws, input.pipeline, name, dryRun)) done(o);
+        if (input.settings.roleArn) {
+          const stale = await ownedRole(aws, roleName, input.pipeline);
+          if (stale) done(await deleteRole(aws, roleName, dryRun));
+        }
+      }
+      return outcomes;
+    });
+  } catch (error) {
+    if (error instanceof RemoteError) throw error.withDone(dryRun ? [] : outcomes.filter((o) => o.action !== 'unchanged'));
+    throw error;
+  }
+}
+
+/** The generated role, when it exists and its tags say dagc deployed it for this pipeline. */
+async function ownedRole(aws: AwsClients, name: string, pipeline: string): Promise<boolean> {
+  const iam = await iamSdk();
+  try {
+    const role = (await aws.iam.send(new iam.GetRoleCommand({ RoleName: name }))).Role;
+    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    return tags[AWS_TAGS.managedBy] === 'dagc' && tags[AWS_TAGS.pipeline] === pipeline;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    return call(`GetRole ${name}`, () => Promise.reject(error));
+  }
+}
+
+/** State machines tagged as dagc's for this pipeline under another name (the config's name changed). */
+async function pruneMachines(aws: AwsClients, pipeline: string, keep: string, dryRun: boolean): Promise<ResourceOutcome[]> {
+  const sfn = await sfnSdk();
+  const out: ResourceOutcome[] = [];
+  let token: string | undefined;
+  do {
+    const page = await call('ListStateMachines', () => aws.sfn.send(new sfn.ListStateMachinesCommand({ ...(token ? { nextToken: token } : {}) })));
+    for (const m of page.stateMachines ?? []) {
+      if (!m.name || !m.stateMachineArn || m.name === keep) continue;
+      const arn = m.stateMachineArn;
+      const tags = await call(`ListTagsForResource ${m.name}`, () => aws.sfn.send(new sfn.ListTagsForResourceCommand({ resourceArn: arn })));
+      const t = Object.fromEntries((tags.tags ?? []).map((x) => [x.key, x.value]));
+      if (t[AWS_TAGS.managedBy] !== 'dagc' || t[AWS_TAGS.pipeline] !== pipeline) continue;
+      if (!dryRun) await call(`DeleteStateMachine ${m.name}`, () => aws.sfn.send(new sfn.DeleteStateMachineCommand({ stateMachineArn: arn })));
+      out.push({ kind: 'StateMachine', name: m.name, action: 'deleted', changes: [] });
+    }
+    token = page.nextToken;
+  } while (token);
+  return out;
+}
+
+// ---- operating runs ----
+
+export interface AslRunRef {
+  readonly pipeline: string;
+  readonly settings: AslDeploySettings;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface SubmitOutcome {
+  readonly runId: string;
+  /** The execution ARN. */
+  readonly id: string;
+  /** False when an execution with this name and input was already running (StartExecution is idempotent). */
+  readonly started: boolean;
+}
+
+// Execution names: 1-80 characters; dagc's run ids are a subset except for length.
+const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+
+export async function submitAsl(ref: AslRunRef, runId: string, input: string): Promise<SubmitOutcome> {
+  if (!EXECUTION_NAME.test(runId)) throw new UserError(`run id "${runId}" is too long for a Step Functions execution name (at most 80 characters)`, 'choose a shorter --run-id');
+  return withClients(ref.env, async (aws, id) => {
+    const sfn = await sfnSdk();
+    const name = machineName(ref.pipeline, ref.settings);
+    const arn = machineArn(id, aws.region, name);
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${runId}`;
+    try {
+      const existing = await aws.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
+      if (existing.status === 'RUNNING' && existing.input === input) return { runId, id: executionArn, started: false };
+      throw new UserError(
+        `run "${runId}" already exists on ${name} (${existing.status}${existing.input === input ? '' : ', with another input'})`,
+        'Step Functions keeps execution names for 90 days: choose another --run-id, or leave it out for a new one',
+      );
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      if (!isNotFound(error) && (error as { name?: string })?.name !== 'ExecutionDoesNotExist') await call(`DescribeExecution ${runId}`, () => Promise.reject(error));
+    }
+    try {
+      const out = await aws.sfn.send(new sfn.StartExecutionCommand({ stateMachineArn: arn, name: runId, input }));
+      return { runId, id: out.executionArn ?? executionArn, started: true };
+    } catch (error) {
+      if ((error as { name?: string })?.name === 'StateMachineDoesNotExist')
+        throw new UserError(`the state machine "${name}" is not deployed`, 'run dagc deploy with the same pipeline and config first');
+      return call(`StartExecution ${runId}`, () => Promise.reject(error));
+    }
+  });
+}
+
+export interface EngineRun {
+  readonly runId: string;
+  readonly status: string;
+  readonly started?: string;
+  readonly ended?: string;
+}
+
+export async function listAsl(ref: AslRunRef): Promise<EngineRun[]> {
+  return withClients(ref.env, async (aws, id) => {
+    const sfn = await sfnSdk();
+    const name = machineName(ref.pipeline, ref.settings);
+    const arn = machineArn(id, aws.region, name);
+    const runs: EngineRun[] = [];
+    let token: string | undefined;
+    do {
+      const page = await aws.sfn.send(new sfn.ListExecutionsCommand({ stateMachineArn: arn, ...(token ? { nextToken: token } : {}) })).catch((error: unknown) => {
+        if ((error as { name?: string })?.name === 'StateMachineDoesNotExist') throw new UserError(`the state machine "${name}" is not deployed`, 'run dagc deploy first');
+        return call('ListExecutions', () => Promise.reject(error));
+      });
+      for (const e of page.executions ?? [])
+        runs.push({
+          runId: e.name ?? '',
+          status: e.status ?? '',
+          ...(e.startDate ? { started: e.startDate.toISOString() } : {}),
+          ...(e.stopDate ? { ended: e.stopDate.toISOString() } : {}),
+        });
+      token = page.nextToken;
+    } while (token);
+    return runs.sort((a, b) => (a.started ?? '').localeCompare(b.started ?? '') || a.runId.localeCompare(b.runId));
+  });
+}
+
+export interface EngineEvent {
+  /** The run's status, or a node's "name: phase". */
+  readonly text: string;
+  /** A poll happened (the caller reads the run log then); text is empty. */
+  readonly tick?: boolean;
+}
+
+/** Terminal execution statuses and whether they count as success. */
+const FINAL: Readonly<Record<string, boolean>> = { SUCCEEDED: true, FAILED: false, TIMED_OUT: false, ABORTED: false };
+
+/**
+ * Follows an execution until it ends: its status and the states entered and exited (from the execution
+ * history), each reported once, in order. Resolves with the final status.
+ */
+export async function watchAsl(
+  ref: AslRunRef,
+  runId: string,
+  onEvent: (e: EngineEvent) => void | Promise<void>,
+  opts: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<{ status: string; ok: boolean }> {
+  return withClients(ref.env, async (aws, id) => {
+    const sfn = await sfnSdk();
+    const name = machineName(ref.pipeline, ref.settings);
+    const executionArn = `${machineArn(id, aws.region, name).replace(':stateMachine:', ':execution:')}:${runId}`;
+    let last = '';
+    let seen = 0;
+    for (;;) {
+      const e = await aws.sfn.send(new sfn.DescribeExecutionCommand({ executionArn })).catch((error: unknown) => {
+        if ((error as { name?: string })?.name === 'ExecutionDoesNotExist') throw new UserError(`no run "${runId}" on the state machine "${name}"`, `dagc runs list --target asl shows its runs`);
+        return call(`DescribeExecution ${runId}`, () => Promise.reject(error));
+      });
+      const history = await call(`GetExecutionHistory ${runId}`, () => aws.sfn.send(new sfn.GetExecutionHistoryCommand({ executionArn, maxResults: 1000 })));
+      const events = (history.events ?? []).flatMap((h) => {
+        const state = h.stateEnteredEventDetails?.name ?? h.stateExitedEventDetails?.name;
+        return state ? [`${state}: ${h.type?.endsWith('Entered') ? 'entered' : 'exited'}`] : [];
+      });
+      for (const text of events.slice(seen)) await onEvent({ text });
+      seen = Math.max(seen, events.length);
+      await onEvent({ text: '', tick: true });
+      const status = e.status ?? 'UNKNOWN';
+      if (status !== last) await onEvent({ text: `run ${runId}: ${status}` });
+      last = status;
+      if (Object.hasOwn(FINAL, status)) return { status, ok: FINAL[status]! };
+      if (opts.signal?.aborted) throw new RemoteError('stopped watching');
+      await new Promise((r) => setTimeout(r, opts.intervalMs ?? 2000));
+    }
+  });
+}

@@ -1,0 +1,222 @@
+// The library side of `dagc deploy`, `submit`, `watch`, `logs` and `runs list --target`: plain values in,
+// results out, nothing printed. Each target's handlers (aws/, kube/) are imported only when that target is
+// asked for, and their SDKs only then.
+import type { InputFiles } from '../config/inputs.js';
+import { loadInputFiles } from '../config/inputs.js';
+import { UserError } from '../core/errors.js';
+import { baseName, checkTargetIntegrations, compileLoaded } from '../library/compile.js';
+import { loadTarget } from '../library/targets.js';
+import type { Reporter } from '../library/types.js';
+import { ignoreDiagnostics } from '../library/types.js';
+import { readDeploySettings } from './settings.js';
+import type { DeploySettings } from './settings.js';
+import type { DeployOptions, DeployResult } from './types.js';
+import type { DagcConfig } from '../config/types.js';
+
+export type { Action, DeployOptions, DeployResult, FieldChange, ResourceOutcome } from './types.js';
+export { RemoteError } from './types.js';
+export type { DeploySettings } from './settings.js';
+
+export const DEPLOY_TARGETS = ['argo', 'asl'] as const;
+
+export interface KubeTarget {
+  /** --context: a context of the kubeconfig (default: its current-context). */
+  readonly context?: string | undefined;
+  /** --namespace (default: deploy.argo.namespace, then the context's namespace, then "default"). */
+  readonly namespace?: string | undefined;
+}
+
+export interface DeployRequest extends InputFiles, KubeTarget {
+  readonly target: string;
+}
+
+function checkTarget(target: string): 'argo' | 'asl' {
+  if (target === 'argo' || target === 'asl') return target;
+  throw new UserError(`dagc cannot deploy to "${target}"`, `deployable targets: ${DEPLOY_TARGETS.join(', ')} (bash writes a script: dagc compile --target bash)`);
+}
+
+/** The pipeline's identity in labels and tags: its file's base name, as compile names its output. */
+export function pipelineIdentity(pipelineFile: string): string {
+  return baseName(pipelineFile);
+}
+
+/** The pipeline as the target renders it for deployment, with its dag hash and deploy settings. */
+async function rendered(request: DeployRequest, target: 'argo' | 'asl', report: Reporter) {
+  const compiler = await loadTarget(target);
+  const inputs = await loadInputFiles(request);
+  if (inputs.warnings.length) await report(inputs.warnings);
+  const settings = await readDeploySettings(request.configFile, request.cwd, request.env, request.varFiles);
+  if (inputs.config.executor.type !== target && !compiler.executorTypes.includes(inputs.config.executor.type))
+    throw new UserError(
+      `the config's executor is "${inputs.config.executor.type}", not ${target}`,
+      `give the config that renders the pipeline for ${target} (executor: {type: ${target}, config: …}) with -c`,
+    );
+  await checkTargetIntegrations(compiler, inputs.config);
+  return { compiler, inputs, settings };
+}
+
+export async function deploy(request: DeployRequest, options: DeployOptions = {}, report: Reporter = ignoreDiagnostics): Promise<DeployResult> {
+  const target = checkTarget(request.target);
+  const { compiler, inputs, settings } = await rendered(request, target, report);
+  const pipeline = pipelineIdentity(request.pipelineFile);
+  if (target === 'asl') {
+    const { files } = await compileLoaded(compiler, inputs, inputs.config, request, undefined, report);
+    const { deployAsl } = await import('./aws/index.js');
+    const outcomes = await deployAsl({ pipeline, dagHash: inputs.pipeline.dagHash, definition: files[0]!.text, settings: settings.asl, env: request.env }, options);
+    return { target, outcomes };
+  }
+  const { deployArgo } = await import('./kube/index.js');
+  const outcomes = await deployArgo({ request, compiler, inputs, settings: settings.argo, pipeline, report }, options);
+  return { target, outcomes };
+}
+
+export interface RunRequest extends InputFiles, KubeTarget {
+  readonly target: string;
+}
+
+export interface SubmitRequest extends RunRequest {
+  readonly runId?: string | undefined;
+  readonly useCached?: string | undefined;
+}
+
+export interface SubmitResult {
+  readonly target: string;
+  readonly runId: string;
+  /** The engine's id: an execution ARN, a Workflow's namespace/name. */
+  readonly id: string;
+  /** False when the same run was already started (nothing new was created). */
+  readonly started: boolean;
+}
+
+async function settingsOnly(request: RunRequest): Promise<{ target: 'argo' | 'asl'; settings: DeploySettings; config: DagcConfig | undefined }> {
+  const target = checkTarget(request.target);
+  const settings = await readDeploySettings(request.configFile, request.cwd, request.env, request.varFiles);
+  return { target, settings, config: undefined };
+}
+
+export async function submit(request: SubmitRequest, report: Reporter = ignoreDiagnostics): Promise<SubmitResult> {
+  const target = checkTarget(request.target);
+  const { generateRunId, checkRunId } = await import('../runtime/run-id.js');
+  const runId = request.runId ?? generateRunId();
+  const bad = checkRunId(runId);
+  if (bad) throw new UserError(bad);
+  if (request.useCached !== undefined) {
+    const badOld = checkRunId(request.useCached);
+    if (badOld) throw new UserError(`--use-cached: ${badOld}`);
+  }
+  const pipeline = pipelineIdentity(request.pipelineFile);
+  if (target === 'asl') {
+    // The state machine reads the parameters file and config it was compiled with (they are in the image and
+    // named in its Task states); an execution input cannot change them, so these options are refused rather
+    // than accepted and ignored.
+    if (request.parametersFile !== undefined)
+      throw new UserError('-p is not taken by submit --target asl: the state machine runs with the parameters it was deployed with', 'deploy again with -p to change them');
+    if (request.useCached !== undefined)
+      throw new UserError('--use-cached is not taken by submit --target asl: a state machine execution starts every step', 'use --target argo, or dagc run --use-cached here');
+    const { settings } = await settingsOnly(request);
+    const { submitAsl } = await import('./aws/index.js');
+    const out = await submitAsl({ pipeline, settings: settings.asl, env: request.env }, runId, '{}');
+    return { target, ...out };
+  }
+  const { compiler, inputs, settings } = await rendered(request, target, report);
+  const { submitArgo } = await import('./kube/index.js');
+  const out = await submitArgo({ request, compiler, inputs, settings: settings.argo, pipeline, report }, runId, request.useCached);
+  return { target, ...out };
+}
+
+export interface EngineRun {
+  readonly runId: string;
+  readonly status: string;
+  readonly started?: string;
+  readonly ended?: string;
+}
+
+export async function listEngineRuns(request: RunRequest): Promise<EngineRun[]> {
+  const { target, settings } = await settingsOnly(request);
+  const pipeline = pipelineIdentity(request.pipelineFile);
+  if (target === 'asl') {
+    const { listAsl } = await import('./aws/index.js');
+    return listAsl({ pipeline, settings: settings.asl, env: request.env });
+  }
+  const { listArgo } = await import('./kube/index.js');
+  return listArgo({ request, settings: settings.argo, pipeline });
+}
+
+export interface WatchOptions {
+  readonly intervalMs?: number;
+  readonly onEvent: (text: string) => void | Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The run log's step statuses as they change, for watch: each poll reads the run through the config's run log
+ * store and reports steps whose status differs from the last poll ("log  <dot path>: STATUS"). A store that
+ * cannot be read (no run yet, no credentials for it) is said once, and polling goes on.
+ */
+async function runLogFollower(request: RunRequest, runId: string, say: (text: string) => void | Promise<void>): Promise<() => Promise<void>> {
+  const { loadConfig } = await import('../config/load.js');
+  const { value } = await loadConfig(request.configFile, { cwd: request.cwd, env: request.env, varFiles: [...(request.varFiles ?? [])] });
+  if (!value || value.run_log_store.type === 'buffered') return async () => {};
+  const { createRunLogStore } = await import('../services/run-log/index.js');
+  const store = createRunLogStore(value.run_log_store, { cwd: request.cwd, env: request.env });
+  const seen = new Map<string, string>();
+  let unreadable = '';
+  return async () => {
+    let log;
+    try {
+      log = await store.getRunLog(runId);
+    } catch (error) {
+      const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      if (why !== unreadable) await say(`log  (run log not readable yet: ${why})`);
+      unreadable = why;
+      return;
+    }
+    unreadable = '';
+    const flat: [string, string][] = [];
+    const visit = (steps: typeof log.steps) => {
+      for (const step of Object.values(steps)) {
+        flat.push([step.internal_name, step.status]);
+        for (const branch of Object.values(step.branches)) visit(branch.steps);
+      }
+    };
+    visit(log.steps);
+    for (const [name, status] of flat) {
+      if (seen.get(name) === status) continue;
+      seen.set(name, status);
+      await say(`log  ${name}: ${status}`);
+    }
+  };
+}
+
+export async function watch(request: RunRequest, runId: string, options: WatchOptions): Promise<{ status: string; ok: boolean }> {
+  const { target, settings } = await settingsOnly(request);
+  const pipeline = pipelineIdentity(request.pipelineFile);
+  const follow = await runLogFollower(request, runId, options.onEvent);
+  // Engine events first, then what the run log says at the same poll: the two views side by side.
+  const onEvent = async (e: { text: string; tick?: boolean }) => {
+    if (e.tick) await follow();
+    else await options.onEvent(e.text);
+  };
+  const opts = { ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
+  if (target === 'asl') {
+    const { watchAsl } = await import('./aws/index.js');
+    return watchAsl({ pipeline, settings: settings.asl, env: request.env }, runId, onEvent, opts);
+  }
+  const { watchArgo } = await import('./kube/index.js');
+  return watchArgo({ request, settings: settings.argo, pipeline }, runId, onEvent, opts);
+}
+
+export interface EngineLog {
+  readonly step: string;
+  /** Where it came from, e.g. "pod my-run-123". */
+  readonly source: string;
+  readonly text: string;
+}
+
+export async function engineLogs(request: RunRequest, runId: string, step: string | undefined): Promise<EngineLog[]> {
+  const { target, settings } = await settingsOnly(request);
+  if (target === 'asl')
+    throw new UserError('Step Functions keeps no step output dagc can read (it is in the jobs\' CloudWatch logs)', `dagc logs ${runId}${step ? ` ${step}` : ''} -c CONFIG reads the output the run captured in its catalog`);
+  const { logsArgo } = await import('./kube/index.js');
+  return logsArgo({ request, settings: settings.argo, pipeline: pipelineIdentity(request.pipelineFile) }, runId, step);
+}
