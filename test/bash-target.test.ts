@@ -124,6 +124,19 @@ describe('bash target: safety and resumption', () => {
     expect(relog.status).toBe('SUCCESS');
   });
 
+  it('says how to get dagc and exits 2 when dagc is not on the PATH and DAGC_BIN is not set', async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'stubs-parallel'));
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', '-o', 'p.sh'], { cwd: dir });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const env: Record<string, string> = { PATH: '/usr/bin:/bin' };
+    const ran = spawnSync('bash', ['p.sh', 'nodagc'], { cwd: dir, env, encoding: 'utf8' });
+    expect(ran.status).toBe(2);
+    expect(ran.stderr).toContain('install dagc so that `dagc` is on the PATH, or point DAGC_BIN at it');
+    const wrong = spawnSync('bash', ['p.sh', 'nodagc'], { cwd: dir, env: { ...env, DAGC_BIN: '/nowhere/dagc' }, encoding: 'utf8' });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toContain('cannot find "/nowhere/dagc"');
+  });
+
   it('dagc emulate --target bash runs the script and records the run', async () => {
     const dir = copyFixture(path.join(CONFORMANCE, 'stubs-parallel'));
     const result = await runCli(['emulate', 'pipeline.yaml', '--target', 'bash', '--run-id', 'emu'], { cwd: dir });
