@@ -94,7 +94,7 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
       };
       const machine = await applyMachine(aws, desired, dryRun);
       done(machine.outcome);
-      for (const o of await applyAlias(aws, desired, input.settings.alias, machine.versionArn, dryRun)) done(o);
+      await applyAlias(aws, desired, input.settings.alias, machine.versionArn, dryRun, done);
       const schedule = input.settings.schedule;
       if (schedule) {
         const scheduleName = schedule.name || name;

@@ -1,9 +1,14 @@
 // The SDK modules, loaded once and only when asked for. Bundled, a CommonJS package's dynamic import may
 // arrive as its `default` export, so both shapes are accepted (as src/services/s3-client.ts does).
-type Sfn = typeof import('@aws-sdk/client-sfn');
-type Scheduler = typeof import('@aws-sdk/client-scheduler');
-type Iam = typeof import('@aws-sdk/client-iam');
-type Sts = typeof import('@aws-sdk/client-sts');
+import type * as SfnSdk from '@aws-sdk/client-sfn';
+import type * as SchedulerSdk from '@aws-sdk/client-scheduler';
+import type * as IamSdk from '@aws-sdk/client-iam';
+import type * as StsSdk from '@aws-sdk/client-sts';
+
+type Sfn = typeof SfnSdk;
+type Scheduler = typeof SchedulerSdk;
+type Iam = typeof IamSdk;
+type Sts = typeof StsSdk;
 
 function unwrap<T extends object>(m: T, key: string): T {
   return key in m ? m : (m as unknown as { default: T }).default;

@@ -129,7 +129,8 @@ export async function applyAlias(
   alias: string,
   published: string | undefined,
   dryRun: boolean,
-): Promise<ResourceOutcome[]> {
+  done: (o: ResourceOutcome) => void,
+): Promise<void> {
   const sfn = await sfnSdk();
   const aliasArn = `${desired.arn}:${alias}`;
   const name = `${desired.name}:${alias}`;
@@ -142,9 +143,8 @@ export async function applyAlias(
   } catch (error) {
     if (!isNotFound(error)) await call(`DescribeStateMachineAlias ${aliasArn}`, () => Promise.reject(error));
   }
-  const outcomes: ResourceOutcome[] = [];
   let target = published;
-  if (published) outcomes.push({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(published)}`, action: 'created', changes: [] });
+  if (published) done({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(published)}`, action: 'created', changes: [] });
   else if (routed && !routed.startsWith('(')) {
     const version = await call(`DescribeStateMachine ${routed}`, () => aws.sfn.send(new sfn.DescribeStateMachineCommand({ stateMachineArn: routed })));
     if (diffValues(parseDefinition(version.definition ?? ''), parseDefinition(desired.definition)).length === 0) target = routed;
@@ -153,19 +153,19 @@ export async function applyAlias(
     // No version of the desired definition is routed to: publish the current revision (just deployed or
     // already there). With --dry-run this is reported, not done.
     if (dryRun) {
-      outcomes.push({ kind: 'StateMachineVersion', name: `${desired.name}:(next)`, action: 'created', changes: [] });
-      outcomes.push({ kind: 'StateMachineAlias', name, action: routed ? 'updated' : 'created', changes: diffValues(routed ?? null, '(the published version)', '/routingConfiguration/0/stateMachineVersionArn') });
-      return outcomes;
+      done({ kind: 'StateMachineVersion', name: `${desired.name}:(next)`, action: 'created', changes: [] });
+      done({ kind: 'StateMachineAlias', name, action: routed ? 'updated' : 'created', changes: diffValues(routed ?? null, '(the published version)', '/routingConfiguration/0/stateMachineVersionArn') });
+      return;
     }
     const out = await call(`PublishStateMachineVersion ${desired.name}`, () =>
       aws.sfn.send(new sfn.PublishStateMachineVersionCommand({ stateMachineArn: desired.arn, description: desired.versionDescription })),
     );
     target = out.stateMachineVersionArn ?? '';
-    outcomes.push({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(target)}`, action: 'created', changes: [] });
+    done({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(target)}`, action: 'created', changes: [] });
   }
   if (routed === target) {
-    outcomes.push({ kind: 'StateMachineAlias', name, action: 'unchanged', changes: [], note: `→ version ${versionNumber(target)}` });
-    return outcomes;
+    done({ kind: 'StateMachineAlias', name, action: 'unchanged', changes: [], note: `→ version ${versionNumber(target)}` });
+    return;
   }
   const changes = diffValues(routed ?? null, target, '/routingConfiguration/0/stateMachineVersionArn');
   const routing = [{ stateMachineVersionArn: target, weight: 100 }];
@@ -176,6 +176,5 @@ export async function applyAlias(
       );
     else await call(`UpdateStateMachineAlias ${name}`, () => aws.sfn.send(new sfn.UpdateStateMachineAliasCommand({ stateMachineAliasArn: aliasArn, routingConfiguration: routing })));
   }
-  outcomes.push({ kind: 'StateMachineAlias', name, action: routed === undefined ? 'created' : 'updated', changes, note: `→ version ${versionNumber(target)}` });
-  return outcomes;
+  done({ kind: 'StateMachineAlias', name, action: routed === undefined ? 'created' : 'updated', changes, note: `→ version ${versionNumber(target)}` });
 }

@@ -1,0 +1,339 @@
+// dagc deploy / submit / watch / runs list --target asl against moto_server on loopback (a real AWS-protocol
+// server for Step Functions, EventBridge Scheduler, IAM and STS). What the server holds is read back through the
+// SDK here, not through dagc; "no write" is shown by a recording proxy that sees every request dagc makes.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { SFNClient, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
+import { IAMClient, GetRoleCommand } from '@aws-sdk/client-iam';
+import { runCli } from './helpers/cli.js';
+import { BIN } from './helpers/paths.js';
+import type { FaultProxy, MotoServer } from './helpers/moto-server.js';
+import { motoOrSkipNotice, startFaultProxy, startMoto } from './helpers/moto-server.js';
+
+const HAS = motoOrSkipNotice('dagc deploy --target asl against moto_server');
+const ACCOUNT = '123456789012'; // moto's default account
+const REGION = 'eu-west-1';
+const MACHINE_ARN = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:pipeline`;
+const WRITES = /^(Create|Update|Delete|Tag|Untag|Put|Publish|Start|Stop)/;
+
+const PIPELINE = (command: string) => `dag:
+  start_at: hello
+  steps:
+    hello:
+      type: task
+      command_type: shell
+      command: ${command}
+      next: bye
+    bye:
+      type: task
+      command_type: shell
+      command: echo bye
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`;
+
+const CONFIG = (deploy: string) => `executor:
+  type: asl
+  config:
+    image: ${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/dagc:1
+    compute: batch
+    job_queue: arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/dagc
+    job_definition: arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/dagc:1
+run_log_store:
+  type: s3
+  config: {bucket: dagc-runs, prefix: runs/}
+catalog:
+  type: s3
+  config: {bucket: dagc-runs, prefix: catalog/}
+${deploy}`;
+
+const WITH_SCHEDULE = `deploy:
+  asl:
+    alias: live
+    tags: {team: data}
+    schedule:
+      expression: cron(0 6 * * ? *)
+      timezone: Europe/London
+`;
+const WITHOUT_SCHEDULE = `deploy:
+  asl:
+    alias: live
+    tags: {team: data}
+`;
+
+describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
+  let moto: MotoServer;
+  let dir: string;
+  let sfn: SFNClient;
+  let scheduler: SchedulerClient;
+  let iam: IAMClient;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    const cfg = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+    sfn = new SFNClient(cfg);
+    scheduler = new SchedulerClient(cfg);
+    iam = new IAMClient(cfg);
+  });
+  afterAll(async () => {
+    sfn?.destroy();
+    scheduler?.destroy();
+    iam?.destroy();
+    await moto?.close();
+  });
+  beforeEach(async () => {
+    await moto.reset();
+    dir = mkdtempSync(path.join(tmpdir(), 'dagc-deploy-asl-'));
+    writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE('echo hi'));
+    writeFileSync(path.join(dir, 'config.yaml'), CONFIG(WITH_SCHEDULE));
+    return () => rmSync(dir, { recursive: true, force: true });
+  });
+
+  const dagc = (args: string[], env: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...moto.env, ...env } });
+  const deploy = (...extra: string[]) => dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', ...extra]);
+  const lines = (out: string) => out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ').trim());
+
+  it('creates every resource, then deploying again changes nothing and writes nothing', async () => {
+    const first = await deploy();
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(lines(first.stdout)).toEqual([
+      'created IAMRole dagc-pipeline',
+      'created StateMachine pipeline',
+      'created StateMachineVersion pipeline:1',
+      'created StateMachineAlias pipeline:live → version 1',
+      'created Schedule default/pipeline',
+      '5 resources (5 created)',
+    ]);
+
+    // What the server holds: the definition dagc compile writes, tags, the alias on version 1, the schedule.
+    const compiled = await dagc(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml']);
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }));
+    expect(JSON.parse(machine.definition!)).toEqual(JSON.parse(compiled.stdout));
+    expect(machine.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/dagc-pipeline`);
+    const tags = await sfn.send(new ListTagsForResourceCommand({ resourceArn: MACHINE_ARN }));
+    expect(Object.fromEntries(tags.tags!.map((t) => [t.key, t.value]))).toMatchObject({
+      team: 'data',
+      'dagc.dev/managed-by': 'dagc',
+      'dagc.dev/pipeline': 'pipeline',
+      'dagc.dev/dag-hash': expect.stringMatching(/^[0-9a-f]{40}$/),
+    });
+    const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${MACHINE_ARN}:live` }));
+    expect(alias.routingConfiguration).toEqual([{ stateMachineVersionArn: `${MACHINE_ARN}:1`, weight: 100 }]);
+    const schedule = await scheduler.send(new GetScheduleCommand({ Name: 'pipeline', GroupName: 'default' }));
+    expect(schedule.ScheduleExpression).toBe('cron(0 6 * * ? *)');
+    expect(schedule.ScheduleExpressionTimezone).toBe('Europe/London');
+    expect(schedule.Target?.Arn).toBe(`${MACHINE_ARN}:live`);
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'dagc-pipeline' }));
+    expect(JSON.parse(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).Statement[0].Principal.Service).toEqual(['scheduler.amazonaws.com', 'states.amazonaws.com']);
+
+    // Again, through a proxy that records every request: every resource unchanged, and only reads were made.
+    const proxy = await startFaultProxy(moto.endpoint, () => undefined);
+    try {
+      const again = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: proxy.endpoint });
+      expect(again.status).toBe(0);
+      expect(lines(again.stdout)).toEqual([
+        'unchanged IAMRole dagc-pipeline',
+        'unchanged StateMachine pipeline',
+        'unchanged StateMachineAlias pipeline:live → version 1',
+        'unchanged Schedule default/pipeline',
+        '4 resources (4 unchanged)',
+      ]);
+      expect(proxy.seen.length).toBeGreaterThan(5);
+      expect(proxy.seen.filter((s) => WRITES.test(s.action))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('--dry-run reports a change and makes none; deploying it updates the machine, publishes version 2 and moves the alias', async () => {
+    expect((await deploy()).status).toBe(0);
+    writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE('echo changed'));
+    const before = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }));
+
+    const dry = await deploy('--dry-run', '--diff');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/^updated +StateMachine +pipeline$/m);
+    expect(dry.stdout).toMatch(/~ \/tags\/dagc\.dev~1dag-hash: "[0-9a-f]{40}" → "[0-9a-f]{40}"/);
+    expect(dry.stdout).toMatch(/^dry run, nothing changed: /m);
+    const after = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }));
+    expect(after.definition).toBe(before.definition);
+    expect(after.revisionId ?? null).toBe(before.revisionId ?? null);
+
+    const real = await deploy();
+    expect(real.status).toBe(0);
+    expect(lines(real.stdout)).toEqual([
+      'unchanged IAMRole dagc-pipeline',
+      'updated StateMachine pipeline',
+      'created StateMachineVersion pipeline:2',
+      'updated StateMachineAlias pipeline:live → version 2',
+      'unchanged Schedule default/pipeline',
+      '5 resources (2 unchanged, 2 updated, 1 created)',
+    ]);
+    const compiled = await dagc(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml']);
+    const version2 = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `${MACHINE_ARN}:2` }));
+    expect(JSON.parse(version2.definition!)).toEqual(JSON.parse(compiled.stdout));
+    const alias = await sfn.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: `${MACHINE_ARN}:live` }));
+    expect(alias.routingConfiguration).toEqual([{ stateMachineVersionArn: `${MACHINE_ARN}:2`, weight: 100 }]);
+  });
+
+  it('a schedule dropped from the config stays without --prune and is deleted with it', async () => {
+    expect((await deploy()).status).toBe(0);
+    writeFileSync(path.join(dir, 'config.yaml'), CONFIG(WITHOUT_SCHEDULE));
+    const kept = await deploy();
+    expect(kept.stdout).not.toMatch(/Schedule/);
+    expect((await scheduler.send(new ListSchedulesCommand({ GroupName: 'default' }))).Schedules?.map((s) => s.Name)).toEqual(['pipeline']);
+
+    const dry = await deploy('--prune', '--dry-run');
+    expect(dry.stdout).toMatch(/^deleted +Schedule +default\/pipeline$/m);
+    expect((await scheduler.send(new ListSchedulesCommand({ GroupName: 'default' }))).Schedules).toHaveLength(1);
+
+    const pruned = await deploy('--prune');
+    expect(pruned.status).toBe(0);
+    expect(pruned.stdout).toMatch(/^deleted +Schedule +default\/pipeline$/m);
+    expect((await scheduler.send(new ListSchedulesCommand({ GroupName: 'default' }))).Schedules ?? []).toEqual([]);
+  });
+
+  it('submit twice with the same run id starts one execution; runs list and watch follow it until it ends', async () => {
+    expect((await deploy()).status).toBe(0);
+    const submit = () => dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', 'nightly-1']);
+    const one = await submit();
+    expect(one.status).toBe(0);
+    expect(one.stdout).toBe('nightly-1\n');
+    expect(one.stderr).toMatch(/^started arn:aws:states:eu-west-1:123456789012:execution:pipeline:nightly-1$/m);
+    const two = await submit();
+    expect(two.status).toBe(0);
+    expect(two.stderr).toMatch(/already running, nothing new started/);
+    const executions = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }));
+    expect(executions.executions?.map((e) => e.name)).toEqual(['nightly-1']);
+
+    const listed = await dagc(['runs', 'list', '--target', 'asl', 'pipeline.yaml', '-c', 'config.yaml', '--json']);
+    expect(listed.status).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ runId: 'nightly-1', status: 'RUNNING' })]);
+
+    // watch follows the execution; the test ends it (StopExecution), and watch exits 1 as dagc run does for a failure.
+    const child = spawn(process.execPath, [BIN, 'watch', 'nightly-1', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--interval', '0.2'], {
+      cwd: dir,
+      env: { ...process.env, ...moto.env },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    for (let i = 0; i < 100 && !out.includes('run nightly-1: RUNNING'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('run nightly-1: RUNNING');
+    await sfn.send(new StopExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:nightly-1` }));
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/run nightly-1: RUNNING\n[^]*run nightly-1: ABORTED\n/);
+
+    // A finished execution's name cannot start another run (Step Functions keeps names for 90 days).
+    const three = await submit();
+    expect(three.status).toBe(2);
+    expect(three.stderr).toMatch(/run "nightly-1" already exists on pipeline \(ABORTED\)/);
+  });
+
+  it('a config-given role is used as is and the role dagc had generated is pruned by its tags', async () => {
+    expect((await deploy()).status).toBe(0);
+    const role = `arn:aws:iam::${ACCOUNT}:role/pipelines`;
+    writeFileSync(path.join(dir, 'config.yaml'), CONFIG(`deploy:\n  asl:\n    role_arn: ${role}\n    tags: {team: data}\n`));
+    const out = await deploy('--prune');
+    expect(out.status).toBe(0);
+    expect(out.stdout).toMatch(/^updated +StateMachine +pipeline$/m);
+    expect(out.stdout).toMatch(/^deleted +Schedule +default\/pipeline$/m);
+    expect(out.stdout).toMatch(/^deleted +IAMRole +dagc-pipeline$/m);
+    expect((await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }))).roleArn).toBe(role);
+    await expect(iam.send(new GetRoleCommand({ RoleName: 'dagc-pipeline' }))).rejects.toThrow(/not found|cannot be found/i);
+  });
+
+  it('reports bad deploy settings at their line and column (exit 2) before reaching AWS', async () => {
+    writeFileSync(path.join(dir, 'config.yaml'), CONFIG(`deploy:\n  asl:\n    schedule:\n      expresion: cron(0 6 * * ? *)\n      timezone: London time\n`));
+    const out = await deploy();
+    expect(out.status).toBe(2);
+    expect(out.stderr).toMatch(/config\.yaml:\d+:\d+.*unknown key "expresion"/);
+    expect(out.stderr).toMatch(/did you mean "expression"/);
+    expect(out.stderr).toMatch(/timezone: "London time" is not valid/);
+  });
+
+  describe('faults', () => {
+    let proxy: FaultProxy | undefined;
+    beforeEach(() => async () => {
+      await proxy?.close();
+      proxy = undefined;
+    });
+
+    it('a throttled API is retried with backoff and the deploy goes through', async () => {
+      proxy = await startFaultProxy(moto.endpoint, (action, n) =>
+        action === 'DescribeStateMachine' && n <= 2 ? { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' } : undefined,
+      );
+      const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: proxy.endpoint });
+      expect(out.status).toBe(0);
+      expect(out.stdout).toMatch(/^created +StateMachine +pipeline$/m);
+      // Two throttled answers, then the retry that got through (moto's 400 for a machine that does not exist yet).
+      const answers = proxy.seen.filter((s) => s.action === 'DescribeStateMachine').map((s) => s.status);
+      expect(answers.slice(0, 2)).toEqual([400, 400]);
+      expect(answers.length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('throttling that outlasts the retries is exit 1, with the attempts, and lists what was already done', async () => {
+      proxy = await startFaultProxy(moto.endpoint, (action) => (action === 'CreateStateMachineAlias' ? { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' } : undefined));
+      const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: proxy.endpoint, DAGC_AWS_MAX_ATTEMPTS: '3' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/AWS throttled CreateStateMachineAlias pipeline:live and was still throttling after 3 attempts with backoff \(ThrottlingException\)/);
+      expect(out.stderr).toMatch(/already done before this failure:\n +created +IAMRole dagc-pipeline\n +created +StateMachine pipeline\n +created +StateMachineVersion pipeline:1\n/);
+      expect(proxy.seen.filter((s) => s.action === 'CreateStateMachineAlias')).toHaveLength(3);
+    });
+
+    it('expired credentials are exit 1 with what to do', async () => {
+      proxy = await startFaultProxy(moto.endpoint, () => ({ status: 403, type: 'ExpiredToken', message: 'The security token included in the request is expired' }));
+      const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: proxy.endpoint, AWS_SESSION_TOKEN: 'old' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/AWS refused GetCallerIdentity: the credentials have expired/);
+      expect(out.stderr).toMatch(/hint: refresh them/);
+      expect(out.stderr).not.toMatch(/testing|old/);
+    });
+
+    it('no credentials at all is bad input (exit 2)', async () => {
+      const out = await runCli(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], {
+        cwd: dir,
+        env: {
+          AWS_ACCESS_KEY_ID: undefined,
+          AWS_SECRET_ACCESS_KEY: undefined,
+          AWS_SESSION_TOKEN: undefined,
+          AWS_PROFILE: undefined,
+          AWS_REGION: REGION,
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'none'),
+          AWS_CONFIG_FILE: path.join(dir, 'none'),
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+          AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+          AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+        },
+      });
+      expect(out.status).toBe(2);
+      expect(out.stderr).toMatch(/dagc deploy: no AWS credentials were found\nhint: set AWS_ACCESS_KEY_ID/);
+    });
+
+    it('an unreachable endpoint is exit 1', async () => {
+      const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', DAGC_AWS_MAX_ATTEMPTS: '1' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/cannot reach AWS for GetCallerIdentity \(ECONNREFUSED\)/);
+    });
+  });
+
+  it('keeps the definition dagc compile writes (same bytes as the compiled file)', async () => {
+    expect((await deploy()).status).toBe(0);
+    const file = path.join(dir, 'sm.json');
+    expect((await dagc(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-o', 'sm.json'])).status).toBe(0);
+    const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }));
+    // Compiled to a file in the same folder, the relative paths inside are the same, so the bytes are too.
+    expect(machine.definition).toBe(readFileSync(file, 'utf8'));
+  });
+});
