@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import traceback
+import typing
 
 from _dagc_compat import MAP_VARIABLE_KEY, read_parameters
 
@@ -95,6 +96,62 @@ def select_kwargs(func, parameters, map_values):
         if name in names or takes_all:
             kwargs[name] = value
     return kwargs
+
+
+def pydantic_base_model():
+    """pydantic's BaseModel when pydantic is importable (1 or 2), else None: casting by annotation needs it."""
+    try:
+        from pydantic import BaseModel  # noqa: PLC0415 (optional dependency)
+    except ImportError:
+        return None
+    return BaseModel
+
+
+def model_fields(model):
+    fields = getattr(model, "model_fields", None)  # pydantic 2
+    if fields is None:
+        fields = getattr(model, "__fields__", {})  # pydantic 1
+    return set(fields)
+
+
+def cast_by_annotation(func, kwargs):
+    """magnus 0.5 filter_arguments_for_func: "arguments with type annotations will be casted".
+
+    A parameter annotated with a pydantic model is built from the dict it holds (keys the model does not
+    declare are ignored; a non-dict value is the model's one field of the argument's name), so the function
+    gets `inner.x`, not `inner["x"]`. Under magnus 0.5 (DAGC_MAGNUS_ERA) a builtin scalar annotation casts as
+    0.5 did: `f: float` given 1 receives 1.0. Without pydantic, model annotations are left alone.
+    """
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return kwargs
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception:  # noqa: BLE001 (unresolvable string annotations: use them as written)
+        hints = {}
+    base_model = pydantic_base_model()
+    era = os.environ.get("DAGC_MAGNUS_ERA", "")
+    out = dict(kwargs)
+    for name, value in kwargs.items():
+        param = signature.parameters.get(name)
+        if param is None:
+            continue
+        annotation = hints.get(name, param.annotation)
+        if annotation is inspect.Parameter.empty or not isinstance(annotation, type):
+            continue
+        if base_model is not None and issubclass(annotation, base_model):
+            if isinstance(value, annotation):
+                continue
+            data = value if isinstance(value, dict) else {name: value}
+            fields = model_fields(annotation)
+            out[name] = annotation(**{k: v for k, v in data.items() if k in fields})
+        elif era == "0.5" and annotation in (int, float, str) and value is not None and type(value) is not annotation:
+            try:
+                out[name] = annotation(value)
+            except (TypeError, ValueError) as error:
+                raise StepError("cannot cast parameter %r = %r to %s: %s" % (name, value, annotation.__name__, error))
+    return out
 
 
 def returned_parameters(value, what):
@@ -203,7 +260,7 @@ def main(argv):
         else:
             func = load_function(command) if mode == "function" else load_lambda(command)
             what = "function %r" % command if mode == "function" else "lambda"
-            kwargs = select_kwargs(func, read_parameters(), map_variable())
+            kwargs = cast_by_annotation(func, select_kwargs(func, read_parameters(), map_variable()))
             try:
                 value = func(**kwargs)
             except SystemExit as stop:

@@ -8,6 +8,7 @@ import { didYouMean } from '../core/suggest.js';
 import type { RunLog, RunLogStore, RunRecord, StepLog } from '../services/run-log/types.js';
 import { RunLogNotFoundError } from '../services/run-log/types.js';
 import { ENGINE_RUNS_OPTIONS } from './engine-runs-options.js';
+import { stringifyJson } from '../core/py-float.js';
 
 const SUBCOMMANDS = ['list', 'show'] as const;
 
@@ -230,7 +231,7 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
     throw error;
   }
   if (args.options.json === true) {
-    io.out(JSON.stringify(log, null, 2) + '\n');
+    io.out(stringifyJson(log, 2) + '\n');
     return 0;
   }
   let logs: StepOutputs | undefined;

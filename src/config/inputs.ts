@@ -8,6 +8,7 @@ import { DiagnosticError, hasErrors } from '../core/diagnostics.js';
 import { loadPipeline } from '../front-end/load-pipeline.js';
 import { loadConfig, loadParameters } from './load.js';
 import { checkNodeOverrides } from './check-overrides.js';
+import { applyEra, chooseEra, ERA_VERSION_HINT, eraOfVersion } from './magnus-era.js';
 
 export interface Inputs {
   /** The pipeline file as given. */
@@ -26,6 +27,8 @@ export interface InputFiles {
   configFile?: string | undefined;
   parametersFile?: string | undefined;
   varFiles?: readonly string[] | undefined;
+  /** `--magnus VERSION`: the era whose defaults apply (config/magnus-era.ts); wins over the config and the file. */
+  magnus?: string | undefined;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -43,7 +46,21 @@ export async function inputDiagnostics(files: InputFiles): Promise<{
   const paramsResult = await loadParameters(files.parametersFile, opts);
   const diagnostics = [...pipelineResult.diagnostics, ...configResult.diagnostics, ...paramsResult.diagnostics];
   if (pipelineResult.value && configResult.value) diagnostics.push(...checkNodeOverrides(pipelineResult.value, configResult.value));
-  return { diagnostics, pipeline: pipelineResult.value, config: configResult.value, parameters: paramsResult.value };
+  if (files.magnus !== undefined && eraOfVersion(files.magnus) === undefined)
+    diagnostics.push({
+      code: 'DAGC-MAGNUS-VERSION',
+      severity: 'error',
+      message: `--magnus ${files.magnus}: not a magnus version`,
+      hint: ERA_VERSION_HINT,
+      file: '(command line)',
+      start: { line: 1, column: 1 },
+    });
+  let config = configResult.value;
+  const pipeline = pipelineResult.value;
+  if (config && pipeline) {
+    config = applyEra(config, chooseEra({ flag: files.magnus, config }));
+  }
+  return { diagnostics, pipeline, config, parameters: paramsResult.value };
 }
 
 export async function loadInputFiles(files: InputFiles): Promise<Inputs> {

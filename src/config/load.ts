@@ -10,6 +10,9 @@ import { displayPath, uniqueDiagnostics } from '../core/display.js';
 import { checkSchema } from '../front-end/schema.js';
 import { loadVariables, substitute } from '../front-end/variables.js';
 import { readSections } from './sections.js';
+import { ERA_VERSION_HINT, eraOfVersion } from './magnus-era.js';
+import { pyFloat } from '../core/py-float.js';
+import { setOwn } from '../core/set-own.js';
 import type { DagcConfig, Parameters, ServiceName, ServiceSection } from './types.js';
 import { DEFAULT_SECTIONS, SERVICE_NAMES } from './types.js';
 
@@ -66,7 +69,27 @@ export async function loadConfig(
   diagnostics.push(...sections.diagnostics);
   if (hasErrors(diagnostics)) return finish();
   const plugins = ((doc.data as { plugins?: string[] }).plugins ?? []).slice();
-  return finish({ ...merge(sections.sections, fromPipeline), file, plugins });
+  const raw = doc.data as { magnus?: unknown };
+  const magnus = raw.magnus === undefined || raw.magnus === null ? undefined : String(raw.magnus);
+  if (magnus !== undefined && eraOfVersion(magnus) === undefined) {
+    diagnostics.push(doc.at('/magnus', 'DAGC-CONFIG-MAGNUS-VERSION', `"${magnus}" is not a magnus version`, ERA_VERSION_HINT));
+    return finish();
+  }
+  const merged = merge(sections.sections, fromPipeline);
+  return finish({
+    ...merged,
+    file,
+    plugins,
+    ...(magnus !== undefined ? { magnus } : {}),
+    computeDataFolderWritten: folderWritten(doc.data),
+  });
+}
+
+/** Whether the config file's catalog section (either spelling of its config) names a compute_data_folder. */
+function folderWritten(data: unknown): boolean {
+  const catalog = (data as { catalog?: { config?: unknown } } | null)?.catalog;
+  const config = catalog?.config;
+  return config !== null && typeof config === 'object' && Object.hasOwn(config, 'compute_data_folder');
 }
 
 /** The initial parameters: a YAML mapping; no file, or an empty one, gives {}. */
@@ -84,5 +107,19 @@ export async function loadParameters(
   });
   const diagnostics = sortDiagnostics(parsed.diagnostics);
   if (!parsed.doc || hasErrors(diagnostics)) return { diagnostics };
-  return { value: (parsed.doc.data ?? {}) as Parameters, diagnostics };
+  // The hash view keeps YAML's int/float distinction (ints as bigint): a float stays a float (issue 15).
+  return { value: (pythonValues(parsed.doc.hash) ?? {}) as Parameters, diagnostics };
+}
+
+/** YAML ints (bigint in the hash view) become numbers; whole-valued YAML floats become PyFloat. */
+function pythonValues(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return pyFloat(value);
+  if (Array.isArray(value)) return value.map(pythonValues);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, pythonValues(v));
+    return out;
+  }
+  return value;
 }

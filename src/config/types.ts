@@ -1,5 +1,6 @@
 // The configuration file (shared/spec/magnus-spec.md §2): one `{type, config}` section per service.
 // magnus's older spellings (`mode`, `experiment_tracking`) are accepted by the loader and normalised here.
+import type { EraChoice } from './magnus-era.js';
 
 export interface ServiceSection {
   readonly type: string;
@@ -25,6 +26,12 @@ export interface DagcConfig {
   readonly experiment_tracker: ServiceSection;
   /** Third-party plugin modules named in the config (`plugins: [...]`). */
   readonly plugins: readonly string[];
+  /** `magnus: VERSION` in the config file: the magnus the pipeline was written for (config/magnus-era.ts). */
+  readonly magnus?: string;
+  /** Whether a config or pipeline file wrote catalog.config.compute_data_folder (else the era's default applies). */
+  readonly computeDataFolderWritten?: boolean;
+  /** The era in force once the pipeline is known (set by applyEra; absent: dagc's own defaults). */
+  readonly magnusEra?: EraChoice;
 }
 
 /**

@@ -4,6 +4,7 @@
 // YAML floats as number. That distinction is the whole reason this file exists: Python prints `1` and `1.0`
 // differently, and the hash changes with it (spec §1.1).
 import { createHash } from 'node:crypto';
+import { PyFloat, pyFloatRepr } from '../core/py-float.js';
 
 /** sha1 hex of the Python-compatible JSON text of the `dag` block (after variable substitution). */
 export function hashDag(dagBlock: unknown): string {
@@ -62,6 +63,8 @@ function dump(value: unknown, stack: object[], style: DumpStyle): string {
   }
   if (value instanceof Map) return dumpEntries(pythonSortedEntries([...value.entries()]), inner, style);
   if (value instanceof Date) throw new TypeError('Object of type datetime is not JSON serializable');
+  // A whole-valued float kept from YAML or a step's JSON (core/py-float.ts): json.dumps writes `2.0`.
+  if (value instanceof PyFloat) return pyFloatRepr(value.value);
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null)
     throw new TypeError(`Object of type ${value.constructor?.name ?? 'object'} is not JSON serializable`);

@@ -79,8 +79,15 @@ describe('checkSchema', () => {
   });
 
   it('merges a misspelt key with the required key it stands for', async () => {
-    expect(await check('dag:\n  start_at: a\n  steps:\n    a: {type: stub, nxt: b}\n')).toEqual([
+    expect(await check('dag:\n  start_at: a\n  steps:\n    a: {type: task, command: x, nxt: b}\n')).toEqual([
       ['DAGC-SCHEMA-UNKNOWN-KEY', '/dag/steps/a/nxt', 'unknown key "nxt" in step "a"'],
+    ]);
+  });
+
+  it('a stub takes any field (magnus 0.5: a stubbed-out step keeps its settings); its next is still required', async () => {
+    expect(await check('dag:\n  start_at: a\n  steps:\n    a: {type: stub, command: x.y, retry: 3, anything: 1, next: b}\n')).toEqual([]);
+    expect(await check('dag:\n  start_at: a\n  steps:\n    a: {type: stub, nxt: b}\n')).toEqual([
+      ['DAGC-SCHEMA-MISSING-KEY', '/dag/steps/a', 'stub step "a" should have a "next" field'],
     ]);
   });
 

@@ -19,6 +19,8 @@ import type { Workspace } from './workspace.js';
 import { openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { MagnusEra } from '../config/magnus-era.js';
+import { catalogsOutput, eraOf, getElsewhereHint, keepGotEntry, outputNameForEra, putElsewhereHint, stubSyncsCatalog } from './era.js';
 
 export interface NodeInvocation {
   readonly loc: NodeLocation;
@@ -191,10 +193,11 @@ async function catalogGet(ctx: RunContext, node: TaskNode | StubNode, step: Step
   for (const pattern of node.catalog?.get ?? []) {
     try {
       const entries = await ctx.catalog.get({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern, workspace });
-      step.data_catalog = [...step.data_catalog, ...newEntries(step, entries)];
+      step.data_catalog = [...step.data_catalog, ...newEntries(step, entries.filter((e) => keepGotEntry(ctx, e)))];
     } catch (error) {
       step.status = 'FAIL';
-      step.message = maskSecrets(`catalog get failed: ${(error as Error).message}`, ctx.secretValues);
+      const elsewhere = await getElsewhereHint(ctx, computeFolder(ctx, node), pattern);
+      step.message = maskSecrets(`catalog get failed: ${(error as Error).message}${elsewhere ? `; ${elsewhere}` : ''}`, ctx.secretValues);
       return false;
     }
   }
@@ -206,6 +209,8 @@ async function catalogPut(ctx: RunContext, node: TaskNode | StubNode, step: Step
     try {
       const entries = await ctx.catalog.put({ runId: ctx.runId, computeDataFolder: computeFolder(ctx, node), pattern, workspace });
       step.data_catalog = [...step.data_catalog, ...entries];
+      const elsewhere = entries.length ? undefined : await putElsewhereHint(ctx, workspace ?? ctx.cwd, computeFolder(ctx, node), pattern);
+      if (elsewhere) ctx.events({ kind: 'warning', message: `${step.internal_name}: ${elsewhere}` });
     } catch (error) {
       step.status = 'FAIL';
       step.message = maskSecrets(`catalog put failed: ${(error as Error).message}`, ctx.secretValues);
@@ -236,14 +241,16 @@ async function workspaceFor(ctx: RunContext, node: TaskNode | StubNode): Promise
 async function runStub(ctx: RunContext, node: StubNode, inv: NodeInvocation, names: StepNames, step: StepBody) {
   // A stub runs no code: its workspace holds only the data folder, so put records what get brought.
   const workspace = await workspaceFor(ctx, node);
+  // magnus 2023 and 0.5 stopped syncing a stub's catalog (spec §1.3); under those eras (runtime/era.ts) neither do we.
+  const syncs = stubSyncsCatalog(ctx);
   try {
-    if (!(await catalogGet(ctx, node, step, workspace?.dir))) return;
+    if (syncs && !(await catalogGet(ctx, node, step, workspace?.dir))) return;
     const startMs = preciseNow();
     const startIso = isoNow();
     const parameters = await snapshotParameters(ctx);
     step.attempts = [...step.attempts, attemptRecord(inv.attempt ?? 1, startMs, startIso, 'SUCCESS', '', parameters)];
     step.status = 'SUCCESS';
-    await catalogPut(ctx, node, step, workspace?.dir);
+    if (syncs) await catalogPut(ctx, node, step, workspace?.dir);
   } finally {
     await workspace?.dispose();
   }
@@ -255,15 +262,14 @@ async function runStub(ctx: RunContext, node: StubNode, inv: NodeInvocation, nam
  * by the enclosing parallel branches and dag nodes so that two branches with a step of the same name do not
  * overwrite each other's output (magnus did). Retries after the first get `_attempt<N>`.
  */
-export function outputLogName(inv: NodeInvocation, attempt: number): string {
+export function outputLogName(inv: NodeInvocation, attempt: number, era?: MagnusEra): string {
   const { node, ancestors } = inv.loc;
   const parts = node.internalName.split('.');
   const prefix = ancestors.flatMap((a, k) => (a.type === 'parallel' ? [parts[2 * k + 1]!] : a.type === 'dag' ? [a.name] : []));
-  const base = [...prefix, node.name, ...inv.mapValues.map(String)]
-    .join('_')
-    .replace(/ /g, '_')
-    .replace(/[/\\]/g, '_');
-  return attempt > 1 ? `${base}_attempt${attempt}` : base;
+  const base = [...prefix, node.name].join('_').replace(/ /g, '_').replace(/[/\\]/g, '_');
+  // magnus 0.5 adds `.execution.log` before the map values (runtime/era.ts); 2023 and dagc have none.
+  const name = outputNameForEra(era, base, inv.mapValues);
+  return attempt > 1 ? `${name}_attempt${attempt}` : name;
 }
 
 async function secretEnv(ctx: RunContext, node: TaskNode): Promise<Record<string, string>> {
@@ -334,10 +340,10 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
       }
       const status: Status = result.ok ? 'SUCCESS' : 'FAIL';
       step.attempts = [...step.attempts, attemptRecord(number, startMs, startIso, status, result.message, parameters)];
-      if (ctx.catalog.name !== 'do-nothing') {
+      if (ctx.catalog.name !== 'do-nothing' && catalogsOutput(ctx)) {
         const entry: DataCatalogEntry | undefined = await ctx.catalog.putContent(
           ctx.runId,
-          outputLogName(inv, number),
+          outputLogName(inv, number, eraOf(ctx)),
           result.output,
         );
         if (entry) step.data_catalog = [...step.data_catalog, entry];

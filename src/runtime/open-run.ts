@@ -15,12 +15,14 @@ import { maskSecrets } from '../services/secrets/types.js';
 import { isoNow } from './clock.js';
 import { stepCodeIdentities } from './code-identity.js';
 import type { PreviousRun, RunContext } from './context.js';
-import { createLimiter, indexSteps } from './context.js';
+import { indexSteps } from './context.js';
+import { createLimiter } from '../core/limit.js';
 import type { EventSink } from './events.js';
 import { checkRunId, generateRunId } from './run-id.js';
 import { availableParallelism } from 'node:os';
 import { configuredParallelism } from '../config/parallelism.js';
 import { sharedWorkspace } from './workspace.js';
+import { parseJson } from '../core/py-float.js';
 
 export interface OpenRunOptions {
   pipeline: Pipeline;
@@ -89,7 +91,7 @@ export function initialParameters(fileParameters: Parameters, env: Readonly<Reco
       if (!k.startsWith(prefix) || raw === undefined || k === `${prefix}MAP_VARIABLE`) continue;
       let value: unknown = raw;
       try {
-        value = JSON.parse(raw);
+        value = parseJson(raw);
       } catch {
         /* a plain string */
       }
@@ -217,6 +219,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       DAGC_RUN_TAG: tag,
       MAGNUS_RUN_TAG: tag,
       ...(config.file ? { DAGC_CONFIG_FILE: config.file, MAGNUS_CONFIG_FILE: config.file } : {}),
+      // The era decides how the step-side Python casts arguments (python/dagc_shim.py cast_by_annotation).
+      ...(config.magnusEra ? { DAGC_MAGNUS_ERA: config.magnusEra.era } : {}),
     },
     codeIdentities: () => stepCodeIdentities(cwd, opts.env),
   };

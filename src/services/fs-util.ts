@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJson } from '../core/py-float.js';
 
 let counter = 0;
 
@@ -41,7 +42,7 @@ export async function readJsonIfExists(file: string): Promise<unknown> {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
   }
-  return JSON.parse(text) as unknown;
+  return parseJson(text);
 }
 
 /** Runs `fn` over `items` with at most `limit` at once (reading thousands of records must not hit EMFILE). */

@@ -7,6 +7,10 @@ import { ROOT, SHARED } from '../helpers/paths.js';
 
 export const EXAMPLES = path.join(SHARED, 'spec', 'magnus-examples');
 const OURS = path.join(ROOT, 'test', 'magnus');
+/** Stand-ins written the way magnus 0.5's own examples are (pydantic models in and out), for this suite. */
+const STEPS_05 = path.join(ROOT, 'test', 'magnus-diff', 'steps');
+/** Pipelines of this suite itself (floats, casting): no shared example covers them. */
+const OWN = path.join(ROOT, 'test', 'magnus-diff', 'pipelines');
 const CONFORMANCE = path.join(ROOT, 'fixtures', 'conformance');
 
 export interface DiffRun {
@@ -28,11 +32,13 @@ export interface DiffCase {
   runs: DiffRun[];
 }
 
-/** Links one of our stand-in step files (test/magnus/…) into `dir` at `rel`, in real folders. */
+/** Links one of our stand-in step files (test/magnus/… or, absolute, elsewhere) into `dir` at `rel`. */
 function link(dir: string, from: string, rel: string): void {
   mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-  symlinkSync(path.join(OURS, from), path.join(dir, rel));
+  symlinkSync(path.isAbsolute(from) ? from : path.join(OURS, from), path.join(dir, rel));
 }
+
+const link05 = (rel: string) => (dir: string) => link(dir, path.join(STEPS_05, rel), rel);
 
 /** The a7d649c scenarios name their sub-dags, step code and data as tests/scenarios/… (from the working dir). */
 function scenarioTree(dir: string): void {
@@ -51,13 +57,12 @@ const nothing = (): void => {};
 /** Per example: what its working directory needs beside the pipeline (step code, data, parameters). */
 const EXAMPLE_SETUP: Record<string, (dir: string) => void> = {
   'a452f9c-examples-concepts-catalog.yaml': (dir) => link(dir, 'examples/concepts/catalog.py', 'examples/concepts/catalog.py'),
-  'a452f9c-examples-concepts-map.yaml': (dir) => link(dir, 'examples/concepts/map.py', 'examples/concepts/map.py'),
-  'a452f9c-examples-executors-argo-map-sequential.yaml': (dir) =>
-    link(dir, 'examples/concepts/map.py', 'examples/concepts/map.py'),
+  'a452f9c-examples-concepts-map.yaml': link05('examples/concepts/map.py'),
+  'a452f9c-examples-executors-argo-map-sequential.yaml': link05('examples/concepts/map.py'),
   'a452f9c-examples-concepts-task_shell_parameters.yaml': (dir) =>
     writeFileSync(path.join(dir, 'parameters.yaml'), 'spam: "Hello"\neggs:\n  ham: "Yes, please!!"\n'),
   'a452f9c-examples-python-tasks.yaml': (dir) => {
-    link(dir, 'examples_functions.py', 'examples/functions.py');
+    link05('examples/functions.py')(dir);
     writeFileSync(path.join(dir, 'parameters.yaml'), 'simple: 1\ninner:\n  x: 10\n  y: hello\n');
   },
   'a7d649c-tests-scenarios-test_dag_notebook.yaml': (dir) => {
@@ -119,4 +124,16 @@ export function exampleCases(): DiffCase[] {
 
 export function fixtureCases(): DiffCase[] {
   return readdirSync(CONFORMANCE).sort().map(fixtureCase);
+}
+
+/** This suite's own pipelines (test/magnus-diff/pipelines/<name>: pipeline.yaml, parameters.yaml, code). */
+export function ownCases(): DiffCase[] {
+  return readdirSync(OWN)
+    .sort()
+    .map((name) => ({
+      id: `own:${name}`,
+      pipeline: 'pipeline.yaml',
+      setup: (dir: string) => cpSync(path.join(OWN, name), dir, { recursive: true }),
+      runs: [{ runId: 'first' }],
+    }));
 }

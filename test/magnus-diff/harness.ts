@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseJson } from '../../src/core/py-float.js';
 import { runCli } from '../helpers/cli.js';
 import type { DiffCase } from './cases.js';
 
@@ -116,7 +117,7 @@ export async function runMagnus(venv: MagnusVenv, c: DiffCase): Promise<{ dir: s
     const file = path.join(dir, '.run_log_store', `${run.runId}.json`);
     runs.push({
       exit: result.status,
-      log: existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null,
+      log: existsSync(file) ? parseJson(readFileSync(file, 'utf8')) : null,
       lastError: lastLine(result.stderr),
     });
   }
@@ -129,14 +130,14 @@ export async function runDagc(venv: MagnusVenv, c: DiffCase): Promise<{ dir: str
   const runs: RunOutcome[] = [];
   for (const run of c.runs) {
     run.before?.(dir);
-    const args = ['run', c.pipeline, '-c', config, '--run-id', run.runId];
+    const args = ['run', c.pipeline, '-c', config, '--run-id', run.runId, '--magnus', venv.version];
     if (existsSync(path.join(dir, 'parameters.yaml'))) args.push('-p', 'parameters.yaml');
     const env = cleanEnv({ ...run.env, DAGC_PYTHON: venv.python });
     const result = await runCli([...args, ...(run.args ?? [])], { cwd: dir, env, timeoutMs: 120_000 });
     const shown = await runCli(['runs', 'show', run.runId, '--json', '-c', config], { cwd: dir, env });
     runs.push({
       exit: result.status,
-      log: shown.status === 0 ? JSON.parse(shown.stdout) : null,
+      log: shown.status === 0 ? parseJson(shown.stdout) : null,
       lastError: lastLine(result.stderr),
     });
   }

@@ -8,7 +8,7 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sharedOrSkipNotice } from '../helpers/paths.js';
 import type { DiffCase } from './cases.js';
-import { exampleCases, fixtureCases } from './cases.js';
+import { exampleCases, fixtureCases, ownCases } from './cases.js';
 import type { MagnusVenv, RunOutcome } from './harness.js';
 import { installedVenvs, runDagc, runMagnus, venvRoot } from './harness.js';
 import { appliesTo, applyExceptions, differences, loadExceptions, normalise } from './normalise.js';
@@ -50,7 +50,7 @@ async function compare(venv: MagnusVenv, c: DiffCase): Promise<void> {
   }
 }
 
-const cases = [...(HAVE_SHARED ? exampleCases() : []), ...fixtureCases()];
+const cases = [...(HAVE_SHARED ? exampleCases() : []), ...fixtureCases(), ...ownCases()];
 
 for (const venv of VENVS) {
   describe.concurrent(`magnus ${venv.version} and dagc record the same run`, () => {

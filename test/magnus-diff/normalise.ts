@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { parseJson, PyFloat, stringifyJson } from '../../src/core/py-float.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- run logs of several magnus versions are foreign JSON */
 type Json = any;
@@ -24,9 +25,9 @@ export interface Normalised {
 }
 
 function replaceRunIds(value: Json, runIds: readonly string[]): Json {
-  let text = JSON.stringify(value ?? null);
+  let text = stringifyJson(value ?? null);
   for (const id of runIds) if (id) text = text.split(id).join('<run-id>');
-  return JSON.parse(text);
+  return parseJson(text);
 }
 
 function step(s: Json): Json {
@@ -103,7 +104,8 @@ export interface DiffException {
   cases: string[];
   /**
    * Paths removed from both normalised logs, `/`-separated with JSON-pointer escapes (~0 ~, ~1 /); `*` is one
-   * segment, `**` any number. The special path `run` excepts the whole run (magnus cannot run the case).
+   * segment, `**` any number, `*[field~=regex]` a child whose field matches. The special path `run` excepts
+   * the whole run (magnus cannot run the case).
    */
   paths: string[];
   reason: string;
@@ -145,8 +147,13 @@ function removePath(node: Json, segments: string[]): number {
     for (const k of keys) removed += removePath(node[k], segments);
     return removed;
   }
+  // `*[field~=regex]`: any child whose `field` matches (e.g. the captured-output entries of a data catalog).
+  const filter = /^\*\[(\w+)~=(.*)\]$/.exec(head);
   for (const k of keys) {
-    if (head !== '*' && unescape(head) !== k) continue;
+    if (filter) {
+      const child = node[k];
+      if (child === null || typeof child !== 'object' || !new RegExp(filter[2]!).test(String(child[filter[1]!]))) continue;
+    } else if (head !== '*' && unescape(head) !== k) continue;
     if (rest.length === 0) {
       if (Array.isArray(node)) node[Number(k)] = '<excepted>';
       else delete node[k];
@@ -177,16 +184,17 @@ export function applyExceptions(
   return used;
 }
 
+// Compared and shown as JSON text that keeps floats: 2.0 and 2 are different values here (issue 15).
 const show = (v: Json) => {
-  const text = JSON.stringify(v);
+  const text = stringifyJson(v);
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 };
 
 /** The differences between two normalised logs, one line per path: `path: magnus … | dagc …`. */
 export function differences(magnus: Json, dagc: Json, at = ''): string[] {
-  if (JSON.stringify(magnus) === JSON.stringify(dagc)) return [];
-  const bothObjects =
-    magnus !== null && dagc !== null && typeof magnus === 'object' && typeof dagc === 'object' && Array.isArray(magnus) === Array.isArray(dagc);
+  if (stringifyJson(magnus) === stringifyJson(dagc)) return [];
+  const isContainer = (v: Json) => v !== null && typeof v === 'object' && !(v instanceof PyFloat);
+  const bothObjects = isContainer(magnus) && isContainer(dagc) && Array.isArray(magnus) === Array.isArray(dagc);
   if (!bothObjects || (Array.isArray(magnus) && magnus.length !== dagc.length)) {
     return [`${at || '/'}: magnus ${show(magnus)} | dagc ${show(dagc)}`];
   }

@@ -2,6 +2,7 @@
 // `MAGNUS_PRM_<name>` or lines in `$DAGC_OUTPUT`; metrics through `DAGC_TRACK_<name>` / `MAGNUS_TRACK_<name>`
 // or `$DAGC_METRICS`. Keys are lower-cased: magnus reads `MAGNUS_PRM_X` back as `x` (magnus-spec.md §4.1 step 3,
 // quirk §10.5, kept for compatibility), and `MAGNUS_TRACK_<step>_<key>` simply yields `<step>_<key>` (§3.4).
+import { parseJson } from '../../core/py-float.js';
 
 export interface Captured {
   parameters: Record<string, unknown>;
@@ -24,7 +25,7 @@ export function setKey(target: Record<string, unknown>, key: string, value: unkn
 /** JSON when it parses, the raw string otherwise (magnus: `json.loads` with a raw fallback, §4.1 step 3). */
 export function parseValue(raw: string): unknown {
   try {
-    return JSON.parse(raw) as unknown;
+    return parseJson(raw);
   } catch {
     return raw;
   }
@@ -79,7 +80,7 @@ export function parseOutputFile(text: string, label: string): Record<string, unk
   if (text.trimStart().startsWith('{')) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text);
     } catch (error) {
       throw new CaptureError(`${label} is not a valid JSON object: ${(error as Error).message}`);
     }

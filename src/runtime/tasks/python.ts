@@ -10,6 +10,7 @@ import { buildStepEnv } from './environment.js';
 import { pythonHome } from './python-home.js';
 import { runChild } from './run-child.js';
 import type { TaskRequest, TaskResult } from './types.js';
+import { parseJson } from '../../core/py-float.js';
 
 export type ShimMode = 'function' | 'lambda' | 'notebook';
 
@@ -28,7 +29,7 @@ function parseReport(text: string | null): ShimReport | null {
   if (text === null) return null;
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJson(text);
   } catch {
     return null;
   }

@@ -38,6 +38,15 @@ export function parseEnvDump(dump: string): Record<string, string> {
   return env;
 }
 
+/**
+ * Under magnus 2022/2023 (config/magnus-era.ts) a shell step's exported MAGNUS_PRM_* / MAGNUS_TRACK_* were lost
+ * with the subshell, so they set nothing there either; dagc's own DAGC_* exports and files still count.
+ */
+function withoutLostExports(dumped: Record<string, string>, era: string | undefined): Record<string, string> {
+  if (era !== '2022' && era !== '2023') return dumped;
+  return Object.fromEntries(Object.entries(dumped).filter(([k]) => !k.startsWith('MAGNUS_PRM_') && !k.startsWith('MAGNUS_TRACK_')));
+}
+
 export async function runShell(request: TaskRequest): Promise<TaskResult> {
   const shell = configString(request.commandConfig, 'shell') ?? '/bin/sh';
   return withStepFiles(async (files) => {
@@ -53,7 +62,7 @@ export async function runShell(request: TaskRequest): Promise<TaskResult> {
     let fromEnv: Captured = { parameters: {}, metrics: {} };
     // No dump when the shell was killed or replaced itself with `exec`: nothing exported is captured then.
     const dump = await readFile(dumpPath, 'utf8').catch(() => null);
-    if (dump !== null) fromEnv = captureFromEnv(env, parseEnvDump(dump));
+    if (dump !== null) fromEnv = captureFromEnv(env, withoutLostExports(parseEnvDump(dump), request.env.DAGC_MAGNUS_ERA));
     return finishAttempt(request, files, outcome, 'command', fromEnv);
   });
 }

@@ -21,6 +21,7 @@ import { assembleRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
 import { isErrno, mapLimit, preciseNow, readJsonIfExists, writeAtomic } from '../fs-util.js';
 import { withLockFile } from '../lock-file.js';
+import { stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
 
@@ -42,7 +43,7 @@ interface MapItemsRecord {
 }
 
 function serialize(value: unknown): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return stringifyJson(value, 2) + '\n';
 }
 
 export function createChunkedFsStore(folder: string, location: string): RunLogStore {

@@ -10,6 +10,7 @@ import type { DocumentBackend, RunDocument } from './document-store.js';
 import { createDocumentStore } from './document-store.js';
 import { isErrno, mapLimit, readJsonIfExists, tempNameFor, writeAtomic } from '../fs-util.js';
 import { withLockFile } from '../lock-file.js';
+import { parseJson, stringifyJson } from '../../core/py-float.js';
 
 function isRunDocument(value: unknown): value is RunDocument {
   const v = value as Partial<RunDocument> | undefined;
@@ -17,7 +18,7 @@ function isRunDocument(value: unknown): value is RunDocument {
 }
 
 function serialize(doc: RunDocument): string {
-  return JSON.stringify(doc, null, 2) + '\n';
+  return stringifyJson(doc, 2) + '\n';
 }
 
 export function fileSystemBackend(folder: string, location: string): DocumentBackend {
@@ -73,7 +74,7 @@ export function fileSystemBackend(folder: string, location: string): DocumentBac
       const files = names.filter((n) => n.endsWith('.json') && !n.startsWith('.'));
       const docs = await mapLimit(files, 16, async (n) => {
         try {
-          const value: unknown = JSON.parse(await readFile(path.join(folder, n), 'utf8'));
+          const value: unknown = parseJson(await readFile(path.join(folder, n), 'utf8'));
           return isRunDocument(value) ? value : undefined;
         } catch {
           return undefined; // not ours (or removed meanwhile): a listing skips it

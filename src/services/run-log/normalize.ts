@@ -10,6 +10,7 @@ import type {
   StepLog,
   StepRecord,
 } from './types.js';
+import { jsonCloneKeepFloats } from '../../core/py-float.js';
 
 export type StepBody = Omit<StepLog, 'branches'>;
 
@@ -109,7 +110,7 @@ export function runRecord(r: RunRecord): RunRecord {
  * stores cannot keep (undefined, functions, Date objects) the memory store does not keep either.
  */
 export function jsonClone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return jsonCloneKeepFloats(value);
 }
 
 /** Parameters without undefined values (JSON would drop them in some stores and not others). */

@@ -22,6 +22,7 @@ import type { ServiceProvider } from '../provider.js';
 import { assembleRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
 import { mapLimit, preciseNow } from '../fs-util.js';
+import { parseJson, stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
 import type { ObjectStore, S3Settings } from '../s3-client.js';
@@ -75,7 +76,7 @@ interface MapPlace {
   indices: number[];
 }
 
-const serialize = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+const serialize = (value: unknown) => stringifyJson(value, 2) + '\n';
 
 /** How often a conditional update of run.json is retried when another writer got there first. */
 const UPDATE_TRIES = 20;
@@ -102,7 +103,7 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
 
   const parse = (text: string, what: string): unknown => {
     try {
-      return JSON.parse(text) as unknown;
+      return parseJson(text);
     } catch {
       throw new Error(`${location}${what} is not JSON: the run log store was damaged or holds foreign objects`);
     }
