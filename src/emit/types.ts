@@ -65,6 +65,12 @@ export interface Compiler {
   readonly configSchema: string;
   /** The default output file name for a pipeline called `base` (e.g. 'pipeline.sh'). */
   defaultOutput(base: string): string;
+  /**
+   * Where the relative paths inside the output start. 'pipeline' (the default): the pipeline's own folder as the
+   * step image holds it, the working directory of every pod or job, whatever folder the output is written to.
+   * 'output': the output's folder (a script run on this machine finds its inputs beside itself).
+   */
+  readonly pathsFrom?: 'pipeline' | 'output';
   compile(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult;
   /**
    * The engine-limits budget (`dagc check`), for targets whose engine has limits worth measuring. Throws

@@ -1,6 +1,6 @@
 // `compile`: a pipeline rendered for an engine, as the bytes `dagc compile` writes. Paths inside the output
-// are relative to the folder it will live in (the -o file's, else the working directory), so the file works
-// wherever it is written. The target's compiler is pure (src/emit/types.ts); loading, the integration check
+// are relative to the pipeline's folder as the step image holds it (the pods' and jobs' working directory), or
+// for a script run on this machine (bash) to the folder it will live in, so the file works wherever it is written. The target's compiler is pure (src/emit/types.ts); loading, the integration check
 // and serialising happen here.
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -38,6 +38,11 @@ export function baseName(pipelineFile: string): string {
   return path.basename(pipelineFile).replace(/\.(ya?ml)$/i, '');
 }
 
+/** The pipeline's folder: where a step image holds the project, and where its pods and jobs start. */
+export function imageProjectFolder(files: InputFiles): string {
+  return path.dirname(path.resolve(files.cwd, files.pipelineFile));
+}
+
 /** What a compiler is told about the files its output refers to, relative to `outDir`. */
 export function emitOptions(files: InputFiles, outDir: string, outputName: string, inputs: Inputs): EmitOptions {
   const rel = (file: string) => posix(path.relative(outDir, path.resolve(files.cwd, file)));
@@ -70,7 +75,10 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
   const outPath = output ? path.resolve(files.cwd, output) : undefined;
   const outDir = outPath ? path.dirname(outPath) : files.cwd;
   const outputName = outPath ? path.basename(outPath) : target.defaultOutput(baseName(files.pipelineFile));
-  const result = target.compile(inputs.pipeline, config, emitOptions(files, outDir, outputName, inputs));
+  // Commands that run in an image name the files relative to the pipeline's folder there (never to -o: the
+  // manifest is not in the image); a script run here names them relative to itself.
+  const pathsFrom = target.pathsFrom === 'output' ? outDir : imageProjectFolder(files);
+  const result = target.compile(inputs.pipeline, config, emitOptions(files, pathsFrom, outputName, inputs));
   if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
   if (result.diagnostics.length) await report(result.diagnostics);
   const compiled: CompiledFile[] = [];

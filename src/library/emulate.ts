@@ -8,7 +8,7 @@ import type { InputFiles } from '../config/inputs.js';
 import { packageRoot } from '../core/package-root.js';
 import type { CompiledFile } from '../emit/types.js';
 import type { EmulateResult } from '../emulate/types.js';
-import { checkTargetIntegrations, compileLoaded } from './compile.js';
+import { checkTargetIntegrations, compileLoaded, imageProjectFolder } from './compile.js';
 import { loadTarget } from './targets.js';
 import type { Reporter } from './types.js';
 import { ignoreDiagnostics } from './types.js';
@@ -47,7 +47,8 @@ export async function emulate(request: EmulateRequest, report: Reporter = ignore
   const result = await target.emulate(files, {
     runId,
     useCached: request.useCached ?? (request.env.DAGC_USE_CACHED || undefined),
-    cwd: request.cwd,
+    // Pods and jobs start in the image's project folder, the pipeline's (compile names files from there).
+    cwd: target.pathsFrom === 'output' ? request.cwd : imageProjectFolder(request),
     env: request.env,
     dagc: thisDagc(),
     pipeline: inputs.pipeline,

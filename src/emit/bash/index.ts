@@ -7,5 +7,7 @@ export const compiler: Compiler = {
   name: 'bash',
   configSchema: 'config.schema.json#/definitions/bash_executor_config',
   defaultOutput: (base) => `${base}.sh`,
+  // The script runs on this machine and finds the pipeline and config relative to its own folder ("$here").
+  pathsFrom: 'output',
   compile: emitBash,
 };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { shellQuote } from '../../emit/render-template.js';
 import type { Emulator } from '../types.js';
+import { environmentSecretNames } from '../../runtime/image-env.js';
 import type { EmulationResult } from './emulator.js';
 import { emulateWorkflow, workflowSpecOf } from './emulator.js';
 
@@ -18,6 +19,8 @@ export interface EmulateArgoOptions {
   readonly useCached?: string | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Variables of `env` that hold secrets (runtime/image-env.ts): a pod gets them only through the manifest. */
+  readonly hostSecrets?: ReadonlySet<string>;
   /** How to run dagc, e.g. [process.execPath, '<package>/bin/dagc.js']. */
   readonly dagc: readonly string[];
   readonly out: (text: string) => void;
@@ -52,7 +55,8 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
     // A pod starts from the image's environment: here, this process's, without dagc's own variables (the
     // workflow sets those it means to pass).
     const baseEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.env)) if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_')) baseEnv[k] = v;
+    for (const [k, v] of Object.entries(opts.env))
+      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k)) baseEnv[k] = v;
     const result = await emulateWorkflow(manifest, {
       workflowName: opts.runId,
       arguments: args,
@@ -80,6 +84,7 @@ export const emulator: Emulator = {
       useCached: options.useCached,
       cwd: options.cwd,
       env: options.env,
+      hostSecrets: environmentSecretNames(options.config, options.pipeline),
       dagc: options.dagc,
       out: options.out,
       err: options.err,

@@ -15,6 +15,7 @@
 //  - Retry intervals are overridden to 0 (the back-off is the engine's business, not the test's).
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
 //    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
+import { imageEnvironment } from '../../runtime/image-env.js';
 import type { DagcConfig } from '../../config/types.js';
 import type { MapNode, Node, Pipeline } from '../../ir/types.js';
 import { walk, resolveInternalName } from '../../ir/walk.js';
@@ -141,7 +142,11 @@ export const emulator: Emulator = {
 
     const container: (stateName: string) => Handler = (stateName) => async (input) => {
       const { Command, Environment = [] } = containerOf(input);
-      const env: Record<string, string | undefined> = { ...options.env };
+      // A job starts from its image's environment (the launching shell's less dagc's variables and secrets:
+      // runtime/image-env.ts) and what the Task passes. A re-run's id has no place in the definition yet, so the
+      // emulator hands DAGC_USE_CACHED to the job as the execution's input would.
+      const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
+      if (options.useCached) env.DAGC_USE_CACHED = options.useCached;
       for (const e of Environment) env[e.Name] = e.Value;
       if (env.DAGC_ASL_RETRY !== undefined) {
         const key = `${stateName}\u0000${env.DAGC_MAP_INDEX ?? ''}`;
