@@ -18,13 +18,13 @@ import { BIN } from './helpers/paths.js';
 import { scrubbedText } from './helpers/run-log-compare.js';
 import type { RunLog } from '../src/services/run-log/types.js';
 
-type Runner = (dir: string, runId: string, inputs: string[]) => Promise<CliResult>;
+type Runner = (dir: string, runId: string, inputs: string[], env?: Record<string, string>) => Promise<CliResult>;
 
-function bashScript(script: string, args: string[], cwd: string): Promise<CliResult> {
+function bashScript(script: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script, ...args], {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', DAGC_BIN: `${process.execPath} ${BIN}` },
+      env: { ...process.env, NO_COLOR: '1', DAGC_BIN: `${process.execPath} ${BIN}`, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -37,17 +37,17 @@ function bashScript(script: string, args: string[], cwd: string): Promise<CliRes
 }
 
 const RUNNERS: Record<string, Runner> = {
-  'dagc run': (dir, runId, inputs) => runCli(['run', 'pipeline.yaml', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
-  bash: async (dir, runId, inputs) => {
+  'dagc run': (dir, runId, inputs, env) => runCli(['run', 'pipeline.yaml', ...inputs, '--run-id', runId], { cwd: dir, env, timeoutMs: 240_000 }),
+  bash: async (dir, runId, inputs, env) => {
     const script = path.join(dir, `run-${runId}.sh`);
     const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', ...inputs, '-o', script], { cwd: dir });
     if (compiled.status !== 0) return compiled;
-    return bashScript(script, [runId], dir);
+    return bashScript(script, [runId], dir, env);
   },
-  'emulate argo': (dir, runId, inputs) =>
-    runCli(['emulate', 'pipeline.yaml', '--target', 'argo', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
-  'emulate asl': (dir, runId, inputs) =>
-    runCli(['emulate', 'pipeline.yaml', '--target', 'asl', ...inputs, '--run-id', runId], { cwd: dir, timeoutMs: 240_000 }),
+  'emulate argo': (dir, runId, inputs, env) =>
+    runCli(['emulate', 'pipeline.yaml', '--target', 'argo', ...inputs, '--run-id', runId], { cwd: dir, env, timeoutMs: 240_000 }),
+  'emulate asl': (dir, runId, inputs, env) =>
+    runCli(['emulate', 'pipeline.yaml', '--target', 'asl', ...inputs, '--run-id', runId], { cwd: dir, env, timeoutMs: 240_000 }),
 };
 
 async function scrubbedRun(dir: string, runId: string): Promise<string> {
@@ -107,6 +107,28 @@ ${get ? '      catalog:\n        get: [made.txt]\n' : ''}      next: success
     expect(passed.status, passed.stdout + passed.stderr).toBe(0);
     expect(passed.stdout + passed.stderr).not.toContain('shared_workspace');
   });
+
+  it("hands a step no DAGC_*/MAGNUS_* variable of the launching shell, only the runtime's own", { timeout: 300_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-isolation-'));
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      `dag:
+  start_at: look
+  steps:
+    look:
+      type: task
+      command_type: shell
+      command: test -z "\${DAGC_LEAK:-}\${MAGNUS_LEAK:-}\${DAGC_USE_CACHED:-}" && test "$DAGC_STEP_ATTEMPT" = 1 && test -n "$DAGC_RUN_ID"
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`,
+    );
+    const ran = await runner(dir, 'env', [], { DAGC_LEAK: 'from the shell', MAGNUS_LEAK: 'too' });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+  });
 });
 
 describe('dagc run', () => {
@@ -161,5 +183,38 @@ describe('dagc run', () => {
     expect(log.steps.retried!.status).toBe('SUCCESS');
     expect(log.steps.retried!.attempts.map((a) => a.status)).toEqual(['FAIL', 'SUCCESS']);
     expect(log.steps.scribble!.message).toContain("the step wrote into the project's file notes.txt");
+  });
+});
+
+describe('compiled output in the image', () => {
+  it('compile -o out/wf.yaml names the files from the pipeline\'s folder, and runs with pods started in the image\'s copy of it', { timeout: 300_000 }, async () => {
+    const { emulateArgo } = await import('../src/emulate/argo/index.js');
+    const project = mkdtempSync(path.join(tmpdir(), 'dagc-host-'));
+    const quickstart = path.join(path.dirname(CONFORMANCE), '..', 'examples', 'quickstart');
+    const { cpSync, rmSync } = await import('node:fs');
+    cpSync(quickstart, project, { recursive: true, filter: (src) => !/[\\/](\.run_log_store|\.catalog|data|\.argo-volumes)$/.test(src) });
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-c', 'configs/argo.yaml', '-p', 'parameters.yaml', '-o', 'out/wf.yaml'], { cwd: project });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const manifest = readFileSync(path.join(project, 'out', 'wf.yaml'), 'utf8');
+    expect(manifest).not.toContain('../');
+    const asl = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'configs/asl.yaml', '-p', 'parameters.yaml', '-o', 'out/sm.json'], { cwd: project });
+    expect(asl.status, asl.stderr).toBe(0);
+    expect(readFileSync(path.join(project, 'out', 'sm.json'), 'utf8')).not.toContain('../');
+    // The image holds the project (here: a copy at another path, without the output folder), and its pods
+    // start there; the host's folder is not where they run.
+    const image = path.join(mkdtempSync(path.join(tmpdir(), 'dagc-image-')), 'app');
+    cpSync(project, image, { recursive: true, filter: (src) => !src.endsWith(`${path.sep}out`) });
+    rmSync(path.join(project, 'pipeline.yaml'));
+    let printed = '';
+    const { exitCode, result } = await emulateArgo({
+      manifest,
+      runId: 'in-image',
+      cwd: image,
+      env: process.env,
+      dagc: [process.execPath, BIN],
+      out: (t) => (printed += t),
+      err: (t) => (printed += t),
+    });
+    expect(exitCode, `${result.message}\n${printed}`).toBe(0);
   });
 });
