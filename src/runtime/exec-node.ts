@@ -352,7 +352,7 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
         // Parameters and metrics of a failed attempt are dropped (spec §4.1 step 5, §3.4).
         if (Object.keys(result.parameters).length) await ctx.store.setParameters(ctx.runId, result.parameters);
         step.user_defined_metrics = { ...step.user_defined_metrics, ...result.metrics };
-        for (const [k, v] of Object.entries(result.metrics)) await ctx.tracker.logMetric(k, v);
+        await ctx.tracker.logStep({ runId: ctx.runId, step: step.internal_name, attempt: number, parameters, metrics: result.metrics, startMs: Math.round(startMs), endMs: Math.round(preciseNow()) });
         step.message = '';
         step.status = 'SUCCESS';
         // `put` records what this attempt left in its own workspace.

@@ -187,6 +187,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     throw error;
   }
   const created = stored.created_at === record.created_at;
+  // The experiment tracker's run-level record, made once, by the creator (mlflow: the parent of step runs).
+  if (created) await tracker.startRun?.(runId, Date.parse(record.created_at));
   // Said once per run (by the call that created it): steps share this folder, which no cluster does.
   if (created && sharedWorkspace(config))
     events({

@@ -5,5 +5,5 @@ import type { ExperimentTracker } from './types.js';
 export const doNothing: ServiceProvider<ExperimentTracker> = {
   service: 'experiment_tracker',
   name: 'do-nothing',
-  create: () => ({ logMetric: async () => undefined }),
+  create: () => ({ logStep: async () => undefined }),
 };
