@@ -1,20 +1,63 @@
-// Writes a file so that readers see the old content or the new one, never a half-written file: write a temp
-// file in the same folder, then rename over the target (rename is atomic within a file system).
+// The one atomic write (shared/DESIGN.md §3 invariant 5): the new content goes to a temp file beside the target,
+// which is then renamed over it (rename(2) is atomic within a file system), so a reader sees the old content or
+// the new, never half of it; a failed write leaves no temp behind. Every file dagc replaces goes through here:
+// run log records, catalog files (streamed, hashed on the way), rendered manifests, caches.
+//
+// Not the npm package write-file-atomic: its temp names (`<file>.<hash>`) do not start with '.', which is how the
+// chunked-fs run log and the catalogs skip writes in progress, it takes no stream (catalog files may be larger than
+// memory), it fsyncs every write by default and installs signal-exit handlers in each `dagc exec`, and 8.x needs
+// Node 22.
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 let counter = 0;
 
-export async function writeFileAtomic(file: string, content: string | Buffer, mode?: number): Promise<void> {
-  const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${counter++}.tmp`);
+/** A temp name beside `file`, unique across processes and hosts sharing a folder; a leading '.' so listings skip it. */
+export function tempNameFor(file: string): string {
+  const unique = `${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`;
+  return path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
+}
+
+/** Whether a file name (no folder) is one of tempNameFor's: a write in progress, never content. */
+export function isAtomicTempName(name: string): boolean {
+  return /^\..*\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/.test(name);
+}
+
+export interface AtomicWriteOptions {
+  /** Permission bits of the new file (default: the process's umask applied to 0o666). */
+  readonly mode?: number;
+  /**
+   * Create missing parent folders (the default). false: a missing folder fails with ENOENT, which the run log
+   * stores rely on to tell that a run does not exist.
+   */
+  readonly createFolders?: boolean;
+}
+
+/**
+ * Replaces `file` with what `fill(temp)` writes to the temp path it is given (create it exclusively, e.g. flag
+ * 'wx'); resolves to what `fill` returned.
+ */
+export async function replaceAtomically<T>(
+  file: string,
+  fill: (temp: string) => Promise<T>,
+  options: AtomicWriteOptions = {},
+): Promise<T> {
+  if (options.createFolders ?? true) await mkdir(path.dirname(file), { recursive: true });
+  const temp = tempNameFor(file);
   try {
-    await writeFile(temp, content);
-    if (mode !== undefined) await chmod(temp, mode);
+    const result = await fill(temp);
+    if (options.mode !== undefined) await chmod(temp, options.mode);
     await rename(temp, file);
+    return result;
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** Writes `content` to `file` atomically; a number is the mode (permission bits) of the new file. */
+export function writeFileAtomic(file: string, content: string | Buffer, options: AtomicWriteOptions | number = {}): Promise<void> {
+  const opts = typeof options === 'number' ? { mode: options } : options;
+  return replaceAtomically(file, (temp) => writeFile(temp, content, { flag: 'wx' }), opts);
 }

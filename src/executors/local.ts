@@ -7,7 +7,7 @@ import { routeAfter } from '../ir/routes.js';
 import type { NodeLocation } from '../ir/walk.js';
 import type { Status } from '../services/run-log/types.js';
 import type { RunContext } from '../runtime/context.js';
-import { createLimiter } from '../runtime/context.js';
+import { createLimiter } from '../core/limit.js';
 import { executeLeaf } from '../runtime/exec-node.js';
 import type { NodeInvocation } from '../runtime/exec-node.js';
 import { fanIn, fanOut } from '../runtime/fan.js';

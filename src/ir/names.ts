@@ -6,7 +6,7 @@
 // is (`train`, `p-a-train`); any other is sanitised and gets `-` + the first 8 hex digits of sha256(dot path),
 // so two paths that sanitise alike (`Train`/`train`, `a b`/`a_b`) stay distinct. assignBackendNames() checks
 // the whole set anyway and reports a collision as a Diagnostic instead of rendering a broken manifest.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/sha256.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 
 /**
@@ -73,7 +73,7 @@ function edgeChar(rules: NameRules, ch: string): boolean {
 }
 
 export function shortHash(dotPath: string): string {
-  return createHash('sha256').update(dotPath, 'utf8').digest('hex').slice(0, HASH_LENGTH);
+  return sha256(dotPath).slice(0, HASH_LENGTH);
 }
 
 /** Letters that NFKD does not decompose but that have a usual ASCII spelling. */

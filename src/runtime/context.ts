@@ -55,23 +55,3 @@ export function indexSteps(log: RunLog): Map<string, StepLog> {
   return out;
 }
 
-/** A concurrency limiter: at most `max` pieces of work at once, started in call order. */
-export function createLimiter(max: number): <T>(work: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: (() => void)[] = [];
-  // A finishing piece hands its slot straight to the next waiter, so a newcomer cannot slip in between.
-  const release = () => {
-    const next = queue.shift();
-    if (next) next();
-    else active--;
-  };
-  return async <T>(work: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
-    else active++;
-    try {
-      return await work();
-    } finally {
-      release();
-    }
-  };
-}

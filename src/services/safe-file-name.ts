@@ -3,7 +3,7 @@
 // as they are. A name made only of lower-case safe characters is used unchanged (readable store folders);
 // anything else becomes a readable lower-case prefix plus a hash of the exact name, which also keeps names
 // distinct on case-insensitive file systems and under 200 bytes. The record itself holds the real name.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../core/sha256.js';
 
 const PLAIN = /^[a-z0-9_-][a-z0-9_.-]*$/;
 const MAX_PLAIN = 150;
@@ -17,5 +17,5 @@ export function toSafeFileName(name: string): string {
     .replace(/^[._]+/, '')
     .slice(0, PREFIX);
   // '~' is not in PLAIN, so a hashed name can never equal a plain one.
-  return `${readable}~${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 16)}`;
+  return `${readable}~${sha256(name).slice(0, 16)}`;
 }

@@ -11,7 +11,7 @@
 // The job definition's vCPUs and memory are the executor's (Batch needs both for EC2 jobs; 1 vCPU and
 // 2,048 MiB when the config gives none); a node's own vcpus, memory and gpu still go in its submit's
 // ContainerOverrides, which take precedence.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../core/sha256.js';
 import type { AslSettings } from './asl-config.js';
 import type { Json } from './asl-types.js';
 
@@ -53,7 +53,7 @@ export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): Jo
       if (!found) {
         // Logical IDs are alphanumeric (CloudFormation "Resources" section); the hash keeps them stable
         // whatever order the nodes are met in.
-        const logicalId = `JobDefinition${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+        const logicalId = `JobDefinition${sha256(key).slice(0, 12)}`;
         found = { logicalId, resource };
         declared.set(key, found);
       }

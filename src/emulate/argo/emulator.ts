@@ -30,6 +30,7 @@ import type { TaskResults } from './expression.js';
 import { dependsTasks, evaluateDepends, evaluateWhen } from './expression.js';
 import type { PodEnvironment } from './pod.js';
 import { runPod } from './pod.js';
+import { createLimiter } from '../../core/limit.js';
 import { UnresolvedError, itemScope, substitute } from './substitute.js';
 
 type Json = Record<string, unknown>;
@@ -72,23 +73,6 @@ export class EmulationError extends Error {
     super(message);
     this.name = 'EmulationError';
   }
-}
-
-function limiter(max: number | undefined): <T>(work: () => Promise<T>) => Promise<T> {
-  if (!max || max < 1) return (work) => work();
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (work) => {
-    if (active >= max) await new Promise<void>((r) => waiting.push(r));
-    else active++;
-    try {
-      return await work();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
@@ -139,7 +123,7 @@ class Engine {
       const claim = asObject(v.persistentVolumeClaim).claimName;
       if (typeof claim === 'string') this.claims.set(String(v.name), claim);
     }
-    this.podSlots = limiter(typeof spec.parallelism === 'number' ? spec.parallelism : undefined);
+    this.podSlots = createLimiter(typeof spec.parallelism === 'number' ? spec.parallelism : undefined);
     this.globals.set('workflow.name', opts.workflowName);
     this.globals.set('workflow.namespace', 'default');
     this.globals.set('workflow.uid', randomUUID());
@@ -264,7 +248,7 @@ class Engine {
     const dag = asObject(tmpl.dag);
     const tasks = asList(dag.tasks);
     const failFast = dag.failFast !== false;
-    const slots = limiter(typeof tmpl.parallelism === 'number' ? tmpl.parallelism : undefined);
+    const slots = createLimiter(typeof tmpl.parallelism === 'number' ? tmpl.parallelism : undefined);
     const deps = new Map<string, string[]>();
     const names = new Set(tasks.map((t) => String(t.name)));
     for (const t of tasks) {

@@ -3,9 +3,10 @@
 // costs ~3 s per run (bench/container.mjs). Keyed by engine, engine version, host and the image's id: a
 // rebuilt image has a new id and is probed again. The cache is a convenience: unreadable or unwritable, it
 // is ignored, and a container the engine refuses to start clears the engine's entry (local-container.ts).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../../core/write-file-atomic.js';
 import type { Engine } from './engine.js';
 
 interface CacheFile {
@@ -71,10 +72,7 @@ export class ProbeCache {
   async save(): Promise<void> {
     if (!this.file) return;
     try {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify(this.data, null, 2) + '\n');
-      await rename(temp, this.file);
+      await writeFileAtomic(this.file, JSON.stringify(this.data, null, 2) + '\n');
     } catch {
       /* a cache that cannot be written only costs the next run a probe */
     }

@@ -1,39 +1,27 @@
 // Copies one file and returns its sha256 (spec §5: data_hash is sha256, not sha1 as magnus's docs said), reading
 // the source once as a stream: data files may be larger than memory. The copy is atomic (temp + rename), so a
 // reader never sees half a file, and keeps the source's permission bits (scripts stay executable).
-import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, rename, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
-import { Transform } from 'node:stream';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { tempNameFor } from '../fs-util.js';
+import { sha256PassThrough } from '../../core/sha256.js';
+import { replaceAtomically } from '../../core/write-file-atomic.js';
 
-function hashing(hash: Hash): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
+/** Writes a stream to `destination` atomically (temp + rename) and resolves to its sha256. */
+export function writeHashed(source: Readable, destination: string, mode?: number): Promise<string> {
+  return replaceAtomically(
+    destination,
+    async (temp) => {
+      const hashing = sha256PassThrough();
+      await pipeline(source, hashing.stream, createWriteStream(temp, { flags: 'wx' }));
+      return hashing.digest();
     },
-  });
+    { mode },
+  );
 }
 
 export async function copyHashed(source: string, destination: string): Promise<string> {
-  await mkdir(path.dirname(destination), { recursive: true });
-  const temp = tempNameFor(destination);
-  const hash = createHash('sha256');
-  try {
-    await pipeline(createReadStream(source), hashing(hash), createWriteStream(temp, { flags: 'wx' }));
-    await chmod(temp, (await stat(source)).mode & 0o777);
-    await rename(temp, destination);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  return hash.digest('hex');
-}
-
-export function sha256(content: Buffer | string): string {
-  return createHash('sha256').update(content).digest('hex');
+  const mode = (await stat(source)).mode & 0o777;
+  return writeHashed(createReadStream(source), destination, mode);
 }

@@ -2,7 +2,7 @@
 import type { Catalog } from './types.js';
 import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
-import { sha256 } from './copy-hashed.js';
+import { sha256 } from '../../core/sha256.js';
 
 export const doNothing: ServiceProvider<Catalog> = {
   service: 'catalog',

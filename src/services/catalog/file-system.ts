@@ -12,8 +12,9 @@ import { CatalogError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
 import { assertSafeRunId } from '../check-run-id.js';
-import { writeAtomic } from '../fs-util.js';
-import { copyHashed, sha256 } from './copy-hashed.js';
+import { isAtomicTempName, writeFileAtomic } from '../../core/write-file-atomic.js';
+import { sha256 } from '../../core/sha256.js';
+import { copyHashed } from './copy-hashed.js';
 import {
   checkComputeDataFolder,
   checkEntryName,
@@ -24,8 +25,8 @@ import {
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-/** Temp files of atomic writes (fs-util tempNameFor), never catalogued. */
-const TEMP_FILE = /^\..*\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** Temp files of atomic writes in progress, never catalogued. */
+const isTemp = (file: string) => isAtomicTempName(path.basename(file));
 
 async function isDirectory(p: string): Promise<boolean> {
   try {
@@ -49,7 +50,7 @@ async function globFiles(folder: string, pattern: string): Promise<string[]> {
     extglob: false,
     followSymbolicLinks: true,
   });
-  return found.filter((f) => !TEMP_FILE.test(path.basename(f))).sort(byCodePoint);
+  return found.filter((f) => !isTemp(f)).sort(byCodePoint);
 }
 
 /** Every regular file below `dir`, relative, for copying a whole run's catalog. */
@@ -58,7 +59,7 @@ async function walkFiles(dir: string, prefix = ''): Promise<string[]> {
   for (const entry of await readdir(path.join(dir, prefix), { withFileTypes: true })) {
     const rel = prefix ? path.join(prefix, entry.name) : entry.name;
     if (entry.isDirectory()) out.push(...(await walkFiles(dir, rel)));
-    else if (entry.isFile() && !TEMP_FILE.test(entry.name)) out.push(rel);
+    else if (entry.isFile() && !isTemp(entry.name)) out.push(rel);
   }
   return out;
 }
@@ -154,8 +155,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       assertSafeRunId(runId);
       checkEntryName(name);
       const destination = path.join(root, runId, name);
-      await mkdir(path.dirname(destination), { recursive: true });
-      await writeAtomic(destination, content);
+      await writeFileAtomic(destination, content);
       return entry(name, sha256(content), `${runId}/${name}`, 'put');
     },
 

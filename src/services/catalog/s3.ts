@@ -3,14 +3,9 @@
 // matching a pattern inside the compute data folder to `<prefix><run_id>/<path relative to the working
 // directory>`; `get` downloads the matches under `<prefix><run_id>/<compute_data_folder>/` back into it.
 // Files are streamed both ways (data may be larger than memory) and hashed with sha256 on the way.
-import { createHash } from 'node:crypto';
-import type { Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { glob } from 'tinyglobby';
 import type { DataCatalogEntry } from '../run-log/types.js';
 import type { Catalog, CatalogGetPut } from './types.js';
@@ -18,46 +13,15 @@ import { CatalogError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
 import { assertSafeRunId } from '../check-run-id.js';
-import { tempNameFor } from '../fs-util.js';
 import type { ObjectStore } from '../s3-client.js';
 import { openObjectStore, s3Settings, s3Url } from '../s3-client.js';
-import { sha256 } from './copy-hashed.js';
+import { sha256, sha256File } from '../../core/sha256.js';
+import { isAtomicTempName } from '../../core/write-file-atomic.js';
+import { writeHashed } from './copy-hashed.js';
 import { checkComputeDataFolder, checkEntryName, checkPattern, checkResolvesInside, isInside } from './safe-paths.js';
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-/** Temp files of atomic writes (fs-util tempNameFor), never catalogued. */
-const TEMP_FILE = /^\..*\.\d+\.\d+\.[0-9a-f]{8}\.tmp$/;
-
-function hashing(hash: Hash): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Writes a stream to `destination` atomically (temp + rename) and returns its sha256. */
-async function downloadHashed(body: Readable, destination: string): Promise<string> {
-  await mkdir(path.dirname(destination), { recursive: true });
-  const temp = tempNameFor(destination);
-  const hash = createHash('sha256');
-  try {
-    await pipeline(body, hashing(hash), createWriteStream(temp, { flags: 'wx' }));
-    await rename(temp, destination);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  return hash.digest('hex');
-}
 
 async function isDirectory(p: string): Promise<boolean> {
   try {
@@ -143,12 +107,13 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
         followSymbolicLinks: true,
       });
       const entries: DataCatalogEntry[] = [];
-      for (const rel of found.filter((f) => !TEMP_FILE.test(path.basename(f))).sort(byCodePoint)) {
+      // Temp files of atomic writes in progress are never catalogued.
+      for (const rel of found.filter((f) => !isAtomicTempName(path.basename(f))).sort(byCodePoint)) {
         const source = path.join(folder, rel);
         const name = toPosix(path.relative(cwd, source));
         await checkResolvesInside(folder, source, name);
         // Hash first, then upload: an upload needs the length up front, and a file is read twice at most.
-        const hash = await hashFile(source);
+        const hash = await sha256File(source);
         await objects.putStream(`${runId}/${name}`, createReadStream(source), (await stat(source)).size);
         entries.push(entry(name, hash, `${runId}/${name}`, 'put'));
       }
@@ -187,7 +152,7 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
           );
         const body = await objects.getStream(`${base}${rel}`);
         if (!body) throw new CatalogError(`${where}/${rel} disappeared while it was being copied`);
-        const hash = await downloadHashed(body, destination);
+        const hash = await writeHashed(body, destination);
         // As the file-system catalog: a get records the path relative to the run's compute data folder.
         entries.push(entry(rel, hash, rel, 'get'));
       }

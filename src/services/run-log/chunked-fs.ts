@@ -19,7 +19,9 @@ import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
 import { assembleRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
-import { isErrno, mapLimit, preciseNow, readJsonIfExists, writeAtomic } from '../fs-util.js';
+import { isErrno, preciseNow, readJsonIfExists } from '../fs-util.js';
+import { mapLimit } from '../../core/limit.js';
+import { writeFileAtomic } from '../../core/write-file-atomic.js';
 import { withLockFile } from '../lock-file.js';
 import { stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
@@ -67,7 +69,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
   /** Writes one record; a missing run folder means the run does not exist (records never create it). */
   const writeRecord = async (runId: string, file: string, value: unknown): Promise<void> => {
     try {
-      await writeAtomic(file, serialize(value));
+      await writeFileAtomic(file, serialize(value), { createFolders: false });
     } catch (error) {
       if (isErrno(error, 'ENOENT') && !(await runExists(runId)))
         throw new RunLogNotFoundError(runId, location);
@@ -186,7 +188,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
       // The run record is shared by every writer of the run, so its read-modify-write is locked.
       await withLockFile(path.join(dir, `${RUN_FILE}.lock`), async () => {
         const current = await readRun(runId);
-        await writeAtomic(path.join(dir, RUN_FILE), serialize(runRecord({ ...current, ...clean })));
+        await writeFileAtomic(path.join(dir, RUN_FILE), serialize(runRecord({ ...current, ...clean })), { createFolders: false });
       });
     },
 

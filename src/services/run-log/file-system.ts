@@ -8,7 +8,9 @@ import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
 import type { DocumentBackend, RunDocument } from './document-store.js';
 import { createDocumentStore } from './document-store.js';
-import { isErrno, mapLimit, readJsonIfExists, tempNameFor, writeAtomic } from '../fs-util.js';
+import { isErrno, readJsonIfExists } from '../fs-util.js';
+import { mapLimit } from '../../core/limit.js';
+import { tempNameFor, writeFileAtomic } from '../../core/write-file-atomic.js';
 import { withLockFile } from '../lock-file.js';
 import { parseJson, stringifyJson } from '../../core/py-float.js';
 
@@ -59,7 +61,7 @@ export function fileSystemBackend(folder: string, location: string): DocumentBac
         const doc = await read(runId);
         if (!doc) return false;
         change(doc);
-        await writeAtomic(fileOf(runId), serialize(doc));
+        await writeFileAtomic(fileOf(runId), serialize(doc), { createFolders: false });
         return true;
       });
     },

@@ -15,13 +15,14 @@
 // The map-count objects exist because a state machine carries only indices (DESIGN.md §4): it cannot name a
 // map by its resolved internal name (that holds the item values), so the count is keyed by what the engine
 // knows, the map's internal name with placeholders ("shape") and the indices of the enclosing maps.
-import { createHash } from 'node:crypto';
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
 import { RunLogExistsError, RunLogNotFoundError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
 import { assembleRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
-import { mapLimit, preciseNow } from '../fs-util.js';
+import { preciseNow } from '../fs-util.js';
+import { mapLimit } from '../../core/limit.js';
+import { sha256 } from '../../core/sha256.js';
 import { parseJson, stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
@@ -36,7 +37,7 @@ const NO_INDICES = '_';
 
 /** sha256 of a map's internal name with placeholders, shortened: names hold any character, keys should not. */
 export function mapShapeHash(shape: string): string {
-  return createHash('sha256').update(shape, 'utf8').digest('hex').slice(0, 16);
+  return sha256(shape).slice(0, 16);
 }
 
 /**
