@@ -5,8 +5,7 @@ import { IntegrationRegistry } from './registry.js';
 import { argoIntegrations } from './argo.js';
 import { aslIntegrations } from './asl.js';
 import { localContainerIntegrations } from './local-container.js';
-
-const PROCESS_PER_STEP = ['bash', 'argo', 'asl', 'local-container'] as const;
+import { PROCESS_PER_STEP, targetOf } from '../config/executors.js';
 
 export const builtinIntegrations: Integration[] = [
   {
@@ -43,7 +42,7 @@ export const builtinIntegrations: Integration[] = [
           severity: 'error',
           message: `the ${executor} executor runs every step as its own process, so an in-memory (buffered) run log cannot be shared`,
           hint:
-            executor === 'asl'
+            targetOf(executor) === 'asl'
               ? 'Batch and ECS jobs share no disk: use run_log_store: {type: s3, config: {bucket: …}}'
               : 'use run_log_store: {type: chunked-fs} or {type: file-system}',
         },

@@ -10,11 +10,12 @@ import type { RunLog } from '../services/run-log/types.js';
 import { baseName, checkTargetIntegrations, compileLoaded } from './compile.js';
 import type { CompileResult } from './compile.js';
 import { EXECUTOR_TARGETS, loadTarget } from './targets.js';
+import { TRAVERSES_HERE } from '../config/executors.js';
 import type { Reporter } from './types.js';
 import { ignoreDiagnostics } from './types.js';
 
 /** Executors with which dagc itself traverses the graph (the others render it for an engine). */
-export const TRAVERSES_HERE: readonly string[] = ['local', 'local-container'];
+export { TRAVERSES_HERE } from '../config/executors.js';
 
 export interface RunRequest extends InputFiles {
   readonly runId?: string | undefined;
@@ -82,7 +83,7 @@ export async function runLoaded(inputs: Inputs, request: RunRequest, report: Rep
 export async function run(request: RunRequest, report: Reporter = ignoreDiagnostics): Promise<RunOutcome> {
   const inputs = await loadInputFiles(request);
   const type = inputs.config.executor.type;
-  if (!TRAVERSES_HERE.includes(type))
+  if (!(TRAVERSES_HERE as readonly string[]).includes(type))
     throw new UserError(
       `the config's executor is "${type}", which renders the pipeline for an engine; dagc run traverses it here (local or local-container)`,
       `use \`dagc execute -f ${request.pipelineFile} -c <config>\` to let the config's executor decide, or a config with executor: {type: local}`,
@@ -96,7 +97,7 @@ export type ExecuteOutcome = ({ readonly ran: true } & RunOutcome) | ({ readonly
 export async function execute(request: RunRequest, report: Reporter = ignoreDiagnostics): Promise<ExecuteOutcome> {
   const inputs = await loadInputFiles(request);
   const type = inputs.config.executor.type;
-  if (TRAVERSES_HERE.includes(type)) return { ran: true, ...(await runLoaded(inputs, request, report)) };
+  if ((TRAVERSES_HERE as readonly string[]).includes(type)) return { ran: true, ...(await runLoaded(inputs, request, report)) };
   const name = EXECUTOR_TARGETS[type];
   if (!name)
     throw new UserError(`the "${type}" executor is not available in this version of dagc`, 'use executor: {type: local} (or `dagc run`) to run the pipeline here');

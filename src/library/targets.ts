@@ -5,6 +5,7 @@
 import type { Compiler } from '../emit/types.js';
 import type { Emulator } from '../emulate/types.js';
 import { UserError } from '../core/errors.js';
+import { executorTypesOf } from '../config/executors.js';
 
 /** A target: its compiler and its emulator (the contract is those two interfaces). */
 export type Target = Compiler & Emulator & { readonly executorTypes: readonly string[] };
@@ -20,20 +21,19 @@ interface Registration {
 
 const REGISTRY: Readonly<Record<string, Registration>> = {
   bash: {
-    // magnus's `demo-renderer` is our bash.
-    executorTypes: ['bash', 'demo-renderer'],
+    executorTypes: executorTypesOf('bash'),
     checks: false,
     compiler: () => import('../emit/bash/index.js'),
     emulator: () => import('../emulate/bash/index.js'),
   },
   asl: {
-    executorTypes: ['asl', 'step-functions'],
+    executorTypes: executorTypesOf('asl'),
     checks: true,
     compiler: () => import('../emit/asl/index.js'),
     emulator: () => import('../emulate/asl/index.js'),
   },
   argo: {
-    executorTypes: ['argo'],
+    executorTypes: executorTypesOf('argo'),
     checks: true,
     compiler: () => import('../emit/argo/index.js'),
     emulator: () => import('../emulate/argo/index.js'),

@@ -8,6 +8,7 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import { didYouMean } from '../../core/suggest.js';
 import { isSecretArn } from '../../services/secrets/aws-secret-ref.js';
 import { sectionDiagnostic } from '../../config/source.js';
+import { executorTypesOf } from '../../config/executors.js';
 
 export interface AslRetry {
   readonly intervalSeconds: number;
@@ -69,7 +70,7 @@ export interface AslMachineSettings {
   readonly cloudformation?: { readonly roleArn?: string; readonly name?: string };
 }
 
-export const EXECUTOR_TYPES = ['asl', 'step-functions'] as const;
+export const EXECUTOR_TYPES: readonly string[] = executorTypesOf('asl');
 
 /** Keys the local executor's config may carry that mean nothing here but are not mistakes. */
 const TOLERATED = ['enable_parallel', 'max_parallel', 'placeholders', 'overrides', 'output_file'];
