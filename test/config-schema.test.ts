@@ -131,3 +131,52 @@ describe('the config typos of issue 11', () => {
     expect(r.stderr).toContain(`hint: did you mean "${key}"?`);
   });
 });
+
+describe('what compile, execute or run would refuse about a config its schema accepts, dagc validate refuses first', () => {
+  it.each([
+    {
+      name: 'a CronWorkflow without a schedule (the argo reader)',
+      config: 'executor:\n  type: argo\n  config:\n    image: app:1\n    kind: CronWorkflow\n    persistent_volumes: [{name: runs, mount_path: /mnt}]\n',
+      at: '3:3',
+      message: 'a CronWorkflow needs at least one schedule',
+      refusedBy: ['compile', 'pipeline.yaml', '--target', 'argo'],
+    },
+    {
+      name: 'an asl secret given by value (the asl reader)',
+      config:
+        'executor:\n  type: asl\n  config:\n    image: app:1\n    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/d:1\n    secret_as_env:\n      TOKEN: hunter2\nrun_log_store: {type: s3, config: {bucket: dagc-runs}}\ncatalog: {type: s3, config: {bucket: dagc-runs}}\n',
+      at: '8:7',
+      message: 'secret_as_env "TOKEN" must be the ARN of a Secrets Manager secret or an SSM parameter',
+      refusedBy: ['compile', 'pipeline.yaml', '--target', 'asl'],
+    },
+    {
+      name: 'asl jobs with a run log on a local disk (the integration)',
+      config:
+        'executor:\n  type: asl\n  config:\n    image: app:1\n    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/d:1\nrun_log_store:\n  type: chunked-fs\ncatalog: {type: s3, config: {bucket: dagc-runs}}\n',
+      at: '7:1',
+      message: 'a chunked-fs run log store would be a different folder in each job',
+      refusedBy: ['compile', 'pipeline.yaml', '--target', 'asl'],
+    },
+    {
+      name: 'an mlflow tracker with no server',
+      config: 'experiment_tracker:\n  type: mlflow\n',
+      at: '1:1',
+      message: 'the mlflow experiment tracker has no server',
+      refusedBy: ['run', 'pipeline.yaml'],
+    },
+  ])('$name', async ({ config, at, message, refusedBy }) => {
+    writeFileSync(path.join(dir, 'semantic.yaml'), config);
+    const cleanEnv = { ...env, MLFLOW_TRACKING_URI: undefined };
+    const r = await runCli(['validate', 'pipeline.yaml', '-c', 'semantic.yaml'], { cwd: dir, env: cleanEnv });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const block = r.stderr.split('\n\n').find((b) => b.startsWith(`semantic.yaml:${at} error `));
+    expect(block, r.stderr).toBeDefined();
+    expect(block).toContain(message);
+    expect(block).toMatch(/\nhint: /);
+    // The command that acts on it refuses it too: validate reports what it would, not a rule of its own.
+    const acted = await runCli([...refusedBy, '-c', 'semantic.yaml'], { cwd: dir, env: cleanEnv });
+    expect(acted.status, acted.stderr).toBe(2);
+    expect(acted.stderr).toContain(message);
+  });
+});

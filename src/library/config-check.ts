@@ -14,8 +14,19 @@ import { VERSION } from '../version.js';
 
 const SERVICES: readonly IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
 
-export async function configDiagnostics(pipeline: Pipeline, config: DagcConfig, parameters: Parameters = {}): Promise<Diagnostic[]> {
+export async function configDiagnostics(
+  pipeline: Pipeline,
+  config: DagcConfig,
+  parameters: Parameters,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
+  // Providers whose settings may come from the environment: refused when neither gives them.
+  if (config.experiment_tracker.type === 'mlflow') {
+    const { NO_TRACKING_URI, trackingUri } = await import('../services/tracking/mlflow.js');
+    if (trackingUri(config.experiment_tracker.config, env) === undefined)
+      out.push(sectionDiagnostic(config.experiment_tracker, [], 'DAGC-CONFIG-MLFLOW-URI', NO_TRACKING_URI.message, NO_TRACKING_URI.hint, { fallbackFile: config.file ?? pipeline.file }));
+  }
   const { getIntegrationRegistry } = await import('../integrations/builtin.js');
   const { maxParallelOf } = await import('../runtime/open-run.js');
   const registry = getIntegrationRegistry();

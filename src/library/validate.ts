@@ -19,7 +19,12 @@ export interface ValidateResult {
 }
 
 export async function validate(files: InputFiles): Promise<ValidateResult> {
-  const { diagnostics, pipeline } = await inputDiagnostics(files);
+  const { diagnostics, pipeline, config, parameters } = await inputDiagnostics(files);
+  // What compile, execute or run would still refuse about a config the schema accepts (config-check.ts).
+  if (!hasErrors(diagnostics) && pipeline && config) {
+    const { configDiagnostics } = await import('./config-check.js');
+    diagnostics.push(...(await configDiagnostics(pipeline, config, parameters ?? {}, files.env)));
+  }
   const sorted = sortDiagnostics(uniqueDiagnostics(diagnostics));
   return {
     valid: !hasErrors(sorted),
