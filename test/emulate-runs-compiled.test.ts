@@ -53,7 +53,7 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
   afterAll(async () => s3?.close());
 
   /** A complete asl config: compile takes it as it is, emulation fills nothing in. */
-  const writeConfig = (dir: string, prefix: string) =>
+  const writeConfig = (dir: string, prefix: string, extra: Record<string, unknown> = {}) =>
     writeFileSync(
       path.join(dir, 'asl.yaml'),
       JSON.stringify({
@@ -65,6 +65,7 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
             job_definition: 'arn:aws:batch:us-east-1:000000000000:job-definition/d:1',
             // The local case config runs one item at a time; so does this one.
             max_concurrency: 1,
+            ...extra,
           },
         },
         run_log_store: { type: 's3', config: s3.config(`${prefix}/runs/`) },
@@ -102,5 +103,30 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
     expect(edited).not.toBe(compiled.stdout);
     const file = { path: path.join(dir, 'pipeline.asl.json'), text: edited, executable: false };
     await expect(target.emulate([file], { ...options, runId: `${CASE}-3` })).rejects.toThrow(/target: nowhere/);
+  });
+
+  it('runs a Distributed Map as written (its ItemReader read from S3), with the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = copyFixture(path.join(CONFORMANCE, CASE));
+    // The map declares more items than an inline Map takes: the definition has a Distributed Map.
+    const pipeline = readFileSync(path.join(dir, 'pipeline.yaml'), 'utf8');
+    writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline.replace('      iterate_as: shard\n', '      iterate_as: shard\n      overrides:\n        asl: wide\n'));
+    writeConfig(dir, 'wide', { overrides: { wide: { map_width: 5000 } } });
+    const env = { ...process.env, ...s3.env, NO_COLOR: '1' };
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'asl.yaml', '-p', 'parameters.yaml'], { cwd: dir, env });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toContain('"Mode": "DISTRIBUTED"');
+    expect(compiled.stdout).toContain('"ItemReader"');
+
+    let printed = '';
+    const out = (t: string) => void (printed += t);
+    const ran = await emulate({ ...inputsOf(dir, 'asl.yaml'), env, target: 'asl', runId: 'wide', out, err: out });
+    expect(ran.exitCode, printed).toBe(0);
+    expect(ran.files.map((f) => f.text)).toEqual([compiled.stdout]);
+
+    // The reference: dagc run of the same pipeline with the case's local config.
+    const reference = await runCli(['run', 'pipeline.yaml', '-c', 'config.yaml', '-p', 'parameters.yaml', '--run-id', 'wide-ref'], { cwd: dir, env });
+    expect(reference.status, reference.stderr).toBe(0);
+    const emulated = (await runLogOf(dir, 'wide', 'asl.yaml', s3.env)).split(`s3://${s3.bucket}/wide/catalog/`).join('.catalog/');
+    expect(emulated).toBe((await runLogOf(dir, 'wide-ref', 'config.yaml')).split('wide-ref').join('wide'));
   });
 });
