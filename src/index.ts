@@ -39,6 +39,23 @@ export type { EmulateRequest, EmulateRun } from './library/emulate.js';
 export { emulate } from './library/emulate.js';
 export type { ExecuteOutcome, RunOutcome, RunRequest } from './library/run.js';
 export { execute, run } from './library/run.js';
+// Deploy and operate (src/deploy): desired state on an engine, then runs of what is deployed.
+export type {
+  Action,
+  DeployOptions,
+  DeployRequest,
+  DeployResult,
+  EngineLog,
+  EngineRun,
+  FieldChange,
+  KubeOptions,
+  ResourceOutcome,
+  RunRequest as EngineRunRequest,
+  SubmitRequest,
+  SubmitResult,
+  WatchOptions,
+} from './deploy/index.js';
+export { DEPLOY_TARGETS, RemoteError, deploy, engineLogs, listEngineRuns, submit, watch } from './deploy/index.js';
 
 // Targets: the registry and the contract every target implements (ARCHITECTURE.md).
 export type { Target } from './library/targets.js';

@@ -103,14 +103,6 @@ const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation'];
 /** Environment variables the state machine sets itself (container-script.ts). */
 export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_MAP_INDEX'];
 
-/** Placeholders for `dagc emulate`, which runs every container locally and needs no AWS resources. */
-export const EMULATION_DEFAULTS: Readonly<Record<string, unknown>> = {
-  image: 'dagc:emulate',
-  compute: 'batch',
-  job_queue: 'arn:aws:batch:us-east-1:000000000000:job-queue/dagc-emulate',
-  job_definition: 'arn:aws:batch:us-east-1:000000000000:job-definition/dagc-emulate',
-};
-
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:.+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

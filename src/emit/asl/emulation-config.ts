@@ -5,7 +5,15 @@
 // defaults, or an asl config without ARNs — placeholders fill them in, as config, so the definition that runs
 // is exactly what `dagc compile --target asl` writes for this config (src/emulate/asl/, test/asl-target.test.ts).
 import type { DagcConfig } from '../../config/types.js';
-import { EMULATION_DEFAULTS, EXECUTOR_TYPES } from './asl-config.js';
+import { EXECUTOR_TYPES } from './asl-config.js';
+
+/** Placeholders for the AWS resources the emulator never calls: it runs every container's Command here. */
+export const EMULATION_DEFAULTS: Readonly<Record<string, unknown>> = {
+  image: 'dagc:emulate',
+  compute: 'batch',
+  job_queue: 'arn:aws:batch:us-east-1:000000000000:job-queue/dagc-emulate',
+  job_definition: 'arn:aws:batch:us-east-1:000000000000:job-definition/dagc-emulate',
+};
 
 /** The bucket the definition's map-count reads name when the run log store is not S3 (answered locally). */
 export const EMULATION_BUCKET = 'dagc-emulate';
