@@ -1,7 +1,6 @@
 // The library side of `dagc deploy`, `submit`, `watch`, `logs` and `runs list --target`: plain values in,
 // results out, nothing printed. Each target's handlers (aws/, kube/) are imported only when that target is
 // asked for, and their SDKs only then.
-import type { InputFiles } from '../config/inputs.js';
 import { loadInputFiles } from '../config/inputs.js';
 import { UserError } from '../core/errors.js';
 import { baseName, checkTargetIntegrations, compileLoaded } from '../library/compile.js';
@@ -10,25 +9,15 @@ import type { Reporter } from '../library/types.js';
 import { ignoreDiagnostics } from '../library/types.js';
 import { readDeploySettings } from './settings.js';
 import type { DeploySettings } from './settings.js';
-import type { DeployOptions, DeployResult } from './types.js';
+import type { DeployOptions, DeployRequest, DeployResult, RunRequest } from './types.js';
 import type { DagcConfig } from '../config/types.js';
 
-export type { Action, DeployOptions, DeployResult, FieldChange, ResourceOutcome } from './types.js';
+export type { Action, DeployOptions, DeployRequest, DeployResult, FieldChange, KubeOptions, ResourceOutcome, RunRequest } from './types.js';
 export { RemoteError } from './types.js';
 export type { DeploySettings } from './settings.js';
 
 export const DEPLOY_TARGETS = ['argo', 'asl'] as const;
 
-export interface KubeTarget {
-  /** --context: a context of the kubeconfig (default: its current-context). */
-  readonly context?: string | undefined;
-  /** --namespace (default: deploy.argo.namespace, then the context's namespace, then "default"). */
-  readonly namespace?: string | undefined;
-}
-
-export interface DeployRequest extends InputFiles, KubeTarget {
-  readonly target: string;
-}
 
 function checkTarget(target: string): 'argo' | 'asl' {
   if (target === 'argo' || target === 'asl') return target;
@@ -68,10 +57,6 @@ export async function deploy(request: DeployRequest, options: DeployOptions = {}
   const { deployArgo } = await import('./kube/index.js');
   const outcomes = await deployArgo({ request, compiler, inputs, settings: settings.argo, pipeline, report }, options);
   return { target, outcomes };
-}
-
-export interface RunRequest extends InputFiles, KubeTarget {
-  readonly target: string;
 }
 
 export interface SubmitRequest extends RunRequest {

@@ -2,6 +2,23 @@
 // and name; one handler per kind reads what the engine has, then creates, updates or deletes to reach what the
 // pipeline wants, and does nothing when nothing differs. The engine-specific handlers live in aws/ and kube/;
 // this file is what they share with the command line.
+import type { InputFiles } from '../config/inputs.js';
+
+/** Where an argo command goes, besides the kubeconfig (src/deploy/kube/config.ts). */
+export interface KubeOptions {
+  /** --context: a context of the kubeconfig (default: its current-context). */
+  readonly context?: string | undefined;
+  /** --namespace (default: deploy.argo.namespace, then the context's namespace, then "default"). */
+  readonly namespace?: string | undefined;
+}
+
+export interface DeployRequest extends InputFiles, KubeOptions {
+  /** argo or asl. */
+  readonly target: string;
+}
+
+/** submit, watch, logs and runs list: the same inputs (the pipeline names the deployed resources). */
+export type RunRequest = DeployRequest;
 
 /** What deploying did (or, with --dry-run, would do) to one resource. */
 export type Action = 'created' | 'updated' | 'unchanged' | 'deleted';
