@@ -64,7 +64,8 @@ await build({
   sourcemap: 'linked',
   chunkNames: 'chunks/[name]-[hash]',
   // Packages that are large, rarely needed or load their own files stay in node_modules.
-  external: ['prettier', 'log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz'],
+  // prettier is bundled: src/emit/serialise.ts imports its standalone build and two plugins only.
+  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz'],
   banner: {
     js: "import { createRequire as __dagcCreateRequire } from 'node:module'; const require = __dagcCreateRequire(import.meta.url);",
   },
