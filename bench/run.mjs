@@ -6,6 +6,12 @@ const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 console.log('== runtime ==');
 const { benchRuntime } = await import('./runtime.mjs');
 console.log(benchRuntime());
+console.log('\n== isolation ==');
+{
+  const { benchIsolation, benchIsolationCpu } = await import('./isolation.mjs');
+  console.log(benchIsolation());
+  console.log(await benchIsolationCpu());
+}
 if (existsSync(here('./validate.mjs'))) {
   console.log('\n== validate ==');
   await import('./validate.mjs');

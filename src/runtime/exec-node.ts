@@ -362,7 +362,8 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
       step.message = result.message;
       if (ctx.signal?.aborted) break;
     } finally {
-      await workspace?.dispose();
+      // Not awaited: the step's result need not wait for the unlinks (see Workspace.dispose).
+      void workspace?.dispose();
     }
   }
   step.status = 'FAIL';

@@ -7,10 +7,11 @@
 // are refused), measured ~10x cheaper than copying even small files. Replacing a file (rm, mv, sed -i, an
 // editor's save) or creating one only touches the workspace; writing INTO a linked file would change the
 // project's file, so every linked file's size and mtime are kept and compared after the attempt
-// (`changedProjectFiles`), and the runtime fails the attempt and says which file. bench/runtime.mjs measures
-// the per-step cost against `node -e 0`.
+// (`changedProjectFiles`), and the runtime fails the attempt and says which file. Which files the image holds
+// is read once per process, as an image is built once. bench/isolation.mjs measures the per-step cost against
+// `node -e 0`.
 import { constants, copyFileSync, linkSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DagcConfig, ServiceSection } from '../config/types.js';
@@ -33,16 +34,29 @@ export interface Workspace {
   readonly dir: string;
   /** Project files (relative) whose content changed through a hard link of this workspace. */
   changedProjectFiles(): Promise<string[]>;
-  /** Removes the folder (errors are ignored: a leftover temp folder must not fail a run). */
+  /**
+   * Removes the folder (errors are ignored: a leftover temp folder must not fail a run). The runtime need not
+   * wait for it: the process does not exit before pending removals end (bin/dagc.js sets exitCode, never exit()).
+   */
   dispose(): Promise<void>;
 }
 
-interface Linked {
-  readonly rel: string;
-  readonly source: string;
-  readonly size: number;
-  readonly mtimeMs: number;
+/** The project as an image would hold it, read once per process (an image too is built once). */
+interface ProjectPlan {
+  /** Folders to make, parents first. */
+  readonly dirs: readonly string[];
+  readonly files: { readonly rel: string; size: number; mtimeMs: number }[];
+  readonly symlinks: readonly { readonly rel: string; readonly target: string }[];
 }
+
+const PLANS = new Map<string, ProjectPlan>();
+
+/**
+ * A write into a linked file shows as a new size or mtime. One older than the workspace was the user's (the
+ * project changed since it was read: the plan takes the new values); a newer one came through the workspace.
+ * File systems stamp with a clock that may lag this process's by a few ms, hence the slack.
+ */
+const STAMP_SLACK_MS = 20;
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
@@ -74,11 +88,21 @@ function leftOutPaths(opts: WorkspaceOptions, workspaceRoot: string): Set<string
 }
 
 export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> {
+  const opened = Date.now();
   const root = tmpdir();
   const dir = await mkdtemp(path.join(root, 'dagc-ws-'));
-  const linked: Linked[] = [];
+  const linked: ProjectPlan['files'] = [];
   try {
-    if (opts.withProject) fill(opts, dir, leftOutPaths(opts, root), await readMatcher(opts.project), linked);
+    if (opts.withProject) {
+      const leftOut = leftOutPaths(opts, root);
+      const key = `${opts.project}\u0000${[...leftOut].sort().join('\u0000')}`;
+      let plan = PLANS.get(key);
+      if (!plan) {
+        plan = scan(opts.project, leftOut, await readMatcher(opts.project));
+        PLANS.set(key, plan);
+      }
+      materialise(plan, opts.project, dir, linked);
+    }
     for (const folder of opts.dataFolders) await mkdir(path.resolve(dir, folder), { recursive: true });
   } catch (error) {
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
@@ -86,11 +110,15 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   }
   return {
     dir,
+    // Synchronous for the same reason as scan().
     async changedProjectFiles() {
       const changed: string[] = [];
-      for (const l of linked) {
-        const now = await stat(l.source).catch(() => undefined);
-        if (now && (now.size !== l.size || now.mtimeMs !== l.mtimeMs)) changed.push(l.rel);
+      for (const file of linked) {
+        const now = statSync(path.join(opts.project, file.rel), { throwIfNoEntry: false });
+        if (!now || (now.size === file.size && now.mtimeMs === file.mtimeMs)) continue;
+        if (now.mtimeMs >= opened - STAMP_SLACK_MS) changed.push(file.rel);
+        file.size = now.size;
+        file.mtimeMs = now.mtimeMs;
       }
       return changed;
     },
@@ -101,31 +129,33 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
 }
 
 /**
- * Links (or copies) the project's image files into `dir`. Synchronous on purpose: hundreds of tiny calls cost
- * far less on the calling thread than each hopping to libuv's pool and back (measured: bench/runtime.mjs).
+ * Reads which of the project's files an image would hold, with their size and mtime. Synchronous on purpose:
+ * hundreds of tiny calls cost far less on the calling thread than each hopping to libuv's pool and back
+ * (measured: bench/isolation.mjs).
  */
-function fill(opts: WorkspaceOptions, dir: string, leftOut: Set<string>, matcher: IgnoreMatcher, linked: Linked[]): void {
+function scan(project: string, leftOut: Set<string>, matcher: IgnoreMatcher): ProjectPlan {
+  const plan = { dirs: [] as string[], files: [] as ProjectPlan['files'], symlinks: [] as { rel: string; target: string }[] };
   const made = new Set<string>(['']);
   const ensureParent = (rel: string) => {
-    const parent = path.posix.dirname(rel);
-    if (parent === '.' || made.has(parent)) return;
-    mkdirSync(path.join(dir, parent), { recursive: true });
-    made.add(parent);
+    const parents: string[] = [];
+    for (let p = path.posix.dirname(rel); p !== '.' && !made.has(p); p = path.posix.dirname(p)) parents.unshift(p);
+    for (const p of parents) {
+      plan.dirs.push(p);
+      made.add(p);
+    }
   };
   const walk = (relDir: string): void => {
-    for (const entry of readdirSync(path.join(opts.project, relDir), { withFileTypes: true })) {
+    for (const entry of readdirSync(path.join(project, relDir), { withFileTypes: true })) {
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       if (leftOut.has(rel)) continue;
       // The matcher also tests every parent folder, so an exception below an ignored folder is seen here.
       const ignored = matcher.ignores(rel);
-      const source = path.join(opts.project, rel);
-      const target = path.join(dir, rel);
       if (entry.isDirectory()) {
         // An ignored folder is entered only when an exception could bring something below it back.
         if (ignored && !matcher.hasExceptions) continue;
         if (!ignored) {
           ensureParent(rel);
-          mkdirSync(target);
+          plan.dirs.push(rel);
           made.add(rel);
         }
         walk(rel);
@@ -133,21 +163,38 @@ function fill(opts: WorkspaceOptions, dir: string, leftOut: Set<string>, matcher
         continue;
       } else if (entry.isSymbolicLink()) {
         ensureParent(rel);
-        symlinkSync(readlinkSync(source), target);
+        plan.symlinks.push({ rel, target: readlinkSync(path.join(project, rel)) });
       } else if (entry.isFile()) {
         ensureParent(rel);
-        try {
-          linkSync(source, target);
-          const info = statSync(target);
-          linked.push({ rel, source, size: info.size, mtimeMs: info.mtimeMs });
-        } catch {
-          // Another device, or links not allowed (fs.protected_hardlinks): a copy cannot write through.
-          copyFileSync(source, target, constants.COPYFILE_FICLONE);
-        }
+        const info = statSync(path.join(project, rel));
+        plan.files.push({ rel, size: info.size, mtimeMs: info.mtimeMs });
       }
     }
   };
   walk('');
+  return plan;
+}
+
+/** Makes the plan's folders, links its files (copies where links fail) and recreates its symlinks in `dir`. */
+function materialise(plan: ProjectPlan, project: string, dir: string, linked: ProjectPlan['files']): void {
+  for (const rel of plan.dirs) mkdirSync(path.join(dir, rel));
+  for (const file of plan.files) {
+    const source = path.join(project, file.rel);
+    const target = path.join(dir, file.rel);
+    try {
+      linkSync(source, target);
+      linked.push(file);
+    } catch {
+      // Another device, or links not allowed (fs.protected_hardlinks): a copy cannot write through.
+      try {
+        copyFileSync(source, target, constants.COPYFILE_FICLONE);
+      } catch (error) {
+        // Removed from the project since it was read: the image would not have it either.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
+  for (const link of plan.symlinks) symlinkSync(link.target, path.join(dir, link.rel));
 }
 
 /** `executor.config.shared_workspace: true`: every step runs in the working directory, as magnus did. */

@@ -1,0 +1,105 @@
+// What isolated workspaces cost per step (DESIGN.md §3 invariant 1): `dagc run` on a chain of shell tasks with
+// each step in a fresh workspace, against the same chain with executor.config.shared_workspace (magnus's one
+// folder), in a small project (the pipeline and a few files, like the quickstart) and in one with 200 source
+// files. Reported as the extra time per step, as a ratio to `node -e 0` measured in the same run (target: at
+// most 0.05 × a node start more than without). Runs alternate isolated/shared so machine load hits both alike.
+// On a loaded machine wall-clock differences drown in noise, so the workspace itself is also measured in CPU
+// time (open, check for writes through, remove), against the CPU time a `node -e 0` process uses.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, timeCommand } from './lib.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(root, 'bin', 'dagc.js');
+const node = process.execPath;
+const STEPS = 100;
+
+function chain(n) {
+  const steps = [];
+  for (let i = 0; i < n; i++)
+    steps.push(`    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === n - 1 ? 'success' : `s${i + 1}`}`);
+  return `dag:\n  start_at: s0\n  steps:\n${steps.join('\n')}\n    success:\n      type: success\n    fail:\n      type: fail\n`;
+}
+
+function project(files) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-bench-iso-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), chain(STEPS));
+  writeFileSync(path.join(dir, 'shared.yaml'), 'executor:\n  type: local\n  config:\n    shared_workspace: true\n');
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(dir, 'src', `m${i % 10}`);
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(path.join(sub, `f${i}.py`), `# module ${i}\n${'x = 1\n'.repeat(40)}`);
+  }
+  return dir;
+}
+
+/** CPU time (ms) of a `node -e 0`-like process, as the process itself counts it at exit. */
+function nodeStartCpu() {
+  const samples = [];
+  for (let i = 0; i < 11; i++) {
+    const { user, system } = JSON.parse(execFileSync(node, ['-e', 'process.stdout.write(JSON.stringify(process.cpuUsage()))'], { encoding: 'utf8' }));
+    samples.push((user + system) / 1000);
+  }
+  return samples.sort((a, b) => a - b)[5];
+}
+
+/** CPU time (ms) of one workspace (open, check, remove), median of many, in this process. */
+async function workspaceCpu(projectDir) {
+  const { build } = await import('esbuild');
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'dagc-bench-ws-')), 'workspace.mjs');
+  await build({ entryPoints: [path.join(root, 'src', 'runtime', 'workspace.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'warning' });
+  const { openWorkspace } = await import(out);
+  const opts = { project: projectDir, leaveOut: ['.run_log_store', '.catalog'], dataFolders: ['data'], withProject: true };
+  await (await openWorkspace(opts)).dispose(); // the first one reads the project (once per process)
+  const samples = [];
+  for (let i = 0; i < 41; i++) {
+    const before = process.cpuUsage();
+    const ws = await openWorkspace(opts);
+    await ws.changedProjectFiles();
+    await ws.dispose();
+    const { user, system } = process.cpuUsage(before);
+    samples.push((user + system) / 1000);
+  }
+  return samples.sort((a, b) => a - b)[20];
+}
+
+export async function benchIsolationCpu() {
+  const start = nodeStartCpu();
+  const lines = [`node -e 0, CPU time                                    ${fmt(start)}`];
+  for (const [label, files] of [['small project (quickstart-sized)', 3], ['project with 200 source files', 200]]) {
+    const cpu = await workspaceCpu(project(files));
+    lines.push(`${label.padEnd(34)} workspace CPU ${fmt(cpu).padStart(9)} = ${(cpu / start).toFixed(3)}× a node start`);
+  }
+  return lines.join('\n');
+}
+
+export function benchIsolation() {
+  const baseline = timeCommand([node, '-e', '0'], { runs: 11 }).median;
+  const lines = [`node -e 0 (baseline)                                   ${fmt(baseline)}`];
+  for (const [label, files] of [['small project (quickstart-sized)', 3], ['project with 200 source files', 200]]) {
+    const dir = project(files);
+    let id = 0;
+    const once = (extra) => timeCommand([node, bin, 'run', 'pipeline.yaml', ...extra, '--run-id', `r${id++}`], { cwd: dir, runs: 1 }).samples[0];
+    const isolated = [];
+    const shared = [];
+    for (let i = 0; i < 5; i++) {
+      isolated.push(once([]));
+      shared.push(once(['-c', 'shared.yaml']));
+    }
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const perStep = (median(isolated) - median(shared)) / STEPS;
+    lines.push(
+      `${label.padEnd(34)} isolation per step ${fmt(perStep).padStart(9)} = ${(perStep / baseline).toFixed(3)}× a node start` +
+        ` (run of ${STEPS} steps: ${fmt(median(isolated))} isolated, ${fmt(median(shared))} shared)`,
+    );
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(benchIsolation());
+  console.log(await benchIsolationCpu());
+}
