@@ -1,12 +1,16 @@
 """The step-side API shared by the `magnus` compatibility module and the `dagc` module.
 
-Everything goes through the environment, as in magnus (magnus-spec.md section 4.5): parameters arrive as
-`MAGNUS_PRM_<name>` / `DAGC_PRM_<name>` (JSON), and what a step sets is exported the same way, then collected
-by dagc when the step ends. Nothing here talks to a run log, a catalog or a secrets store.
+Parameters, metrics and the run id go through the environment, as in magnus (magnus-spec.md section 4.5):
+parameters arrive as `MAGNUS_PRM_<name>` / `DAGC_PRM_<name>` (JSON), and what a step sets is exported the same
+way, then collected by dagc when the step ends. Secrets and the catalog are the run's own services: a call runs
+`dagc step-api` (the command dagc puts in DAGC_STEP_API), which answers through a pipe and records catalog
+entries in the step's data_catalog, on every executor and target (the step always runs under dagc).
 """
 
 import json
 import os
+import pickle
+import subprocess
 
 PARAMETER_PREFIXES = ("DAGC_PRM_", "MAGNUS_PRM_")
 MAP_VARIABLE_KEY = "map_variable"
@@ -85,34 +89,79 @@ def get_tag():
     return os.environ.get("DAGC_RUN_TAG") or os.environ.get("MAGNUS_RUN_TAG") or ""
 
 
+class StepApiError(Exception):
+    """A call back into dagc (secrets, catalog) failed; the message is dagc's own."""
+
+
+def _step_api(*args):
+    """Runs `dagc step-api ARGS` (the command is in DAGC_STEP_API, set by dagc for every step) and returns stdout.
+
+    The answer travels through a pipe: a secret is never written to a file or the environment.
+    """
+    raw = os.environ.get("DAGC_STEP_API")
+    if not raw:
+        raise StepApiError("this call works only inside a step that dagc runs (DAGC_STEP_API is not set)")
+    command = json.loads(raw) + ["step-api"] + [str(a) for a in args]
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        reason = " ".join(proc.stderr.decode("utf-8", "replace").split()) or "exit %d" % proc.returncode
+        raise StepApiError("dagc step-api %s: %s" % (" ".join(str(a) for a in args[:2]), reason))
+    return proc.stdout.decode("utf-8")
+
+
 def get_secret(name=None):
-    raise NotImplementedError(
-        "get_secret is not available under dagc: declare the secret with `secret_as_env` on the step in the "
-        "pipeline (or in the config) and read it from os.environ"
-    )
+    """One secret from the configured secrets provider (magnus interaction.get_secret).
+
+    With no name, every secret the provider knows, as a dict (magnus 2022's get()).
+    """
+    if name is None:
+        return json.loads(_step_api("secrets") or "{}")
+    return _step_api("secret", name)
+
+
+def compute_data_folder():
+    return os.environ.get("DAGC_COMPUTE_DATA_FOLDER") or "data"
 
 
 def get_from_catalog(name, destination_folder=None):
-    raise NotImplementedError(
-        "get_from_catalog is not available under dagc: list the files under `catalog: {get: [...]}` on the step "
-        "in the pipeline; they are copied into the compute data folder before the step runs"
-    )
+    """Copies the files matching `name` from the run's catalog into the compute data folder, and records them
+    in this step's data_catalog (magnus interaction.get_from_catalog). Returns the catalog entries.
+
+    `destination_folder` is accepted as magnus took it; like magnus 0.5's catalog, the files land in the step's
+    compute data folder (which is where a later put_in_catalog or catalog `put` looks for them).
+    """
+    return json.loads(_step_api("catalog", "get", name))
 
 
 def put_in_catalog(filepath):
-    raise NotImplementedError(
-        "put_in_catalog is not available under dagc: list the files under `catalog: {put: [...]}` on the step "
-        "in the pipeline; they are copied to the catalog after the step succeeds"
-    )
+    """Copies the files matching `filepath` (within the compute data folder) to the run's catalog and records
+    them in this step's data_catalog (magnus interaction.put_in_catalog). Returns the catalog entries."""
+    return json.loads(_step_api("catalog", "put", filepath))
 
 
-def get_object(name):
-    raise NotImplementedError(
-        "get_object is not available under dagc: write the object to a file and use `catalog: {get: [...]}`"
-    )
+PICKLE_EXTENSION = ".pickle"
 
 
 def put_object(data, name):
-    raise NotImplementedError(
-        "put_object is not available under dagc: write the object to a file and use `catalog: {put: [...]}`"
-    )
+    """Pickles `data` into the catalog as `<name>.pickle` (magnus interaction.put_object, NativePickler)."""
+    folder = compute_data_folder()
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name + PICKLE_EXTENSION)
+    with open(path, "wb") as handle:
+        pickle.dump(data, handle)
+    try:
+        put_in_catalog(name + PICKLE_EXTENSION)
+    finally:
+        os.remove(path)
+
+
+def get_object(name):
+    """The object an earlier step put with put_object(data, name) (magnus interaction.get_object)."""
+    get_from_catalog(name + PICKLE_EXTENSION)
+    path = os.path.join(compute_data_folder(), name + PICKLE_EXTENSION)
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)

@@ -1,7 +1,8 @@
 """The step-side API of dagc (`from dagc import get_parameter, set_parameter, track_this`), the same as `magnus`.
 
-The functions read and write the environment (magnus-spec.md section 4.5); dagc collects what a step set when it
-ends. Catalog and secret functions are not offered: they raise NotImplementedError saying what to use instead.
+Parameters and metrics go through the environment (magnus-spec.md section 4.5); dagc collects what a step set
+when it ends. Secrets and the catalog (get_secret, get_from_catalog, put_in_catalog, get_object, put_object) are
+the run's configured services, reached through `dagc step-api` (see _dagc_compat).
 """
 
 import _dagc_compat as _compat

@@ -12,9 +12,13 @@ export function eraOf(ctx: RunContext): MagnusEra | undefined {
   return ctx.config.magnusEra?.era;
 }
 
-/** magnus 2022 catalogued no captured output (spec §5); 49937f7 on did. */
-export function catalogsOutput(ctx: RunContext): boolean {
-  return eraOf(ctx) !== '2022';
+/**
+ * magnus 2022 catalogued no captured output (spec §5); 2023 did for python, shell and notebook tasks (its
+ * output_to_file), not python-lambda; 0.5 has no python-lambda. dagc catalogues every task's.
+ */
+export function catalogsOutput(ctx: RunContext, commandType: string): boolean {
+  const era = eraOf(ctx);
+  return era !== '2022' && !(era === '2023' && commandType === 'python-lambda');
 }
 
 /**

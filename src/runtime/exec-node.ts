@@ -288,7 +288,7 @@ async function secretEnv(ctx: RunContext, node: TaskNode): Promise<Record<string
 async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation, names: StepNames, step: StepBody): Promise<RuntimeEvent[]> {
   let env: Record<string, string>;
   try {
-    env = { ...ctx.stepEnv, ...(await secretEnv(ctx, node)) };
+    env = { ...ctx.stepEnv, DAGC_COMPUTE_DATA_FOLDER: computeFolder(ctx, node), ...(await secretEnv(ctx, node)) };
   } catch (error) {
     step.status = 'FAIL';
     step.message = maskSecrets(`secrets: ${(error as Error).message}`, ctx.secretValues);
@@ -340,7 +340,9 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
       }
       const status: Status = result.ok ? 'SUCCESS' : 'FAIL';
       step.attempts = [...step.attempts, attemptRecord(number, startMs, startIso, status, result.message, parameters)];
-      if (ctx.catalog.name !== 'do-nothing' && catalogsOutput(ctx)) {
+      // What the step's own get_from_catalog/put_in_catalog/… calls moved (python/_dagc_compat.py).
+      if (result.catalog?.length) step.data_catalog = [...step.data_catalog, ...result.catalog];
+      if (ctx.catalog.name !== 'do-nothing' && catalogsOutput(ctx, node.commandType)) {
         const entry: DataCatalogEntry | undefined = await ctx.catalog.putContent(
           ctx.runId,
           outputLogName(inv, number, eraOf(ctx)),

@@ -221,6 +221,10 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       DAGC_RUN_TAG: tag,
       MAGNUS_RUN_TAG: tag,
       ...(config.file ? { DAGC_CONFIG_FILE: config.file, MAGNUS_CONFIG_FILE: config.file } : {}),
+      // Where the step-side API (dagc step-api) finds the run's services; DAGC_STEP_API_MODE says whether the
+      // step runs where dagc traverses or inside an engine's pod or container (services configured as there).
+      DAGC_PROJECT_DIR: cwd,
+      DAGC_STEP_API_MODE: opts.mode,
       // The era decides how the step-side Python casts arguments (python/dagc_shim.py cast_by_annotation).
       ...(config.magnusEra ? { DAGC_MAGNUS_ERA: config.magnusEra.era } : {}),
     },

@@ -96,7 +96,8 @@ function spawnIn(cmd: string, args: string[], cwd: string, env: Record<string, s
   });
 }
 
-const lastLine = (text: string) => text.trim().split('\n').at(-1) ?? '';
+/** The end of what a tool printed to stderr: why there is no run log (a traceback's last lines). */
+const lastLine = (text: string) => text.trim().split('\n').slice(-4).join(' | ');
 
 /** The working directory of one side: the case's layout in a fresh temp dir. */
 export function caseDir(c: DiffCase, side: string): string {

@@ -28,11 +28,11 @@ function side(outcome: RunOutcome, runIds: string[]) {
 }
 
 async function compare(venv: MagnusVenv, c: DiffCase): Promise<void> {
-  const applicable = EXCEPTIONS.filter((e) => appliesTo(e, venv.version, c.id));
-  const whole = applicable.find((e) => e.paths.includes('run'));
   const [m, d] = await Promise.all([runMagnus(venv, c), runDagc(venv, c)]);
   const runIds = c.runs.map((r) => r.runId);
   for (const [i, run] of c.runs.entries()) {
+    const applicable = EXCEPTIONS.filter((e) => appliesTo(e, venv.version, c.id, run.runId));
+    const whole = applicable.find((e) => e.paths.includes('run'));
     const magnus = side(m.runs[i]!, runIds);
     const dagc = side(d.runs[i]!, runIds);
     if (whole) {
@@ -41,7 +41,7 @@ async function compare(venv: MagnusVenv, c: DiffCase): Promise<void> {
       used.add(whole.id);
       continue;
     }
-    for (const id of applyExceptions(applicable, venv.version, c.id, [magnus, dagc])) used.add(id);
+    for (const id of applyExceptions(applicable, venv.version, c.id, run.runId, [magnus, dagc])) used.add(id);
     const diff = differences(magnus, dagc);
     // DAGC_MDIFF_REPORT=<file>: every difference is also appended there, one JSON line per run (for review).
     if (process.env.DAGC_MDIFF_REPORT && diff.length > 0)

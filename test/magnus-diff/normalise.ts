@@ -102,6 +102,8 @@ export interface DiffException {
   versions: string[];
   /** Case ids (example:<file> / fixture:<name>, `*` wildcard), or ["*"]. */
   cases: string[];
+  /** Only these run ids of a case (a re-run), when given. */
+  runs?: string[];
   /**
    * Paths removed from both normalised logs, `/`-separated with JSON-pointer escapes (~0 ~, ~1 /); `*` is one
    * segment, `**` any number, `*[field~=regex]` a child whose field matches. The special path `run` excepts
@@ -128,9 +130,10 @@ function wildcard(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
-export function appliesTo(e: DiffException, version: string, caseId: string): boolean {
+export function appliesTo(e: DiffException, version: string, caseId: string, runId?: string): boolean {
   const versionOk = e.versions.some((v) => v === '*' || version === v || version.startsWith(`${v}.`));
-  return versionOk && e.cases.some((c) => wildcard(c, caseId));
+  const runOk = !e.runs || runId === undefined || e.runs.includes(runId);
+  return versionOk && runOk && e.cases.some((c) => wildcard(c, caseId));
 }
 
 const unescape = (s: string) => s.replace(/~1/g, '/').replace(/~0/g, '~');
@@ -152,7 +155,7 @@ function removePath(node: Json, segments: string[]): number {
   for (const k of keys) {
     if (filter) {
       const child = node[k];
-      if (child === null || typeof child !== 'object' || !new RegExp(filter[2]!).test(String(child[filter[1]!]))) continue;
+      if (child === null || typeof child !== 'object' || !new RegExp(unescape(filter[2]!)).test(String(child[filter[1]!]))) continue;
     } else if (head !== '*' && unescape(head) !== k) continue;
     if (rest.length === 0) {
       if (Array.isArray(node)) node[Number(k)] = '<excepted>';
@@ -168,11 +171,12 @@ export function applyExceptions(
   list: readonly DiffException[],
   version: string,
   caseId: string,
+  runId: string,
   sides: Json[],
 ): Set<string> {
   const used = new Set<string>();
   for (const e of list) {
-    if (!appliesTo(e, version, caseId)) continue;
+    if (!appliesTo(e, version, caseId, runId)) continue;
     for (const p of e.paths) {
       if (p === 'run') continue;
       const segments = p.split('/').filter(Boolean);

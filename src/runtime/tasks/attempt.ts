@@ -4,7 +4,7 @@ import { maskSecrets } from '../../services/secrets/types.js';
 import type { Captured } from './capture.js';
 import { CaptureError, mergeCaptured } from './capture.js';
 import type { StepFiles } from './environment.js';
-import { makeStepFiles, readStepFiles, removeStepFiles } from './environment.js';
+import { makeStepFiles, readCatalogRecord, readStepFiles, removeStepFiles } from './environment.js';
 import type { ChildOutcome } from './run-child.js';
 import { describeFailure } from './run-child.js';
 import type { TaskRequest, TaskResult } from './types.js';
@@ -70,5 +70,6 @@ export async function finishAttempt(
     parameters: captured.parameters,
     metrics: captured.metrics,
     output: outcome.output.text(),
+    catalog: await readCatalogRecord(files),
   };
 }

@@ -7,18 +7,23 @@ import type { TaskRequest } from './types.js';
 import type { Captured } from './capture.js';
 import { parseOutputFile } from './capture.js';
 import { pythonJsonText } from '../../front-end/hash.js';
+import type { DataCatalogEntry } from '../../services/run-log/types.js';
+import { parseJson } from '../../core/py-float.js';
+import { pythonHome } from './python-home.js';
 
 export interface StepFiles {
   /** Private temp folder (mode 0700, from mkdtemp), removed after the attempt. */
   readonly dir: string;
   readonly output: string;
   readonly metrics: string;
+  /** `$DAGC_CATALOG_RECORD`: catalog entries the step's own get/put calls made (dagc step-api), JSON lines. */
+  readonly catalog: string;
 }
 
 export async function makeStepFiles(): Promise<StepFiles> {
   const dir = await mkdtemp(path.join(tmpdir(), 'dagc-step-'));
-  const files = { dir, output: path.join(dir, 'output'), metrics: path.join(dir, 'metrics') };
-  await Promise.all([writeFile(files.output, ''), writeFile(files.metrics, '')]);
+  const files = { dir, output: path.join(dir, 'output'), metrics: path.join(dir, 'metrics'), catalog: path.join(dir, 'catalog') };
+  await Promise.all([writeFile(files.output, ''), writeFile(files.metrics, ''), writeFile(files.catalog, '')]);
   return files;
 }
 
@@ -34,6 +39,20 @@ export async function readStepFiles(files: StepFiles): Promise<Captured> {
     parameters: parseOutputFile(output, '$DAGC_OUTPUT'),
     metrics: parseOutputFile(metrics, '$DAGC_METRICS'),
   };
+}
+
+/** The catalog entries the step's API calls recorded (python/_dagc_compat.py → dagc step-api). */
+export async function readCatalogRecord(files: StepFiles): Promise<DataCatalogEntry[]> {
+  const text = await readFile(files.catalog, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => parseJson(line) as DataCatalogEntry);
+}
+
+/** How a step calls dagc back (`dagc step-api`): this Node and this package's bin, as a JSON array. */
+function stepApiCommand(): string {
+  return JSON.stringify([process.execPath, path.join(path.dirname(pythonHome()), 'bin', 'dagc.js')]);
 }
 
 // A name holding '=' or NUL cannot be an environment variable (spawn rejects NUL, '=' would split the name);
@@ -78,6 +97,8 @@ export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<str
   }
   env.DAGC_OUTPUT = files.output;
   env.DAGC_METRICS = files.metrics;
+  env.DAGC_CATALOG_RECORD = files.catalog;
+  env.DAGC_STEP_API = stepApiCommand();
   for (const [name, value] of Object.entries(request.env)) env[name] = value;
   return env;
 }

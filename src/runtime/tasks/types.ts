@@ -2,6 +2,7 @@
 // (shell, python, python-lambda, notebook). A runner runs ONE attempt of a task in a child process and
 // reports what the step set; it never touches the run log, the catalog or the terminal directly.
 import type { CommandType } from '../../ir/types.js';
+import type { DataCatalogEntry } from '../../services/run-log/types.js';
 
 export interface TaskRequest {
   command: string;
@@ -40,6 +41,8 @@ export interface TaskResult {
   metrics: Record<string, unknown>;
   /** Everything the step printed (stdout and stderr interleaved as they arrived), masked. */
   output: string;
+  /** Catalog entries the step's own get/put calls made (the Python API), in call order. */
+  catalog?: DataCatalogEntry[];
 }
 
 export type TaskRunner = (request: TaskRequest) => Promise<TaskResult>;
