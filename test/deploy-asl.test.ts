@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { SFNClient, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { IAMClient, GetRoleCommand } from '@aws-sdk/client-iam';
+import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { runCli } from './helpers/cli.js';
 import { BIN } from './helpers/paths.js';
 import type { FaultProxy, MotoServer } from './helpers/moto-server.js';
@@ -39,6 +40,7 @@ const PIPELINE = (command: string) => `dag:
       type: fail
 `;
 
+let STORE = '';
 const CONFIG = (deploy: string) => `executor:
   type: asl
   config:
@@ -48,10 +50,10 @@ const CONFIG = (deploy: string) => `executor:
     job_definition: arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/dagc:1
 run_log_store:
   type: s3
-  config: {bucket: dagc-runs, prefix: runs/}
+  config: {bucket: dagc-runs, prefix: runs/${STORE}}
 catalog:
   type: s3
-  config: {bucket: dagc-runs, prefix: catalog/}
+  config: {bucket: dagc-runs, prefix: catalog/${STORE}}
 ${deploy}`;
 
 const WITH_SCHEDULE = `deploy:
@@ -74,18 +76,22 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
   let sfn: SFNClient;
   let scheduler: SchedulerClient;
   let iam: IAMClient;
+  let s3: S3Client;
 
   beforeAll(async () => {
     moto = await startMoto();
+    STORE = `, endpoint_url: "${moto.endpoint}", force_path_style: true`;
     const cfg = { region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
     sfn = new SFNClient(cfg);
     scheduler = new SchedulerClient(cfg);
     iam = new IAMClient(cfg);
+    s3 = new S3Client({ ...cfg, forcePathStyle: true });
   });
   afterAll(async () => {
     sfn?.destroy();
     scheduler?.destroy();
     iam?.destroy();
+    s3?.destroy();
     await moto?.close();
   });
   beforeEach(async () => {
@@ -218,6 +224,14 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     expect(listed.status).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ runId: 'nightly-1', status: 'RUNNING' })]);
 
+    // The run log of the same run id, in the same S3 store (here written by dagc run with a local executor, as
+    // the jobs of the execution would write it): watch shows its step statuses next to the engine's view.
+    await s3.send(new CreateBucketCommand({ Bucket: 'dagc-runs' }));
+    writeFileSync(path.join(dir, 'local.yaml'), CONFIG('').replace(/executor:[^]*?(?=run_log_store:)/, 'executor:\n  type: local\n'));
+    const local = await dagc(['run', 'pipeline.yaml', '-c', 'local.yaml', '--run-id', 'nightly-1']);
+    expect(local.stderr).not.toMatch(/error/i);
+    expect(local.status).toBe(0);
+
     // watch follows the execution; the test ends it (StopExecution), and watch exits 1 as dagc run does for a failure.
     const child = spawn(process.execPath, [BIN, 'watch', 'nightly-1', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--interval', '0.2'], {
       cwd: dir,
@@ -232,6 +246,8 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     await sfn.send(new StopExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:nightly-1` }));
     expect(await exited).toBe(1);
     expect(out).toMatch(/run nightly-1: RUNNING\n[^]*run nightly-1: ABORTED\n/);
+    expect(out).toMatch(/^log {2}hello: SUCCESS$/m);
+    expect(out).toMatch(/^log {2}bye: SUCCESS$/m);
 
     // A finished execution's name cannot start another run (Step Functions keeps names for 90 days).
     const three = await submit();

@@ -28,6 +28,9 @@ export function maxAttempts(env: Readonly<Record<string, string | undefined>>): 
 }
 
 export async function openAwsClients(env: Readonly<Record<string, string | undefined>>): Promise<AwsClients> {
+  // As src/services/s3-client.ts does: the SDK's warning that later versions need Node 22 would otherwise be
+  // printed on every command; set the variable to "false" to see it.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   const attempts = maxAttempts(env);
   const [{ SFNClient }, { SchedulerClient }, { IAMClient }, { STSClient }] = await Promise.all([
