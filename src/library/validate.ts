@@ -24,6 +24,12 @@ export async function validate(files: InputFiles): Promise<ValidateResult> {
   if (!hasErrors(diagnostics) && pipeline && config) {
     const { configDiagnostics } = await import('./config-check.js');
     diagnostics.push(...(await configDiagnostics(pipeline, config, parameters ?? {}, files.env)));
+    // Gets that nothing earlier puts: known before anything runs (ir/catalog-flow.ts).
+    if (config.catalog.type !== 'do-nothing') {
+      const { catalogFlowDiagnostics } = await import('../ir/catalog-flow.js');
+      const folder = config.catalog.config?.compute_data_folder;
+      diagnostics.push(...catalogFlowDiagnostics(pipeline.root, typeof folder === 'string' && folder !== '' ? folder : 'data'));
+    }
   }
   const sorted = sortDiagnostics(uniqueDiagnostics(diagnostics));
   return {
