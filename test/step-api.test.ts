@@ -51,7 +51,9 @@ import os
 from dagc import get_parameter, get_run_id, get_secret, put_in_catalog, put_object, set_parameter, track_this
 
 
-def produce(threshold):
+def produce(threshold, scale):
+    # A YAML float with a whole value arrives as a float (issue 15: it used to arrive as the int 1).
+    assert type(scale) is float and scale == 1.0, repr(scale)
     secret = get_secret("api_key")
     assert hashlib.sha256(secret.encode()).hexdigest() == "${sha256(SECRET)}", "wrong secret"
     assert get_secret() == {"api_key": secret}
@@ -87,7 +89,7 @@ function project(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-step-api-'));
   writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
   writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
-  writeFileSync(path.join(dir, 'parameters.yaml'), 'threshold: 0.5\n');
+  writeFileSync(path.join(dir, 'parameters.yaml'), 'threshold: 0.5\nscale: 1.0\n');
   writeFileSync(path.join(dir, 'secrets.env'), `api_key=${SECRET}\n`);
   writeFileSync(path.join(dir, 'api_steps.py'), STEPS);
   return dir;
@@ -172,7 +174,7 @@ describe.concurrent('the step-side Python API inside steps', () => {
     ]);
     // Floats stay floats: loss=1.0 and ratio=2.0 are written as Python wrote them.
     expect(stringifyJson(produce.user_defined_metrics)).toBe('{"accuracy":0.9,"loss":1.0}');
-    expect(stringifyJson(log.parameters)).toBe(`{"threshold":0.5,"produced_by":"${RUN_ID}","threshold_seen":0.5,"ratio":2.0}`);
+    expect(stringifyJson(log.parameters)).toBe(`{"threshold":0.5,"scale":1.0,"produced_by":"${RUN_ID}","threshold_seen":0.5,"ratio":2.0}`);
     // The secret reached the step (it checked the hash) and is nowhere dagc wrote or printed.
     expect(result.stdout + result.stderr + shown.stdout).not.toContain(SECRET);
     for (const file of files(dir)) expect(readFileSync(file).includes(SECRET), `secret in ${file}`).toBe(false);

@@ -10,7 +10,7 @@ import { displayPath, uniqueDiagnostics } from '../core/display.js';
 import { checkSchema } from '../front-end/schema.js';
 import { loadVariables, substitute } from '../front-end/variables.js';
 import { readSections } from './sections.js';
-import { ERA_VERSION_HINT, eraOfVersion } from './magnus-era.js';
+import { ERA_VERSION_HINT, eraOfVersion, markComputeDataFolderWritten } from './magnus-era.js';
 import { pyFloat } from '../core/py-float.js';
 import { setOwn } from '../core/set-own.js';
 import type { DagcConfig, Parameters, ServiceName, ServiceSection } from './types.js';
@@ -76,13 +76,9 @@ export async function loadConfig(
     return finish();
   }
   const merged = merge(sections.sections, fromPipeline);
-  return finish({
-    ...merged,
-    file,
-    plugins,
-    ...(magnus !== undefined ? { magnus } : {}),
-    computeDataFolderWritten: folderWritten(doc.data),
-  });
+  const config: DagcConfig = { ...merged, file, plugins, ...(magnus !== undefined ? { magnus } : {}) };
+  if (folderWritten(doc.data)) markComputeDataFolderWritten(config);
+  return finish(config);
 }
 
 /** Whether the config file's catalog section (either spelling of its config) names a compute_data_folder. */

@@ -47,6 +47,14 @@ export function chooseEra(opts: { flag?: string | undefined; config?: DagcConfig
   return undefined;
 }
 
+// Configs whose file wrote catalog.config.compute_data_folder: that folder stays whatever the era (kept beside
+// the config object rather than in it, so a config still equals the sections it was read from).
+const FOLDER_WRITTEN = new WeakSet<DagcConfig>();
+
+export function markComputeDataFolderWritten(config: DagcConfig): void {
+  FOLDER_WRITTEN.add(config);
+}
+
 /** The compute data folder an era uses when the config does not name one. */
 export function defaultComputeDataFolder(era: MagnusEra | undefined): string {
   return era === '0.5' ? '.' : 'data';
@@ -62,7 +70,7 @@ export function applyEra(config: DagcConfig, choice: EraChoice | undefined): Dag
   const folder = defaultComputeDataFolder(choice.era);
   // Only the built-in "data" yields: a folder some file wrote stays as written.
   const builtIn = catalog.config.compute_data_folder === undefined || catalog.config.compute_data_folder === 'data';
-  if (!config.computeDataFolderWritten && builtIn && folder !== 'data' && catalog.type !== 'do-nothing')
+  if (!FOLDER_WRITTEN.has(config) && builtIn && folder !== 'data' && catalog.type !== 'do-nothing')
     catalog = { type: catalog.type, config: { ...catalog.config, compute_data_folder: folder } };
   // Asking for a magnus version asks for its semantics too: every step in the one shared working folder
   // (runtime/workspace.ts), unless the executor config says otherwise.

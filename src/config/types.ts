@@ -28,8 +28,6 @@ export interface DagcConfig {
   readonly plugins: readonly string[];
   /** `magnus: VERSION` in the config file: the magnus the pipeline was written for (config/magnus-era.ts). */
   readonly magnus?: string;
-  /** Whether a config or pipeline file wrote catalog.config.compute_data_folder (else the era's default applies). */
-  readonly computeDataFolderWritten?: boolean;
   /** The era in force once the pipeline is known (set by applyEra; absent: dagc's own defaults). */
   readonly magnusEra?: EraChoice;
 }

@@ -4,6 +4,7 @@
 // initial parameter: JSON when it parses, a plain string otherwise (src/runtime/open-run.ts
 // initialParameters). Values are written so that this reading gives back exactly the value in the file.
 import type { Diagnostic } from '../../core/diagnostics.js';
+import { stringifyJson } from '../../core/py-float.js';
 
 /** Workflow arguments dagc itself defines. */
 export const RUN_ID_PARAMETER = 'run_id';
@@ -28,7 +29,8 @@ export function argumentValue(value: unknown): string {
       return value;
     }
   }
-  return JSON.stringify(value) ?? 'null';
+  // stringifyJson: a float stays a float (1.0, not 1), as the parameters file wrote it (issue 15).
+  return stringifyJson(value) ?? 'null';
 }
 
 export interface ExposedParameter {
