@@ -16,9 +16,11 @@ export const COMPILE_OPTIONS = {
 } as const;
 
 /** The --target value, checked against the registry (a flag error: printed with the usage line). */
-export async function targetOption(target: string | undefined): Promise<string> {
+export async function targetOption(target: string | undefined, configGiven = false): Promise<string> {
   if (!target) throw new UsageError(`missing --target (one of: ${TARGET_NAMES.join(', ')})`);
   if (TARGET_NAMES.includes(target)) return target;
+  // A plugin's target (`plugins:` in the config) is known once the config has loaded: the library checks it.
+  if (configGiven) return target;
   const { didYouMean } = await import('../core/suggest.js');
   const guess = didYouMean(target, TARGET_NAMES);
   throw new UsageError(`unknown target "${target}"${guess ? `; did you mean "${guess}"?` : ''} (targets: ${TARGET_NAMES.join(', ')})`);
@@ -31,7 +33,7 @@ export const command: Command = {
   options: COMPILE_OPTIONS,
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
-    const target = await targetOption(stringOption(args.options, 'target'));
+    const target = await targetOption(stringOption(args.options, 'target'), stringOption(args.options, 'config') !== undefined);
     const output = stringOption(args.options, 'output');
     const { files } = await compile({ ...inputFiles(file, args.options, io), target, output }, (d) => io.diagnostics(d));
     const compiled = files[0]!;

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
   it('takes the config file over the pipeline file, section by section', async () => {
     const name = file(
       'c1.yaml',
-      'catalog:\n  type: do-nothing\n  config: {compute_data_folder: d}\nplugins: [dagc-plugin-x]\n',
+      'catalog:\n  type: do-nothing\n  config: {compute_data_folder: d}\n',
     );
     const r = await loadConfig(name, {
       ...opts,
@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       file: 'c1.yaml',
       executor: { type: 'bash', config: {} },
       catalog: { type: 'do-nothing', config: { compute_data_folder: 'd' } },
-      plugins: ['dagc-plugin-x'],
+      plugins: [],
     });
   });
 

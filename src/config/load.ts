@@ -64,7 +64,14 @@ export async function loadConfig(
     });
     return finish({ ...merge({}, fromPipeline), file, plugins: [] });
   }
-  diagnostics.push(...(await checkSchema(doc, 'config')));
+  // Plugins load first: the types they provide are not in the precompiled schema (src/config/plugins.ts).
+  const named = (doc.data as { plugins?: unknown } | null)?.plugins;
+  const pluginNames = Array.isArray(named) ? named.filter((n): n is string => typeof n === 'string' && n !== '') : [];
+  if (pluginNames.length) {
+    const { loadPlugins, pluginSchemaDiagnostics } = await import('./plugins.js');
+    diagnostics.push(...(await loadPlugins(pluginNames, path.dirname(abs), doc)));
+    diagnostics.push(...(await pluginSchemaDiagnostics(doc, await checkSchema(doc, 'config'))));
+  } else diagnostics.push(...(await checkSchema(doc, 'config')));
   const sections = readSections(doc);
   diagnostics.push(...sections.diagnostics);
   if (hasErrors(diagnostics)) return finish();

@@ -31,6 +31,15 @@ function createAjv(source: boolean): Ajv {
   return ajv;
 }
 
+/**
+ * A validator for a plugin's config schema (src/config/plugins.ts), with the options dagc's own schemas are
+ * compiled with, so its errors read the same. Compiled at run time: a plugin is not known at build time.
+ */
+export function compilePluginSchema(schema: Readonly<Record<string, unknown>>): ValidateFunction {
+  const ajv = createAjv(false);
+  return ajv.compile(schema);
+}
+
 export function compileValidators(): Validators {
   const ajv = createAjv(false);
   return {

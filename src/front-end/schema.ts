@@ -29,6 +29,16 @@ export async function checkSchema(doc: YamlDocument, kind: SchemaKind): Promise<
   return toDiagnostics(validate.errors ?? [], doc, kind);
 }
 
+/**
+ * The problems of the value at `pointer` under another validator (a plugin's config schema), located and
+ * worded as the config's own.
+ */
+export function checkValueSchema(doc: YamlDocument, pointer: string, value: unknown, validate: ValidateFunction): Diagnostic[] {
+  if (validate(value)) return [];
+  const errors = (validate.errors ?? []).map((e) => ({ ...e, instancePath: pointer + e.instancePath }));
+  return toDiagnostics(errors, doc, 'config');
+}
+
 /** Node types as written → the step schema's title. */
 const STEP_TITLES = new Set([
   'task step',

@@ -1,7 +1,9 @@
 // The built-in integrations (magnus-spec.md §6.2 table, adapted). Executors that run each step as a separate
 // process (bash, argo, asl, local-container) cannot share an in-memory run log.
 import type { Integration } from './registry.js';
-import { IntegrationRegistry } from './registry.js';
+import { DuplicateIntegrationError, IntegrationRegistry } from './registry.js';
+import { UserError } from '../core/errors.js';
+import { loadedPlugins } from '../config/plugin-registry.js';
 import { argoIntegrations } from './argo.js';
 import { aslIntegrations } from './asl.js';
 import { localContainerIntegrations } from './local-container.js';
@@ -56,11 +58,29 @@ export const builtinIntegrations: Integration[] = [
 
 let registry: IntegrationRegistry | undefined;
 
-/** The process-wide registry with the built-ins (plugins add theirs through register()). */
+/** Plugins whose integrations are registered already (plugins load with the config, after the built-ins). */
+const registeredPlugins = new Set<string>();
+
+/**
+ * The process-wide registry: the built-ins, then the integrations of every plugin loaded so far
+ * (src/config/plugin-registry.ts). A pair registered twice is an error naming both sources.
+ */
 export function getIntegrationRegistry(): IntegrationRegistry {
   if (!registry) {
     registry = new IntegrationRegistry();
     for (const i of builtinIntegrations) registry.register(i, 'dagc (built-in)');
+  }
+  for (const plugin of loadedPlugins()) {
+    if (registeredPlugins.has(plugin.file)) continue;
+    registeredPlugins.add(plugin.file);
+    for (const i of plugin.integrations) {
+      try {
+        registry.register(i as Integration, `the plugin "${plugin.name}"`);
+      } catch (error) {
+        if (!(error instanceof DuplicateIntegrationError)) throw error;
+        throw new UserError(error.message, `remove one of them: a plugin adds integrations, it never replaces one`);
+      }
+    }
   }
   return registry;
 }

@@ -13,7 +13,7 @@ import type { CompiledFile, EmitOptions } from '../emit/types.js';
 import { serialiseOutput } from '../emit/serialise.js';
 import { VERSION } from '../version.js';
 import type { Target } from './targets.js';
-import { loadTarget } from './targets.js';
+import { TARGET_NAMES, loadTarget } from './targets.js';
 import type { Reporter } from './types.js';
 import { ignoreDiagnostics } from './types.js';
 
@@ -90,8 +90,10 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
 }
 
 export async function compile(request: CompileRequest, report: Reporter = ignoreDiagnostics): Promise<CompileResult> {
-  const target = await loadTarget(request.target);
+  // A built-in target is known before the inputs load; a plugin's only once the config has loaded it.
+  const builtin = TARGET_NAMES.includes(request.target) ? await loadTarget(request.target) : undefined;
   const inputs = await loadInputFiles(request);
+  const target = builtin ?? (await loadTarget(request.target));
   if (inputs.warnings.length) await report(inputs.warnings);
   await checkTargetIntegrations(target, inputs.config);
   return compileLoaded(target, inputs, inputs.config, request, request.output, report);

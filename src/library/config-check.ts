@@ -38,8 +38,8 @@ export async function configDiagnostics(
       if (check.severity === 'error')
         out.push(sectionDiagnostic(section, [], 'DAGC-CONFIG-INTEGRATION', check.message, check.hint, { fallbackFile: config.file ?? pipeline.file }));
   }
-  const { EXECUTOR_TARGETS, loadTarget } = await import('./targets.js');
-  const name = Object.hasOwn(EXECUTOR_TARGETS, config.executor.type) ? EXECUTOR_TARGETS[config.executor.type] : undefined;
+  const { loadTarget, targetOfExecutor } = await import('./targets.js');
+  const name = targetOfExecutor(config.executor.type);
   if (name !== undefined) {
     const target = await loadTarget(name);
     const result = target.compile(pipeline, config, {

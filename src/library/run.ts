@@ -9,7 +9,7 @@ import type { EventSink } from '../runtime/events.js';
 import type { RunLog } from '../services/run-log/types.js';
 import { baseName, checkTargetIntegrations, compileLoaded } from './compile.js';
 import type { CompileResult } from './compile.js';
-import { EXECUTOR_TARGETS, loadTarget } from './targets.js';
+import { loadTarget, targetOfExecutor } from './targets.js';
 import { TRAVERSES_HERE } from '../config/executors.js';
 import type { Reporter } from './types.js';
 import { ignoreDiagnostics } from './types.js';
@@ -98,7 +98,7 @@ export async function execute(request: RunRequest, report: Reporter = ignoreDiag
   const inputs = await loadInputFiles(request);
   const type = inputs.config.executor.type;
   if ((TRAVERSES_HERE as readonly string[]).includes(type)) return { ran: true, ...(await runLoaded(inputs, request, report)) };
-  const name = EXECUTOR_TARGETS[type];
+  const name = targetOfExecutor(type);
   if (!name)
     throw new UserError(`the "${type}" executor is not available in this version of dagc`, 'use executor: {type: local} (or `dagc run`) to run the pipeline here');
   const target = await loadTarget(name);

@@ -6,6 +6,7 @@ import type { Compiler } from '../emit/types.js';
 import type { Emulator } from '../emulate/types.js';
 import { UserError } from '../core/errors.js';
 import { executorTypesOf } from '../config/executors.js';
+import { pluginTargets } from '../config/plugin-registry.js';
 
 /** A target: its compiler and its emulator (the contract is those two interfaces). */
 export type Target = Compiler & Emulator & { readonly executorTypes: readonly string[] };
@@ -51,12 +52,39 @@ export const EXECUTOR_TARGETS: Readonly<Record<string, string>> = Object.fromEnt
   Object.entries(REGISTRY).flatMap(([name, r]) => r.executorTypes.map((type) => [type, name])),
 );
 
+/** The target an executor type renders with: a built-in's, or one a loaded plugin provides. */
+export function targetOfExecutor(type: string): string | undefined {
+  return Object.hasOwn(EXECUTOR_TARGETS, type) ? EXECUTOR_TARGETS[type] : pluginTargets().find((t) => t.executorTypes.includes(type))?.name;
+}
+
+/**
+ * A plugin's target (src/config/plugins.ts): its compiler as the plugin exports it. Plugins bring no
+ * emulator; `dagc emulate` says so.
+ */
+function pluginTarget(name: string): Target | undefined {
+  const t = pluginTargets().find((x) => x.name === name);
+  if (!t) return undefined;
+  return {
+    name: t.name,
+    configSchema: `plugin:${t.name}`,
+    defaultOutput: (base) => t.defaultOutput(base),
+    compile: (ir, config, options) => t.compile(ir, config, options) as ReturnType<Target['compile']>,
+    executorTypes: t.executorTypes,
+    emulate: async () => {
+      throw new UserError(`the target "${t.name}" (a plugin) has no emulator`, `compile it (dagc compile --target ${t.name}) and run the output with its engine`);
+    },
+  };
+}
+
 export async function loadTarget(name: string): Promise<Target> {
   const registration = Object.hasOwn(REGISTRY, name) ? REGISTRY[name] : undefined;
   if (!registration) {
+    const plugin = pluginTarget(name);
+    if (plugin) return plugin;
+    const names = [...TARGET_NAMES, ...pluginTargets().map((t) => t.name)];
     const { didYouMean } = await import('../core/suggest.js');
-    const guess = didYouMean(name, TARGET_NAMES);
-    throw new UserError(`unknown target "${name}"${guess ? `; did you mean "${guess}"?` : ''} (targets: ${TARGET_NAMES.join(', ')})`);
+    const guess = didYouMean(name, names);
+    throw new UserError(`unknown target "${name}"${guess ? `; did you mean "${guess}"?` : ''} (targets: ${names.join(', ')})`);
   }
   const { compiler } = await registration.compiler();
   return {

@@ -2,6 +2,7 @@
 import type { ServiceSection } from '../../config/types.js';
 import type { ServiceOptions, ServiceProvider } from '../provider.js';
 import { selectProvider } from '../provider.js';
+import { pluginProviders } from '../../config/plugin-registry.js';
 import type { Catalog } from './types.js';
 import { doNothing } from './do-nothing.js';
 import { fileSystem } from './file-system.js';
@@ -11,5 +12,5 @@ export const CATALOG_PROVIDERS: readonly ServiceProvider<Catalog>[] = [doNothing
 
 /** The catalog a config section names; a relative catalog_location resolves against `opts.cwd`. */
 export function createCatalog(section: ServiceSection, opts: ServiceOptions): Catalog {
-  return selectProvider('catalog', CATALOG_PROVIDERS, section).create(section.config ?? {}, opts);
+  return selectProvider('catalog', [...CATALOG_PROVIDERS, ...(pluginProviders('catalog') as ServiceProvider<Catalog>[])], section).create(section.config ?? {}, opts);
 }

@@ -2,6 +2,7 @@
 import type { ServiceSection } from '../../config/types.js';
 import type { ServiceOptions, ServiceProvider } from '../provider.js';
 import { selectProvider } from '../provider.js';
+import { pluginProviders } from '../../config/plugin-registry.js';
 import type { RunLogStore } from './types.js';
 import { buffered } from './buffered.js';
 import { fileSystem } from './file-system.js';
@@ -12,5 +13,5 @@ export const RUN_LOG_PROVIDERS: readonly ServiceProvider<RunLogStore>[] = [buffe
 
 /** The store a config section names; relative `log_folder`s resolve against `opts.cwd`. */
 export function createRunLogStore(section: ServiceSection, opts: ServiceOptions): RunLogStore {
-  return selectProvider('run_log_store', RUN_LOG_PROVIDERS, section).create(section.config ?? {}, opts);
+  return selectProvider('run_log_store', [...RUN_LOG_PROVIDERS, ...(pluginProviders('run_log_store') as ServiceProvider<RunLogStore>[])], section).create(section.config ?? {}, opts);
 }

@@ -2,6 +2,7 @@
 import type { ServiceSection } from '../../config/types.js';
 import type { ServiceOptions, ServiceProvider } from '../provider.js';
 import { selectProvider } from '../provider.js';
+import { pluginProviders } from '../../config/plugin-registry.js';
 import type { Secrets } from './types.js';
 import { doNothing } from './do-nothing.js';
 import { dotenv } from './dotenv.js';
@@ -12,5 +13,5 @@ export const SECRETS_PROVIDERS: readonly ServiceProvider<Secrets>[] = [doNothing
 
 /** The secrets provider a config section names; a relative dotenv location resolves against `opts.cwd`. */
 export function createSecrets(section: ServiceSection, opts: ServiceOptions): Secrets {
-  return selectProvider('secrets', SECRETS_PROVIDERS, section).create(section.config ?? {}, opts);
+  return selectProvider('secrets', [...SECRETS_PROVIDERS, ...(pluginProviders('secrets') as ServiceProvider<Secrets>[])], section).create(section.config ?? {}, opts);
 }
