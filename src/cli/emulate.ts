@@ -10,19 +10,30 @@ import { emulate } from '../library/emulate.js';
 export const command: Command = {
   name: 'emulate',
   summary: "Compile a pipeline, then run the rendered output here with the engine's semantics.",
-  usage: 'dagc emulate <pipeline> --target bash|asl|argo [-c config] [-p params] [--run-id ID]',
+  usage: 'dagc emulate <pipeline> --target bash|asl|argo [-c config] [-p params] [--run-id ID] [--engine dagc|argo] [--json]',
   options: {
     target: COMPILE_OPTIONS.target,
     ...INPUT_OPTIONS,
     'run-id': { type: 'string', arg: 'ID', description: 'the run id (default: a new time-based id)' },
+    engine: { type: 'string', arg: 'ENGINE', description: "argo: dagc (the built-in emulator, the default) or argo (Argo's own workflow controller; needs Go)" },
+    json: { type: 'boolean', description: "print the engine's account of the run (argo: the node tree) as JSON on stdout; steps' output goes to stderr" },
   },
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
     const target = await targetOption(stringOption(args.options, 'target'));
-    const { runId, exitCode, engine } = await emulate(
-      { ...inputFiles(file, args.options, io), target, runId: stringOption(args.options, 'run-id'), out: io.out, err: io.err },
+    const json = args.options.json === true;
+    const { runId, exitCode, engine, details } = await emulate(
+      {
+        ...inputFiles(file, args.options, io),
+        target,
+        runId: stringOption(args.options, 'run-id'),
+        out: json ? io.err : io.out,
+        err: io.err,
+        engine: stringOption(args.options, 'engine'),
+      },
       (d) => io.diagnostics(d),
     );
+    if (json) io.out(`${JSON.stringify({ runId, exitCode, engine: details ?? null }, null, 2)}\n`);
     const status = exitCode === 0 ? 'SUCCESS' : exitCode === 1 ? 'FAIL' : 'stopped';
     io.err(`\nrun ${runId} ${status}${engine}\nthe run log: dagc runs show ${runId}\n`);
     return exitCode;

@@ -79,6 +79,28 @@ async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, i
   return values;
 }
 
+/** The run alone, for calls that name no node (an engine's exit handler: dagc fan close). */
+export async function openRunOnly(args: ParsedArgs, io: Io): Promise<RunContext> {
+  const runId = requirePositional(args, 0, 'the run id');
+  const file = stringOption(args.options, 'file');
+  if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
+  const inputs = await loadInputFiles(inputFiles(file, args.options, io));
+  const { openRun } = await import('../runtime/open-run.js');
+  const progress = createPlainProgress(io);
+  return openRun({
+    pipeline: inputs.pipeline,
+    config: inputs.config,
+    parameters: inputs.parameters,
+    cwd: io.cwd,
+    env: io.env,
+    events: (e) => progress.onEvent(e),
+    runId,
+    tag: stringOption(args.options, 'tag'),
+    useCached: stringOption(args.options, 'use-cached') ?? (io.env.DAGC_USE_CACHED || undefined),
+    mode: 'entrypoint',
+  });
+}
+
 export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean, signal?: AbortSignal): Promise<Entry> {
   const runId = requirePositional(args, 0, 'the run id');
   const dotPath = parseDotPath(requirePositional(args, 1, 'the dot path of the node'));

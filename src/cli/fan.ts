@@ -2,6 +2,9 @@
 // (DESIGN.md §4). `out` prints the number of branches (for a map: of items), or with --format indices the JSON
 // array [0, …, n-1] an engine can loop over; --output also writes it to a file (e.g. Argo's valueFrom.path).
 // `in` exits 0 when every branch succeeded, 1 otherwise.
+// `dagc fan close <run-id> <engine-status>` is an engine's exit handler (Argo's onExit with {{workflow.status}}):
+// when the engine ended the run early (status not Succeeded), every step still PROCESSING and the run become
+// FAIL; a run that ended is left as it is (runtime/close-run.ts). Exits 0.
 import type { Command } from './types.js';
 import { UsageError, requirePositional, stringOption } from './types.js';
 import { ENTRYPOINT_OPTIONS, openEntry } from './entrypoint.js';
@@ -11,7 +14,8 @@ import path from 'node:path';
 export const command: Command = {
   name: 'fan',
   summary: 'Open (out) or close (in) a parallel, map or dag node of a run (the runtime entrypoint).',
-  usage: 'dagc fan out|in <run-id> <dot-path> -f <pipeline> [-c config] [-p params] [--map-index I,J] [--output FILE] [--format count|indices]',
+  usage:
+    'dagc fan out|in <run-id> <dot-path> -f <pipeline> [-c config] [-p params] [--map-index I,J] [--output FILE] [--format count|indices]\n       dagc fan close <run-id> <engine-status> -f <pipeline> [-c config] [-p params]',
   options: {
     ...ENTRYPOINT_OPTIONS,
     output: { type: 'string', short: 'o', arg: 'FILE', description: 'fan out: also write the count (or indices) to FILE' },
@@ -19,7 +23,15 @@ export const command: Command = {
   },
   async run(args, io) {
     const mode = requirePositional(args, 0, 'out or in');
-    if (mode !== 'out' && mode !== 'in') throw new UsageError(`the first argument must be "out" or "in", not "${mode}"`);
+    if (mode === 'close') {
+      const { openRunOnly } = await import('./entrypoint.js');
+      const ctx = await openRunOnly({ ...args, positionals: args.positionals.slice(1) }, io);
+      const engineStatus = requirePositional({ ...args, positionals: args.positionals.slice(1) }, 1, "the engine's status of the run");
+      const { closeRun } = await import('../runtime/close-run.js');
+      await closeRun(ctx, engineStatus);
+      return 0;
+    }
+    if (mode !== 'out' && mode !== 'in') throw new UsageError(`the first argument must be "out", "in" or "close", not "${mode}"`);
     const format = stringOption(args.options, 'format') ?? 'count';
     if (format !== 'count' && format !== 'indices') throw new UsageError(`--format must be "count" or "indices", not "${format}"`);
     const rest = { ...args, positionals: args.positionals.slice(1) };

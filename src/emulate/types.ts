@@ -23,6 +23,9 @@ export interface EmulateOptions {
   readonly err: (text: string) => void;
   /** Reports warnings found before anything runs. */
   readonly diagnostics?: (diagnostics: readonly Diagnostic[]) => Promise<void>;
+  /** Which implementation of the engine runs the files, where a target has more than one (argo: `dagc`, the
+   * built-in emulator, the default; `argo`, Argo's own workflow controller). */
+  readonly engine?: string | undefined;
 }
 
 export interface EmulateResult {
@@ -30,6 +33,8 @@ export interface EmulateResult {
   readonly exitCode: number;
   /** How the engine ended, for the summary line: ' (bash)', ': Argo workflow Succeeded', … */
   readonly engine: string;
+  /** The engine's own account of the run (argo: the workflow's phase and node tree), for --json. */
+  readonly details?: unknown;
 }
 
 export interface Emulator {

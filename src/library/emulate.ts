@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { loadInputFiles } from '../config/inputs.js';
 import type { InputFiles } from '../config/inputs.js';
+import { UserError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
 import type { CompiledFile } from '../emit/types.js';
 import type { EmulateResult } from '../emulate/types.js';
@@ -22,6 +23,8 @@ export interface EmulateRequest extends InputFiles {
   /** Where the steps' output goes. */
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** The engine implementation, where the target has more than one (argo: dagc or argo). */
+  readonly engine?: string | undefined;
 }
 
 export interface EmulateRun extends EmulateResult {
@@ -36,6 +39,8 @@ export function thisDagc(): string[] {
 }
 
 export async function emulate(request: EmulateRequest, report: Reporter = ignoreDiagnostics): Promise<EmulateRun> {
+  if (request.engine !== undefined && request.target !== 'argo')
+    throw new UserError(`--engine chooses what runs an Argo manifest; the ${request.target} target has one engine`, 'leave --engine out');
   const target = await loadTarget(request.target);
   const inputs = await loadInputFiles(request);
   const config = target.emulationConfig?.(inputs.config) ?? inputs.config;
@@ -55,6 +60,7 @@ export async function emulate(request: EmulateRequest, report: Reporter = ignore
     config: inputs.config,
     out: request.out,
     err: request.err,
+    engine: request.engine,
   });
   return { ...result, runId, files };
 }

@@ -24,6 +24,8 @@ import type { PodResolver } from './pod-settings.js';
 import { FOLD_SEPARATOR } from './scripts.js';
 
 export const ENTRY_TEMPLATE = 'main';
+/** The workflow's exit handler (spec.onExit): one pod that closes a run the workflow ended early. */
+export const EXIT_TEMPLATE = 'dagc-exit';
 
 export interface BuildContext {
   readonly ir: Pipeline;
@@ -46,7 +48,9 @@ function nameKey(prefix: string, dotPath: string): string {
 }
 
 const mapIndexInput = '{{inputs.parameters.map-index}}';
-const anyOutcome = (t: string) => `(${t}.Succeeded || ${t}.Failed || ${t}.Errored || ${t}.Skipped)`;
+// The fan-in runs whatever became of a branch, Omitted included: a branch is Omitted when its fan-out pod died
+// (OOMKilled, evicted, lost), and without the fan-in nothing would close the composite (issue 13).
+const anyOutcome = (t: string) => `(${t}.Succeeded || ${t}.Failed || ${t}.Errored || ${t}.Skipped || ${t}.Omitted)`;
 
 class Builder {
   readonly dags: Manifest[] = [];
@@ -216,6 +220,28 @@ class Builder {
 export function buildTemplates(ctx: BuildContext): BuiltTemplates {
   const builder = new Builder(ctx);
   builder.graph(ctx.ir.root, false, true);
+  // Argo runs the exit handler however the workflow ends (Succeeded, Failed, Error, a deadline, `argo stop`;
+  // not `argo terminate`: workflow/controller/exit_handler.go, operator.go). A workflow that ended before the
+  // pipeline did leaves steps PROCESSING (a pod killed mid-step, a failure chain Argo never ran); the handler
+  // closes them and the run FAIL, and leaves a finished run as it is (dagc fan close, runtime/close-run.ts).
+  const closer = ctx.containers.nameOf({ kind: 'step', pod: ctx.settings.pod, attempts: 1, start: false });
+  builder.dags.push({
+    name: EXIT_TEMPLATE,
+    dag: {
+      tasks: [
+        {
+          name: 'close-run',
+          template: closer,
+          arguments: {
+            parameters: [
+              { name: STEP_INPUTS.path, value: '{{workflow.status}}' },
+              { name: STEP_INPUTS.mode, value: 'close' },
+            ],
+          },
+        },
+      ],
+    },
+  });
   return {
     templates: [...builder.dags, ...ctx.containers.templates()],
     plans: builder.plans,

@@ -22,7 +22,9 @@ export interface SecretRef {
 export interface Backoff {
   readonly duration: string;
   readonly factor: number;
-  readonly maxDuration: string;
+  /** Only when the config sets one: Argo stops retrying once this much time has passed since the first attempt
+   * started (and kills a retry at that moment: workflow/controller/operator.go processNodeRetries). */
+  readonly maxDuration?: string;
 }
 
 /** Everything that shapes one pod: the global settings, or a node's after its override. */
@@ -106,8 +108,11 @@ export const GLOBAL_KEYS = [
 ] as const;
 
 const DEFAULT_RESOURCES = { memory: '1Gi', cpu: '250m' };
-// magnus 0.5 defaults (magnus-spec.md §6.5): retry policy Always, backoff 120 s doubling up to an hour.
-const DEFAULT_BACKOFF: Backoff = { duration: '120', factor: 2, maxDuration: '3600' };
+// magnus 0.5 defaults (magnus-spec.md §6.5): retry policy Always, backoff 120 s doubling. magnus also capped
+// the retries at an hour (maxDuration 3600); dagc does not by default: under Argo that cap ends retries early
+// (at most 5 attempts with this backoff, none after a first attempt of ~58 min) and kills every retry at the
+// first attempt's start + 1 h, so a step would not get the attempts its `retry:` says (issue 13).
+const DEFAULT_BACKOFF: Backoff = { duration: '120', factor: 2 };
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
 const RETRY_POLICIES = ['Always', 'OnFailure', 'OnError', 'OnTransientError'] as const;
 const POD_GC_STRATEGIES = ['OnPodCompletion', 'OnPodSuccess', 'OnWorkflowCompletion', 'OnWorkflowSuccess'] as const;
@@ -119,13 +124,27 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const ROOT_PATH = 'executor.config';
 
+/** A Kubernetes quantity as a number (cores, bytes, devices), to compare a request with its limit. */
+export function quantityValue(text: string): number {
+  const m = /^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$/.exec(text);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const suffix = m[2] ?? '';
+  const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+  const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+  if (suffix in binary) return n * binary[suffix]!;
+  if (suffix in decimal) return n * decimal[suffix]!;
+  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  return NaN;
+}
+
 function readResources(r: ConfigReader, section: Plain, path: string, fallback: PodSettings['resources']): PodSettings['resources'] {
   const given = r.mapping(section, 'resources', path);
   if (!given) return fallback;
   r.checkKeys(given, ['limits', 'requests'], `${path}.resources`);
-  const one = (which: 'limits' | 'requests'): Record<string, string> => {
+  const explicit = (which: 'limits' | 'requests'): Record<string, string> => {
     const m = r.mapping(given, which, `${path}.resources`);
-    const out: Record<string, string> = { ...DEFAULT_RESOURCES };
+    const out: Record<string, string> = {};
     if (!m) return out;
     r.checkKeys(m, ['memory', 'cpu', 'gpu'], `${path}.resources.${which}`);
     for (const key of ['memory', 'cpu', 'gpu'] as const) {
@@ -141,7 +160,23 @@ function readResources(r: ConfigReader, section: Plain, path: string, fallback: 
     }
     return out;
   };
-  return { limits: one('limits'), requests: one('requests') };
+  const limits = explicit('limits');
+  const requests = explicit('requests');
+  // Kubernetes refuses a pod whose request is above its limit. A request alone raises the default limit to it,
+  // and a limit alone is also the request (as Kubernetes itself defaults a missing request).
+  const out = { limits: {} as Record<string, string>, requests: {} as Record<string, string> };
+  for (const key of new Set([...Object.keys(DEFAULT_RESOURCES), ...Object.keys(limits), ...Object.keys(requests)])) {
+    const dflt = (DEFAULT_RESOURCES as Record<string, string>)[key];
+    const limit = limits[key] ?? requests[key] ?? dflt;
+    const request = requests[key] ?? limits[key] ?? dflt;
+    if (limit !== undefined) out.limits[key] = limit;
+    if (request !== undefined) out.requests[key] = request;
+    if (limits[key] !== undefined && requests[key] !== undefined && quantityValue(requests[key]!) > quantityValue(limits[key]!)) {
+      const name = key === 'nvidia.com/gpu' ? 'gpu' : key;
+      r.error(`${path}.resources.requests.${name}`, `${requests[key]} is above the limit ${limits[key]}: Kubernetes refuses such a pod`, `raise limits.${name} to at least ${requests[key]}`);
+    }
+  }
+  return out;
 }
 
 function readRetry(r: ConfigReader, section: Plain, path: string, fallback: { policy: string; backoff: Backoff }) {
@@ -162,7 +197,7 @@ function readRetry(r: ConfigReader, section: Plain, path: string, fallback: { po
     backoff = {
       duration: duration !== undefined ? String(duration) : fallback.backoff.duration,
       factor: factor ?? fallback.backoff.factor,
-      maxDuration: max !== undefined ? String(max) : fallback.backoff.maxDuration,
+      ...(max !== undefined ? { maxDuration: String(max) } : fallback.backoff.maxDuration !== undefined ? { maxDuration: fallback.backoff.maxDuration } : {}),
     };
   }
   return { policy, backoff };

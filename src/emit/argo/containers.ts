@@ -5,6 +5,7 @@ import { shortHash } from '../../ir/names.js';
 import type { ArgoSettings, PodSettings } from './config.js';
 import { CONFIG_PARAMETER, RUN_ID_PARAMETER, USE_CACHED_PARAMETER } from './parameters.js';
 import type { ExposedParameter } from './parameters.js';
+import { escapeArgoBraces } from './parameters.js';
 import { FAN_OUTPUT_PATH, FAN_OUT_SCRIPT, STEP_SCRIPT } from './scripts.js';
 import { templateName } from './argo-names.js';
 
@@ -42,7 +43,7 @@ function env(shape: Shape, ctx: ContainerContext): Manifest[] {
     { name: 'DAGC_USE_CACHED', value: `{{workflow.parameters.${USE_CACHED_PARAMETER}}}` },
   ];
   if (shape.start) for (const p of ctx.exposed) out.push({ name: `DAGC_PRM_${p.name}`, value: `{{workflow.parameters.${p.name}}}` });
-  for (const e of shape.pod.env) out.push({ name: e.name, value: e.value });
+  for (const e of shape.pod.env) out.push({ name: e.name, value: escapeArgoBraces(e.value) });
   for (const s of shape.pod.secrets)
     out.push({ name: s.environmentVariable, valueFrom: { secretKeyRef: { name: s.secretName, key: s.secretKey } } });
   return out;
@@ -86,7 +87,11 @@ export function containerTemplate(shape: Shape, ctx: ContainerContext): Manifest
     body.retryStrategy = {
       limit: String(shape.attempts - 1),
       retryPolicy: pod.retryPolicy,
-      backoff: { duration: pod.backoff.duration, factor: pod.backoff.factor, maxDuration: pod.backoff.maxDuration },
+      backoff: {
+        duration: pod.backoff.duration,
+        factor: pod.backoff.factor,
+        ...(pod.backoff.maxDuration !== undefined ? { maxDuration: pod.backoff.maxDuration } : {}),
+      },
     };
   body.activeDeadlineSeconds = pod.maxStepDuration;
   // Pod-level settings already on the workflow spec are only repeated where a node changes them.

@@ -87,7 +87,7 @@ describe('argo manifest', () => {
     const c = compileArgo(ir, argo({ image: 'img:1', node_selector: { pool: 'cpu' }, overrides: { gpu: { image: 'img:gpu', node_selector: { pool: 'gpu' }, resources: { limits: { gpu: 1 } } } } }), options());
     expect(errors(c)).toEqual([]);
     const names = templates(c.manifest).map((t) => t.name);
-    expect(names).toEqual(['main', 'dagc-step', 'dagc-step-r3', 'dagc-step-gpu']);
+    expect(names).toEqual(['main', 'dagc-exit', 'dagc-step', 'dagc-step-r3', 'dagc-step-gpu']);
     const gpu = template(c.manifest, 'dagc-step-gpu');
     expect((gpu.container as Json).image).toBe('img:gpu');
     expect(gpu.nodeSelector).toEqual({ pool: 'gpu' });
@@ -96,7 +96,7 @@ describe('argo manifest', () => {
     expect(spec(c.manifest).nodeSelector).toEqual({ pool: 'cpu' });
     expect(template(c.manifest, 'dagc-step').nodeSelector).toBeUndefined();
     const r3 = template(c.manifest, 'dagc-step-r3');
-    expect(r3.retryStrategy).toEqual({ limit: '2', retryPolicy: 'Always', backoff: { duration: '120', factor: 2, maxDuration: '3600' } });
+    expect(r3.retryStrategy).toEqual({ limit: '2', retryPolicy: 'Always', backoff: { duration: '120', factor: 2 } });
     expect(((r3.container as Json).args as string[]).slice(4, 6)).toEqual(['{{retries}}', '3']);
     expect(template(c.manifest, 'dagc-step').retryStrategy).toBeUndefined();
   });

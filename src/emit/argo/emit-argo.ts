@@ -16,12 +16,12 @@ import type { ArgoSettings } from './config.js';
 import { readArgoSettings, versionAtLeast } from './config.js';
 import { ContainerTemplates } from './containers.js';
 import type { Manifest } from './containers.js';
-import { ENTRY_TEMPLATE, buildTemplates } from './build-manifest.js';
+import { ENTRY_TEMPLATE, EXIT_TEMPLATE, buildTemplates } from './build-manifest.js';
 import type { GraphPlan } from './plan.js';
 import type { ManifestStats } from './limits.js';
 import { checkLimits, manifestStats } from './limits.js';
 import type { ExposedParameter } from './parameters.js';
-import { CONFIG_PARAMETER, RUN_ID_PARAMETER, USE_CACHED_PARAMETER, exposeParameters } from './parameters.js';
+import { CONFIG_PARAMETER, RUN_ID_PARAMETER, USE_CACHED_PARAMETER, escapeArgoBraces, exposeParameters } from './parameters.js';
 import { PodResolver } from './pod-settings.js';
 
 export const API_VERSION = 'argoproj.io/v1alpha1';
@@ -63,8 +63,9 @@ function podConfig(config: DagcConfig): Record<string, unknown> {
   return out;
 }
 
-/** Strings Argo would substitute (`{{…}}`) cannot be escaped; they must not come from the pipeline or its inputs. */
-function checkBraces(ir: Pipeline, exposed: readonly ExposedParameter[]): Diagnostic[] {
+/** Step names Argo would substitute (`{{…}}`): they are task names and template names too, where no expression can
+ * stand in for them. Values are escaped instead (escapeArgoBraces). */
+function checkBraces(ir: Pipeline): Diagnostic[] {
   const out: Diagnostic[] = [];
   const bad = (s: string) => s.includes('{{');
   for (const { node: n } of walk(ir.root))
@@ -77,16 +78,6 @@ function checkBraces(ir: Pipeline, exposed: readonly ExposedParameter[]): Diagno
         file: n.source.file,
         start: n.source.start,
         pointer: n.source.pointer,
-      });
-  for (const p of exposed)
-    if (bad(p.value))
-      out.push({
-        code: 'DAGC-ARGO-BRACES',
-        severity: 'error',
-        message: `the value of parameter "${p.name}" contains "{{", which Argo would take for one of its variables`,
-        hint: 'set expose_parameters_as_inputs: false to keep parameters out of the manifest',
-        file: '',
-        start: { line: 1, column: 1 },
       });
   return out;
 }
@@ -108,7 +99,7 @@ export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptio
   const pods = new PodResolver(settings);
   const containers = new ContainerTemplates({ settings, dagcArgs, exposed: params.exposed });
   const built = buildTemplates({ ir, settings, pods, containers, exposed: params.exposed });
-  diagnostics.push(...pods.diagnostics, ...built.diagnostics, ...checkBraces(ir, params.exposed));
+  diagnostics.push(...pods.diagnostics, ...built.diagnostics, ...checkBraces(ir));
 
   const cron = settings.kind === 'CronWorkflow';
   const nameRules = cron ? ARGO_CRON_NAME_RULES : settings.kind === 'Workflow' ? GENERATE_NAME_RULES : ARGO_NAME_RULES;
@@ -133,11 +124,12 @@ export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptio
         { name: RUN_ID_PARAMETER, value: '{{workflow.name}}' },
         // A re-run: the id of an earlier run whose successful steps are taken as they are (magnus-spec.md §3.11).
         { name: USE_CACHED_PARAMETER, value: '' },
-        { name: CONFIG_PARAMETER, value: JSON.stringify(podConfig(config)) },
-        ...params.exposed.map((p) => ({ name: p.name, value: p.value })),
+        { name: CONFIG_PARAMETER, value: escapeArgoBraces(JSON.stringify(podConfig(config))) },
+        ...params.exposed.map((p) => ({ name: p.name, value: escapeArgoBraces(p.value) })),
       ],
     },
     activeDeadlineSeconds: settings.maxWorkflowDuration,
+    onExit: EXIT_TEMPLATE,
   };
   if (pod.parallelism !== undefined) spec.parallelism = pod.parallelism;
   if (settings.podGC)

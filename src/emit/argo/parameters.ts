@@ -33,6 +33,16 @@ export function argumentValue(value: unknown): string {
   return stringifyJson(value) ?? 'null';
 }
 
+/**
+ * A value Argo must pass through as it is. Argo substitutes `{{…}}` in workflow arguments and container fields
+ * (a known variable is replaced: a config path holding `{{workflow.name}}` would change), and has no escape but
+ * an expression whose result is the text: `{{='{{'}}` gives `{{` (util/template/template.go, expression tags;
+ * the controller harness shows the pod receiving the original text).
+ */
+export function escapeArgoBraces(text: string): string {
+  return text.split('{{').join("{{='{{'}}");
+}
+
 export interface ExposedParameter {
   readonly name: string;
   readonly value: string;

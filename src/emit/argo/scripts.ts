@@ -21,7 +21,8 @@ const CONFIG_LINES = `if [ -n "\${DAGC_CONFIG_JSON:-}" ]; then
 fi`;
 
 export const STEP_SCRIPT = `# dagc step: one node of the pipeline through the dagc entrypoint, then the nodes folded into this pod.
-# $1 mode (exec, in = close a composite, fail = the run's fail node)  $2 run id  $3 dot path
+# $1 mode (exec, in = close a composite, fail = the run's fail node, close = the exit handler: $3 is then the
+# workflow's status)  $2 run id  $3 dot path
 # $4 map item indices, outermost first ("" outside maps)  $5 Argo's retries (0 on the first attempt)
 # $6 attempts  $7 / $8 nodes to run after success / after the last failed attempt (dot paths joined by %)
 # The rest are dagc's own arguments (-f pipeline, -p parameters, --var-file).
@@ -29,6 +30,7 @@ set -f
 mode=$1 run=$2 node=$3 at=$4 attempt=$(($5 + 1)) attempts=$6 after_ok=$7 after_fail=$8
 shift 8
 ${CONFIG_LINES}
+if [ "$mode" = close ]; then exec dagc fan close "$run" "$node" "$@"; fi
 fold() {
   list=$1
   shift

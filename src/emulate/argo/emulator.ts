@@ -75,6 +75,22 @@ export class EmulationError extends Error {
   }
 }
 
+/** An Argo duration string in ms: a bare number is seconds, else Go's time.ParseDuration form (v1alpha1 utils.go). */
+export function parseArgoDuration(text: string): number {
+  if (/^-?\d+$/.test(text)) return Number(text) * 1000;
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let rest = text;
+  if (!rest) return 0;
+  while (rest) {
+    const m = /^(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/.exec(rest);
+    if (!m) throw new EmulationError(`unable to parse ${text} as a duration`);
+    total += Number(m[1]) * units[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return total;
+}
+
 const asList = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 const asObject = (v: unknown): Json => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : {});
 
@@ -113,6 +129,7 @@ class Engine {
   readonly nodes: NodeRecord[] = [];
   readonly exitCodes: number[] = [];
   deadlineExceeded = false;
+  private skewMs = 0;
 
   constructor(
     private readonly spec: Json,
@@ -210,6 +227,9 @@ class Engine {
         return { name: String(p.name), path: String(from.path), default: from.default === undefined ? undefined : String(from.default) };
       });
     const deadline = typeof tmpl.activeDeadlineSeconds === 'number' ? tmpl.activeDeadlineSeconds : Number(tmpl.activeDeadlineSeconds) || undefined;
+    const backoff = retry?.backoff ? asObject(retry.backoff) : undefined;
+    let firstStart = 0;
+    let executionDeadline: number | undefined;
     for (let retries = 0; ; retries++) {
       const podScope = new Map(scope);
       podScope.set('retries', String(retries));
@@ -234,14 +254,45 @@ class Engine {
         return claim && mountPath !== '/' ? [[mountPath.replace(/\/+$/, ''), path.join(this.opts.pod.cwd, '.argo-volumes', claim)]] : [];
       });
       for (const [, local] of mounts) await mkdir(local, { recursive: true });
-      const result = await this.podSlots(() => runPod({ command, env, outputs, deadlineSeconds: deadline, mounts }, { ...this.opts.pod, signal: this.abort.signal }));
+      if (retries === 0) firstStart = this.now();
+      // A retry under backoff.maxDuration is killed when that time is up (ARGO_DEADLINE, workflowpod.go
+      // getDeadline; the executor's monitorDeadline), whatever the template's own deadline says.
+      let podDeadline = deadline;
+      if (executionDeadline !== undefined) {
+        const left = Math.max(0.001, (executionDeadline - this.now()) / 1000);
+        podDeadline = podDeadline === undefined ? left : Math.min(podDeadline, left);
+      }
+      const result = await this.podSlots(() => runPod({ command, env, outputs, deadlineSeconds: podDeadline, mounts }, { ...this.opts.pod, signal: this.abort.signal }));
       if (result.exitCode !== undefined) this.exitCodes.push(result.exitCode);
       const attempt: NodeResult = { phase: result.phase, outputs: result.outputs, message: result.message };
       if (result.phase === 'Succeeded' || this.abort.signal.aborted) return attempt;
-      const again = retries < limit && (policy === 'Always' || (policy === 'OnFailure' && result.phase === 'Failed') || (policy === 'OnError' && result.phase === 'Error'));
-      if (!again) return attempt;
+      // The order of workflow/controller/operator.go processNodeRetries: backoff and maxDuration first, then the
+      // retry policy, then the limit (children so far > limit).
+      const finished = this.now();
+      if (backoff) {
+        const maxDuration = backoff.maxDuration === undefined ? undefined : parseArgoDuration(String(backoff.maxDuration));
+        const maxDeadline = maxDuration === undefined ? undefined : firstStart + maxDuration;
+        if (maxDeadline !== undefined && finished > maxDeadline) return { ...attempt, message: 'Max duration limit exceeded' };
+        const base = parseArgoDuration(String(backoff.duration ?? ''));
+        const factor = Number(backoff.factor ?? 0);
+        let wait = factor > 0 ? base * factor ** retries : base;
+        const cap = backoff.cap === undefined ? undefined : parseArgoDuration(String(backoff.cap));
+        if (cap !== undefined && wait > cap) wait = cap;
+        if (maxDeadline !== undefined && finished + wait > maxDeadline) return { ...attempt, message: 'Backoff would exceed max duration limit' };
+        // The wait is not slept: the emulator's clock jumps over it (this.now()).
+        this.skewMs += wait;
+        executionDeadline = maxDeadline;
+      }
+      const policyAllows = policy === 'Always' || (policy === 'OnFailure' && result.phase === 'Failed') || (policy === 'OnError' && result.phase === 'Error');
+      if (!policyAllows) return attempt;
+      if (retries + 1 > limit) return { ...attempt, message: 'No more retries left' };
       this.nodes.push({ name: `${nodeName}(${retries})`, phase: result.phase, message: result.message });
     }
+  }
+
+  /** The emulator's clock: the wall clock plus every backoff it skipped instead of waiting. */
+  private now(): number {
+    return Date.now() + this.skewMs;
   }
 
   private async runDag(tmpl: Json, scope: Map<string, string>, nodeName: string): Promise<NodeResult> {

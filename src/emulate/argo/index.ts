@@ -5,6 +5,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { UserError } from '../../core/errors.js';
 import { shellQuote } from '../../emit/render-template.js';
 import type { Emulator } from '../types.js';
 import { environmentSecretNames } from '../../runtime/image-env.js';
@@ -78,6 +79,24 @@ export const emulator: Emulator = {
   async emulate(files, options) {
     const manifest = files[0];
     if (!manifest) throw new Error('the argo target compiled no manifest (dagc bug)');
+    const engine = options.engine ?? 'dagc';
+    if (engine === 'argo') {
+      // Argo's own workflow controller (go/argo harness), instead of the built-in emulator.
+      const { emulateArgoWithController } = await import('./controller-engine.js');
+      const { result, exitCode } = await emulateArgoWithController({
+        manifest: manifest.text,
+        runId: options.runId,
+        useCached: options.useCached,
+        cwd: options.cwd,
+        env: options.env,
+        dagc: options.dagc,
+        out: options.out,
+        err: options.err,
+      });
+      const problem = result.phase === 'Succeeded' ? '' : result.message ? ` (${result.message})` : '';
+      return { exitCode, engine: `: Argo workflow ${result.phase}${problem} (Argo's controller)`, details: result };
+    }
+    if (engine !== 'dagc') throw new UserError(`unknown --engine "${engine}" for the argo target`, 'use dagc (the built-in emulator, the default) or argo (Argo\'s own controller, built from go/argo)');
     const { result, exitCode } = await emulateArgo({
       manifest: manifest.text,
       runId: options.runId,
@@ -90,6 +109,6 @@ export const emulator: Emulator = {
       err: options.err,
     });
     const problem = result.phase === 'Succeeded' ? '' : result.message ? ` (${result.message})` : '';
-    return { exitCode, engine: `: Argo workflow ${result.phase}${problem}` };
+    return { exitCode, engine: `: Argo workflow ${result.phase}${problem}`, details: { phase: result.phase, message: result.message, nodes: result.nodes } };
   },
 };

@@ -2,7 +2,9 @@
 // `{{inputs.parameters.x}}`, `{{tasks.t.outputs.parameters.p}}`, `{{item}}`, `{{retries}}`, …), white space
 // inside the braces allowed. Substitution happens in stages (task fields, then items, then the template), so an
 // unknown tag is either kept for a later stage or, at the last one, an error — as the controller fails a node
-// whose template still holds an unresolved variable. Expression tags (`{{=…}}`) are not emulated.
+// whose template still holds an unresolved variable. A tag runs from `{{` to the next `}}` (valyala/fasttemplate,
+// which util/template/template.go uses). Of expression tags (`{{=…}}`) only string literals are emulated:
+// `{{='{{'}}` is how dagc writes a literal `{{` (Argo's controller turns it into `{{`, checked by the harness).
 
 export class UnresolvedError extends Error {
   constructor(readonly tag: string) {
@@ -11,16 +13,32 @@ export class UnresolvedError extends Error {
   }
 }
 
-const TAG = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const STRING_LITERAL = /^=\s*'([^']*)'\s*$/;
 
 export function substituteString(text: string, scope: ReadonlyMap<string, string>, allowUnresolved: boolean): string {
-  return text.replace(TAG, (whole, tag: string) => {
-    if (tag.startsWith('=')) throw new UnresolvedError(tag);
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf('{{', at);
+    if (open < 0) break;
+    const close = text.indexOf('}}', open + 2);
+    if (close < 0) break;
+    out += text.slice(at, open);
+    const whole = text.slice(open, close + 2);
+    const tag = text.slice(open + 2, close).trim();
+    at = close + 2;
+    if (tag.startsWith('=')) {
+      const literal = STRING_LITERAL.exec(tag);
+      if (!literal) throw new UnresolvedError(tag);
+      out += literal[1];
+      continue;
+    }
     const value = scope.get(tag);
-    if (value !== undefined) return value;
-    if (allowUnresolved) return whole;
-    throw new UnresolvedError(tag);
-  });
+    if (value !== undefined) out += value;
+    else if (allowUnresolved) out += whole;
+    else throw new UnresolvedError(tag);
+  }
+  return out + text.slice(at);
 }
 
 /** Substitutes every string inside a value (objects and lists are copied). */

@@ -1,0 +1,33 @@
+// `dagc fan close <run-id> <engine-status>`: an engine's exit handler (Argo's `onExit`) closes a run the engine
+// ended before the pipeline did: a workflow deadline, a stop, a controller error, a pod that died and left its
+// step PROCESSING. Every step and branch still PROCESSING becomes FAIL, then the run (DESIGN.md §3 invariant 5:
+// the run log always closes). A run that already ended (SUCCESS or FAIL) is left exactly as it is, and so is
+// a run the engine says succeeded.
+import type { StepLog, Status } from '../services/run-log/types.js';
+import { isoNow } from './clock.js';
+import type { RunContext } from './context.js';
+
+export async function closeRun(ctx: RunContext, engineStatus: string): Promise<Status> {
+  const log = await ctx.store.getRunLog(ctx.runId);
+  if (log.status !== 'PROCESSING' || engineStatus === 'Succeeded') return log.status;
+  const message = `the engine ended the run (${engineStatus}) before this finished`;
+  const close = async (steps: Record<string, StepLog>): Promise<void> => {
+    for (const step of Object.values(steps)) {
+      for (const branch of Object.values(step.branches ?? {})) {
+        await close(branch.steps);
+        if (branch.status === 'PROCESSING') {
+          const record = await ctx.store.getBranch(ctx.runId, branch.internal_name);
+          if (record) await ctx.store.putBranch(ctx.runId, { ...record, branch: { ...record.branch, status: 'FAIL' } });
+        }
+      }
+      if (step.status !== 'PROCESSING') continue;
+      const record = await ctx.store.getStep(ctx.runId, step.internal_name);
+      if (!record) continue;
+      await ctx.store.putStep(ctx.runId, { ...record, step: { ...record.step, status: 'FAIL', message: record.step.message || message } });
+      ctx.events({ kind: 'step-end', step: step.internal_name, stepType: step.step_type, status: 'FAIL', mock: false, seconds: 0, message });
+    }
+  };
+  await close(log.steps);
+  await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
+  return 'FAIL';
+}
