@@ -9,12 +9,15 @@ import { run } from '../library/run.js';
 import type { RunOutcome, RunRequest } from '../library/run.js';
 import type { Reporter } from '../library/types.js';
 import { stringifyJson } from '../core/py-float.js';
+import { parseLogLevel, shown, shownDiagnostics } from './log-level.js';
 
 export const RUN_OPTIONS = {
   ...INPUT_OPTIONS,
   'run-id': { type: 'string', arg: 'ID', description: 'the run id (default: a new time-based id)' },
   tag: { type: 'string', arg: 'TAG', description: 'a tag recorded in the run log' },
   'use-cached': { type: 'string', arg: 'OLD_ID', description: 're-run: steps that succeeded in run OLD_ID are taken as they are' },
+  step: { type: 'string', arg: 'NAME', description: "run only this root-level step; the others are recorded mocked (magnus's execute_step)" },
+  'log-level': { type: 'string', arg: 'LEVEL', description: 'DEBUG or INFO (default: every step and its output), WARNING (warnings and failed steps), ERROR or FATAL (failed steps)' },
   json: { type: 'boolean', description: 'print the run log as JSON at the end (instead of the summary)' },
 } as const;
 
@@ -28,6 +31,13 @@ export async function runHere(
   io: Io,
 ): Promise<number | undefined> {
   const json = args.options.json === true;
+  const level = parseLogLevel(stringOption(args.options, 'log-level'));
+  const counts = { succeeded: 0, failed: 0, mocked: 0 };
+  const count = (e: { status: string; mock: boolean }) => {
+    if (e.mock) counts.mocked++;
+    else if (e.status === 'SUCCESS') counts.succeeded++;
+    else counts.failed++;
+  };
   let progress: Progress | undefined;
   let started = Date.now();
   // Ctrl-C (or a TERM from a scheduler) kills the running steps; the run then ends FAIL, recorded.
@@ -45,19 +55,29 @@ export async function runHere(
         runId: stringOption(args.options, 'run-id'),
         tag: stringOption(args.options, 'tag'),
         useCached: stringOption(args.options, 'use-cached'),
+        step: stringOption(args.options, 'step'),
         signal: abort.signal,
         withRunLog: json,
-        onPrepare: (e) => createPlainProgress(io).onEvent(e),
+        onPrepare: (e) => {
+          if (shown(level, e)) createPlainProgress(io).onEvent(e);
+        },
         onStart: async () => {
           const p = io.isTTY && !json ? await createLiveProgress(io) : createPlainProgress(io);
           progress = p;
           started = Date.now();
           process.on('SIGINT', onSignal);
           process.on('SIGTERM', onSignal);
-          return (e) => p.onEvent(e);
+          return (e) => {
+            // Counted whatever the level, so the summary says the same at every level.
+            if (e.kind === 'step-end') count(e);
+            if (shown(level, e)) p.onEvent(e);
+          };
         },
       },
-      (d) => io.diagnostics(d),
+      async (d) => {
+        const kept = shownDiagnostics(level, d);
+        if (kept.length) await io.diagnostics(kept);
+      },
     );
   } finally {
     progress?.stop();
@@ -68,11 +88,11 @@ export async function runHere(
   const { runId, status, location, runLog } = outcome;
   if (json) io.out(stringifyJson(runLog, 2) + '\n');
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
-  const { succeeded, failed, mocked } = progress?.counts ?? { succeeded: 0, failed: 0, mocked: 0 };
+  const { succeeded, failed, mocked } = counts;
   if (!json)
     io.err(
       `\nrun ${runId} ${status} in ${seconds}s: ${plural(succeeded, 'step')} succeeded, ${failed} failed` +
-        `${mocked ? `, ${mocked} taken from the previous run` : ''}\n` +
+        `${mocked ? `, ${mocked} ${stringOption(args.options, 'use-cached') ? 'taken from the previous run' : 'mocked'}` : ''}\n` +
         `the run log is in ${location}: dagc runs show ${runId}\n`,
     );
   return status === 'SUCCESS' ? 0 : 1;

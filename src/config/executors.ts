@@ -15,6 +15,8 @@ export interface ExecutorKind {
 
 export const EXECUTORS = {
   local: { traverses: 'here', processPerStep: false },
+  // Traverses as local does and records every task without running it (runtime/mocking.ts).
+  mocked: { traverses: 'here', processPerStep: false },
   'local-container': { traverses: 'here', processPerStep: true },
   bash: { traverses: 'engine', target: 'bash', processPerStep: true },
   // magnus 2022's name for its bash renderer.

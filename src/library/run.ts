@@ -22,6 +22,8 @@ export interface RunRequest extends InputFiles {
   readonly tag?: string | undefined;
   /** Re-run: steps that succeeded in this run are taken as they are. */
   readonly useCached?: string | undefined;
+  /** Only this root-level step runs; every other step is recorded mocked (magnus execute_step). */
+  readonly step?: string | undefined;
   /** Stops the running steps (Ctrl-C); the run then ends FAIL, recorded. */
   readonly signal?: AbortSignal | undefined;
   /** Events while the executor gets ready (local-container probes its engine and images). */
@@ -69,6 +71,7 @@ export async function runLoaded(inputs: Inputs, request: RunRequest, report: Rep
       runId: request.runId,
       tag: request.tag,
       useCached: request.useCached,
+      ...(request.step !== undefined ? { onlyStep: request.step } : {}),
       mode: 'run',
       signal: request.signal,
     });

@@ -41,6 +41,17 @@ export interface RunContext {
   readonly stepEnv: Readonly<Record<string, string>>;
   /** The code identities recorded in each new step log (git; a container executor adds its image). */
   readonly codeIdentities: () => Promise<CodeIdentity[]>;
+  /** Steps recorded as mocked instead of run: the `mocked` executor, or `--step NAME` (runtime/mocking.ts). */
+  readonly mocking?: Mocking;
+}
+
+export interface Mocking {
+  /** The step log's message, e.g. 'mocked: the mocked executor runs no task'. */
+  readonly message: string;
+  /** Whether the node at this resolved internal name is mocked (terminal nodes never are). */
+  readonly mocks: (internal: string, nodeType: string) => boolean;
+  /** magnus's mocked executor still records one successful attempt; execute_step's mocks have none. */
+  readonly withAttempt: boolean;
 }
 
 export function indexSteps(log: RunLog): Map<string, StepLog> {

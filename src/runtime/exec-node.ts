@@ -90,6 +90,24 @@ async function recordMock(ctx: RunContext, inv: NodeInvocation, names: StepNames
   return 'SUCCESS';
 }
 
+/** A step the mocked executor or `--step` records without running it (runtime/mocking.ts). */
+async function recordMocked(ctx: RunContext, inv: NodeInvocation, names: StepNames): Promise<Status> {
+  const mocking = ctx.mocking!;
+  const node = inv.loc.node;
+  const step = newStepLog(node.name, names.internal, stepTypeOf(node));
+  step.status = 'SUCCESS';
+  step.mock = true;
+  step.message = mocking.message;
+  step.code_identities = await ctx.codeIdentities();
+  if (mocking.withAttempt) {
+    const at = isoNow();
+    step.attempts = [{ attempt_number: 1, start_time: at, end_time: at, duration: 0, status: 'SUCCESS', message: '', parameters: await snapshotParameters(ctx) }];
+  }
+  await putStep(ctx, names, preciseNow(), step);
+  ctx.events({ kind: 'step-end', step: names.internal, stepType: step.step_type, status: 'SUCCESS', mock: true, seconds: 0, message: step.message });
+  return 'SUCCESS';
+}
+
 /**
  * Whether a re-run takes this node from the previous run. Skipping ends at the first node that is not a
  * previous success; success/fail nodes always execute (spec §3.11).
@@ -106,6 +124,7 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
   const node = inv.loc.node as LeafNode;
   const names = stepNames(inv);
   if (!isTerminal(node) && takeFromPrevious(ctx, names.internal)) return recordMock(ctx, inv, names);
+  if (!isTerminal(node) && ctx.mocking?.mocks(names.internal, node.type)) return recordMocked(ctx, inv, names);
 
   // An engine's retry appends to the step log its first attempt created.
   const existing = inv.attempt && inv.attempt > 1 ? await ctx.store.getStep(ctx.runId, names.internal) : undefined;

@@ -45,10 +45,13 @@ export async function fanOut(ctx: RunContext, inv: NodeInvocation): Promise<FanO
   step.code_identities = await ctx.codeIdentities();
   const order = preciseNow();
 
-  if (takeFromPrevious(ctx, names.internal)) {
+  const fromPrevious = takeFromPrevious(ctx, names.internal);
+  // --step NAME records every other root-level composite without traversing it (runtime/mocking.ts).
+  const mocked = !fromPrevious && ctx.mocking?.mocks(names.internal, node.type) === true;
+  if (fromPrevious || mocked) {
     step.status = 'SUCCESS';
     step.mock = true;
-    step.message = 'Node execution successful in previous run, skipping it';
+    step.message = mocked ? ctx.mocking!.message : 'Node execution successful in previous run, skipping it';
     const { branches: _b, ...body } = step;
     await ctx.store.putStep(ctx.runId, { parent: names.parent, order, step: body });
     ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status: 'SUCCESS', mock: true, seconds: 0, message: step.message });

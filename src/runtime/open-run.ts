@@ -23,6 +23,7 @@ import { availableParallelism } from 'node:os';
 import { configuredParallelism } from '../config/parallelism.js';
 import { sharedWorkspace } from './workspace.js';
 import { parseJson } from '../core/py-float.js';
+import { mockedExecutor, onlyStep } from './mocking.js';
 
 export interface OpenRunOptions {
   pipeline: Pipeline;
@@ -35,6 +36,8 @@ export interface OpenRunOptions {
   tag?: string;
   /** Re-run: the id of an earlier run whose successful steps are taken as they are (spec §3.11). */
   useCached?: string;
+  /** `--step NAME`: only that root-level step runs, the rest is recorded mocked (magnus execute_step). */
+  onlyStep?: string;
   /**
    * 'run': dagc traverses here and creates the run (an existing id is an error).
    * 'entrypoint': an engine calls one node; the first call creates the run, later ones join it.
@@ -142,6 +145,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       'dagc exec and dagc fan run one node per process, so the buffered (in-memory) run log store cannot be used',
       'use run_log_store: {type: chunked-fs} (the default) or {type: file-system}',
     );
+  const mocking = opts.onlyStep !== undefined ? onlyStep(pipeline, opts.onlyStep) : config.executor.type === 'mocked' ? mockedExecutor() : undefined;
+  if (mocking && opts.useCached) throw new UserError('a re-run (--use-cached) cannot also mock steps', 'drop --step, or use executor: {type: local}');
   const runId = opts.runId ?? generateRunId();
   const bad = checkRunId(runId);
   if (bad) throw new UserError(bad, 'pass --run-id with a simpler name');
@@ -229,5 +234,6 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       ...(config.magnusEra ? { DAGC_MAGNUS_ERA: config.magnusEra.era } : {}),
     },
     codeIdentities: () => stepCodeIdentities(cwd, opts.env),
+    ...(mocking ? { mocking } : {}),
   };
 }
