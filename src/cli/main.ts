@@ -46,7 +46,7 @@ export async function main(argv: string[], io?: Io): Promise<number> {
     theIo.out(commandList());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-v') {
+  if (name === '--version' || name === '-v' || name === '-V') {
     theIo.out(`${VERSION}\n`);
     return 0;
   }

@@ -58,7 +58,8 @@ async function reportError(error: unknown, command: Command, io: Io, debug: bool
     return 2;
   }
   if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS')) {
-    io.err(`dagc ${command.name}: ${(error as Error).message}\nusage: ${command.usage}\n`);
+    const { parseErrorMessage } = await import('./parse-error.js');
+    io.err(`dagc ${command.name}: ${parseErrorMessage(error, command) ?? (error as Error).message}\nusage: ${command.usage}\n`);
     return 2;
   }
   if (error instanceof UserError) {

@@ -8,6 +8,7 @@ import { childGraphs } from '../../ir/types.js';
 import { isChain, routeAfter } from '../../ir/routes.js';
 import type { EmitOptions } from '../types.js';
 import { configuredParallelism } from '../../config/parallelism.js';
+import { regenerateFlags } from '../regenerate.js';
 
 export interface BashNodeView {
   /** The step name, as the loop's `case` label. */
@@ -44,6 +45,8 @@ export interface BashView {
   readonly version: string;
   readonly dagHash: string;
   readonly source: string;
+  /** The -c/-p/--var-file flags of the header's re-generate line. */
+  readonly regenerate: string;
   readonly outputName: string;
   readonly pipelineFile: string;
   readonly configFile?: string;
@@ -114,6 +117,7 @@ export function toBashView(ir: Pipeline, config: DagcConfig, options: EmitOption
     version: options.dagcVersion,
     dagHash: ir.dagHash,
     source: options.source,
+    regenerate: regenerateFlags(options.files),
     outputName: options.outputName,
     pipelineFile: options.files.pipeline,
     configFile: options.files.config,

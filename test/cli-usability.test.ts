@@ -1,0 +1,73 @@
+// Small things a new user meets first, through the built bin/dagc.js: -V, parseArgs's errors said in dagc's
+// words, and the "re-generate with" line of rendered files, which must give back the same bytes when run.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { copyFixture } from './helpers/fixture-dir.js';
+import { ROOT } from './helpers/paths.js';
+
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+describe('command line', () => {
+  it('-V, -v and --version print the version', async () => {
+    for (const flag of ['-V', '-v', '--version']) {
+      const r = await runCli([flag]);
+      expect([r.status, r.stdout]).toEqual([0, `${VERSION}\n`]);
+    }
+  });
+
+  it('says unknown options in its own words, with a suggestion', async () => {
+    const typo = await runCli(['validate', 'p.yaml', '--jsn']);
+    expect(typo.status).toBe(2);
+    expect(typo.stderr.split('\n')[0]).toBe('dagc validate: unknown option --jsn; did you mean --json? (dagc validate --help lists its options)');
+    expect(typo.stderr).not.toContain('positional argument');
+    const short = await runCli(['run', 'p.yaml', '-x']);
+    expect(short.stderr.split('\n')[0]).toBe('dagc run: unknown option -x; its short options are -c -p -v (dagc run --help lists its options)');
+    const missing = await runCli(['graph', 'p.yaml', '--format']);
+    expect(missing.stderr.split('\n')[0]).toBe('dagc graph: option --format needs a value: --format FORMAT');
+    const valued = await runCli(['validate', 'p.yaml', '--json=yes']);
+    expect(valued.stderr.split('\n')[0]).toBe('dagc validate: option --json is a switch and takes no value (write --json alone)');
+    for (const r of [short, missing, valued]) expect(r.status).toBe(2);
+  });
+});
+
+/** The command of a rendered file's "re-generate with" line. */
+function regenerateLine(text: string): string {
+  const bash = /re-generate with\n#\s+(dagc compile .*)\n/.exec(text)?.[1];
+  const asl = /re-generate with (dagc compile .*?)\."/.exec(text)?.[1];
+  const line = bash ?? asl;
+  if (!line) throw new Error(`no re-generate line in:\n${text.slice(0, 400)}`);
+  return line;
+}
+
+describe('the re-generate line of rendered files', () => {
+  it('bash: keeps -c and -p, and run from the script folder gives the same script', async () => {
+    const dir = copyFixture(path.join(ROOT, 'fixtures', 'conformance', 'secrets'), 'dagc-regen-');
+    writeFileSync(path.join(dir, 'parameters.yaml'), 'x: 1\n');
+    try {
+      const first = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', '-c', 'config.yaml', '-p', 'parameters.yaml', '-o', 'out/run.sh'], { cwd: dir });
+      expect(first.status, first.stderr).toBe(0);
+      const script = readFileSync(path.join(dir, 'out', 'run.sh'), 'utf8');
+      const line = regenerateLine(script);
+      expect(line).toBe('dagc compile ../pipeline.yaml --target bash -c ../config.yaml -p ../parameters.yaml -o run.sh');
+      const again = await runCli(line.split(' ').slice(1).map((w) => (w === 'run.sh' ? 'again.sh' : w)), { cwd: path.join(dir, 'out') });
+      expect(again.status, again.stderr).toBe(0);
+      expect(readFileSync(path.join(dir, 'out', 'again.sh'), 'utf8')).toBe(script.replace(/-o run\.sh\n/, '-o again.sh\n').replace(/bash run\.sh/g, 'bash again.sh'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('asl: keeps -c, and run from the pipeline folder gives the same definition', async () => {
+    {
+      const cwd = path.join(ROOT, 'fixtures', 'conformance', 'nested');
+      const first = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', '../../asl/config.yaml'], { cwd });
+      expect(first.status, first.stderr).toBe(0);
+      const line = regenerateLine(first.stdout);
+      expect(line).toBe('dagc compile pipeline.yaml --target asl -c ../../asl/config.yaml');
+      const again = await runCli(line.split(' ').slice(1), { cwd });
+      expect(again.stdout).toBe(first.stdout);
+    }
+  });
+});
