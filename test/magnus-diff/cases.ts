@@ -1,7 +1,7 @@
 // The cases of the differential suite: every pipeline among the shared magnus examples (read from ../shared at
 // test time, never copied) and every conformance fixture (fixtures/conformance). Each case says how to lay out
 // a working directory for it — the same layout for magnus and for dagc — and which runs to make there.
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, SHARED } from '../helpers/paths.js';
 
@@ -20,6 +20,8 @@ export interface DiffRun {
   env?: Record<string, string>;
   /** Changes the working directory before this run (e.g. the fix between a failed run and its re-run). */
   before?: (dir: string) => void;
+  /** Run only this root-level step: `magnus execute_step NAME`, `dagc run --step NAME`. */
+  step?: string;
 }
 
 export interface DiffCase {
@@ -133,7 +135,11 @@ export function ownCases(): DiffCase[] {
     .map((name) => ({
       id: `own:${name}`,
       pipeline: 'pipeline.yaml',
-      setup: (dir: string) => cpSync(path.join(OWN, name), dir, { recursive: true }),
-      runs: [{ runId: 'first' }],
+      setup: (dir: string) =>
+        cpSync(path.join(OWN, name), dir, { recursive: true, filter: (src) => path.basename(src) !== 'runs.json' }),
+      // runs.json, when present: [{runId, step?}]
+      runs: existsSync(path.join(OWN, name, 'runs.json'))
+        ? (JSON.parse(readFileSync(path.join(OWN, name, 'runs.json'), 'utf8')) as DiffRun[])
+        : [{ runId: 'first' }],
     }));
 }

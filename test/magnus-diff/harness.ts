@@ -112,7 +112,9 @@ export async function runMagnus(venv: MagnusVenv, c: DiffCase): Promise<{ dir: s
   const runs: RunOutcome[] = [];
   for (const run of c.runs) {
     run.before?.(dir);
-    const args = ['execute', '--file', c.pipeline, '--config-file', config, '--run-id', run.runId];
+    const args = run.step
+      ? ['execute_step', run.step, '--file', c.pipeline, '--config-file', config, '--run-id', run.runId]
+      : ['execute', '--file', c.pipeline, '--config-file', config, '--run-id', run.runId];
     if (existsSync(path.join(dir, 'parameters.yaml'))) args.push('--parameters-file', 'parameters.yaml');
     const result = await spawnIn(venv.magnus, [...args, ...(run.args ?? [])], dir, cleanEnv(run.env));
     const file = path.join(dir, '.run_log_store', `${run.runId}.json`);
@@ -131,7 +133,7 @@ export async function runDagc(venv: MagnusVenv, c: DiffCase): Promise<{ dir: str
   const runs: RunOutcome[] = [];
   for (const run of c.runs) {
     run.before?.(dir);
-    const args = ['run', c.pipeline, '-c', config, '--run-id', run.runId, '--magnus', venv.version];
+    const args = ['run', c.pipeline, '-c', config, '--run-id', run.runId, '--magnus', venv.version, ...(run.step ? ['--step', run.step] : [])];
     if (existsSync(path.join(dir, 'parameters.yaml'))) args.push('-p', 'parameters.yaml');
     const env = cleanEnv({ ...run.env, DAGC_PYTHON: venv.python });
     const result = await runCli([...args, ...(run.args ?? [])], { cwd: dir, env, timeoutMs: 120_000 });
