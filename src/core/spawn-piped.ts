@@ -1,52 +1,114 @@
-// Runs one child process with its stdout and stderr piped to two callbacks as they arrive: the one code path
-// the emulators (bash, argo, asl) start their processes by. No stdin: a step that reads it would hang.
+// Runs one child process with its stdout and stderr piped to two callbacks as they arrive: the one code path by
+// which dagc starts a process and pipes its output: the emulators (bash, argo, asl), the task runners (a shell
+// or Python step, src/runtime/tasks/run-child.ts) and the local-container engine client. No stdin: a step that
+// reads it would hang a pod or a CI job forever.
 import { spawn } from 'node:child_process';
 
 export interface PipedOptions {
-  readonly cwd: string;
+  /** Default: this process's working directory. */
+  readonly cwd?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Output as text (decoded as a stream, so a character split across two chunks is not broken in two). */
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   /**
-   * Stops the child's whole process group (SIGTERM) on abort. The child then leads a group of its own, so it
-   * no longer gets the terminal's Ctrl-C: only callers that stop it themselves set this (or `timeoutSeconds`).
+   * Stops the child (SIGTERM) on abort. By default its whole process group: the child then leads a group of its
+   * own (and no longer gets the terminal's Ctrl-C, so only callers that stop it themselves set this or
+   * `timeoutSeconds`), which also holds whatever it started (`sleep` in a shell step, a kernel under papermill).
    */
   readonly signal?: AbortSignal;
   /** Stops the process group after this long; the result says `timedOut`. */
   readonly timeoutSeconds?: number;
+  /**
+   * true: the child leads a process group of its own, and stopping it stops the group. false: it stays in this
+   * process group and only the child itself is sent SIGTERM (a container engine client, which passes the signal on
+   * to the container). Default: a group of its own when it can be stopped (`signal` or `timeoutSeconds`).
+   */
+  readonly group?: boolean;
+  /** After stopping it, SIGKILL what is left if the child has not exited this many ms later. Default: never. */
+  readonly killGraceMs?: number;
+  /**
+   * Stop reading the pipes this many ms after the child exited: a background process it left behind can hold
+   * them open forever. Default: read until they close.
+   */
+  readonly pipeGraceMs?: number;
 }
 
 export interface PipedResult {
-  /** The exit code, or null when a signal ended the child or it could not start. */
+  /** The exit code, or null when a signal ended the child (negative errno when it could not start). */
   readonly code: number | null;
+  /** The signal that ended the child, if one did. */
+  readonly signal: NodeJS.Signals | null;
   /** Why the child could not start (ENOENT…), when it could not. */
   readonly error?: string;
+  /** The error's code (ENOENT, EACCES…), when it could not start. */
+  readonly errorCode?: string;
   readonly timedOut: boolean;
+  /** Stopped because `signal` aborted. */
+  readonly aborted: boolean;
 }
 
 export function spawnPiped(file: string, args: readonly string[], options: PipedOptions): Promise<PipedResult> {
-  const group = options.signal !== undefined || options.timeoutSeconds !== undefined;
+  const group = options.group ?? (options.signal !== undefined || options.timeoutSeconds !== undefined);
   return new Promise((resolve) => {
     const child = spawn(file, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     let timedOut = false;
-    let error: string | undefined;
-    const kill = () => {
+    let aborted = false;
+    let error: NodeJS.ErrnoException | undefined;
+    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
+    let pipeTimer: NodeJS.Timeout | undefined;
+    const send = (sig: NodeJS.Signals) => {
+      if (!group) {
+        child.kill(sig);
+        return;
+      }
       try {
-        if (child.pid) process.kill(-child.pid, 'SIGTERM');
+        if (child.pid) process.kill(-child.pid, sig);
       } catch {
         // ESRCH: the group is already gone.
       }
     };
-    const timer = options.timeoutSeconds !== undefined ? setTimeout(() => ((timedOut = true), kill()), options.timeoutSeconds * 1000) : undefined;
-    options.signal?.addEventListener('abort', kill, { once: true });
-    // Decoded as streams, so a character split across two chunks is not broken in two.
+    const stop = () => {
+      send('SIGTERM');
+      if (options.killGraceMs !== undefined && !killTimer) {
+        killTimer = setTimeout(() => send('SIGKILL'), options.killGraceMs);
+        killTimer.unref();
+      }
+    };
+    const timer =
+      options.timeoutSeconds !== undefined ? setTimeout(() => ((timedOut = true), stop()), options.timeoutSeconds * 1000) : undefined;
+    const onAbort = () => ((aborted = true), stop());
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.setEncoding('utf8').on('data', (text: string) => options.out(text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => options.err(text));
-    child.on('error', (e) => (error = e.message));
-    child.on('close', (code) => {
-      if (timer) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', kill);
-      resolve({ code, timedOut, ...(error !== undefined ? { error } : {}) });
+    child.on('error', (e: NodeJS.ErrnoException) => (error = e));
+
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
+      for (const t of [timer, killTimer, pipeTimer]) if (t) clearTimeout(t);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        code: exited?.code ?? code,
+        signal: exited?.signal ?? signal,
+        timedOut,
+        aborted,
+        ...(error !== undefined ? { error: error.message, ...(error.code !== undefined ? { errorCode: error.code } : {}) } : {}),
+      });
+    };
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      if (killTimer) clearTimeout(killTimer);
+      if (options.pipeGraceMs === undefined) return;
+      pipeTimer = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        finish(code, signal);
+      }, options.pipeGraceMs);
+      pipeTimer.unref();
     });
+    child.once('close', finish);
   });
 }

@@ -8,17 +8,16 @@
 // (a buffered run log is refused), an image for every containerised node, a working engine, and each image
 // probed once (present, starts, has dagc). A container that dies without recording its step (the engine
 // refused it, it was killed) leaves the step FAIL with the engine's words, never PROCESSING.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { DagcConfig } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
 import { walk } from '../ir/walk.js';
 import { DiagnosticError } from '../core/diagnostics.js';
 import { UserError } from '../core/errors.js';
+import { spawnPiped } from '../core/spawn-piped.js';
 import { VERSION } from '../version.js';
 import { getIntegrationRegistry } from '../integrations/builtin.js';
 import type { ContainerMount, IntegratedService } from '../integrations/registry.js';
@@ -386,38 +385,39 @@ interface EngineOutcome {
  * events of the step here; dagc's own lines from inside are kept only to explain a container that failed.
  * An interrupted run (Ctrl-C) stops the client with TERM, which the engine passes on to `dagc exec`.
  */
-function spawnEngine(
+async function spawnEngine(
   bin: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
   ctx: RunContext,
   step: string,
 ): Promise<EngineOutcome> {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const prefix = `${step} | `;
-    createInterface({ input: child.stdout }).on('line', (line) =>
-      ctx.events({ kind: 'output', step, line: line.startsWith(prefix) ? line.slice(prefix.length) : line, stream: 'stdout' }),
-    );
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-8192);
-    });
-    const onAbort = () => child.kill('SIGTERM');
-    ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    let error: string | undefined;
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      error = e.code === 'ENOENT' ? `could not start: ${bin} was not found` : `could not start: ${e.message}`;
-    });
-    child.on('close', (code, signal) => {
-      ctx.signal?.removeEventListener('abort', onAbort);
-      // dagc's own progress lines from inside say nothing the host does not; keep the rest (errors).
-      const kept = stderr
-        .split('\n')
-        .filter((l) => !/^(▶|✓|✗) /.test(l))
-        .join('\n');
-      resolve({ code, signal, stderrTail: lastLines(kept, 4), error });
-    });
+  const prefix = `${step} | `;
+  const emit = (line: string) =>
+    ctx.events({ kind: 'output', step, line: line.startsWith(prefix) ? line.slice(prefix.length) : line, stream: 'stdout' });
+  let pending = '';
+  let stderr = '';
+  const ran = await spawnPiped(bin, args, {
+    env,
+    out: (text) => {
+      const lines = (pending + text).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+    },
+    err: (text) => {
+      stderr = (stderr + text).slice(-8192);
+    },
+    signal: ctx.signal,
+    // The client stays in dagc's process group and gets the TERM itself: it passes it on to `dagc exec`.
+    group: false,
   });
+  if (pending !== '') emit(pending);
+  const error =
+    ran.error === undefined ? undefined : ran.errorCode === 'ENOENT' ? `could not start: ${bin} was not found` : `could not start: ${ran.error}`;
+  // dagc's own progress lines from inside say nothing the host does not; keep the rest (errors).
+  const kept = stderr
+    .split('\n')
+    .filter((l) => !/^(▶|✓|✗) /.test(l))
+    .join('\n');
+  return { code: ran.code, signal: ran.signal, stderrTail: lastLines(kept, 4), error };
 }

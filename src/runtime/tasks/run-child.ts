@@ -1,10 +1,10 @@
-// Runs one child process for a task attempt: streams its output through the masking sink, and kills its whole
-// process group on abort (the child is spawned detached, so it leads a group that also holds whatever it
-// started: `sleep` in a shell step, a kernel under papermill).
-import { spawn } from 'node:child_process';
+// Runs one child process for a task attempt (through core/spawn-piped, the one spawn-and-pipe path): streams its
+// output through the masking sink, and kills its whole process group on abort (the child leads a group that
+// also holds whatever it started: `sleep` in a shell step, a kernel under papermill), SIGKILL after a grace.
 import { existsSync } from 'node:fs';
 import type { OutputSink } from '../output.js';
 import { createOutputSink } from '../output.js';
+import { spawnPiped } from '../../core/spawn-piped.js';
 
 export interface ChildOptions {
   readonly cwd: string;
@@ -37,69 +37,28 @@ export function runChild(
   if (options.signal?.aborted) {
     return Promise.resolve({ exitCode: null, signal: null, aborted: true, spawnError: null, output });
   }
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      // No stdin: a step that reads it would hang a pod or a CI job forever.
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let aborted = false;
+  return spawnPiped(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    out: (text) => output.write('stdout', text),
+    err: (text) => output.write('stderr', text),
+    // The child leads a process group of its own, so an abort stops whatever it started too.
+    group: true,
+    signal: options.signal,
+    killGraceMs: KILL_GRACE_MS,
+    pipeGraceMs: PIPE_GRACE_MS,
+  }).then((ran) => {
+    output.end();
     let spawnError: string | null = null;
-    let exitCode: number | null = null;
-    let exitSignal: NodeJS.Signals | null = null;
-    let killTimer: NodeJS.Timeout | undefined;
-    let pipeTimer: NodeJS.Timeout | undefined;
-
-    const killGroup = (sig: NodeJS.Signals): void => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // ESRCH: the group is already gone.
-      }
-    };
-    const onAbort = (): void => {
-      aborted = true;
-      killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-      killTimer.unref();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    child.stdout.on('data', (chunk: Buffer) => output.write('stdout', chunk));
-    child.stderr.on('data', (chunk: Buffer) => output.write('stderr', chunk));
-    child.on('error', (error: NodeJS.ErrnoException) => {
-      // Node reports a missing interpreter and a missing working directory alike (spawn … ENOENT).
-      if (error.code !== 'ENOENT') spawnError = error.message;
-      else if (!existsSync(options.cwd)) spawnError = `the working directory ${options.cwd} does not exist`;
-      else spawnError = `${file} was not found`;
-    });
-    child.on('exit', (code, sig) => {
-      exitCode = code;
-      exitSignal = sig;
-      if (killTimer) clearTimeout(killTimer);
-      pipeTimer = setTimeout(() => {
-        child.stdout.destroy();
-        child.stderr.destroy();
-        child.emit('close', code, sig);
-      }, PIPE_GRACE_MS);
-      pipeTimer.unref();
-    });
-    child.once('close', (code: number | null, sig: NodeJS.Signals | null) => {
-      if (pipeTimer) clearTimeout(pipeTimer);
-      if (killTimer) clearTimeout(killTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      output.end();
-      resolve({
-        exitCode: spawnError ? null : (exitCode ?? code),
-        signal: exitSignal ?? sig,
-        aborted,
-        spawnError,
-        output,
-      });
-    });
+    // Node reports a missing interpreter and a missing working directory alike (spawn … ENOENT).
+    if (ran.error !== undefined)
+      spawnError =
+        ran.errorCode !== 'ENOENT'
+          ? ran.error
+          : !existsSync(options.cwd)
+            ? `the working directory ${options.cwd} does not exist`
+            : `${file} was not found`;
+    return { exitCode: spawnError ? null : ran.code, signal: ran.signal, aborted: ran.aborted, spawnError, output };
   });
 }
 
