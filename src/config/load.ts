@@ -15,6 +15,7 @@ import { pyFloat } from '../core/py-float.js';
 import { setOwn } from '../core/set-own.js';
 import type { DagcConfig, Parameters, ServiceName, ServiceSection } from './types.js';
 import { DEFAULT_SECTIONS, SERVICE_NAMES } from './types.js';
+import { loadUserDefaults } from './user-defaults.js';
 
 export interface ConfigLoadOptions extends LoadOptions {
   /** Sections written in the pipeline file itself (Pipeline.serviceSections). */
@@ -24,10 +25,11 @@ export interface ConfigLoadOptions extends LoadOptions {
 function merge(
   fromFile: Partial<Record<ServiceName, ServiceSection>>,
   fromPipeline: Partial<Record<ServiceName, ServiceSection>>,
+  fromDefaults: Partial<Record<ServiceName, ServiceSection>> = {},
 ) {
   const out = {} as Record<ServiceName, ServiceSection>;
   for (const name of SERVICE_NAMES)
-    out[name] = fromFile[name] ?? fromPipeline[name] ?? DEFAULT_SECTIONS[name];
+    out[name] = fromFile[name] ?? fromPipeline[name] ?? fromDefaults[name] ?? DEFAULT_SECTIONS[name];
   return out;
 }
 
@@ -36,10 +38,16 @@ export async function loadConfig(
   opts: ConfigLoadOptions = {},
 ): Promise<LoadResult<DagcConfig>> {
   const fromPipeline = opts.pipelineSections ?? {};
-  if (file === undefined) return { value: { ...merge({}, fromPipeline), plugins: [] }, diagnostics: [] };
   const cwd = opts.cwd ?? process.cwd();
+  // dagc-config.yaml / magnus-config.yaml `defaults:` in the working directory (config/user-defaults.ts).
+  const userDefaults = await loadUserDefaults(cwd);
+  const fromDefaults = userDefaults.sections;
+  if (file === undefined) {
+    const all = sortDiagnostics(userDefaults.diagnostics);
+    return hasErrors(all) ? { diagnostics: all } : { value: { ...merge({}, fromPipeline, fromDefaults), plugins: [] }, diagnostics: all };
+  }
   const vars = await loadVariables(opts.env ?? process.env, opts.varFiles ?? [], cwd);
-  const diagnostics: Diagnostic[] = [...vars.diagnostics];
+  const diagnostics: Diagnostic[] = [...vars.diagnostics, ...userDefaults.diagnostics];
   const finish = (value?: DagcConfig): LoadResult<DagcConfig> => {
     const all = sortDiagnostics(uniqueDiagnostics(diagnostics));
     return hasErrors(all) || !value ? { diagnostics: all } : { value, diagnostics: all };
@@ -62,7 +70,7 @@ export async function loadConfig(
       file: doc.file,
       start: { line: 1, column: 1 },
     });
-    return finish({ ...merge({}, fromPipeline), file, plugins: [] });
+    return finish({ ...merge({}, fromPipeline, fromDefaults), file, plugins: [] });
   }
   // Plugins load first: the types they provide are not in the precompiled schema (src/config/plugins.ts).
   const named = (doc.data as { plugins?: unknown } | null)?.plugins;
@@ -82,7 +90,7 @@ export async function loadConfig(
     diagnostics.push(doc.at('/magnus', 'DAGC-CONFIG-MAGNUS-VERSION', `"${magnus}" is not a magnus version`, ERA_VERSION_HINT));
     return finish();
   }
-  const merged = merge(sections.sections, fromPipeline);
+  const merged = merge(sections.sections, fromPipeline, fromDefaults);
   const config: DagcConfig = { ...merged, file, plugins, ...(magnus !== undefined ? { magnus } : {}) };
   if (folderWritten(doc.data)) markComputeDataFolderWritten(config);
   return finish(config);
