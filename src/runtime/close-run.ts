@@ -1,15 +1,16 @@
 // `dagc fan close <run-id> <engine-status>`: an engine's exit handler (Argo's `onExit`) closes a run the engine
 // ended before the pipeline did: a workflow deadline, a stop, a controller error, a pod that died and left its
 // step PROCESSING. Every step and branch still PROCESSING becomes FAIL, then the run (DESIGN.md §3 invariant 5:
-// the run log always closes). A run that already ended (SUCCESS or FAIL) is left exactly as it is, and so is
-// a run the engine says succeeded.
+// the run log always closes). A run the engine says succeeded is left exactly as it is, and so is the status of
+// a run that already ended (its fail node ran: Argo routed the failure even though the failed step's pod died
+// before recording its end, as an OOMKilled pod does) — only its steps left PROCESSING are closed.
 import type { StepLog, Status } from '../services/run-log/types.js';
 import { isoNow } from './clock.js';
 import type { RunContext } from './context.js';
 
 export async function closeRun(ctx: RunContext, engineStatus: string): Promise<Status> {
   const log = await ctx.store.getRunLog(ctx.runId);
-  if (log.status !== 'PROCESSING' || engineStatus === 'Succeeded') return log.status;
+  if (engineStatus === 'Succeeded') return log.status;
   const message = `the engine ended the run (${engineStatus}) before this finished`;
   const close = async (steps: Record<string, StepLog>): Promise<void> => {
     for (const step of Object.values(steps)) {
@@ -28,6 +29,7 @@ export async function closeRun(ctx: RunContext, engineStatus: string): Promise<S
     }
   };
   await close(log.steps);
+  if (log.status !== 'PROCESSING') return log.status;
   await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return 'FAIL';
 }

@@ -363,8 +363,11 @@ func dagcRun(reqFile string) (res dagcResult) {
 						_ = util.TerminateWorkflow(ctx, wfClient, req.Name)
 					}
 				case !p.deadline.IsZero() && now.After(p.deadline):
+					// The kubelet stops a pod past its activeDeadlineSeconds like any other: SIGTERM, then
+					// SIGKILL after the grace period.
 					p.killedBy = "deadline"
-					dagcSignal(p, syscall.SIGKILL)
+					p.termAt = now
+					dagcSignal(p, syscall.SIGTERM)
 				case !p.execEnd.IsZero() && now.After(p.execEnd):
 					p.killedBy = "executor-deadline"
 					p.termAt = now
