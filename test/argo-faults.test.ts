@@ -168,6 +168,8 @@ describe.skipIf(!HAVE_GO)("faults under Argo's controller: the run log ends cons
     expect(log.status).toBe('SUCCESS');
     expect(processing(log.steps)).toEqual([]);
     expect(log.steps.finish?.status).toBe('SUCCESS');
+    // Argo ran the pod again; the entrypoint saw the step's SUCCESS and ran and recorded nothing new.
+    expect(log.steps.finish?.attempts.length).toBe(1);
   });
 
   it('the workflow deadline passes while a step runs', { timeout: 600_000 }, async () => {

@@ -128,6 +128,10 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
 
   // An engine's retry appends to the step log its first attempt created.
   const existing = inv.attempt && inv.attempt > 1 ? await ctx.store.getStep(ctx.runId, names.internal) : undefined;
+  // An engine that lost the pod of a successful attempt (its node gone before the engine saw the pod end) retries
+  // it (Argo: "pod deleted", an Error, retried under retryPolicy Always): the step already succeeded, so nothing
+  // runs again and nothing new is recorded.
+  if (existing?.step.status === 'SUCCESS') return 'SUCCESS';
   const order = existing?.order ?? preciseNow();
   const step: StepBody = existing
     ? { ...existing.step, status: 'PROCESSING' }
