@@ -71,3 +71,50 @@ describe('the re-generate line of rendered files', () => {
     }
   });
 });
+
+describe('run ids and re-runs', () => {
+  it('bash run.sh SAME_ID refuses a run id the store has, as dagc run --run-id does', async () => {
+    const dir = copyFixture(path.join(ROOT, 'fixtures', 'conformance', 'shell-params'), 'dagc-same-id-');
+    try {
+      const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'bash', '-p', 'parameters.yaml', '-o', 'run.sh'], { cwd: dir });
+      expect(compiled.status, compiled.stderr).toBe(0);
+      const { spawnSync } = await import('node:child_process');
+      const env = { ...process.env, DAGC_BIN: `${process.execPath} ${path.join(ROOT, 'bin', 'dagc.js')}` };
+      const first = spawnSync('bash', ['run.sh', 'same'], { cwd: dir, env, encoding: 'utf8' });
+      expect(first.status, first.stderr).toBe(0);
+      const before = (await runCli(['runs', 'show', 'same', '--json'], { cwd: dir })).stdout;
+      const again = spawnSync('bash', ['run.sh', 'same'], { cwd: dir, env, encoding: 'utf8' });
+      expect(again.status).toBe(2);
+      expect(again.stderr).toContain('a run "same" already exists');
+      // The earlier run is untouched.
+      expect((await runCli(['runs', 'show', 'same', '--json'], { cwd: dir })).stdout).toBe(before);
+      const viaRun = await runCli(['run', 'pipeline.yaml', '-p', 'parameters.yaml', '--run-id', 'same'], { cwd: dir });
+      expect(viaRun.status).toBe(2);
+      expect(viaRun.stderr).toContain('already exists');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--use-cached with a -p value that differs says the value is not used', async () => {
+    const dir = copyFixture(path.join(ROOT, 'fixtures', 'conformance', 'shell-params'), 'dagc-rerun-p-');
+    try {
+      const first = await runCli(['run', 'pipeline.yaml', '-p', 'parameters.yaml', '--run-id', 'one'], { cwd: dir });
+      expect(first.status, first.stderr).toBe(0);
+      const given = readFileSync(path.join(dir, 'parameters.yaml'), 'utf8');
+      const key = /^(\w+):/m.exec(given)![1]!;
+      writeFileSync(path.join(dir, 'other.yaml'), given.replace(new RegExp(`^${key}:.*$`, 'm'), `${key}: something else`));
+      const rerun = await runCli(['run', 'pipeline.yaml', '-p', 'other.yaml', '--run-id', 'two', '--use-cached', 'one'], { cwd: dir });
+      expect(rerun.status, rerun.stderr).toBe(0);
+      expect(rerun.stderr).toContain(`the re-run keeps the parameters of run one, so the new value of "${key}" is not used`);
+      // And the run log agrees: the earlier value is the one the re-run has.
+      const log = JSON.parse((await runCli(['runs', 'show', 'two', '--json'], { cwd: dir })).stdout) as { parameters: Record<string, unknown> };
+      expect(log.parameters[key]).not.toBe('something else');
+      // The same -p as before: nothing to say.
+      const same = await runCli(['run', 'pipeline.yaml', '-p', 'parameters.yaml', '--run-id', 'three', '--use-cached', 'one'], { cwd: dir });
+      expect(same.stderr).not.toContain('is not used');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

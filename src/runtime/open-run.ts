@@ -160,6 +160,16 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
 
   const previous = opts.useCached ? await loadPrevious(store, opts.useCached, pipeline, events) : undefined;
   let parameters = initialParameters(opts.parameters, opts.env);
+  // A re-run continues the earlier run: its parameters win (magnus-spec.md §3.11). A value given now that differs
+  // would be dropped without a word, so it is named (once, by the call that creates the run; see below).
+  // Compared with what the earlier run started from (its first attempt's parameters): the same -p as then is
+  // no news, even where its steps changed the value since.
+  const started = previous ? (Object.values(previous.log.steps).find((s) => s.attempts.length)?.attempts[0]?.parameters ?? previous.log.parameters) : {};
+  const overridden = previous
+    ? Object.keys(parameters).filter(
+        (k) => Object.hasOwn(previous.log.parameters, k) && JSON.stringify(parameters[k]) !== JSON.stringify(started[k]),
+      )
+    : [];
   if (previous) parameters = { ...parameters, ...previous.log.parameters };
 
   const record: RunRecord = {
@@ -192,6 +202,12 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     throw error;
   }
   const created = stored.created_at === record.created_at;
+  if (created && previous && overridden.length)
+    events({
+      kind: 'warning',
+      message: `--use-cached ${previous.log.run_id}: the re-run keeps the parameters of run ${previous.log.run_id}, so the new value${overridden.length > 1 ? 's' : ''} of ${overridden.map((k) => `"${k}"`).join(', ')} ${overridden.length > 1 ? 'are' : 'is'} not used`,
+      hint: `run without --use-cached to use the new values (a re-run repeats run ${previous.log.run_id} from where it failed)`,
+    });
   // The experiment tracker's run-level record, made once, by the creator (mlflow: the parent of step runs).
   if (created) await tracker.startRun?.(runId, Date.parse(record.created_at));
   // Said once per run (by the call that created it): steps share this folder, which no cluster does.
