@@ -108,6 +108,20 @@ def api_tour():
     print(get_parameter("dagc"), dagc.get_parameter("dagc"))
 
 
+def takes_model(inner: "Inner", scale: float = 2.0):
+    return {"kind": type(inner).__name__, "x_plus_one": inner.x + 1, "scale_type": type(scale).__name__}
+
+
+try:
+    from pydantic import BaseModel
+
+    class Inner(BaseModel):
+        x: int
+        y: str
+except ImportError:
+    Inner = dict
+
+
 def uses_missing_dependency():
     import definitely_not_installed_dependency  # noqa: F401
 `,
@@ -288,6 +302,28 @@ describe('python runner: return values and the compatibility API', () => {
       ].join('\n'),
     );
     expect(result.parameters).toEqual({ dagc: 'changed' });
+  });
+});
+
+const HAS_PYDANTIC = (() => {
+  try {
+    execFileSync(process.env.DAGC_PYTHON || 'python3', ['-c', 'import pydantic']);
+    return true;
+  } catch {
+    console.warn('[skip] casting by annotation: pydantic is not importable by the test interpreter');
+    return false;
+  }
+})();
+
+describe.runIf(HAS_PYDANTIC)('python runner: casting by annotation (magnus 0.5)', () => {
+  test('a dict parameter annotated with a pydantic model arrives as the model (extra keys ignored)', async () => {
+    const result = await runTask(python('pkg.steps.takes_model', { parameters: { inner: { x: 10, y: 'hello', extra: 1 }, scale: 1 } }));
+    expect(result).toMatchObject({ ok: true, parameters: { kind: 'Inner', x_plus_one: 11, scale_type: 'int' } });
+  });
+
+  test('under magnus 0.5 a scalar annotation casts as 0.5 did (scale: float given 1 receives 1.0)', async () => {
+    const request = python('pkg.steps.takes_model', { parameters: { inner: { x: 1, y: 'a' }, scale: 1 }, env: { DAGC_MAGNUS_ERA: '0.5' } });
+    expect(await runTask(request)).toMatchObject({ ok: true, parameters: { scale_type: 'float' } });
   });
 });
 
