@@ -71,6 +71,8 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',
+    // No kubernetes Service endpoints to keep: the reconciler refuses a loopback address otherwise.
+    '--endpoint-reconciler-type=none',
     `--secure-port=${securePort}`,
     `--cert-dir=${path.join(dir, 'certs')}`,
     `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
@@ -145,7 +147,11 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     await close();
     throw error;
   }
-  const ca = path.join(dir, 'certs', 'apiserver.crt');
+  // kube-apiserver's self-signed serving certificate file holds the certificate and, after it, the CA that
+  // signed it: the kubeconfig trusts that CA alone, as it would a real cluster's.
+  const ca = path.join(dir, 'ca.crt');
+  const chain = readFileSync(path.join(dir, 'certs', 'apiserver.crt'), 'utf8').match(/-----BEGIN CERTIFICATE-----[^]*?-----END CERTIFICATE-----/g) ?? [];
+  writeFileSync(ca, `${chain.at(-1) ?? ''}\n`);
   return {
     server,
     adminToken,
@@ -153,7 +159,7 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     request,
     kubeconfig(name, opts = {}) {
       const file = path.join(dir, `${name}.kubeconfig`);
-      const cluster = existsSync(ca) && !opts.server ? `    certificate-authority: ${ca}\n` : '    insecure-skip-tls-verify: true\n';
+      const cluster = existsSync(ca) && !opts.server ? `      certificate-authority: ${ca}\n` : '      insecure-skip-tls-verify: true\n';
       writeFileSync(
         file,
         `apiVersion: v1
