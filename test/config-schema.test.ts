@@ -180,3 +180,42 @@ describe('what compile, execute or run would refuse about a config its schema ac
     expect(acted.stderr).toContain(message);
   });
 });
+
+describe("a step's own executor settings in the pipeline file follow the same unknown-key policy", () => {
+  it.each([
+    ['local', 'executor_config', 'max_paralel', 'max_parallel'],
+    ['local-container', 'mode_config', 'docker_imag', 'docker_image'],
+    ['bash', 'executor_config', 'secret_as_envs', 'secret_as_env'],
+  ])('%s: %s with a typo is an error at the step', async (executor, field, typo, key) => {
+    const pipeline = [
+      'dag:',
+      '  start_at: hello',
+      '  steps:',
+      '    hello:',
+      '      type: stub',
+      '      next: success',
+      `      ${field}:`,
+      `        ${executor}: {${typo}: 1}`,
+      '    success:',
+      '      type: success',
+      '    fail:',
+      '      type: fail',
+      '',
+    ].join('\n');
+    writeFileSync(path.join(dir, 'step-settings.yaml'), pipeline);
+    const extra = executor === 'local-container' ? '\n  config: {docker_image: "app:1"}' : '';
+    writeFileSync(path.join(dir, 'step-config.yaml'), `executor:\n  type: ${executor}${extra}\n`);
+    const r = await runCli(['validate', 'step-settings.yaml', '-c', 'step-config.yaml'], { cwd: dir, env });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`step-settings.yaml:4:5 error DAGC-SCHEMA-UNKNOWN-KEY step "hello": unknown key "${typo}" in its ${executor} settings`);
+    expect(r.stderr).toContain(`hint: did you mean "${key}"?`);
+  });
+
+  it("checks the config's named overrides of the local executors with the executor's own keys", async () => {
+    writeFileSync(path.join(dir, 'named.yaml'), 'executor:\n  type: local\n  config:\n    overrides:\n      big: {max_paralel: 8}\n');
+    const r = await runCli(['validate', 'pipeline.yaml', '-c', 'named.yaml'], { cwd: dir, env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('named.yaml:5:13 error DAGC-SCHEMA-UNKNOWN-KEY unknown key "max_paralel"');
+    expect(r.stderr).toContain('hint: did you mean "max_parallel"?');
+  });
+});

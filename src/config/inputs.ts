@@ -8,6 +8,7 @@ import { DiagnosticError, hasErrors } from '../core/diagnostics.js';
 import { loadPipeline } from '../front-end/load-pipeline.js';
 import { loadConfig, loadParameters } from './load.js';
 import { checkNodeOverrides } from './check-overrides.js';
+import { checkNodeSettings } from './node-settings.js';
 import { applyEra, chooseEra, ERA_VERSION_HINT, eraOfVersion } from './magnus-era.js';
 
 export interface Inputs {
@@ -45,7 +46,10 @@ export async function inputDiagnostics(files: InputFiles): Promise<{
   const configResult = await loadConfig(files.configFile, { ...opts, pipelineSections: pipelineResult.value?.serviceSections });
   const paramsResult = await loadParameters(files.parametersFile, opts);
   const diagnostics = [...pipelineResult.diagnostics, ...configResult.diagnostics, ...paramsResult.diagnostics];
-  if (pipelineResult.value && configResult.value) diagnostics.push(...checkNodeOverrides(pipelineResult.value, configResult.value));
+  if (pipelineResult.value && configResult.value) {
+    diagnostics.push(...checkNodeOverrides(pipelineResult.value, configResult.value));
+    diagnostics.push(...(await checkNodeSettings(pipelineResult.value, configResult.value)));
+  }
   if (files.magnus !== undefined && eraOfVersion(files.magnus) === undefined)
     diagnostics.push({
       code: 'DAGC-MAGNUS-VERSION',

@@ -5,3 +5,6 @@ import type { ValidateFunction } from 'ajv';
 
 export const pipeline: ValidateFunction | undefined = undefined;
 export const config: ValidateFunction | undefined = undefined;
+export const local_executor_config: ValidateFunction | undefined = undefined;
+export const local_container_executor_config: ValidateFunction | undefined = undefined;
+export const bash_executor_config: ValidateFunction | undefined = undefined;

@@ -12,6 +12,19 @@ export interface Validators {
   config: ValidateFunction;
 }
 
+/**
+ * Executor configs a step may change in the pipeline file (`mode_config`/`executor_config`: {executor:
+ * {...}}), which the config schema never sees: src/config/node-settings.ts checks a step's resulting settings
+ * with these definitions of schemas/config.schema.json. Exported by name from the precompiled module too.
+ */
+export const NODE_DEFINITIONS = ['local_executor_config', 'local_container_executor_config', 'bash_executor_config'] as const;
+export type NodeDefinition = (typeof NODE_DEFINITIONS)[number];
+
+export function compileDefinitions(): Record<NodeDefinition, ValidateFunction> {
+  const ajv = createAjv(false);
+  return Object.fromEntries(NODE_DEFINITIONS.map((d) => [d, ajv.getSchema(`config.schema.json#/definitions/${d}`) as ValidateFunction])) as Record<NodeDefinition, ValidateFunction>;
+}
+
 function createAjv(source: boolean): Ajv {
   const ajv = new Ajv({
     allErrors: true, // every error at once (shared/STYLE.md §6.4)
@@ -51,7 +64,11 @@ export function compileValidators(): Validators {
 /** ES module source exporting `pipeline` and `config` validators (used by scripts/build.mjs). */
 export function standaloneValidatorsSource(): string {
   const ajv = createAjv(true);
-  return standaloneCode()(ajv, { pipeline: 'pipeline.schema.json', config: 'config.schema.json' });
+  return standaloneCode()(ajv, {
+    pipeline: 'pipeline.schema.json',
+    config: 'config.schema.json',
+    ...Object.fromEntries(NODE_DEFINITIONS.map((d) => [d, `config.schema.json#/definitions/${d}`])),
+  });
 }
 
 type StandaloneCode = (ajv: Ajv, refs: Record<string, string>) => string;

@@ -7,6 +7,7 @@ import type { YamlDocument } from './load.js';
 import { joinPointer, splitPointer } from '../core/pointer.js';
 import { didYouMean } from '../core/suggest.js';
 import * as precompiled from './precompiled-validators.js';
+import type { NodeDefinition } from './schema-compile.js';
 
 export type SchemaKind = 'pipeline' | 'config';
 
@@ -20,6 +21,20 @@ function getValidators(): Promise<Record<SchemaKind, ValidateFunction>> {
     return compileValidators();
   })();
   return validators;
+}
+
+let definitions: Promise<Record<NodeDefinition, ValidateFunction>> | undefined;
+
+/** A validator for one definition of schemas/config.schema.json (precompiled in the build, like the others). */
+export async function definitionValidator(name: NodeDefinition): Promise<ValidateFunction> {
+  definitions ??= (async () => {
+    const pre = precompiled as unknown as Partial<Record<NodeDefinition, ValidateFunction>>;
+    if (pre.local_executor_config && pre.local_container_executor_config && pre.bash_executor_config)
+      return pre as Record<NodeDefinition, ValidateFunction>;
+    const { compileDefinitions } = await import('./schema-compile.js');
+    return compileDefinitions();
+  })();
+  return (await definitions)[name];
 }
 
 /** Every schema problem of the file, located and worded for people. */
