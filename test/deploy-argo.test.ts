@@ -190,6 +190,10 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
       },
     });
     expect(await exited).toBe(0);
+    // No kubelet here, so no pods: dagc logs says where else to look.
+    const logs = await dagc(['logs', 'run-1', 'hello', '--target', 'argo', '-f', 'pipeline.yaml', '-c', 'config.yaml']);
+    expect(logs.status).toBe(2);
+    expect(logs.stderr).toMatch(/no pod of run "run-1" ran the step "hello" in "pipelines"\nhint: pods may have been garbage-collected/);
     expect(out).toMatch(/hello: Running\n[^]*run run-1: Running\n[^]*hello: Succeeded\nsuccess: Succeeded\n[^]*run run-1: Succeeded\n/);
   });
 

@@ -231,6 +231,13 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     const local = await dagc(['run', 'pipeline.yaml', '-c', 'local.yaml', '--run-id', 'nightly-1']);
     expect(local.stderr).not.toMatch(/error/i);
     expect(local.status).toBe(0);
+    // dagc logs reads a step's output from the catalog the run captured it in (here the same S3, on moto).
+    const logs = await dagc(['logs', 'nightly-1', 'hello', '-c', 'local.yaml']);
+    expect(logs.stderr).toBe('');
+    expect(logs.stdout).toBe('==> hello attempt 1 (SUCCESS) <==\nhi\n');
+    const engineLogs = await dagc(['logs', 'nightly-1', '--target', 'asl', '-f', 'pipeline.yaml', '-c', 'config.yaml']);
+    expect(engineLogs.status).toBe(2);
+    expect(engineLogs.stderr).toMatch(/Step Functions keeps no step output dagc can read[^]*hint: dagc logs nightly-1 -c CONFIG reads the output/);
 
     // watch follows the execution; the test ends it (StopExecution), and watch exits 1 as dagc run does for a failure.
     const child = spawn(process.execPath, [BIN, 'watch', 'nightly-1', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--interval', '0.2'], {
