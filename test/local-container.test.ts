@@ -103,7 +103,8 @@ describe.skipIf(skipReason !== undefined)('local-container services and identity
   });
 
   // Two branches that each wait (at most 3 s) for the other to start: they both succeed only when their
-  // containers run at the same time, and the second fails when the cap allows one at a time.
+  // containers run at the same time, and the second fails when the cap allows one at a time. The barrier is a
+  // file in data/, so the steps share the project folder (shared_workspace) instead of a workspace each.
   it('runs parallel branches in containers at once, under the same cap as local runs', { timeout: 120_000 }, async () => {
     const dir = copyFixture(path.join(CONFORMANCE, 'shell-params'));
     const branch = (me: string, other: string) => ({
@@ -128,10 +129,10 @@ describe.skipIf(skipReason !== undefined)('local-container services and identity
       },
     };
     writeFileSync(path.join(dir, 'barrier.yaml'), stringify({ dag }));
-    const together = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir), '--run-id', 'together'], { cwd: dir, timeoutMs: 60_000 });
+    const together = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir, { shared_workspace: true }), '--run-id', 'together'], { cwd: dir, timeoutMs: 60_000 });
     expect(together.status, together.stderr).toBe(0);
     rmSync(path.join(dir, 'data'), { recursive: true, force: true });
-    const oneAtATime = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir, { max_parallel: 1 }), '--run-id', 'single'], { cwd: dir, timeoutMs: 60_000 });
+    const oneAtATime = await runCli(['run', 'barrier.yaml', '-c', containerConfig(dir, { max_parallel: 1, shared_workspace: true }), '--run-id', 'single'], { cwd: dir, timeoutMs: 60_000 });
     expect(oneAtATime.status, oneAtATime.stderr).toBe(1);
   });
 
