@@ -1,7 +1,7 @@
 // The step-side Python API for real (issue 15): get_secret, put_in_catalog, get_from_catalog, put_object,
 // get_object, track_this, set_parameter, get_parameter and get_run_id, each used inside a step, under `dagc run`,
-// under the compiled bash script run by bash, and under `dagc emulate --target argo`. Each target must record the
-// same run log (scrubbed of times and ids), and that log must hold what the calls did: the catalog entries of the
+// the compiled bash script run by bash, `dagc emulate --target argo` and `--target asl`. Each target must record
+// the same run log (scrubbed of times and ids), and that log must hold what the calls did: the catalog entries of the
 // step's own puts and gets with the sha256 of the bytes the step wrote (computed here, not by dagc), the metrics
 // and parameters as the step set them (floats as floats), and the secret nowhere.
 import { spawn } from 'node:child_process';
@@ -130,6 +130,8 @@ const RUNNERS: Record<string, (dir: string, runId: string) => Promise<CliResult>
   },
   'the argo emulator': (dir, runId) =>
     runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '-p', 'parameters.yaml', '--run-id', runId], { cwd: dir, timeoutMs: 120_000 }),
+  'the asl emulator': (dir, runId) =>
+    runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-p', 'parameters.yaml', '--run-id', runId], { cwd: dir, timeoutMs: 120_000 }),
 };
 
 interface Ran {
@@ -180,7 +182,7 @@ describe.concurrent('the step-side Python API inside steps', () => {
     for (const file of files(dir)) expect(readFileSync(file).includes(SECRET), `secret in ${file}`).toBe(false);
   }, 180_000);
 
-  it('the three targets record the same run log', async () => {
+  it('every target records the same run log', async () => {
     const [first, ...rest] = await Promise.all(Object.keys(RUNNERS).map(runOn));
     const text = (r: Ran) => JSON.stringify(scrubRunLog(r.log), null, 2);
     for (const other of rest) expect(text(other)).toBe(text(first!));
