@@ -21,5 +21,7 @@ const { benchArgo } = await import('./argo.mjs');
 console.log(benchArgo());
 console.log('\n== asl ==');
 console.log((await import('./asl.mjs')).benchAsl());
+console.log('\n== deploy (start-up to the first request) ==');
+console.log((await import('./deploy.mjs')).benchDeploy());
 console.log('\n== local-container ==');
 console.log((await import('./container.mjs')).benchContainer());
