@@ -118,3 +118,58 @@ describe('run ids and re-runs', () => {
     }
   });
 });
+
+describe('validate', () => {
+  it('counts the steps that dagc run counts (success and fail nodes aside); a map adds one per extra item', async () => {
+    const dir = copyFixture(path.join(ROOT, 'fixtures', 'conformance', 'stubs-parallel'), 'dagc-count-');
+    try {
+      const valid = await runCli(['validate', 'pipeline.yaml'], { cwd: dir });
+      const steps = Number(/valid, (\d+) steps/.exec(valid.stdout)?.[1]);
+      const run = await runCli(['run', 'pipeline.yaml'], { cwd: dir });
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).toContain(`: ${steps} steps succeeded, 0 failed`);
+      // And the run log agrees: that many steps that are not success/fail nodes.
+      const log = JSON.parse((await runCli(['runs', 'show', 'latest', '--json'], { cwd: dir })).stdout) as { steps: Record<string, unknown> };
+      const types: string[] = [];
+      const visit = (s: Record<string, { step_type: string; branches: Record<string, { steps: Record<string, unknown> }> }>) => {
+        for (const x of Object.values(s)) {
+          types.push(x.step_type);
+          for (const b of Object.values(x.branches)) visit(b.steps as never);
+        }
+      };
+      visit(log.steps as never);
+      expect(types.filter((t) => t !== 'success' && t !== 'fail')).toHaveLength(steps);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const quickstart = await runCli(['validate', 'pipeline.yaml'], { cwd: path.join(ROOT, 'examples', 'quickstart') });
+    expect(quickstart.stdout).toMatch(/: valid, 7 steps \(a map runs its steps once per item\), dag_hash/);
+  });
+
+  it('an indentation mistake is one error with an indentation hint, not a cascade or "quote the value"', async () => {
+    const dir = copyFixture(path.join(ROOT, 'fixtures', 'report'), 'dagc-indent-');
+    try {
+      const head = 'dag:\n  start_at: a\n  steps:\n    a:\n      type: stub\n';
+      const tail = '    success:\n      type: success\n    fail:\n      type: fail\n';
+      const write = (name: string, middle: string) => writeFileSync(path.join(dir, name), head + middle + tail);
+      write('deeper.yaml', '      next: success\n        oops: 1\n');
+      write('shallower.yaml', '      next: success\n   b:\n      type: stub\n');
+      write('tab.yaml', '\tnext: success\n\tother: 1\n');
+      const deeper = await runCli(['validate', 'deeper.yaml'], { cwd: dir });
+      expect(deeper.status).toBe(2);
+      expect(deeper.stderr).toContain('hint: the next line is indented deeper than this key');
+      expect(deeper.stderr).not.toContain('quote the value');
+      const shallower = await runCli(['validate', 'shallower.yaml'], { cwd: dir });
+      expect(shallower.stderr.match(/ error /g)).toHaveLength(1);
+      expect(shallower.stderr).toContain('hint: line up the keys');
+      const tab = await runCli(['validate', 'tab.yaml'], { cwd: dir });
+      expect(tab.stderr.match(/ error /g)).toHaveLength(1);
+      expect(tab.stderr).toContain('tabs are not allowed as indentation (tabs indent line 7 as well)');
+      // A value with ": " in it still gets the quoting hint.
+      writeFileSync(path.join(dir, 'colon.yaml'), 'dag:\n  description: Loads data: then trains\n');
+      expect((await runCli(['validate', 'colon.yaml'], { cwd: dir })).stderr).toContain('hint: quote the value');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

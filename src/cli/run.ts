@@ -33,7 +33,9 @@ export async function runHere(
   const json = args.options.json === true;
   const level = parseLogLevel(stringOption(args.options, 'log-level'));
   const counts = { succeeded: 0, failed: 0, mocked: 0 };
-  const count = (e: { status: string; mock: boolean }) => {
+  const count = (e: { status: string; mock: boolean; stepType: string }) => {
+    // Steps that do work, as `dagc validate` counts them: success and fail nodes only close their branch.
+    if (e.stepType === 'success' || e.stepType === 'fail') return;
     if (e.mock) counts.mocked++;
     else if (e.status === 'SUCCESS') counts.succeeded++;
     else counts.failed++;

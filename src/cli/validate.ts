@@ -22,7 +22,7 @@ export const command: Command = {
     const file = requirePositional(args, 0, 'pipeline file');
     if (args.positionals.length > 1)
       throw new UsageError(`validate takes one pipeline file, got ${args.positionals.length}`);
-    const { valid, diagnostics, dagHash, steps, file: loaded } = await validate(inputFiles(file, args.options, io));
+    const { valid, diagnostics, dagHash, steps, hasMap, file: loaded } = await validate(inputFiles(file, args.options, io));
     if (args.options.json === true) {
       const shown = diagnostics.map((d): Diagnostic => ({
         ...d,
@@ -33,7 +33,7 @@ export const command: Command = {
     }
     if (diagnostics.length) await io.diagnostics(diagnostics);
     if (valid && loaded !== undefined && steps !== undefined)
-      io.out(`${loaded}: valid, ${steps} step${steps === 1 ? '' : 's'}, dag_hash ${dagHash}\n`);
+      io.out(`${loaded}: valid, ${steps} step${steps === 1 ? '' : 's'}${hasMap ? ' (a map runs its steps once per item)' : ''}, dag_hash ${dagHash}\n`);
     return valid ? 0 : 2;
   },
 };

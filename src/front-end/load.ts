@@ -275,9 +275,22 @@ const SYNTAX_HINTS: Readonly<Record<string, string>> = {
   BAD_ALIAS: 'an alias is * and the name of an anchor (&name) defined above it',
   BAD_DIRECTIVE: 'remove the % line or fix it (%YAML 1.2)',
 };
-function syntaxHint(code: string, message: string): string {
-  if (/^Nested mappings are not allowed in compact mappings/.test(message))
+/** The text of the line holding offset `at`. */
+function lineText(text: string, at: number): string {
+  const start = text.lastIndexOf('\n', at - 1) + 1;
+  const end = text.indexOf('\n', at);
+  return text.slice(start, end < 0 ? text.length : end);
+}
+
+function syntaxHint(code: string, message: string, line = ''): string {
+  if (/^Nested mappings are not allowed in compact mappings/.test(message)) {
+    // `key: value` then a line indented deeper than `key`: the value has no ": " of its own, so the cause is
+    // the next line's indentation, not a missing quote.
+    const value = /^\s*(?:-\s+)?[^:#]+:\s+(.*)$/.exec(line)?.[1] ?? '';
+    if (!/:(\s|$)/.test(value))
+      return 'the next line is indented deeper than this key: line it up with the keys above, or put it under a key that ends with ":"';
     return 'quote the value: text that contains ": " must be written in quotes';
+  }
   if (/^Flow (sequence|mapping)/.test(message))
     return 'close the [ or { that opens here, and indent its continuation lines more than the key';
   return SYNTAX_HINTS[code] ?? SYNTAX_HINT_DEFAULT;
@@ -349,11 +362,21 @@ function parseSlow(
   const syntaxLines = new Set<number>();
   let syntaxErrors = 0;
   for (const doc of all) {
+    // A misplaced indentation shifts every line after it: the lines the parser then finds "not at the same
+    // column" are its echo, not new mistakes. The first indentation error of a document stands for them, and
+    // tab-indented lines are listed in its message instead of one error each.
+    let indentError: Diagnostic | undefined;
+    const tabLines: number[] = [];
     for (const e of doc.errors) {
       const deep = /Maximum call stack/.test(e.message);
       const line = lines.linePos(e.pos[0]).line;
       if (syntaxLines.has(line)) continue;
       syntaxLines.add(line);
+      const indentation = e.code === 'TAB_AS_INDENT' || (e.code === 'BAD_INDENT' && /^All (mapping|sequence) items must start at the same column/.test(e.message));
+      if (indentError && indentation) {
+        if (e.code === 'TAB_AS_INDENT') tabLines.push(line);
+        continue;
+      }
       if (++syntaxErrors > MAX_SYNTAX_ERRORS) continue;
       const quote =
         e.code === 'MISSING_CHAR' ? /Missing closing (["'])quote/.exec(e.message)?.[1] : undefined;
@@ -373,8 +396,13 @@ function parseSlow(
           ? 'the YAML nests too deeply to be read'
           : `invalid YAML: ${lowerFirst(e.message.replace(/\.$/, ''))}`,
         e.pos,
-        deep ? `keep nesting under ${YAML_LIMITS.maxDepth} levels` : syntaxHint(e.code, e.message),
+        deep ? `keep nesting under ${YAML_LIMITS.maxDepth} levels` : syntaxHint(e.code, e.message, lineText(text, e.pos[0])),
       );
+      if (indentation) indentError ??= diagnostics[diagnostics.length - 1];
+    }
+    if (indentError && tabLines.length) {
+      const shown = tabLines.slice(0, 8).join(', ') + (tabLines.length > 8 ? ', …' : '');
+      indentError.message += ` (tabs indent line${tabLines.length > 1 ? 's' : ''} ${shown} as well)`;
     }
     for (const w of doc.warnings) {
       // Unknown tags are reported by the walk, as errors, with the tag's name.

@@ -13,8 +13,13 @@ export interface ValidateResult {
   /** The pipeline file as loaded (for messages), when it could be read. */
   readonly file?: string | undefined;
   readonly dagHash?: string | undefined;
-  /** Nodes in the pipeline, those of branches and sub-dags included. */
+  /**
+   * Steps in the pipeline as `dagc run` counts them when it reports (tasks, stubs and composites, in branches and
+   * sub-dags too; not the success and fail nodes), each map branch counted once.
+   */
   readonly steps?: number | undefined;
+  /** Whether a map runs its branch once per item, so that a run counts more steps than this. */
+  readonly hasMap?: boolean | undefined;
   readonly diagnostics: Diagnostic[];
 }
 
@@ -36,7 +41,8 @@ export async function validate(files: InputFiles): Promise<ValidateResult> {
     valid: !hasErrors(sorted),
     file: pipeline?.file,
     dagHash: pipeline?.dagHash,
-    steps: pipeline ? [...walk(pipeline.root)].length : undefined,
+    steps: pipeline ? [...walk(pipeline.root)].filter(({ node }) => node.type !== 'success' && node.type !== 'fail').length : undefined,
+    hasMap: pipeline ? [...walk(pipeline.root)].some(({ node }) => node.type === 'map') : undefined,
     diagnostics: sorted,
   };
 }
