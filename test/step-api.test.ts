@@ -1,6 +1,7 @@
 // The step-side Python API for real (issue 15): get_secret, put_in_catalog, get_from_catalog, put_object,
 // get_object, track_this, set_parameter, get_parameter and get_run_id, each used inside a step, under `dagc run`,
-// the compiled bash script run by bash, `dagc emulate --target argo` and `--target asl`. Each target must record
+// the compiled bash script run by bash, `dagc emulate --target argo` and `--target asl`, and the local-container
+// executor (steps in real containers, where an engine works). Each target must record
 // the same run log (scrubbed of times and ids), and that log must hold what the calls did: the catalog entries of the
 // step's own puts and gets with the sha256 of the bytes the step wrote (computed here, not by dagc), the metrics
 // and parameters as the step set them (floats as floats), and the secret nowhere.
@@ -16,6 +17,12 @@ import { runCli } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { BIN } from './helpers/paths.js';
 import { scrubRunLog } from './helpers/run-log-compare.js';
+import { testImage } from './helpers/container-image.js';
+
+// local-container: each step in a real container (podman or docker) from the tests' image, when one works here.
+const image = await testImage();
+const noContainers = 'skip' in image ? image.skip : !image.python ? 'the test image has no python3' : undefined;
+if (noContainers) console.warn(`[skip] the step-side API under local-container: ${noContainers}`);
 
 const SECRET = 's3cr3t-Δ-value-8c1f';
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -132,6 +139,14 @@ const RUNNERS: Record<string, (dir: string, runId: string) => Promise<CliResult>
     runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '-p', 'parameters.yaml', '--run-id', runId], { cwd: dir, timeoutMs: 120_000 }),
   'the asl emulator': (dir, runId) =>
     runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-p', 'parameters.yaml', '--run-id', runId], { cwd: dir, timeoutMs: 120_000 }),
+  ...(noContainers || 'skip' in image
+    ? {}
+    : {
+        'the local-container executor': (dir: string, runId: string) => {
+          writeFileSync(path.join(dir, 'container.yaml'), `${CONFIG}executor:\n  type: local-container\n  config:\n    docker_image: ${image.image}\n`);
+          return runCli(['run', 'pipeline.yaml', '-c', 'container.yaml', '-p', 'parameters.yaml', '--run-id', runId], { cwd: dir, timeoutMs: 180_000 });
+        },
+      }),
 };
 
 interface Ran {
