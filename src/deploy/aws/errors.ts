@@ -57,3 +57,22 @@ export function isNotFound(error: unknown): boolean {
   const name = (error as AwsLikeError)?.name ?? '';
   return name === 'StateMachineDoesNotExist' || name === 'ResourceNotFoundException' || name === 'ResourceNotFound' || name === 'NoSuchEntityException' || name === 'NoSuchEntity';
 }
+
+/**
+ * IAM is eventually consistent: a role created a moment ago may not yet be assumable by Step Functions or
+ * EventBridge Scheduler, which then refuse it ("... is not authorized to assume the provided role", "must allow
+ * AWS EventBridge Scheduler to assume the role"). When dagc has just created the role, such refusals are retried
+ * with a growing wait (about 30 s in all) before they are reported.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency
+ */
+export async function retryFreshRole<T>(fresh: boolean, f: () => Promise<T>, wait: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await f();
+    } catch (error) {
+      const text = `${(error as { name?: string })?.name ?? ''} ${(error as Error)?.message ?? ''}`;
+      if (!fresh || attempt >= 6 || !/authorized to assume the provided role|to assume the role|cannot be assumed/i.test(text)) throw error;
+      await wait(1000 * attempt);
+    }
+  }
+}

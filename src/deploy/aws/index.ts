@@ -79,10 +79,13 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
       const ownTags = { [AWS_TAGS.managedBy]: 'dagc', [AWS_TAGS.pipeline]: input.pipeline };
       let roleArn = input.settings.roleArn;
       const roleName = generatedRoleName(name);
+      let freshRole = false;
       if (!roleArn) {
         const docs = roleDocuments(id.partition, aws.region, id.account, arn);
         roleArn = `arn:${id.partition}:iam::${id.account}:role/${roleName}`;
-        done(await applyRole(aws, { name: roleName, arn: roleArn, tags: { ...input.settings.tags, ...ownTags }, ...docs }, dryRun));
+        const role = await applyRole(aws, { name: roleName, arn: roleArn, tags: { ...input.settings.tags, ...ownTags }, ...docs }, dryRun);
+        freshRole = role.action !== 'unchanged';
+        done(role);
       }
       const desired: MachineDesired = {
         name,
@@ -92,14 +95,14 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
         tags: { ...input.settings.tags, ...ownTags, [AWS_TAGS.dagHash]: input.dagHash },
         versionDescription: `dag_hash ${input.dagHash}`,
       };
-      const machine = await applyMachine(aws, desired, dryRun);
+      const machine = await applyMachine(aws, desired, dryRun, freshRole);
       done(machine.outcome);
       await applyAlias(aws, desired, input.settings.alias, machine.versionArn, dryRun, done);
       const schedule = input.settings.schedule;
       if (schedule) {
         const scheduleName = schedule.name || name;
         done(
-          await applySchedule(aws, { ...schedule, name: scheduleName, targetArn: `${arn}:${input.settings.alias}`, roleArn: schedule.roleArn ?? roleArn }, dryRun),
+          await applySchedule(aws, { ...schedule, name: scheduleName, targetArn: `${arn}:${input.settings.alias}`, roleArn: schedule.roleArn ?? roleArn }, dryRun, freshRole && !schedule.roleArn),
         );
       }
       if (options.prune) {

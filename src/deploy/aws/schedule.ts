@@ -5,7 +5,7 @@
 // are not desired; a schedule is never chosen by its name alone.
 // API: https://docs.aws.amazon.com/scheduler/latest/APIReference/ (CreateSchedule, UpdateSchedule, ListSchedules).
 import type { AwsClients } from './clients.js';
-import { call, isNotFound } from './errors.js';
+import { call, isNotFound, retryFreshRole } from './errors.js';
 import { schedulerSdk } from './sdk.js';
 import { diffValues } from '../diff.js';
 import type { ResourceOutcome } from '../types.js';
@@ -37,7 +37,7 @@ function body(d: ScheduleDesired): ScheduleBody {
   };
 }
 
-export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, dryRun: boolean): Promise<ResourceOutcome> {
+export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, dryRun: boolean, freshRole = false): Promise<ResourceOutcome> {
   const sch = await schedulerSdk();
   const id = `${desired.group}/${desired.name}`;
   let current;
@@ -49,7 +49,7 @@ export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, d
   const want = body(desired);
   const input = { Name: desired.name, GroupName: desired.group, ...want };
   if (!current) {
-    if (!dryRun) await call(`CreateSchedule ${id}`, () => aws.scheduler.send(new sch.CreateScheduleCommand(input)));
+    if (!dryRun) await call(`CreateSchedule ${id}`, () => retryFreshRole(freshRole, () => aws.scheduler.send(new sch.CreateScheduleCommand(input))));
     return { kind: 'Schedule', name: id, action: 'created', changes: diffValues({}, want) };
   }
   const have: ScheduleBody = {
@@ -62,7 +62,7 @@ export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, d
   };
   const changes = diffValues(have, want);
   if (changes.length === 0) return { kind: 'Schedule', name: id, action: 'unchanged', changes };
-  if (!dryRun) await call(`UpdateSchedule ${id}`, () => aws.scheduler.send(new sch.UpdateScheduleCommand(input)));
+  if (!dryRun) await call(`UpdateSchedule ${id}`, () => retryFreshRole(freshRole, () => aws.scheduler.send(new sch.UpdateScheduleCommand(input))));
   return { kind: 'Schedule', name: id, action: 'updated', changes };
 }
 

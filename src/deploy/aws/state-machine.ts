@@ -5,7 +5,7 @@
 // API: https://docs.aws.amazon.com/step-functions/latest/apireference/ (CreateStateMachine, UpdateStateMachine,
 // CreateStateMachineAlias, UpdateStateMachineAlias, TagResource; versions and aliases: concepts-state-machine-version.html).
 import type { AwsClients } from './clients.js';
-import { call, isNotFound } from './errors.js';
+import { call, isNotFound, retryFreshRole } from './errors.js';
 import { sfnSdk } from './sdk.js';
 import { diffValues } from '../diff.js';
 import type { FieldChange, ResourceOutcome } from '../types.js';
@@ -44,7 +44,9 @@ export async function readMachine(aws: AwsClients, arn: string): Promise<Machine
     if (isNotFound(error)) return undefined;
     return call(`DescribeStateMachine ${arn}`, () => Promise.reject(error));
   }
-  const tags = await call(`ListTagsForResource ${arn}`, () => aws.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn })));
+  const tags = await call(`ListTagsForResource ${arn}`, () =>
+    aws.sfn.send(new ListTagsForResourceCommand({ resourceArn: arn })),
+  );
   return {
     definition: parseDefinition(described.definition ?? ''),
     roleArn: described.roleArn ?? '',
@@ -54,7 +56,11 @@ export async function readMachine(aws: AwsClients, arn: string): Promise<Machine
 
 /** The differences that matter: the definition (as JSON), the role, and the tags dagc sets (others are left alone). */
 export function machineChanges(current: MachineCurrent, desired: MachineDesired): FieldChange[] {
-  const ownTags = Object.fromEntries(Object.keys(desired.tags).filter((k) => Object.hasOwn(current.tags, k)).map((k) => [k, current.tags[k]]));
+  const ownTags = Object.fromEntries(
+    Object.keys(desired.tags)
+      .filter((k) => Object.hasOwn(current.tags, k))
+      .map((k) => [k, current.tags[k]]),
+  );
   return [
     ...diffValues(current.definition, parseDefinition(desired.definition), '/definition'),
     ...diffValues(current.roleArn, desired.roleArn, '/roleArn'),
@@ -68,50 +74,71 @@ export interface MachineResult {
   readonly versionArn?: string;
 }
 
-export async function applyMachine(aws: AwsClients, desired: MachineDesired, dryRun: boolean): Promise<MachineResult> {
+export async function applyMachine(
+  aws: AwsClients,
+  desired: MachineDesired,
+  dryRun: boolean,
+  freshRole = false,
+): Promise<MachineResult> {
   const sfn = await sfnSdk();
   const current = await readMachine(aws, desired.arn);
   const tagList = Object.entries(desired.tags).map(([key, value]) => ({ key, value }));
   if (!current) {
-    const changes = diffValues({}, { definition: parseDefinition(desired.definition), roleArn: desired.roleArn, tags: desired.tags });
+    const changes = diffValues(
+      {},
+      { definition: parseDefinition(desired.definition), roleArn: desired.roleArn, tags: desired.tags },
+    );
     if (dryRun) return { outcome: { kind: 'StateMachine', name: desired.name, action: 'created', changes } };
     const out = await call(`CreateStateMachine ${desired.name}`, () =>
-      aws.sfn.send(
-        new sfn.CreateStateMachineCommand({
-          name: desired.name,
-          definition: desired.definition,
-          roleArn: desired.roleArn,
-          type: 'STANDARD',
-          tags: tagList,
-          publish: true,
-          versionDescription: desired.versionDescription,
-        }),
+      retryFreshRole(freshRole, () =>
+        aws.sfn.send(
+          new sfn.CreateStateMachineCommand({
+            name: desired.name,
+            definition: desired.definition,
+            roleArn: desired.roleArn,
+            type: 'STANDARD',
+            tags: tagList,
+            publish: true,
+            versionDescription: desired.versionDescription,
+          }),
+        ),
       ),
     );
-    return { outcome: { kind: 'StateMachine', name: desired.name, action: 'created', changes }, ...(out.stateMachineVersionArn ? { versionArn: out.stateMachineVersionArn } : {}) };
+    return {
+      outcome: { kind: 'StateMachine', name: desired.name, action: 'created', changes },
+      ...(out.stateMachineVersionArn ? { versionArn: out.stateMachineVersionArn } : {}),
+    };
   }
   const changes = machineChanges(current, desired);
-  if (changes.length === 0) return { outcome: { kind: 'StateMachine', name: desired.name, action: 'unchanged', changes } };
+  if (changes.length === 0)
+    return { outcome: { kind: 'StateMachine', name: desired.name, action: 'unchanged', changes } };
   const bodyChanged = changes.some((c) => !c.path.startsWith('/tags'));
   if (dryRun) return { outcome: { kind: 'StateMachine', name: desired.name, action: 'updated', changes } };
   let versionArn: string | undefined;
   if (bodyChanged) {
     const out = await call(`UpdateStateMachine ${desired.name}`, () =>
-      aws.sfn.send(
-        new sfn.UpdateStateMachineCommand({
-          stateMachineArn: desired.arn,
-          definition: desired.definition,
-          roleArn: desired.roleArn,
-          publish: true,
-          versionDescription: desired.versionDescription,
-        }),
+      retryFreshRole(freshRole, () =>
+        aws.sfn.send(
+          new sfn.UpdateStateMachineCommand({
+            stateMachineArn: desired.arn,
+            definition: desired.definition,
+            roleArn: desired.roleArn,
+            publish: true,
+            versionDescription: desired.versionDescription,
+          }),
+        ),
       ),
     );
     versionArn = out.stateMachineVersionArn;
   }
   if (changes.some((c) => c.path.startsWith('/tags')))
-    await call(`TagResource ${desired.name}`, () => aws.sfn.send(new sfn.TagResourceCommand({ resourceArn: desired.arn, tags: tagList })));
-  return { outcome: { kind: 'StateMachine', name: desired.name, action: 'updated', changes }, ...(versionArn ? { versionArn } : {}) };
+    await call(`TagResource ${desired.name}`, () =>
+      aws.sfn.send(new sfn.TagResourceCommand({ resourceArn: desired.arn, tags: tagList })),
+    );
+  return {
+    outcome: { kind: 'StateMachine', name: desired.name, action: 'updated', changes },
+    ...(versionArn ? { versionArn } : {}),
+  };
 }
 
 function versionNumber(arn: string): string {
@@ -136,35 +163,74 @@ export async function applyAlias(
   const name = `${desired.name}:${alias}`;
   let routed: string | undefined;
   try {
-    const current = await aws.sfn.send(new sfn.DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }));
+    const current = await aws.sfn.send(
+      new sfn.DescribeStateMachineAliasCommand({ stateMachineAliasArn: aliasArn }),
+    );
     const routes = current.routingConfiguration ?? [];
     routed = routes.length === 1 && routes[0]?.weight === 100 ? routes[0].stateMachineVersionArn : undefined;
-    if (routed === undefined && routes.length) routed = `(${routes.map((r) => `${r.stateMachineVersionArn}@${r.weight}`).join(', ')})`;
+    if (routed === undefined && routes.length)
+      routed = `(${routes.map((r) => `${r.stateMachineVersionArn}@${r.weight}`).join(', ')})`;
   } catch (error) {
     if (!isNotFound(error)) await call(`DescribeStateMachineAlias ${aliasArn}`, () => Promise.reject(error));
   }
   let target = published;
-  if (published) done({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(published)}`, action: 'created', changes: [] });
+  if (published)
+    done({
+      kind: 'StateMachineVersion',
+      name: `${desired.name}:${versionNumber(published)}`,
+      action: 'created',
+      changes: [],
+    });
   else if (routed && !routed.startsWith('(')) {
-    const version = await call(`DescribeStateMachine ${routed}`, () => aws.sfn.send(new sfn.DescribeStateMachineCommand({ stateMachineArn: routed })));
-    if (diffValues(parseDefinition(version.definition ?? ''), parseDefinition(desired.definition)).length === 0) target = routed;
+    const version = await call(`DescribeStateMachine ${routed}`, () =>
+      aws.sfn.send(new sfn.DescribeStateMachineCommand({ stateMachineArn: routed })),
+    );
+    if (
+      diffValues(parseDefinition(version.definition ?? ''), parseDefinition(desired.definition)).length === 0
+    )
+      target = routed;
   }
   if (!target) {
     // No version of the desired definition is routed to: publish the current revision (just deployed or
     // already there). With --dry-run this is reported, not done.
     if (dryRun) {
       done({ kind: 'StateMachineVersion', name: `${desired.name}:(next)`, action: 'created', changes: [] });
-      done({ kind: 'StateMachineAlias', name, action: routed ? 'updated' : 'created', changes: diffValues(routed ?? null, '(the published version)', '/routingConfiguration/0/stateMachineVersionArn') });
+      done({
+        kind: 'StateMachineAlias',
+        name,
+        action: routed ? 'updated' : 'created',
+        changes: diffValues(
+          routed ?? null,
+          '(the published version)',
+          '/routingConfiguration/0/stateMachineVersionArn',
+        ),
+      });
       return;
     }
     const out = await call(`PublishStateMachineVersion ${desired.name}`, () =>
-      aws.sfn.send(new sfn.PublishStateMachineVersionCommand({ stateMachineArn: desired.arn, description: desired.versionDescription })),
+      aws.sfn.send(
+        new sfn.PublishStateMachineVersionCommand({
+          stateMachineArn: desired.arn,
+          description: desired.versionDescription,
+        }),
+      ),
     );
     target = out.stateMachineVersionArn ?? '';
-    done({ kind: 'StateMachineVersion', name: `${desired.name}:${versionNumber(target)}`, action: 'created', changes: [] });
+    done({
+      kind: 'StateMachineVersion',
+      name: `${desired.name}:${versionNumber(target)}`,
+      action: 'created',
+      changes: [],
+    });
   }
   if (routed === target) {
-    done({ kind: 'StateMachineAlias', name, action: 'unchanged', changes: [], note: `→ version ${versionNumber(target)}` });
+    done({
+      kind: 'StateMachineAlias',
+      name,
+      action: 'unchanged',
+      changes: [],
+      note: `→ version ${versionNumber(target)}`,
+    });
     return;
   }
   const changes = diffValues(routed ?? null, target, '/routingConfiguration/0/stateMachineVersionArn');
@@ -172,9 +238,29 @@ export async function applyAlias(
   if (!dryRun) {
     if (routed === undefined)
       await call(`CreateStateMachineAlias ${name}`, () =>
-        aws.sfn.send(new sfn.CreateStateMachineAliasCommand({ name: alias, routingConfiguration: routing, description: 'deployed by dagc' })),
+        aws.sfn.send(
+          new sfn.CreateStateMachineAliasCommand({
+            name: alias,
+            routingConfiguration: routing,
+            description: 'deployed by dagc',
+          }),
+        ),
       );
-    else await call(`UpdateStateMachineAlias ${name}`, () => aws.sfn.send(new sfn.UpdateStateMachineAliasCommand({ stateMachineAliasArn: aliasArn, routingConfiguration: routing })));
+    else
+      await call(`UpdateStateMachineAlias ${name}`, () =>
+        aws.sfn.send(
+          new sfn.UpdateStateMachineAliasCommand({
+            stateMachineAliasArn: aliasArn,
+            routingConfiguration: routing,
+          }),
+        ),
+      );
   }
-  done({ kind: 'StateMachineAlias', name, action: routed === undefined ? 'created' : 'updated', changes, note: `→ version ${versionNumber(target)}` });
+  done({
+    kind: 'StateMachineAlias',
+    name,
+    action: routed === undefined ? 'created' : 'updated',
+    changes,
+    note: `→ version ${versionNumber(target)}`,
+  });
 }
