@@ -8,6 +8,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { CompositeNode, Graph, Node, StubNode, TaskNode } from './types.js';
 import { childGraphs } from './types.js';
 import { routeAfter } from './routes.js';
+import { reachableFrom } from '../core/graph.js';
 import { walk } from './walk.js';
 
 type CatalogNode = TaskNode | StubNode;
@@ -24,18 +25,10 @@ function predecessors(graph: Graph, name: string): Node[] {
       if (!into.has(to)) into.set(to, []);
       into.get(to)!.push(node);
     }
-  const seen = new Set<string>([name]);
-  const out: Node[] = [];
-  const queue = [name];
-  while (queue.length) {
-    for (const from of into.get(queue.shift()!) ?? []) {
-      if (seen.has(from.name)) continue;
-      seen.add(from.name);
-      out.push(from);
-      queue.push(from.name);
-    }
-  }
-  return out;
+  // Reachability backwards: from `name` along the incoming routes (breadth first, `name` itself left out).
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const found = reachableFrom([name], (to) => (into.get(to) ?? []).map((from) => from.name));
+  return [...found].slice(1).map((n) => byName.get(n)!);
 }
 
 /** Every catalog node inside a node (itself included). */
