@@ -7,15 +7,17 @@ import { UsageError, requirePositional, stringOption } from './types.js';
 import { INPUT_OPTIONS, inputFiles } from './load-inputs.js';
 import { CHECKED_TARGETS } from '../library/targets.js';
 import { check } from '../library/check.js';
+import type { Diagnostic } from '../core/diagnostics.js';
 
 export const command: Command = {
   name: 'check',
   summary: 'Print how much of an engine\'s limits a pipeline uses (size, values, names, pods per run).',
-  usage: 'dagc check <pipeline> --target argo|asl [-c config] [-p params] [--map-width N]',
+  usage: 'dagc check <pipeline> --target argo|asl [-c config] [-p params] [--map-width N] [--json]',
   options: {
     target: { type: 'string', short: 't', arg: 'TARGET', description: `the engine: ${CHECKED_TARGETS.join(' or ')}` },
     ...INPUT_OPTIONS,
     'map-width': { type: 'string', arg: 'N', description: 'items per map when counting pods per run (default 10)' },
+    json: { type: 'boolean', description: 'print {target, map_width, exceeded, report (its lines), diagnostics} as JSON' },
   },
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
@@ -25,7 +27,17 @@ export const command: Command = {
     const rawWidth = stringOption(args.options, 'map-width') ?? '10';
     const mapWidth = Number(rawWidth);
     if (!Number.isInteger(mapWidth) || mapWidth < 0) throw new UsageError(`--map-width must be a whole number, got "${rawWidth}"`);
-    const budget = await check({ ...inputFiles(file, args.options, io), target, mapWidth }, (d) => io.diagnostics(d));
+    const json = args.options.json === true;
+    const warnings: Diagnostic[] = [];
+    const budget = await check({ ...inputFiles(file, args.options, io), target, mapWidth }, async (d) => {
+      if (json) warnings.push(...d);
+      else await io.diagnostics(d);
+    });
+    if (json) {
+      const report = budget.report.replace(/\n$/, '').split('\n');
+      io.out(`${JSON.stringify({ target, map_width: mapWidth, exceeded: budget.exceeded, report, diagnostics: [...warnings, ...budget.diagnostics] }, null, 2)}\n`);
+      return budget.exceeded ? 1 : 0;
+    }
     io.out(budget.report);
     if (budget.diagnostics.length) await io.diagnostics(budget.diagnostics);
     return budget.exceeded ? 1 : 0;

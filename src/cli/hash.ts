@@ -10,8 +10,11 @@ import { loadPipeline } from '../front-end/load-pipeline.js';
 export const command: Command = {
   name: 'hash',
   summary: "Print the pipeline's dag_hash: the sha1 magnus records in its run logs, after variables.",
-  usage: 'dagc hash <pipeline> [--var-file F]...',
-  options: { 'var-file': INPUT_OPTIONS['var-file']! },
+  usage: 'dagc hash <pipeline> [--var-file F]... [--json]',
+  options: {
+    'var-file': INPUT_OPTIONS['var-file']!,
+    json: { type: 'boolean', description: 'print {file, dag_hash, diagnostics} as JSON (warnings included)' },
+  },
   async run(args, io) {
     const file = requirePositional(args, 0, 'the pipeline file');
     const result = await loadPipeline(file, {
@@ -19,10 +22,12 @@ export const command: Command = {
       env: io.env,
       varFiles: stringList(args.options, 'var-file'),
     });
-    // Warnings are printed too (on stderr), but only errors stop the hash from being printed.
-    if (result.diagnostics.length) await io.diagnostics(result.diagnostics);
+    const json = args.options.json === true;
+    // Warnings are printed too (on stderr; with --json inside the document), but only errors stop the hash.
+    if (result.diagnostics.length && (!json || hasErrors(result.diagnostics))) await io.diagnostics(result.diagnostics);
     if (hasErrors(result.diagnostics) || !result.value) return 2;
-    io.out(`${result.value.dagHash}\n`);
+    if (json) io.out(`${JSON.stringify({ file, dag_hash: result.value.dagHash, diagnostics: result.diagnostics }, null, 2)}\n`);
+    else io.out(`${result.value.dagHash}\n`);
     return 0;
   },
 };

@@ -12,7 +12,9 @@ export function createProcessIo(json = false): Io {
     err: (text) => void process.stderr.write(text),
     diagnostics: async (diagnostics: readonly Diagnostic[]) => {
       const { formatDiagnostics } = await import('./print-diagnostic.js');
-      if (json) process.stdout.write(JSON.stringify({ diagnostics }, null, 2) + '\n');
+      // With --json, stdout holds one document: errors replace the command's own (it fails), but warnings of a
+      // command that goes on would be a second document, so they are said on stderr.
+      if (json && diagnostics.some((d) => d.severity === 'error')) process.stdout.write(JSON.stringify({ diagnostics }, null, 2) + '\n');
       else process.stderr.write(await formatDiagnostics(diagnostics, { color: process.stderr.isTTY === true }));
     },
     isTTY: process.stdout.isTTY === true,

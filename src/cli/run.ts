@@ -31,6 +31,8 @@ export async function runHere(
   io: Io,
 ): Promise<number | undefined> {
   const json = args.options.json === true;
+  // With --json, stdout holds the run log alone: the steps' output and the progress go to stderr.
+  const shownIo: Io = json ? { ...io, out: io.err, isTTY: false } : io;
   const level = parseLogLevel(stringOption(args.options, 'log-level'));
   const counts = { succeeded: 0, failed: 0, mocked: 0 };
   const count = (e: { status: string; mock: boolean; stepType: string }) => {
@@ -61,10 +63,10 @@ export async function runHere(
         signal: abort.signal,
         withRunLog: json,
         onPrepare: (e) => {
-          if (shown(level, e)) createPlainProgress(io).onEvent(e);
+          if (shown(level, e)) createPlainProgress(shownIo).onEvent(e);
         },
         onStart: async () => {
-          const p = io.isTTY && !json ? await createLiveProgress(io) : createPlainProgress(io);
+          const p = io.isTTY && !json ? await createLiveProgress(shownIo) : createPlainProgress(shownIo);
           progress = p;
           started = Date.now();
           process.on('SIGINT', onSignal);
