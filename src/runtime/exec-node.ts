@@ -8,7 +8,7 @@ import { isTerminal } from '../ir/types.js';
 import type { NodeLocation } from '../ir/walk.js';
 import { resolveInternalName } from '../ir/walk.js';
 import type { DataCatalogEntry, Status, StepAttempt, StepLog } from '../services/run-log/types.js';
-import { maskSecrets } from '../services/secrets/types.js';
+import { maskSecrets, maskValues } from '../services/secrets/types.js';
 import { resolveNodeConfig } from '../config/resolve-node.js';
 import { isoNow, preciseNow, secondsBetween } from './clock.js';
 import type { RunContext } from './context.js';
@@ -356,6 +356,9 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
         }),
       );
       lastOutput = result.output;
+      // What the step hands back may carry a secret it read (`x=$TOKEN >> $DAGC_OUTPUT`, a Python return dict,
+      // DAGC_TRACK_x): masked before anything stores it, and the step log says so (issue 19).
+      const maskedNote = maskHandedBack(result, ctx.secretValues);
       const changed = workspace ? await workspace.changedProjectFiles() : [];
       if (changed.length && result.ok) {
         result.ok = false;
@@ -378,7 +381,7 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
         if (Object.keys(result.parameters).length) await ctx.store.setParameters(ctx.runId, result.parameters);
         step.user_defined_metrics = { ...step.user_defined_metrics, ...result.metrics };
         await ctx.tracker.logStep({ runId: ctx.runId, step: step.internal_name, attempt: number, parameters, metrics: result.metrics, startMs: Math.round(startMs), endMs: Math.round(preciseNow()) });
-        step.message = '';
+        step.message = maskedNote;
         step.status = 'SUCCESS';
         // `put` records what this attempt left in its own workspace.
         await catalogPut(ctx, node, step, workspace?.dir);
@@ -393,6 +396,19 @@ async function runTaskNode(ctx: RunContext, node: TaskNode, inv: NodeInvocation,
   }
   step.status = 'FAIL';
   return shared ? [] : hintMissingGets(ctx, node, step, lastOutput);
+}
+
+/** Masks the parameters and metrics of a task result in place; returns a note naming what was masked, or ''. */
+function maskHandedBack(result: { parameters: Record<string, unknown>; metrics: Record<string, unknown> }, secrets: ReadonlySet<string>): string {
+  if (secrets.size === 0) return '';
+  const parameters = maskValues(result.parameters, secrets);
+  const metrics = maskValues(result.metrics, secrets);
+  result.parameters = parameters.values;
+  result.metrics = metrics.values;
+  const parts: string[] = [];
+  if (parameters.masked.length) parts.push(`${parameters.masked.length === 1 ? 'parameter' : 'parameters'} ${parameters.masked.join(', ')}`);
+  if (metrics.masked.length) parts.push(`${metrics.masked.length === 1 ? 'metric' : 'metrics'} ${metrics.masked.join(', ')}`);
+  return parts.length ? `masked a value derived from a secret in ${parts.join(' and ')}` : '';
 }
 
 /**
