@@ -99,7 +99,7 @@ describe('dagc asl-task', () => {
   it('refuses malformed operations and a missing run id as usage errors', async () => {
     await expect(run(['task', 'a', '1', '3', 'x'])).rejects.toThrow(new UsageError('task: expected a count and that many dot paths'));
     await expect(run(['task', 'a', 'zero', '0', '0'])).rejects.toThrow(UsageError);
-    await expect(run(['jump'])).rejects.toThrow('unknown operation "jump" (task, fan-in, fan-out, map or start)');
+    await expect(run(['jump'])).rejects.toThrow('unknown operation "jump" (task, fan-in, fan-out, map, start or close)');
     await expect(runAslOperation(['start', '0'], ENTRY, {}, async () => ({ code: 0, out: '' }))).rejects.toThrow('DAGC_ASL_RUN_ID is not set');
   });
 });

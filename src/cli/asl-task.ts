@@ -14,6 +14,10 @@
 //   fan-out PATH CHAIN                     fan out a parallel or dag, then each branch's leading chain
 //   map PATH CHAIN                         fan out a map, then the branch's leading chain once per item
 //   start CHAIN                            the root graph's leading chain
+//   close                                  the run ended outside what the entrypoint recorded (an error the
+//                                          state machine caught at its top, or an execution that failed,
+//                                          timed out or was stopped): `dagc fan close` with the error and its
+//                                          cause (DAGC_ASL_ERROR, DAGC_ASL_CAUSE) records it FAIL; exit 0
 // Exit codes: 0/1 as above; 2 bad input or a broken record (passed on); 3 from a fan out with nothing to run
 // (a re-run took it from the previous run, or the map could not open): the state machine skips to the fan in.
 // The run id and map indices arrive as environment (DAGC_ASL_RUN_ID, DAGC_MAP_INDEX), never in the argv.
@@ -24,6 +28,12 @@ import { decodeArg } from '../emit/asl/container-script.js';
 
 /** One entrypoint call: its exit code and, when asked, what it printed on stdout. */
 export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
+
+/** How many attempts of a task node the run log holds (for the map item DAGC_MAP_INDEX names). */
+export type AttemptsRecorded = (path: string) => Promise<number>;
+
+/** The longest cause `close` passes on: the run log's message, not the job's whole description. */
+const CAUSE_LIMIT = 1000;
 
 /** Reads `count name…` from the front of `words`. */
 function takeChain(words: string[], what: string): string[] {
@@ -42,6 +52,7 @@ export async function runAslOperation(
   entry: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   call: EntryCall,
+  recorded?: AttemptsRecorded,
 ): Promise<number> {
   const rest = [...words];
   const op = rest.shift();
@@ -74,8 +85,10 @@ export async function runAslOperation(
       if (path === undefined || !Number.isInteger(attempts) || attempts < 1) throw new UsageError('task: expected PATH ATTEMPTS OK-CHAIN FAIL-CHAIN');
       const ok = takeChain(rest, 'task');
       const fail = takeChain(rest, 'task');
-      // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object").
-      const attempt = attempts > 1 ? Number(env.DAGC_ASL_RETRY || '0') + 1 : undefined;
+      // The attempt's number is one more than the attempts the run log holds: a job lost before it recorded
+      // anything (a throttled submit, a Spot reclaim) costs no attempt. $$.State.RetryCount would count the
+      // infrastructure retrier's retries too; DAGC_ASL_RETRY (RetryCount, 0 first) is the fallback without a store.
+      const attempt = attempts > 1 ? (recorded ? (await recorded(path)) + 1 : Number(env.DAGC_ASL_RETRY || '0') + 1) : undefined;
       const s = await exec(path, attempt === undefined ? [] : ['--attempt', String(attempt)]);
       if (s === 1 && attempt !== undefined && attempt < attempts) return 1;
       return routed(s, ok, fail);
@@ -104,15 +117,22 @@ export async function runAslOperation(
     }
     case 'start':
       return (await record(takeChain(rest, 'start'))) ? 0 : 2;
+    case 'close': {
+      const error = env.DAGC_ASL_ERROR || 'dagc.Unknown';
+      const cause = (env.DAGC_ASL_CAUSE ?? '').replace(/\s+/g, ' ').trim();
+      const said = cause.length > CAUSE_LIMIT ? `${cause.slice(0, CAUSE_LIMIT)}…` : cause;
+      const { code } = await call(['fan', ...entry, '--', 'close', runId, said ? `${error}: ${said}` : error], false);
+      return code === 0 ? 0 : 2;
+    }
     default:
-      throw new UsageError(`unknown operation "${op ?? ''}" (task, fan-in, fan-out, map or start)`);
+      throw new UsageError(`unknown operation "${op ?? ''}" (task, fan-in, fan-out, map, start or close)`);
   }
 }
 
 export const command: Command = {
   name: 'asl-task',
   summary: 'Run what one Task state of an asl state machine does, in one process (the runtime entrypoint).',
-  usage: 'dagc asl-task -f <pipeline> [-c config] [-p params] [-v vars] -- task|fan-in|fan-out|map|start ARGS…',
+  usage: 'dagc asl-task -f <pipeline> [-c config] [-p params] [-v vars] -- task|fan-in|fan-out|map|start|close ARGS…',
   options: {
     file: { type: 'string', short: 'f', arg: 'FILE', description: 'the pipeline file (required)' },
     ...INPUT_OPTIONS,
@@ -138,6 +158,13 @@ export const command: Command = {
       const sub: Io = capture ? { ...io, out: (text) => void (out += text) } : io;
       return { code: await runCommand(command, rest, sub), out };
     };
-    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call);
+    const recorded: AttemptsRecorded = async (path) => {
+      const { openEntry } = await import('./entrypoint.js');
+      const { stepNames } = await import('../runtime/exec-node.js');
+      const runId = io.env.DAGC_ASL_RUN_ID ?? '';
+      const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId, path] }, io, false);
+      return (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts.length ?? 0;
+    };
+    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded);
   },
 };

@@ -48,8 +48,17 @@ export interface SucceedState {
 export interface FailState {
   Type: 'Fail';
   Comment?: string;
-  Error: string;
-  Cause: string;
+  Error?: string;
+  ErrorPath?: string;
+  Cause?: string;
+  CausePath?: string;
+}
+
+export interface ChoiceState {
+  Type: 'Choice';
+  Comment?: string;
+  Choices: { Variable: string; IsPresent: boolean; Next: string }[];
+  Default: string;
 }
 
 export interface StateMachine {
@@ -84,4 +93,4 @@ export type MapState = {
   Catch?: Catcher[];
 } & Transition;
 
-export type State = TaskState | PassState | SucceedState | FailState | ParallelState | MapState;
+export type State = TaskState | PassState | SucceedState | FailState | ChoiceState | ParallelState | MapState;

@@ -16,7 +16,7 @@ import { getNode, isComposite } from '../../ir/types.js';
 import { failureRoute, reachable, successPath } from '../../ir/routes.js';
 import { mapCountKey, mapIndicesKey } from '../../services/run-log/s3.js';
 import type { AslConfig, AslSettings } from './asl-config.js';
-import type { Catcher, Json, MapState, State, TaskState } from './asl-types.js';
+import type { Catcher, Json, MapState, Retrier, State, TaskState } from './asl-types.js';
 import type { ContainerOp, EntryFiles } from './container-script.js';
 import { containerCommand } from './container-script.js';
 
@@ -55,6 +55,45 @@ interface Scope {
 export const ROLE = { fanOut: 'fan-out', fanIn: 'fan-in', count: 'count', items: 'items' } as const;
 export const START_RECORDER = 'dagc.start';
 
+/**
+ * The states around the pipeline's own (a run log that always closes, DESIGN.md §3 invariant 5):
+ *   entry     Choice: an execution whose input has `dagc_close` only closes that run (finalise → closed);
+ *             every other execution runs the pipeline
+ *   run       Parallel with one branch, the pipeline: whatever error leaves it that a Catch can see (an
+ *             infrastructure error, a task timeout, the pipeline's fail node) goes to closing → close → failed
+ *   abort     one Fail state per graph that has container Tasks: where their infrastructure errors go, so the
+ *             error leaves the branch (to the fan in that closes it) or the pipeline (to close) instead of
+ *             following the node's on_failure route with its step still PROCESSING
+ * What no Catch sees (States.Runtime, the execution's own timeout, StopExecution: AWS docs, "Error handling in
+ * Step Functions") ends the execution FAILED, TIMED_OUT or ABORTED; the CloudFormation template's EventBridge
+ * rule on that status starts this machine again with `dagc_close` (the emulator does the same).
+ */
+export const WRAPPER = {
+  entry: 'dagc.entry',
+  run: 'dagc.run',
+  closing: 'dagc.closing',
+  close: 'dagc.close',
+  failed: 'dagc.failed',
+  finalise: 'dagc.finalise',
+  closed: 'dagc.closed',
+} as const;
+
+/** The Fail state a graph's infrastructure errors go to: `<graph>.dagc.abort` (4 or more parts, or 2 at the root). */
+export function abortPath(graph: Graph): string {
+  return graph.internalName ? `${graph.internalName}.dagc.abort` : 'dagc.abort';
+}
+
+/**
+ * Errors the services raise when a job could not be submitted or run, as Step Functions names them
+ * (`<Service>.<exception>` of the SDK call: AWS docs, "Handling errors in Step Functions service integrations";
+ * Metaflow's step_functions plugin retries Batch.AWSBatchException for SubmitJob throttling). They are retried by
+ * an infrastructure retrier of their own, before the user's `retry:` (each retrier counts its own attempts: ASL
+ * spec, "Retrying after an error"), so a throttled submit costs no user attempt.
+ */
+export const INFRA_ERRORS = ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException'] as const;
+/** What else ends the graph rather than following on_failure: the job outlived its TimeoutSeconds. */
+const ABORTING_ERRORS = [...INFRA_ERRORS, 'States.Timeout'];
+
 export function isPure(node: Node): boolean {
   if (node.type === 'success' || node.type === 'fail') return true;
   if (node.type !== 'stub') return false;
@@ -77,10 +116,11 @@ export function reachableStates(graph: Graph): Set<string> {
 
 /** Virtual dot paths of every state, in the order states are written (for name assignment). */
 export function statePaths(root: Graph, distributed: (node: Node) => boolean): string[] {
-  const out: string[] = [];
+  const out: string[] = [WRAPPER.entry, WRAPPER.run, WRAPPER.closing, WRAPPER.close, WRAPPER.failed, WRAPPER.finalise, WRAPPER.closed];
   if (isPure(getNode(root, root.startAt)!)) out.push(START_RECORDER);
   const visit = (graph: Graph) => {
     const live = reachableStates(graph);
+    if (graph === root || hasContainers(graph)) out.push(abortPath(graph));
     for (const node of graph.nodes) {
       if (!live.has(node.name)) continue;
       switch (node.type) {
@@ -108,6 +148,12 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
   };
   visit(root);
   return out;
+}
+
+/** Whether a graph has Task states that run a container (a non-pure leaf, or a composite's fan out and in). */
+export function hasContainers(graph: Graph): boolean {
+  const live = reachableStates(graph);
+  return graph.nodes.some((n) => live.has(n.name) && !isPure(n));
 }
 
 /** Inside an ASL intrinsic string literal `'`, `{`, `}` and `\` are escaped with a backslash (ASL spec, intrinsics). */
@@ -148,6 +194,55 @@ export function isDistributed(ctx: Pick<BuildContext, 'config' | 'distributedMap
 }
 
 export function buildStateMachineStates(root: Graph, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
+  const pipeline = pipelineStates(root, ctx);
+  const name = ctx.stateName;
+  // Where a close gets the run, the error and its cause: `dagc_close` of the input (an EventBridge-started
+  // close, see WRAPPER) or of the closing Pass (an error the run's Catch saw).
+  const closeEnv: Json[] = [
+    { Name: 'DAGC_ASL_ERROR', 'Value.$': '$.dagc_close.error' },
+    { Name: 'DAGC_ASL_CAUSE', 'Value.$': '$.dagc_close.cause' },
+  ];
+  const closeScope: Scope = { depth: 0, runIdPath: '$.dagc_close.run' };
+  const closeTask = (state: string, comment: string) =>
+    batchOrEcsTask(ctx, ctx.config.global, state, { op: 'close' }, closeScope, comment, closeEnv);
+  const states: Record<string, State> = {
+    [name(WRAPPER.entry)]: {
+      Type: 'Choice',
+      Comment: 'an execution started with {"dagc_close": {"run", "error", "cause"}} only closes that run',
+      Choices: [{ Variable: '$.dagc_close', IsPresent: true, Next: name(WRAPPER.finalise) }],
+      Default: name(WRAPPER.run),
+    },
+    [name(WRAPPER.run)]: {
+      Type: 'Parallel',
+      Comment: 'the pipeline; an error that leaves it is recorded by dagc.close before the execution fails',
+      Branches: [{ StartAt: pipeline.startAt, States: pipeline.states }],
+      ResultPath: null,
+      Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.dagcError', Next: name(WRAPPER.closing) }],
+      End: true,
+    },
+    [name(WRAPPER.closing)]: {
+      Type: 'Pass',
+      Comment: 'the run, the error and its cause for dagc.close',
+      Parameters: { 'run.$': '$$.Execution.Name', 'error.$': '$.dagcError.Error', 'cause.$': 'States.JsonToString($.dagcError)' },
+      ResultPath: '$.dagc_close',
+      Next: name(WRAPPER.close),
+    },
+    [name(WRAPPER.close)]: {
+      ...closeTask(name(WRAPPER.close), 'closes the run: steps and branches still PROCESSING and the run become FAIL (a run that ended stays as it is)'),
+      Next: name(WRAPPER.failed),
+    },
+    [name(WRAPPER.failed)]: { Type: 'Fail', Comment: 'the error that left the pipeline', ErrorPath: '$.dagc_close.error', CausePath: '$.dagc_close.cause' },
+    [name(WRAPPER.finalise)]: {
+      ...closeTask(name(WRAPPER.finalise), 'closes a run whose execution ended FAILED, TIMED_OUT or ABORTED outside any Catch'),
+      Next: name(WRAPPER.closed),
+    },
+    [name(WRAPPER.closed)]: { Type: 'Succeed', Comment: 'the run is closed' },
+  };
+  return { startAt: name(WRAPPER.entry), states };
+}
+
+/** The pipeline's own states (the branch of dagc.run). */
+function pipelineStates(root: Graph, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
   const built = buildGraph(root, { kind: 'root' }, { depth: 0, runIdPath: '$$.Execution.Name' }, ctx);
   const start = getNode(root, root.startAt)!;
   if (!isPure(start)) return built;
@@ -161,7 +256,6 @@ export function buildStateMachineStates(root: Graph, ctx: BuildContext): { start
         recorder,
         { op: 'start', chain: chainFrom(root, root.startAt) },
         { depth: 0, runIdPath: '$$.Execution.Name' },
-        1,
         'records the pure nodes the pipeline starts with (they run no container of their own)',
       ),
       Next: built.startAt,
@@ -178,12 +272,12 @@ function batchOrEcsTask(
   stateName: string,
   op: ContainerOp,
   scope: Scope,
-  attempts: number,
   comment: string,
+  extraEnv: readonly Json[] = [],
 ): Omit<TaskState, 'Next' | 'End'> {
-  const environment: Json[] = [{ Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath }];
-  // $$.State.RetryCount is 0 on the first attempt (AWS docs, "Context object"); asl-task adds 1.
-  if (attempts > 1) environment.push({ Name: 'DAGC_ASL_RETRY', 'Value.$': "States.Format('{}', $$.State.RetryCount)" });
+  const environment: Json[] = [{ Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath }, ...extraEnv];
+  // No attempt number: $$.State.RetryCount counts the infrastructure retrier's retries too, so `dagc asl-task`
+  // numbers a task's attempt from the attempts the run log holds.
   if (scope.depth > 0) environment.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
   for (const [name, value] of settings.env) environment.push({ Name: name, Value: value });
   // No secrets here, not even their ARNs: a submit cannot carry `secrets`, and the entrypoint reads
@@ -249,8 +343,17 @@ function batchOrEcsTask(
     ResultPath: null,
     // Always explicit: Step Functions has no default, aws-local-stepfunctions has 60 s (toolchain.md §2).
     TimeoutSeconds: settings.timeoutSeconds,
+    Retry: [INFRA_RETRIER],
   };
   return task;
+}
+
+/** Backoff with full jitter, 2 s doubling to at most a minute, six times (about 2 min in all before jitter). */
+export const INFRA_RETRIER: Retrier = { ErrorEquals: [...INFRA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+
+/** A container Task's catchers: infrastructure errors and timeouts abort the graph, anything else takes `next`. */
+function containerCatch(ctx: BuildContext, graph: Graph, next: string): Catcher[] {
+  return [{ ErrorEquals: [...ABORTING_ERRORS], ResultPath: '$.dagcError', Next: ctx.stateName(abortPath(graph)) }, ...catchAll(next)];
 }
 
 function catchAll(next: string): Catcher[] {
@@ -271,6 +374,13 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
   };
 
   const live = reachableStates(graph);
+  if (mode.kind === 'root' || hasContainers(graph))
+    states[name(abortPath(graph))] = {
+      Type: 'Fail',
+      Comment: `${graph.internalName || 'the pipeline'}: an infrastructure error or a timeout ends ${mode.kind === 'root' ? 'the run (closed by dagc.close)' : 'this branch (its fan in records it FAIL)'}`,
+      ErrorPath: '$.dagcError.Error',
+      Cause: 'a job could not be submitted or did not finish: see the execution history for the error',
+    };
   for (const node of graph.nodes) {
     if (!live.has(node.name)) continue;
     const comment = `${node.internalName}: ${describe(node)}`;
@@ -301,10 +411,11 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
         const state = name(node.internalName);
         const op: ContainerOp = { op: 'task', path: node.internalName, attempts, ok: r.okChain, fail: r.failChain };
         states[state] = {
-          ...batchOrEcsTask(ctx, settings, state, op, scope, attempts, comment),
+          ...batchOrEcsTask(ctx, settings, state, op, scope, comment),
           ...(attempts > 1
             ? {
                 Retry: [
+                  INFRA_RETRIER,
                   {
                     ErrorEquals: ['States.TaskFailed'],
                     IntervalSeconds: settings.retry.intervalSeconds,
@@ -316,7 +427,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
                 ],
               }
             : {}),
-          Catch: catchAll(r.fail),
+          Catch: containerCatch(ctx, graph, r.fail),
           Next: r.ok,
         };
         break;
@@ -335,17 +446,16 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
             fanIn,
             { op: 'fan-in', path: node.internalName, ok: r.okChain, fail: r.failChain },
             scope,
-            1,
             `${node.internalName}: fan in (runs whatever the branches' outcome)`,
           ),
-          Catch: catchAll(r.fail),
+          Catch: containerCatch(ctx, graph, r.fail),
           Next: r.ok,
         };
         if (node.type === 'parallel') {
           const chain = node.branches.flatMap((b) => chainFrom(b, b.startAt));
           states[fanOut] = {
-            ...batchOrEcsTask(ctx, settings, fanOut, { op: 'fan-out', path: node.internalName, chain }, scope, 1, `${node.internalName}: fan out (exit 3: nothing to run)`),
-            Catch: catchAll(fanIn),
+            ...batchOrEcsTask(ctx, settings, fanOut, { op: 'fan-out', path: node.internalName, chain }, scope, `${node.internalName}: fan out (exit 3: nothing to run)`),
+            Catch: containerCatch(ctx, graph, fanIn),
             Next: name(node.internalName),
           };
           states[name(node.internalName)] = {
@@ -368,15 +478,14 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
               fanOut,
               { op: 'fan-out', path: node.internalName, chain: chainFrom(node.branch, node.branch.startAt) },
               scope,
-              1,
               `${node.internalName}: fan out (exit 3: nothing to run)`,
             ),
-            Catch: catchAll(fanIn),
+            Catch: containerCatch(ctx, graph, fanIn),
             Next: inline.startAt,
           };
           Object.assign(states, inline.states);
         } else {
-          Object.assign(states, buildMap(node, settings, scope, ctx, fanIn));
+          Object.assign(states, buildMap(node, settings, scope, ctx, fanIn, graph));
         }
         states[fanIn] = fanInState;
         break;
@@ -387,7 +496,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
 }
 
 /** fan out → (count → items →) Map, for one map node. */
-function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Scope, ctx: BuildContext, fanIn: string): Record<string, State> {
+function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Scope, ctx: BuildContext, fanIn: string, graph: Graph): Record<string, State> {
   const name = (path: string) => ctx.stateName(path);
   const fanOut = name(`${node.internalName}.${ROLE.fanOut}`);
   const mapState = name(node.internalName);
@@ -410,10 +519,9 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
       fanOut,
       { op: 'map', path: node.internalName, chain },
       scope,
-      1,
       `${node.internalName}: fan out (records the item count in the run log store; exit 3: nothing to run)`,
     ),
-    Catch: catchAll(fanIn),
+    Catch: containerCatch(ctx, graph, fanIn),
     Next: distributed ? mapState : name(`${node.internalName}.${ROLE.count}`),
   };
   const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath };

@@ -21,7 +21,8 @@ export type ContainerOp =
   | { op: 'task'; path: string; attempts: number; ok: readonly string[]; fail: readonly string[] }
   | { op: 'fan-in'; path: string; ok: readonly string[]; fail: readonly string[] }
   | { op: 'fan-out' | 'map'; path: string; chain: readonly string[] }
-  | { op: 'start'; chain: readonly string[] };
+  | { op: 'start'; chain: readonly string[] }
+  | { op: 'close' };
 
 /** The program a Task runs: dagc on the image's PATH (the emulator runs its own bin/dagc.js instead). */
 export const CONTAINER_PROGRAM = 'dagc';
@@ -64,6 +65,8 @@ export function operationArgs(op: ContainerOp): string[] {
       return [op.op, encodeArg(op.path), ...chainArgs(op.chain)];
     case 'start':
       return [op.op, ...chainArgs(op.chain)];
+    case 'close':
+      return [op.op];
   }
 }
 

@@ -42,10 +42,17 @@ function config(executor: Record<string, unknown>, store: Record<string, unknown
 
 const OPTIONS: EmitOptions = { files: { pipeline: 'pipeline.yaml', config: 'config.yaml', varFiles: [] }, outputName: 'p.asl.json', source: 'pipeline.yaml', dagcVersion: '0.0.0' };
 
+/** The pipeline's own states: the one branch of the dagc.run Parallel the machine wraps them in. */
+function inner(def: StateMachine): StateMachine {
+  const run = def.States['dagc.run'] as ParallelState;
+  return run.Branches[0]!;
+}
+
+/** The pipeline's states of the rendered machine (the wrapper is tested on its own). */
 function definition(ir: Pipeline, cfg: DagcConfig): StateMachine {
   const out = renderAsl(ir, cfg, OPTIONS);
   expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  return out.definition!;
+  return inner(out.definition!);
 }
 
 function allStates(states: Record<string, State>): [string, State][] {
@@ -132,10 +139,16 @@ describe('asl tasks', () => {
     const def = definition(ir, cfg);
     const train = def.States.train as TaskState;
     expect(train.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
+    // The infrastructure retrier first (each retrier counts its own attempts), then the user's retry: 3.
     expect(train.Retry).toEqual([
+      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
       { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 3, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
     ]);
-    expect(train.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'fail' }]);
+    // Infrastructure errors and timeouts leave the pipeline (to dagc.close); a failed job follows on_failure.
+    expect(train.Catch).toEqual([
+      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException', 'States.Timeout'], ResultPath: '$.dagcError', Next: 'dagc.abort' },
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'fail' },
+    ]);
     expect(train.TimeoutSeconds).toBe(7200);
     expect(train.ResultPath).toBeNull();
     const overrides = (train.Parameters.ContainerOverrides ?? {}) as { Command: string[]; Environment: unknown[]; ResourceRequirements: unknown[] };
@@ -143,7 +156,6 @@ describe('asl tasks', () => {
     expect(overrides.Command).toEqual(['dagc', 'asl-task', '-f', 'pipeline.yaml', '-c', 'config.yaml', '--', 'task', 'train', '3', '1', 'success', '1', 'fail']);
     expect(overrides.Environment).toEqual([
       { Name: 'DAGC_ASL_RUN_ID', 'Value.$': '$$.Execution.Name' },
-      { Name: 'DAGC_ASL_RETRY', 'Value.$': "States.Format('{}', $$.State.RetryCount)" },
       { Name: 'LEVEL', Value: '2' },
       { Name: 'MODE', Value: 'prod' },
     ]);
@@ -264,7 +276,7 @@ describe('asl maps', () => {
     expect(inner.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     // Every path the definition reads from the payload is one of dagc's own small fields.
     const paths = JSON.stringify(def).match(/(?<!\$)\$\.[A-Za-z_.]+/g) ?? [];
-    expect([...new Set(paths)].sort()).toEqual(['$.Body', '$.dagc', '$.dagc.items', '$.dagc.map.count', '$.idx']);
+    expect([...new Set(paths)].sort()).toEqual(['$.Body', '$.dagc', '$.dagc.items', '$.dagc.map.count', '$.dagcError', '$.dagcError.Error', '$.idx']);
   });
 
   it('becomes a Distributed Map reading the indices from S3 when declared wider than 1,000 items', async () => {
@@ -321,11 +333,11 @@ describe('asl names, pure nodes and limits', () => {
     // Unicode is allowed in state names; spaces are not, and the hash keeps the shortened name unique.
     expect(a.names.get(long)).toBe('a-very-long-step-name-with-spaces-and-ünïcødé-that-goes-on-and-on-past--126db2bf');
     // The leading stub has no container before it: a recorder Task runs first and records it.
-    expect(a.definition!.StartAt).toBe('dagc.start');
-    const start = a.definition!.States['dagc.start'] as TaskState;
+    expect(inner(a.definition!).StartAt).toBe('dagc.start');
+    const start = inner(a.definition!).States['dagc.start'] as TaskState;
     expect((start.Parameters.ContainerOverrides as { Command: string[] }).Command.slice(-3)).toEqual(['start', '1', long]);
     // The branch's unreachable fail node is left out (Step Functions refuses unreachable states).
-    const parallel = Object.values(a.definition!.States).find((s): s is ParallelState => s.Type === 'Parallel')!;
+    const parallel = Object.values(inner(a.definition!).States).find((s): s is ParallelState => s.Type === 'Parallel')!;
     expect(Object.keys(parallel.Branches[0]!.States).map((n) => n.replace(/-[0-9a-f]{8}$/, ''))).toEqual(['p-q.b-1.s', 'p-q.b-1.success']);
   });
 
@@ -342,7 +354,7 @@ describe('asl names, pure nodes and limits', () => {
     expect(body.Resources.StateMachine.Type).toBe('AWS::StepFunctions::StateMachine');
     expect(body.Resources.StateMachine.Properties.StateMachineName).toBe('etl');
     expect(body.Resources.StateMachine.Properties.RoleArn).toEqual({ Ref: 'RoleArn' });
-    expect((body.Resources.StateMachine.Properties.Definition as StateMachine).StartAt).toBe('train');
+    expect(inner(body.Resources.StateMachine.Properties.Definition as StateMachine).StartAt).toBe('train');
   });
 });
 
@@ -378,7 +390,7 @@ describe('per-node images', () => {
     gpu: { image: 'repo/gpu:1', gpu: 1, vcpus: 8 },
     own: { image: 'repo/score:2', job_definition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/score:4' },
   };
-  const jobDefinitionOf = (def: StateMachine, state: string) => (def.States[state] as TaskState).Parameters.JobDefinition;
+  const jobDefinitionOf = (def: StateMachine, state: string) => (inner(def).States[state] as TaskState).Parameters.JobDefinition;
 
   it('is an error without the CloudFormation wrapper when the node names no job or task definition of its own', async () => {
     const ir = await pipeline(TWO_IMAGES);
@@ -439,7 +451,7 @@ describe('per-node images', () => {
     );
     expect(jobDefinitionOf(def, 'score')).toBe(overrides.own.job_definition);
     // The node's own resources still go in its submit.
-    expect((def.States.train as TaskState).Parameters.ContainerOverrides).toMatchObject({ ResourceRequirements: [{ Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '4096' }, { Type: 'GPU', Value: '1' }] });
+    expect((inner(def).States.train as TaskState).Parameters.ContainerOverrides).toMatchObject({ ResourceRequirements: [{ Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '4096' }, { Type: 'GPU', Value: '1' }] });
     expect(Object.keys(body.Resources)).toEqual([...declared.map(([id]) => id).sort(), 'StateMachine']);
     // Stable bytes, and a definition asl-validator accepts (the placeholders are plain strings).
     expect(JSON.stringify(emitAsl(ir, cfg, OPTIONS).files[0]!.body)).toBe(JSON.stringify(body));

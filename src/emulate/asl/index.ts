@@ -8,24 +8,31 @@
 //
 // What the interpreter needs, and how it is handled here:
 //  - Node 20: it calls Promise.withResolvers (Node 22) on every Task; a polyfill is installed first.
-//  - $$.State.RetryCount is never set (it evaluates `$$` against the run's `context` only, which cannot differ
-//    per state). The context says RetryCount 0 so the path resolves, and the container handler supplies the
-//    real count itself: a retry re-enters the same state with the same map index, so the n-th call for
-//    (state, DAGC_MAP_INDEX) is retry n-1, as Step Functions would number it.
+//  - $$.State.RetryCount is never set (the definition does not use it: asl-task numbers attempts from the run log).
+//  - EventBridge: an execution that ends FAILED, TIMED_OUT or ABORTED is followed, as the template's rule does,
+//    by an execution of the same machine with input {"dagc_close": {run, error, cause}} (build-states.ts WRAPPER).
+//  - Faults (DAGC_EMULATE_FAULTS, a JSON array of {state, fault, times?, afterMs?}; tests inject what AWS does):
+//      throttle  the submit fails with Batch.AWSBatchException (SubmitJob's 429) before any job starts
+//      spot      the job starts, then its host goes: the process is killed after afterMs, States.TaskFailed with
+//                Batch's "Host EC2 … terminated." status reason
+//      timeout   the job is killed after afterMs, States.Timeout (its TimeoutSeconds, compressed)
+//      stop      StopExecution while the job runs (after afterMs): the execution ends ABORTED
+//      runtime   a map's count read answers 1,001 items: States.ArrayRange fails with States.Runtime
+//    `times` (default 1) is how many calls of that state the fault hits.
 //  - Retry intervals are overridden to 0 (the back-off is the engine's business, not the test's).
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
 //    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
 import { imageEnvironment } from '../../runtime/image-env.js';
 import type { DagcConfig } from '../../config/types.js';
 import type { MapNode, Node, Pipeline } from '../../ir/types.js';
-import { walk, resolveInternalName } from '../../ir/walk.js';
+import { enclosingMaps, walk, resolveInternalName } from '../../ir/walk.js';
 import { UserError } from '../../core/errors.js';
 import { spawnPiped } from '../../core/spawn-piped.js';
 import { createRunLogStore } from '../../services/run-log/index.js';
 import { mapShapeHash, runLogS3Settings } from '../../services/run-log/s3.js';
 import { openObjectStore } from '../../services/s3-client.js';
 import type { RunLogStore } from '../../services/run-log/types.js';
-import type { MapState, State, StateMachine, TaskState } from '../../emit/asl/asl-types.js';
+import type { Json, MapState, State, StateMachine, TaskState } from '../../emit/asl/asl-types.js';
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
 import type { Emulator } from '../types.js';
 
@@ -118,6 +125,42 @@ function containerOf(input: unknown): ContainerInput {
   return c;
 }
 
+type FaultKind = 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime';
+interface Fault {
+  readonly state: string;
+  readonly fault: FaultKind;
+  times: number;
+  readonly afterMs: number;
+}
+
+/** DAGC_EMULATE_FAULTS: what the emulator does instead of a state's normal outcome (see the header). */
+function readFaults(raw: string | undefined): Fault[] {
+  if (!raw) return [];
+  const kinds: readonly string[] = ['throttle', 'spot', 'timeout', 'stop', 'runtime'];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new UserError('DAGC_EMULATE_FAULTS is not JSON', 'give an array such as [{"state": "train", "fault": "throttle", "times": 2}]');
+  }
+  if (!Array.isArray(parsed)) throw new UserError('DAGC_EMULATE_FAULTS must be a JSON array of {state, fault, times?, afterMs?}');
+  return parsed.map((f: { state?: unknown; fault?: unknown; times?: unknown; afterMs?: unknown }) => {
+    if (typeof f.state !== 'string' || typeof f.fault !== 'string' || !kinds.includes(f.fault))
+      throw new UserError(`DAGC_EMULATE_FAULTS: ${JSON.stringify(f)} needs a state name and a fault (${kinds.join(', ')})`);
+    return { state: f.state, fault: f.fault as FaultKind, times: typeof f.times === 'number' ? f.times : 1, afterMs: typeof f.afterMs === 'number' ? f.afterMs : 1500 };
+  });
+}
+
+function takeFault(faults: Fault[], state: string): Fault | undefined {
+  const fault = faults.find((f) => f.state === state && f.times > 0);
+  if (fault) fault.times -= 1;
+  return fault;
+}
+
+function named(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
+}
+
 /** A task failure as Step Functions reports a failed Batch job: States.TaskFailed, the job as the cause. */
 function taskFailed(exitCode: number | null): Error {
   const error = new Error(JSON.stringify({ Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: exitCode } }));
@@ -137,7 +180,8 @@ export const emulator: Emulator = {
     const definition = definitionOf(file.text);
 
     const store = createRunLogStore(options.config.run_log_store, { cwd: options.cwd, env: options.env });
-    const attempts = new Map<string, number>();
+    const faults = readFaults(options.env.DAGC_EMULATE_FAULTS);
+    let stopExecution: (() => void) | undefined;
     const [program, ...prefix] = options.dagc;
 
     const container: (stateName: string) => Handler = (stateName) => async (input) => {
@@ -148,51 +192,75 @@ export const emulator: Emulator = {
       const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
       if (options.useCached) env.DAGC_USE_CACHED = options.useCached;
       for (const e of Environment) env[e.Name] = e.Value;
-      if (env.DAGC_ASL_RETRY !== undefined) {
-        const key = `${stateName}\u0000${env.DAGC_MAP_INDEX ?? ''}`;
-        const retry = attempts.get(key) ?? 0;
-        attempts.set(key, retry + 1);
-        env.DAGC_ASL_RETRY = String(retry);
-      }
+      const fault = takeFault(faults, stateName);
+      if (fault?.fault === 'throttle')
+        throw named('Batch.AWSBatchException', 'Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code: TooManyRequestsException)');
       // The image's `dagc` is this dagc.
       const [command, ...args] = Command;
       const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
-      const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err });
+      const killer = new AbortController();
+      const timer = fault ? setTimeout(() => killer.abort(), fault.afterMs) : undefined;
+      const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err, signal: killer.signal, group: true, killGraceMs: 0 });
+      clearTimeout(timer);
       if (ran.error !== undefined) throw new Error(`could not start ${bin}: ${ran.error}`);
+      if (fault && ran.aborted) {
+        if (fault.fault === 'timeout') throw named('States.Timeout', '');
+        if (fault.fault === 'stop') {
+          stopExecution?.();
+          throw named('States.Aborted', 'StopExecution');
+        }
+        if (fault.fault === 'spot')
+          throw named('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Host EC2 (instance i-0123456789abcdef0) terminated.', Container: {} }));
+      }
       if (ran.code !== 0) throw taskFailed(ran.code);
       return { Status: 'SUCCEEDED', Container: { ExitCode: 0 } };
     };
 
     const maps = mapsByShape(options.pipeline);
-    const reader: Handler = (input) => readMapObject(input as { Bucket: string; Key: string }, maps, store, options.config);
+    const read: Handler = (input) => readMapObject(input as { Bucket: string; Key: string }, maps, store, options.config);
+    const reader: (stateName: string) => Handler = (stateName) => async (input) =>
+      takeFault(faults, stateName)?.fault === 'runtime' ? { Body: JSON.stringify({ count: 1001 }), ContentType: 'application/json' } : read(input);
 
     const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States) };
     const handlers: Record<string, Handler> = {};
     const retryIntervals: Record<string, number> = {};
     for (const [name, state] of allStates(machine.States)) {
       if (state.Type !== 'Task') continue;
-      handlers[name] = state.Resource.includes(':s3:getObject') ? reader : container(name);
+      handlers[name] = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
       retryIntervals[name] = 0;
     }
 
     polyfillWithResolvers();
     const { StateMachine } = await import('aws-local-stepfunctions');
     const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
-    const execution = engine.run(
-      {},
-      {
+    const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
+      const execution = engine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
-        context: {
-          Execution: { Name: runId, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${runId}` },
-          State: { RetryCount: 0 },
-        },
-      },
-    );
-    let engineError: unknown;
-    try {
-      await execution.result;
-    } catch (error) {
-      engineError = error;
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}` }, State: { RetryCount: 0 } },
+        noThrowOnAbort: true,
+      });
+      let aborted = false;
+      stopExecution = () => {
+        aborted = true;
+        execution.abort();
+      };
+      try {
+        await execution.result;
+        return aborted ? { status: 'ABORTED', error: 'dagc.ExecutionAborted', cause: 'the execution was stopped (StopExecution)' } : { status: 'SUCCEEDED' };
+      } catch (error) {
+        if (aborted) return { status: 'ABORTED', error: 'dagc.ExecutionAborted', cause: 'the execution was stopped (StopExecution)' };
+        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+        return { status: 'FAILED', error: cause?.name ?? 'States.Runtime', cause: cause?.message ?? String(error) };
+      } finally {
+        stopExecution = undefined;
+      }
+    };
+    const ended = await start({}, runId);
+    let engineError = ended.status === 'SUCCEEDED' ? undefined : ended;
+    if (ended.status !== 'SUCCEEDED') {
+      // The EventBridge rule on the execution's status (cloudformation.ts): a new execution only closes the run.
+      const closed = await start({ dagc_close: { run: runId, error: ended.error ?? ended.status, cause: ended.cause ?? '' } }, `${runId}-close`);
+      if (closed.status !== 'SUCCEEDED') engineError = closed;
     }
     // The exit code is the run's, as `dagc run`: what the run log says, whatever the engine's verdict.
     let status: string | undefined;
@@ -202,10 +270,9 @@ export const emulator: Emulator = {
       status = undefined;
     }
     const exitCode = status === 'SUCCESS' ? 0 : status === 'FAIL' ? 1 : 2;
-    if (exitCode === 2) {
-      const cause = (engineError as { cause?: { name?: string; message?: string } } | undefined)?.cause;
-      options.err(`dagc emulate: the state machine stopped before the run ended${cause ? `: ${cause.name}: ${cause.message}` : ''}\n`);
-    }
+    if (exitCode === 2)
+      options.err(`dagc emulate: the state machine stopped before the run ended${engineError ? `: ${engineError.error}: ${engineError.cause}` : ''}\n`);
+    else if (engineError && exitCode === 1) options.err(`dagc emulate: the execution ended ${engineError.status}: ${engineError.error}\n`);
     return { exitCode, engine: ' (asl, aws-local-stepfunctions)' };
   },
 };
@@ -220,7 +287,7 @@ interface MapPlace {
 function mapsByShape(pipeline: Pipeline): Map<string, MapPlace> {
   const out = new Map<string, MapPlace>();
   for (const { node, ancestors } of walk(pipeline.root))
-    if (node.type === 'map') out.set(mapShapeHash(node.internalName), { node, enclosing: ancestors.filter((a): a is MapNode => a.type === 'map') });
+    if (node.type === 'map') out.set(mapShapeHash(node.internalName), { node, enclosing: enclosingMaps(ancestors) });
   return out;
 }
 
