@@ -35,8 +35,11 @@ const validatorsSource = await (async () => {
       },
       logLevel: 'warning',
     });
-    const { standaloneValidatorsSource } = await import(pathToFileURL(out).href);
-    return standaloneValidatorsSource();
+    const compile = await import(pathToFileURL(out).href);
+    // The config's provider definitions compile apart, one module each, loaded only when a config names
+    // their type (schema-compile.ts sectionDefinitions says why).
+    const definitions = Object.fromEntries(compile.splitDefinitions().map((name) => [name, compile.standaloneDefinitionSource(name)]));
+    return { main: compile.standaloneValidatorsSource(), definitions };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -45,10 +48,16 @@ const precompiledValidators = {
   name: 'precompiled-validators',
   setup(b) {
     b.onLoad({ filter: /src[\\/]front-end[\\/]precompiled-validators\.ts$/ }, () => ({
-      contents: validatorsSource,
+      contents: validatorsSource.main,
       loader: 'js',
       resolveDir: root,
     }));
+    b.onLoad({ filter: /src[\\/]front-end[\\/]precompiled[\\/][a-z0-9_]+\.ts$/ }, (args) => {
+      const name = path.basename(args.path, '.ts');
+      const contents = validatorsSource.definitions[name];
+      if (contents === undefined) throw new Error(`src/front-end/precompiled/${name}.ts names no definition of schemas/config.schema.json`);
+      return { contents, loader: 'js', resolveDir: root };
+    });
   },
 };
 

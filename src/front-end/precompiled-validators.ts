@@ -5,6 +5,5 @@ import type { ValidateFunction } from 'ajv';
 
 export const pipeline: ValidateFunction | undefined = undefined;
 export const config: ValidateFunction | undefined = undefined;
-export const local_executor_config: ValidateFunction | undefined = undefined;
-export const local_container_executor_config: ValidateFunction | undefined = undefined;
-export const bash_executor_config: ValidateFunction | undefined = undefined;
+/** Section → provider type → the definition its config follows (schema-compile.ts sectionDefinitions). */
+export const SECTION_DEFINITIONS: Readonly<Record<string, Readonly<Record<string, string>>>> | undefined = undefined;

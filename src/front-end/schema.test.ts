@@ -3,7 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseYaml } from './load.js';
 import { checkSchema, describePointer, suggestKey } from './schema.js';
-import { compileValidators } from './schema-compile.js';
+import { NODE_DEFINITIONS, compileValidators, splitDefinitions } from './schema-compile.js';
+import { DEFINITION_LOADERS } from './precompiled-definitions.js';
 import { ROOT } from '../../test/helpers/paths.js';
 
 type Json = Record<string, unknown>;
@@ -52,6 +53,13 @@ describe('the schemas', () => {
       expect(referenced.filter((name) => typeof definitions[name]?.description !== 'string')).toEqual([]);
     },
   );
+});
+
+describe('the providers\' config definitions, validated and precompiled apart', () => {
+  it('are listed in precompiled-definitions.ts exactly as the config schema names them', () => {
+    expect(Object.keys(DEFINITION_LOADERS).sort()).toEqual(splitDefinitions());
+    for (const name of NODE_DEFINITIONS) expect(splitDefinitions()).toContain(name);
+  });
 });
 
 describe('checkSchema', () => {

@@ -7,7 +7,7 @@ import type { YamlDocument } from './load.js';
 import { joinPointer, splitPointer } from '../core/pointer.js';
 import { didYouMean } from '../core/suggest.js';
 import * as precompiled from './precompiled-validators.js';
-import type { NodeDefinition } from './schema-compile.js';
+import { DEFINITION_LOADERS } from './precompiled-definitions.js';
 
 export type SchemaKind = 'pipeline' | 'config';
 
@@ -23,25 +23,73 @@ function getValidators(): Promise<Record<SchemaKind, ValidateFunction>> {
   return validators;
 }
 
-let definitions: Promise<Record<NodeDefinition, ValidateFunction>> | undefined;
+const definitionValidators = new Map<string, Promise<ValidateFunction>>();
 
-/** A validator for one definition of schemas/config.schema.json (precompiled in the build, like the others). */
-export async function definitionValidator(name: NodeDefinition): Promise<ValidateFunction> {
-  definitions ??= (async () => {
-    const pre = precompiled as unknown as Partial<Record<NodeDefinition, ValidateFunction>>;
-    if (pre.local_executor_config && pre.local_container_executor_config && pre.bash_executor_config)
-      return pre as Record<NodeDefinition, ValidateFunction>;
-    const { compileDefinitions } = await import('./schema-compile.js');
-    return compileDefinitions();
+/**
+ * The validator of one provider's config definition in schemas/config.schema.json: precompiled in its own
+ * module in the build (src/front-end/precompiled-definitions.ts), compiled here in tests.
+ */
+export function definitionValidator(name: string): Promise<ValidateFunction> {
+  let found = definitionValidators.get(name);
+  if (!found) {
+    found = (async () => {
+      const load = Object.hasOwn(DEFINITION_LOADERS, name) ? DEFINITION_LOADERS[name] : undefined;
+      const pre = load ? (await load()).validate : undefined;
+      if (pre) return pre;
+      const { compileDefinition } = await import('./schema-compile.js');
+      return compileDefinition(name);
+    })();
+    definitionValidators.set(name, found);
+  }
+  return found;
+}
+
+let sectionDefinitionsMap: Promise<Readonly<Record<string, Readonly<Record<string, string>>>>> | undefined;
+
+function sectionDefinitions(): Promise<Readonly<Record<string, Readonly<Record<string, string>>>>> {
+  sectionDefinitionsMap ??= (async () => {
+    if (precompiled.SECTION_DEFINITIONS) return precompiled.SECTION_DEFINITIONS;
+    const compile = await import('./schema-compile.js');
+    return compile.sectionDefinitions();
   })();
-  return (await definitions)[name];
+  return sectionDefinitionsMap;
+}
+
+/** Section keys as written (older spellings included) → the section. */
+const SECTION_OF: Readonly<Record<string, string>> = {
+  executor: 'executor',
+  mode: 'executor',
+  run_log_store: 'run_log_store',
+  catalog: 'catalog',
+  secrets: 'secrets',
+  experiment_tracker: 'experiment_tracker',
+  experiment_tracking: 'experiment_tracker',
+};
+
+/** The errors of each section's `config` under its provider's definition, at their place in the file. */
+async function sectionConfigErrors(data: unknown): Promise<ErrorObject[]> {
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return [];
+  const out: ErrorObject[] = [];
+  const byType = await sectionDefinitions();
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    const section = Object.hasOwn(SECTION_OF, key) ? SECTION_OF[key]! : undefined;
+    if (!section || !value || typeof value !== 'object' || !('config' in value)) continue;
+    const { type, config } = value as { type?: unknown; config?: unknown };
+    const definition = typeof type === 'string' ? byType[section]?.[type] : undefined;
+    if (!definition) continue;
+    const validate = await definitionValidator(definition);
+    if (!validate(config)) out.push(...(validate.errors ?? []).map((e) => ({ ...e, instancePath: `/${key}/config${e.instancePath}` })));
+  }
+  return out;
 }
 
 /** Every schema problem of the file, located and worded for people. */
 export async function checkSchema(doc: YamlDocument, kind: SchemaKind): Promise<Diagnostic[]> {
   const validate = (await getValidators())[kind];
-  if (validate(doc.data)) return [];
-  return toDiagnostics(validate.errors ?? [], doc, kind);
+  const errors = validate(doc.data) ? [] : [...(validate.errors ?? [])];
+  // Config sections (in a config file, or magnus 2022 style in a pipeline file): their providers' settings.
+  errors.push(...(await sectionConfigErrors(doc.data)));
+  return errors.length ? toDiagnostics(errors, doc, kind) : [];
 }
 
 /**

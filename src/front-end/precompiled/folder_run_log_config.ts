@@ -1,0 +1,5 @@
+// Placeholder: scripts/build.mjs puts the precompiled validator of schemas/config.schema.json#/definitions/folder_run_log_config
+// here (ajv standalone code). Undefined in tests, which compile it at run time (schema-compile.ts).
+import type { ValidateFunction } from 'ajv';
+
+export const validate: ValidateFunction | undefined = undefined;
