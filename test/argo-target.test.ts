@@ -87,6 +87,37 @@ describe.skipIf(!HAVE_CHECKS)('argo target: manifest checks catch what they shou
 });
 
 describe('argo target: options', () => {
+  // The CronWorkflow form follows argo_version: a list of `schedules` exists from Argo 3.6 on, before that one
+  // `schedule` (argo-workflows v3.6.0 CHANGELOG, "schedules"). Each has a golden, which Argo's validator checks
+  // (test/argo-validate.test.ts reads fixtures/argo/*.yaml).
+  it.each(['3.5', '3.6'])('renders the CronWorkflow form of Argo %s (golden)', async (version) => {
+    const dir = copyFixture(path.join(CONFORMANCE, 'stubs-parallel'));
+    const config = [
+      'executor:',
+      '  type: argo',
+      '  config:',
+      '    image: registry.example.com/pipe:1.0',
+      '    kind: CronWorkflow',
+      '    name: nightly',
+      `    argo_version: "${version}"`,
+      '    schedules: ["0 6 * * *"]',
+      '    timezone: Europe/London',
+      '    persistent_volumes: [{name: runs, mount_path: /mnt}]',
+      'run_log_store: {type: chunked-fs, config: {log_folder: run_logs}}',
+      'catalog: {type: file-system, config: {catalog_location: /mnt/catalog}}',
+    ].join('\n');
+    (await import('node:fs')).writeFileSync(path.join(dir, 'argo.yaml'), config);
+    const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-c', 'argo.yaml'], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = parse(r.stdout, { version: '1.1' });
+    if (version === '3.5') expect([doc.spec.schedule, doc.spec.schedules]).toEqual(['0 6 * * *', undefined]);
+    else expect([doc.spec.schedule, doc.spec.schedules]).toEqual([undefined, ['0 6 * * *']]);
+    await expect(r.stdout).toMatchFileSnapshot(path.join(CONFORMANCE, '..', 'argo', `cron-${version}.yaml`));
+    // ../shared's schema and CRDs are Argo 4.1's, which no longer have `schedule` (the 3.5 form).
+    if (HAS_SHARED && version !== '3.5') expect(checkManifest(r.stdout)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('renders a CronWorkflow with schedules and a time zone, and validates', async () => {
     const dir = copyFixture(path.join(CONFORMANCE, 'stubs-parallel'));
     const config = [

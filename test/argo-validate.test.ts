@@ -38,7 +38,8 @@ const goldens = () => {
   const out: string[] = [];
   for (const name of caseNames()) out.push(path.join(CONFORMANCE, name, 'expected', 'argo.yaml'));
   const cron = path.join(ROOT, 'fixtures', 'argo');
-  for (const f of readdirSync(cron)) if (f.endsWith('.yaml')) out.push(path.join(cron, f));
+  // cron-3.5.yaml is the form of Argo before 3.6 (one `schedule`), which Argo 4 rejects (below).
+  for (const f of readdirSync(cron)) if (f.endsWith('.yaml') && f !== 'cron-3.5.yaml') out.push(path.join(cron, f));
   return out;
 };
 
@@ -99,6 +100,13 @@ describe.skipIf(!HAVE_GO)("Argo's own validator", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('scripts/build-go.mjs validator');
     expect(missing.stdout).toBe('');
+  });
+
+  it('rejects the pre-3.6 CronWorkflow form (argo_version 3.5), as Argo 4 does: argo_version matters', () => {
+    const old = path.join(ROOT, 'fixtures', 'argo', 'cron-3.5.yaml');
+    const { status, verdicts } = validate([old]);
+    expect(status).toBe(1);
+    for (const v of verdicts) expect(v.error).toMatch(/cron workflow must have at least one schedule/);
   });
 
   it('keeps Kubernetes modules at one release', () => {

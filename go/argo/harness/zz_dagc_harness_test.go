@@ -44,6 +44,7 @@ import (
 	apiv1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/argoproj/argo-workflows/v4/config"
 	"github.com/argoproj/argo-workflows/v4/pkg/apis/workflow"
@@ -299,6 +300,14 @@ func dagcRun(reqFile string) (res dagcResult) {
 	cancel, controller := newController(ctx, func(c *WorkflowController) {
 		// No rate limit on pod creation: it would only slow the run (config.ResourceRateLimit).
 		c.Config.ResourceRateLimit = &config.ResourceRateLimit{Limit: 10000, Burst: 10000}
+		// newController's FakeRecorder holds 64 events and then blocks the controller (a workflow of a few
+		// dozen nodes records more): read them as they come.
+		rec := record.NewFakeRecorder(256)
+		go func() {
+			for range rec.Events {
+			}
+		}()
+		c.eventRecorderManager = &testEventRecorderManager{eventRecorder: rec}
 	})
 	defer cancel()
 	controller.rateLimiter = controller.newRateLimiter()

@@ -5,12 +5,12 @@
 // folder of .argo-volumes/, secrets from this process's environment.
 // Faults can be injected (OOMKilled, eviction, node loss, stop, terminate, a workflow deadline), and every
 // duration of the manifest is scaled (ratios kept) since the controller reads the wall clock.
-import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { UserError } from '../../core/errors.js';
+import { spawnPiped } from '../../core/spawn-piped.js';
 import { shellQuote } from '../../emit/render-template.js';
 import { findGoTool } from '../../emit/argo/go-tools.js';
 import { workflowSpecOf } from './emulator.js';
@@ -135,17 +135,17 @@ export async function emulateArgoWithController(opts: ControllerEmulateOptions):
     const requestFile = path.join(root, 'request.json');
     const resultFile = path.join(root, 'result.json');
     await writeFile(requestFile, JSON.stringify(request));
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(tool.path, ['-test.run', '^TestDagcHarness$'], {
-        cwd: root,
-        env: { ...env, DAGC_HARNESS_REQUEST: requestFile, DAGC_HARNESS_RESULT: resultFile },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout.on('data', (d: Buffer) => opts.out(d.toString()));
-      child.stderr.on('data', (d: Buffer) => opts.err(d.toString()));
-      child.on('error', reject);
-      child.on('close', (c) => resolve(c));
+    const ran = await spawnPiped(tool.path, ['-test.run', '^TestDagcHarness$'], {
+      cwd: root,
+      env: { ...env, DAGC_HARNESS_REQUEST: requestFile, DAGC_HARNESS_RESULT: resultFile },
+      out: opts.out,
+      err: opts.err,
+      // The harness gives up by itself after timeoutSeconds; this is for a controller that stopped answering.
+      timeoutSeconds: request.timeoutSeconds + 60,
+      killGraceMs: 5000,
     });
+    if (ran.error !== undefined) throw new Error(`could not start ${tool.path}: ${ran.error}`);
+    const code = ran.code;
     let result: ControllerRunResult;
     try {
       result = JSON.parse(await readFile(resultFile, 'utf8')) as ControllerRunResult;
