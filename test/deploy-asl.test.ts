@@ -346,8 +346,8 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
 
     it('an unreachable endpoint is exit 1', async () => {
       const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', DAGC_AWS_MAX_ATTEMPTS: '1' });
-      expect(out.status).toBe(1);
       expect(out.stderr).toMatch(/cannot reach AWS for GetCallerIdentity \(ECONNREFUSED\)/);
+      expect(out.status).toBe(1);
     });
   });
 

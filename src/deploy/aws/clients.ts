@@ -11,11 +11,13 @@ import { iamSdk, schedulerSdk, sfnSdk, stsSdk } from './sdk.js';
 
 export interface AwsClients {
   readonly sfn: SFNClient;
-  readonly scheduler: SchedulerClient;
-  readonly iam: IAMClient;
+  /** Scheduler and IAM are loaded only when a deploy needs them (a schedule, a generated role). */
+  scheduler(): Promise<SchedulerClient>;
+  iam(): Promise<IAMClient>;
   readonly sts: STSClient;
   readonly region: string;
   readonly maxAttempts: number;
+  close(): Promise<void>;
 }
 
 /** Attempts per call (the first and the retries); DAGC_AWS_MAX_ATTEMPTS changes it (tests make it small). */
@@ -33,12 +35,7 @@ export async function openAwsClients(env: Readonly<Record<string, string | undef
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const region = env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'];
   const attempts = maxAttempts(env);
-  const [{ SFNClient }, { SchedulerClient }, { IAMClient }, { STSClient }] = await Promise.all([
-    sfnSdk(),
-    schedulerSdk(),
-    iamSdk(),
-    stsSdk(),
-  ]);
+  const [{ SFNClient }, { STSClient }] = await Promise.all([sfnSdk(), stsSdk()]);
   const common = { ...(region ? { region } : {}), maxAttempts: attempts, retryMode: 'standard' };
   const sfn = new SFNClient(common);
   let resolved: string;
@@ -48,20 +45,25 @@ export async function openAwsClients(env: Readonly<Record<string, string | undef
     throw new UserError('no AWS region is set', 'set AWS_REGION (or a region in your AWS profile, chosen with AWS_PROFILE)');
   }
   if (!resolved) throw new UserError('no AWS region is set', 'set AWS_REGION (or a region in your AWS profile, chosen with AWS_PROFILE)');
+  let scheduler: Promise<SchedulerClient> | undefined;
+  let iam: Promise<IAMClient> | undefined;
   return {
     sfn,
-    scheduler: new SchedulerClient(common),
-    // IAM is global: its endpoint lives in us-east-1 whatever the pipeline's region (unless an endpoint is set).
-    iam: new IAMClient(common),
+    scheduler: () => (scheduler ??= schedulerSdk().then(({ SchedulerClient }) => new SchedulerClient(common))),
+    // IAM is global: the SDK sends it to its global endpoint whatever the region (unless an endpoint is set).
+    iam: () => (iam ??= iamSdk().then(({ IAMClient }) => new IAMClient(common))),
     sts: new STSClient(common),
     region: resolved,
     maxAttempts: attempts,
+    close: async () => {
+      sfn.destroy();
+      (await scheduler)?.destroy();
+      (await iam)?.destroy();
+    },
   };
 }
 
-export function closeAwsClients(clients: AwsClients): void {
-  clients.sfn.destroy();
-  clients.scheduler.destroy();
-  clients.iam.destroy();
+export async function closeAwsClients(clients: AwsClients): Promise<void> {
   clients.sts.destroy();
+  await clients.close();
 }

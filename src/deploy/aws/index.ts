@@ -61,7 +61,7 @@ async function withClients<T>(env: Readonly<Record<string, string | undefined>>,
   try {
     return await f(aws, await identity(aws));
   } finally {
-    closeAwsClients(aws);
+    await closeAwsClients(aws);
   }
 }
 
@@ -124,8 +124,9 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
 /** The generated role, when it exists and its tags say dagc deployed it for this pipeline. */
 async function ownedRole(aws: AwsClients, name: string, pipeline: string): Promise<boolean> {
   const iam = await iamSdk();
+  const iamClient = await aws.iam();
   try {
-    const role = (await aws.iam.send(new iam.GetRoleCommand({ RoleName: name }))).Role;
+    const role = (await iamClient.send(new iam.GetRoleCommand({ RoleName: name }))).Role;
     const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
     return tags[AWS_TAGS.managedBy] === 'dagc' && tags[AWS_TAGS.pipeline] === pipeline;
   } catch (error) {

@@ -59,9 +59,10 @@ function parseDocument(text: string | undefined): unknown {
 
 export async function applyRole(aws: AwsClients, desired: RoleDesired, dryRun: boolean): Promise<ResourceOutcome> {
   const iam = await iamSdk();
+  const iamClient = await aws.iam();
   let current;
   try {
-    current = (await aws.iam.send(new iam.GetRoleCommand({ RoleName: desired.name }))).Role;
+    current = (await iamClient.send(new iam.GetRoleCommand({ RoleName: desired.name }))).Role;
   } catch (error) {
     if (!isNotFound(error)) await call(`GetRole ${desired.name}`, () => Promise.reject(error));
   }
@@ -70,15 +71,15 @@ export async function applyRole(aws: AwsClients, desired: RoleDesired, dryRun: b
   if (!current) {
     if (!dryRun) {
       await call(`CreateRole ${desired.name}`, () =>
-        aws.iam.send(new iam.CreateRoleCommand({ RoleName: desired.name, AssumeRolePolicyDocument: JSON.stringify(desired.trust), Tags: tags, Description: 'deployed by dagc' })),
+        iamClient.send(new iam.CreateRoleCommand({ RoleName: desired.name, AssumeRolePolicyDocument: JSON.stringify(desired.trust), Tags: tags, Description: 'deployed by dagc' })),
       );
-      await call(`PutRolePolicy ${desired.name}`, () => aws.iam.send(new iam.PutRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: policyText })));
+      await call(`PutRolePolicy ${desired.name}`, () => iamClient.send(new iam.PutRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: policyText })));
     }
     return { kind: 'IAMRole', name: desired.name, action: 'created', changes: diffValues({}, { trust: desired.trust, policy: desired.policy, tags: desired.tags }) };
   }
   let policy: unknown = null;
   try {
-    policy = parseDocument((await aws.iam.send(new iam.GetRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME }))).PolicyDocument);
+    policy = parseDocument((await iamClient.send(new iam.GetRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME }))).PolicyDocument);
   } catch (error) {
     if (!isNotFound(error)) await call(`GetRolePolicy ${desired.name}`, () => Promise.reject(error));
   }
@@ -90,10 +91,10 @@ export async function applyRole(aws: AwsClients, desired: RoleDesired, dryRun: b
   if (changes.length === 0) return { kind: 'IAMRole', name: desired.name, action: 'unchanged', changes };
   if (!dryRun) {
     if (trustChanges.length)
-      await call(`UpdateAssumeRolePolicy ${desired.name}`, () => aws.iam.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: desired.name, PolicyDocument: JSON.stringify(desired.trust) })));
+      await call(`UpdateAssumeRolePolicy ${desired.name}`, () => iamClient.send(new iam.UpdateAssumeRolePolicyCommand({ RoleName: desired.name, PolicyDocument: JSON.stringify(desired.trust) })));
     if (policyChanges.length)
-      await call(`PutRolePolicy ${desired.name}`, () => aws.iam.send(new iam.PutRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: policyText })));
-    if (tagChanges.length) await call(`TagRole ${desired.name}`, () => aws.iam.send(new iam.TagRoleCommand({ RoleName: desired.name, Tags: tags })));
+      await call(`PutRolePolicy ${desired.name}`, () => iamClient.send(new iam.PutRolePolicyCommand({ RoleName: desired.name, PolicyName: INLINE_POLICY_NAME, PolicyDocument: policyText })));
+    if (tagChanges.length) await call(`TagRole ${desired.name}`, () => iamClient.send(new iam.TagRoleCommand({ RoleName: desired.name, Tags: tags })));
   }
   return { kind: 'IAMRole', name: desired.name, action: 'updated', changes };
 }
@@ -101,13 +102,14 @@ export async function applyRole(aws: AwsClients, desired: RoleDesired, dryRun: b
 /** Deletes the generated role (its inline policy first, as IAM requires). */
 export async function deleteRole(aws: AwsClients, name: string, dryRun: boolean): Promise<ResourceOutcome> {
   const iam = await iamSdk();
+  const iamClient = await aws.iam();
   if (!dryRun) {
     try {
-      await aws.iam.send(new iam.DeleteRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY_NAME }));
+      await iamClient.send(new iam.DeleteRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY_NAME }));
     } catch (error) {
       if (!isNotFound(error)) await call(`DeleteRolePolicy ${name}`, () => Promise.reject(error));
     }
-    await call(`DeleteRole ${name}`, () => aws.iam.send(new iam.DeleteRoleCommand({ RoleName: name })));
+    await call(`DeleteRole ${name}`, () => iamClient.send(new iam.DeleteRoleCommand({ RoleName: name })));
   }
   return { kind: 'IAMRole', name, action: 'deleted', changes: [] };
 }

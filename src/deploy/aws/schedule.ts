@@ -39,17 +39,18 @@ function body(d: ScheduleDesired): ScheduleBody {
 
 export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, dryRun: boolean, freshRole = false): Promise<ResourceOutcome> {
   const sch = await schedulerSdk();
+  const scheduler = await aws.scheduler();
   const id = `${desired.group}/${desired.name}`;
   let current;
   try {
-    current = await aws.scheduler.send(new sch.GetScheduleCommand({ Name: desired.name, GroupName: desired.group }));
+    current = await scheduler.send(new sch.GetScheduleCommand({ Name: desired.name, GroupName: desired.group }));
   } catch (error) {
     if (!isNotFound(error)) await call(`GetSchedule ${id}`, () => Promise.reject(error));
   }
   const want = body(desired);
   const input = { Name: desired.name, GroupName: desired.group, ...want };
   if (!current) {
-    if (!dryRun) await call(`CreateSchedule ${id}`, () => retryFreshRole(freshRole, () => aws.scheduler.send(new sch.CreateScheduleCommand(input))));
+    if (!dryRun) await call(`CreateSchedule ${id}`, () => retryFreshRole(freshRole, () => scheduler.send(new sch.CreateScheduleCommand(input))));
     return { kind: 'Schedule', name: id, action: 'created', changes: diffValues({}, want) };
   }
   const have: ScheduleBody = {
@@ -62,18 +63,19 @@ export async function applySchedule(aws: AwsClients, desired: ScheduleDesired, d
   };
   const changes = diffValues(have, want);
   if (changes.length === 0) return { kind: 'Schedule', name: id, action: 'unchanged', changes };
-  if (!dryRun) await call(`UpdateSchedule ${id}`, () => retryFreshRole(freshRole, () => aws.scheduler.send(new sch.UpdateScheduleCommand(input))));
+  if (!dryRun) await call(`UpdateSchedule ${id}`, () => retryFreshRole(freshRole, () => scheduler.send(new sch.UpdateScheduleCommand(input))));
   return { kind: 'Schedule', name: id, action: 'updated', changes };
 }
 
 /** Schedules in `group` that start this state machine (any alias or version of it), except `keep`. */
 export async function pruneSchedules(aws: AwsClients, machineArn: string, group: string, keep: string | undefined, dryRun: boolean): Promise<ResourceOutcome[]> {
   const sch = await schedulerSdk();
+  const scheduler = await aws.scheduler();
   const out: ResourceOutcome[] = [];
   let token: string | undefined;
   const owned: string[] = [];
   do {
-    const page = await call(`ListSchedules ${group}`, () => aws.scheduler.send(new sch.ListSchedulesCommand({ GroupName: group, ...(token ? { NextToken: token } : {}) })));
+    const page = await call(`ListSchedules ${group}`, () => scheduler.send(new sch.ListSchedulesCommand({ GroupName: group, ...(token ? { NextToken: token } : {}) })));
     for (const s of page.Schedules ?? []) {
       const arn = s.Target?.Arn ?? '';
       if (s.Name && s.Name !== keep && (arn === machineArn || arn.startsWith(`${machineArn}:`))) owned.push(s.Name);
@@ -81,7 +83,7 @@ export async function pruneSchedules(aws: AwsClients, machineArn: string, group:
     token = page.NextToken;
   } while (token);
   for (const name of owned.sort()) {
-    if (!dryRun) await call(`DeleteSchedule ${group}/${name}`, () => aws.scheduler.send(new sch.DeleteScheduleCommand({ Name: name, GroupName: group })));
+    if (!dryRun) await call(`DeleteSchedule ${group}/${name}`, () => scheduler.send(new sch.DeleteScheduleCommand({ Name: name, GroupName: group })));
     out.push({ kind: 'Schedule', name: `${group}/${name}`, action: 'deleted', changes: [] });
   }
   return out;
