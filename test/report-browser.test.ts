@@ -115,6 +115,18 @@ describe.skipIf(!HAS_CHROMIUM)('the run report in headless Chromium', () => {
     expect(await page.locator('img').count()).toBe(0);
     await page.screenshot({ path: path.join(ARTEFACTS, 'report-browser.png'), fullPage: true });
 
+    // Composites close into single nodes (the overview) and open again.
+    await page.locator('#expand').uncheck();
+    expect(await page.locator('#graph').isHidden()).toBe(true);
+    const closed = page.locator('#overview g.node:has(text:text-is("checks (parallel)"))');
+    expect(await page.locator('#overview g.node:has(text:text-is("break"))').count()).toBe(0);
+    await closed.click();
+    expect(await detail.locator('h2').innerText()).toContain('checks');
+    expect(await detail.innerText()).toMatch(/branches[\s\S]*good[\s\S]*bad/);
+    await page.screenshot({ path: path.join(ARTEFACTS, 'report-browser-overview.png'), fullPage: true });
+    await page.locator('#expand').check();
+    expect(await page.locator('#overview').isHidden()).toBe(true);
+
     // A bar of the timeline selects its step as well.
     await page.locator('.gantt .bar').first().click();
     expect(await detail.locator('h2').innerText()).toContain('flaky');

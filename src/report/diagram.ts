@@ -145,6 +145,13 @@ const SHAPES: Readonly<Record<string, string>> = {
 export interface DotOptions {
   /** Colour nodes by status (without it, the picture of `dagc graph --format dot`, uncoloured). */
   readonly statuses: boolean;
+  /**
+   * Draw each composite as one node instead of a frame around its branches (the report's overview). Ids keep
+   * their walk-order numbers, so `n7` is the same node in both drawings; `idPrefix` tells the two apart.
+   */
+  readonly collapse?: boolean;
+  /** Prefix of the node ids (default `n`). */
+  readonly idPrefix?: string;
 }
 
 /**
@@ -164,14 +171,29 @@ export function diagramToDot(graph: DiagramGraph, opts: DotOptions): { dot: stri
     if (!opts.statuses) return node.type === 'success' ? STATUS_COLOURS.SUCCESS : node.type === 'fail' ? STATUS_COLOURS.FAIL : undefined;
     return STATUS_COLOURS[node.status];
   };
+  const prefix = opts.idPrefix ?? 'n';
+  // A collapsed composite's inner nodes still take their numbers, undrawn.
+  const skip = (g: DiagramGraph) => {
+    for (const node of g.nodes) {
+      keys.push(node.key);
+      for (const b of node.branches) skip(b.graph);
+    }
+  };
+  const collapsed = (node: DiagramNode) => opts.collapse === true && COMPOSITE.has(node.type);
   const draw = (g: DiagramGraph, indent: string) => {
     const ids = new Map<string, string>();
     for (const node of g.nodes) {
-      const id = `n${keys.length}`;
+      const id = `${prefix}${keys.length}`;
       keys.push(node.key);
       ids.set(node.name, id);
       const c = colour(node);
       const cls = `step s-${node.status}`;
+      if (collapsed(node)) {
+        const paint = c ? `, style=filled, fillcolor="${c.fill}", color="${c.line}"` : '';
+        lines.push(`${indent}${id} [id="${id}", class="${cls}", label=${dotString(node.title ?? node.name)}, shape=box3d${paint}];`);
+        for (const b of node.branches) skip(b.graph);
+        continue;
+      }
       if (!COMPOSITE.has(node.type)) {
         const shape = SHAPES[node.type] ?? (c ? 'box, style=filled' : 'box');
         const paint = c ? `, fillcolor="${c.fill}", color="${c.line}"` : '';
@@ -203,8 +225,8 @@ export function diagramToDot(graph: DiagramGraph, opts: DotOptions): { dot: stri
       const attrs: string[] = [];
       const fromNode = g.nodes.find((n) => n.name === e.from);
       const toNode = g.nodes.find((n) => n.name === e.to);
-      if (fromNode && COMPOSITE.has(fromNode.type)) attrs.push(`ltail=cluster_${from}`);
-      if (toNode && COMPOSITE.has(toNode.type)) attrs.push(`lhead=cluster_${to}`);
+      if (fromNode && COMPOSITE.has(fromNode.type) && !collapsed(fromNode)) attrs.push(`ltail=cluster_${from}`);
+      if (toNode && COMPOSITE.has(toNode.type) && !collapsed(toNode)) attrs.push(`lhead=cluster_${to}`);
       if (e.kind === 'on_failure') attrs.push('style=dashed', 'label="on_failure"');
       lines.push(`${indent}${from} -> ${to}${attrs.length ? ` [${attrs.join(', ')}]` : ''};`);
     }

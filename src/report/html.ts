@@ -83,20 +83,26 @@ const SCRIPT = `
     document.querySelectorAll('.selected,.selected-row').forEach(function (el) { el.classList.remove('selected', 'selected-row'); });
     document.querySelectorAll('[data-step="' + id + '"]').forEach(function (el) { el.classList.add('selected-row'); });
     var node = target.getAttribute('data-node');
-    if (node) { var g = document.getElementById(node); if (g) g.classList.add('selected'); }
+    if (node) [node, 'c' + node.slice(1)].forEach(function (n) { var g = document.getElementById(n); if (g) g.classList.add('selected'); });
     if (location.hash !== '#' + id) history.replaceState(null, '', '#' + id);
   }
   document.addEventListener('click', function (ev) {
     var el = ev.target;
     while (el && el !== document) {
       if (el.getAttribute && el.getAttribute('data-step')) { ev.preventDefault(); show(el.getAttribute('data-step')); return; }
-      if (el.classList && el.classList.contains('step') && el.id && nodes[el.id]) {
-        var ids = nodes[el.id];
-        show(ids.length === 1 ? ids[0] : el.id);
+      var nodeId = el.id && el.id.charAt(0) === 'c' ? 'n' + el.id.slice(1) : el.id;
+      if (el.classList && el.classList.contains('step') && nodeId && nodes[nodeId]) {
+        var ids = nodes[nodeId];
+        show(ids.length === 1 ? ids[0] : nodeId);
         return;
       }
       el = el.parentNode;
     }
+  });
+  var expand = document.getElementById('expand');
+  expand.addEventListener('change', function () {
+    document.getElementById('graph').hidden = !expand.checked;
+    document.getElementById('overview').hidden = expand.checked;
   });
   var start = location.hash.slice(1);
   if (start) show(start);
@@ -256,10 +262,12 @@ export interface HtmlInputs {
   readonly data: ReportData;
   /** The drawing as an inline <svg> element (Graphviz output), and the internal name behind each `n<i>`. */
   readonly svg: string;
+  /** The same drawing with every composite closed into one node (ids `c<i>`). */
+  readonly overview: string;
   readonly keys: readonly string[];
 }
 
-export function renderHtml({ data, svg, keys }: HtmlInputs): string {
+export function renderHtml({ data, svg, overview, keys }: HtmlInputs): string {
   const byId = new Map(data.steps.map((s) => [s.id, s]));
   const map = nodeSteps(keys, data.steps);
   const nodeOf = new Map<string, string>();
@@ -295,7 +303,10 @@ export function renderHtml({ data, svg, keys }: HtmlInputs): string {
     '<main>',
     '<div class="left">',
     `<h2>pipeline</h2><p class="legend">${legend}<span class="muted">click a step</span></p>`,
+    // Composites open by default; the overview closes each into one node (the checkbox toggles, no script data).
+    `<p><label><input type="checkbox" id="expand" checked> expand parallel, map and dag steps</label></p>`,
     `<div class="graph" id="graph">${svg}</div>`,
+    `<div class="graph" id="overview" hidden>${overview}</div>`,
     '<h2>timeline</h2>',
     gantt(data),
     '<h2>steps</h2>',

@@ -114,17 +114,21 @@ export async function reportData(store: RunLogStore, id: string, opts: ReportOpt
   });
 }
 
-/** The drawing as an SVG element coloured by status, and the internal name behind each drawn node. */
-export async function statusSvg(diagram: DiagramGraph): Promise<{ svg: string; keys: string[] }> {
+/**
+ * The drawing as SVG elements coloured by status: every composite open (`svg`) and each one closed into a node
+ * (`overview`, ids `c<i>` for `n<i>`); and the internal name behind each drawn node.
+ */
+export async function statusSvg(diagram: DiagramGraph): Promise<{ svg: string; overview: string; keys: string[] }> {
   const { dot, keys } = diagramToDot(diagram, { statuses: true });
-  return { svg: inlineSvg(await renderSvg(dot)), keys };
+  const closed = diagramToDot(diagram, { statuses: true, collapse: true, idPrefix: 'c' });
+  return { svg: inlineSvg(await renderSvg(dot)), overview: inlineSvg(await renderSvg(closed.dot)), keys };
 }
 
 /** The self-contained HTML report of run `id` (or `latest`). */
 export async function reportHtml(store: RunLogStore, id: string, opts: ReportOptions): Promise<{ html: string; data: ReportData }> {
   const data = await reportData(store, id, opts);
-  const { svg, keys } = await statusSvg(data.diagram);
-  return { html: renderHtml({ data, svg, keys }), data };
+  const { svg, overview, keys } = await statusSvg(data.diagram);
+  return { html: renderHtml({ data, svg, overview, keys }), data };
 }
 
 /**
