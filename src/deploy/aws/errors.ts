@@ -36,8 +36,10 @@ export function awsError(error: unknown, what: string): Error {
       'run again later, or raise the attempts with DAGC_AWS_MAX_ATTEMPTS (default 5); an account quota may be too low',
     );
   if (DENIED.has(name)) return new RemoteError(`AWS denied ${what}${detail}`, 'the identity needs that action allowed by an IAM policy');
-  const code = (error as { code?: string })?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || name === 'TimeoutError')
+  // A socket error's code may be on the error, on its cause, or (several addresses tried) on an AggregateError's.
+  const nested = error as { code?: string; cause?: { code?: string }; errors?: { code?: string }[] };
+  const code = nested?.code ?? nested?.cause?.code ?? nested?.errors?.[0]?.code ?? /\b(ECONNREFUSED|ENOTFOUND|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|EAI_AGAIN)\b/.exec(e.message ?? '')?.[1];
+  if (['ECONNREFUSED', 'ENOTFOUND', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'EAI_AGAIN'].includes(code ?? '') || name === 'TimeoutError')
     return new RemoteError(`cannot reach AWS for ${what} (${code ?? name})`, 'check the network, AWS_REGION and AWS_ENDPOINT_URL');
   if (e.$metadata || e.$fault) return new RemoteError(`AWS refused ${what} (${name || 'error'})${detail}`);
   return error instanceof Error ? error : new Error(String(error));
