@@ -60,7 +60,7 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
     expect((await cluster.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } })).status).toBe(201);
     writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE('echo hi'));
     writeFileSync(path.join(dir, 'config.yaml'), CONFIG(true));
-  }, 180_000);
+  }, 300_000);
   afterAll(async () => {
     await cluster?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });

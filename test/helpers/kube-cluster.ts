@@ -119,7 +119,7 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const deadline = Date.now() + 100_000;
+    const deadline = Date.now() + 240_000;
     for (;;) {
       const r = await request('GET', '/readyz');
       if (r.status === 200) break;
