@@ -1,11 +1,11 @@
 // `dagc compile --target argo --lint`: the rendered manifest through Argo's own validator (go/argo/cmd/
 // argo-validate: argo-workflows' workflow/validate, as the controller runs it on a workflow's first operate and
 // as `argo lint --offline` runs it). Not built → exit 2 with the command that builds it.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { spawnPiped } from '../../core/spawn-piped.js';
 import { findGoTool } from './go-tools.js';
 
 interface Verdict {
@@ -28,15 +28,11 @@ export async function lintArgoManifest(text: string, env: Readonly<Record<string
   try {
     const file = path.join(dir, 'manifest.yaml');
     await writeFile(file, text);
-    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(tool.path, ['--json', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', reject);
-      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
-    });
+    let stdout = '';
+    let stderr = '';
+    const ran = await spawnPiped(tool.path, ['--json', file], { env: process.env, out: (t) => (stdout += t), err: (t) => (stderr += t) });
+    if (ran.error !== undefined) throw new Error(`could not start ${tool.path}: ${ran.error}`);
+    const code = ran.code;
     if (code !== 0 && code !== 1) throw new UserError(`Argo's validator failed (exit ${String(code)}): ${stderr.trim()}`);
     const verdicts = stdout
       .split('\n')
