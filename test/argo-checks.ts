@@ -7,9 +7,12 @@
 //     list limits (200 templates, 200 tasks per DAG);
 //  3. the CRD's CEL rules (x-kubernetes-validations) evaluated with @marcbachmann/cel-js;
 //  4. what no schema sees: the entrypoint, every task's template, names in `depends`, cycles, duplicate
-//     template names, and every `{{inputs.parameters.x}}` declared and every required input passed.
+//     template names, and every `{{inputs.parameters.x}}` declared and every required input passed;
+//  5. Argo's own validator (Go), where Go is installed: the judge of 4.
 // Test support only (shared data is never copied into the project).
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
@@ -17,6 +20,7 @@ import addFormatsImport from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseCel } from '@marcbachmann/cel-js';
 import { SHARED } from './helpers/paths.js';
+import { HAS_GO, goProgram } from './helpers/go.js';
 
 type Json = Record<string, unknown>;
 type Schema = Record<string, unknown>;
@@ -203,5 +207,28 @@ export function checkManifest(text: string): string[] {
   if (!crd(doc)) problems.push(...ajvText(crd).map((e) => `crd: ${e}`));
   problems.push(...celErrors(crdRoot(kind), doc, '', []).map((e) => `cel: ${e}`));
   problems.push(...semanticErrors(doc).map((e) => `lint: ${e}`));
+  problems.push(...argoValidatorErrors(text).map((e) => `argo: ${e}`));
   return problems;
+}
+
+/** 5. Argo's own workflow/validate (go/argo/cmd/argo-validate), as the controller and as argo lint run it, where Go
+ * is installed (test/argo-validate.test.ts prints the notice when it is not). */
+export function argoValidatorErrors(text: string): string[] {
+  if (!HAS_GO) return [];
+  const bin = goProgram('argo-validate')!;
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-argo-check-'));
+  try {
+    const file = path.join(dir, 'manifest.yaml');
+    writeFileSync(file, text);
+    const r = spawnSync(bin, ['--json', file], { encoding: 'utf8' });
+    if (r.status !== 0 && r.status !== 1) return [`argo-validate failed (exit ${String(r.status)}): ${r.stderr}`];
+    return r.stdout
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { mode: string; ok: boolean; error?: string })
+      .filter((v) => !v.ok)
+      .map((v) => `${v.mode}: ${v.error ?? ''}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
