@@ -18,6 +18,7 @@ import type { RuntimeEvent } from './events.js';
 import type { Workspace } from './workspace.js';
 import { openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
 import { readdir } from 'node:fs/promises';
+import { sha256 } from '../core/sha256.js';
 import path from 'node:path';
 import type { MagnusEra } from '../config/magnus-era.js';
 import { catalogsOutput, eraOf, getElsewhereHint, keepGotEntry, outputNameForEra, putElsewhereHint, stubSyncsCatalog } from './era.js';
@@ -292,7 +293,22 @@ export function outputLogName(inv: NodeInvocation, attempt: number, era?: Magnus
   const base = [...prefix, node.name].join('_').replace(/ /g, '_').replace(/[/\\]/g, '_');
   // magnus 0.5 adds `.execution.log` before the map values (runtime/era.ts); 2023 and dagc have none.
   const name = outputNameForEra(era, base, inv.mapValues);
-  return attempt > 1 ? `${name}_attempt${attempt}` : name;
+  return boundedFileName(attempt > 1 ? `${name}_attempt${attempt}` : name);
+}
+
+// A file name may have 255 bytes on most file systems; the atomic writer adds a temporary suffix. A step name
+// or map item can be longer (a 240-character S3 URI as a map item): such a name keeps a readable prefix and
+// ends in a hash of the whole name, so two long names never share a file (issue 19: ENAMETOOLONG).
+const MAX_NAME_BYTES = 200;
+
+export function boundedFileName(name: string): string {
+  if (Buffer.byteLength(name, 'utf8') <= MAX_NAME_BYTES) return name;
+  let prefix = '';
+  for (const ch of name) {
+    if (Buffer.byteLength(prefix + ch, 'utf8') > MAX_NAME_BYTES - 40) break;
+    prefix += ch;
+  }
+  return `${prefix}~${sha256(name).slice(0, 32)}`;
 }
 
 async function secretEnv(ctx: RunContext, node: TaskNode): Promise<Record<string, string>> {

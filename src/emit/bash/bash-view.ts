@@ -8,7 +8,7 @@ import { childGraphs } from '../../ir/types.js';
 import { isChain, routeAfter } from '../../ir/routes.js';
 import type { EmitOptions } from '../types.js';
 import { configuredParallelism } from '../../config/parallelism.js';
-import { regenerateFlags } from '../regenerate.js';
+import { regenerateFlags, word } from '../regenerate.js';
 
 export interface BashNodeView {
   /** The step name, as the loop's `case` label. */
@@ -48,6 +48,8 @@ export interface BashView {
   /** The -c/-p/--var-file flags of the header's re-generate line. */
   readonly regenerate: string;
   readonly outputName: string;
+  /** The output name inside a double-quoted echo: plain, or closed, quoted as a word and reopened. */
+  readonly outputNameInEcho: string;
   readonly pipelineFile: string;
   readonly configFile?: string;
   readonly parametersFile?: string;
@@ -116,9 +118,11 @@ export function toBashView(ir: Pipeline, config: DagcConfig, options: EmitOption
   return {
     version: options.dagcVersion,
     dagHash: ir.dagHash,
-    source: options.source,
+    // Comments and the one message that names files get shell words, one line each (regenerate.ts `word`).
+    source: word(options.source),
     regenerate: regenerateFlags(options.files),
-    outputName: options.outputName,
+    outputName: word(options.outputName),
+    outputNameInEcho: word(options.outputName) === options.outputName ? options.outputName : `"${word(options.outputName)}"`,
     pipelineFile: options.files.pipeline,
     configFile: options.files.config,
     parametersFile: options.files.parameters,
