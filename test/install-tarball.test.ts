@@ -41,8 +41,8 @@ describe.skipIf(!REACHABLE)('npm pack → npm install -g → dagc', () => {
     // dist/ was built by the global setup: no prepare script while packing (it would rebuild dist/ under the
     // feet of the other test files).
     const packed = await run(NPM, ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, maxBuffer: 64 << 20 });
-    const [{ filename }] = JSON.parse(packed.stdout) as { filename: string }[];
-    const installed = await run(NPM, ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', path.join(work, filename!)], {
+    const { filename } = (JSON.parse(packed.stdout) as { filename: string }[])[0]!;
+    const installed = await run(NPM, ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', path.join(work, filename)], {
       cwd: work,
       timeout: 420_000,
       maxBuffer: 64 << 20,
