@@ -83,3 +83,26 @@ describe.skipIf(!HAVE_GO)("Argo's controller runs every conformance case as dagc
   });
 });
 
+
+describe.skipIf(!HAVE_GO)('dagc emulate --target argo --engine argo', () => {
+  it('runs the manifest under the controller and prints its node tree with --json; unknown engines are refused', { timeout: 600_000 }, async () => {
+    goProgram('argo-controller-harness');
+    const { copyFixture } = await import('./helpers/fixture-dir.js');
+    const { CONFORMANCE } = await import('./helpers/conformance.js');
+    const dir = copyFixture(`${CONFORMANCE}/stubs-parallel`);
+    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', 'argo', '--json', '--run-id', 'cli'], { cwd: dir, timeoutMs: 300_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain("Argo workflow Succeeded (Argo's controller)");
+    // stdout: the diagnostics document (the preview warning), then the run's.
+    const docs = r.stdout.split(/\n(?=\{)/).map((d) => JSON.parse(d) as { runId?: string; engine?: { phase: string; nodes: { displayName: string; phase: string }[] } });
+    const run = docs.find((d) => d.runId === 'cli')!;
+    expect(run.engine!.phase).toBe('Succeeded');
+    expect(run.engine!.nodes.find((n) => n.displayName === 'fan-in')?.phase).toBe('Succeeded');
+    const bogus = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', 'kubelet'], { cwd: dir });
+    expect(bogus.status).toBe(2);
+    expect(bogus.stderr).toContain('unknown --engine "kubelet"');
+    const bash = await runCli(['emulate', 'pipeline.yaml', '--target', 'bash', '--engine', 'argo'], { cwd: dir });
+    expect(bash.status).toBe(2);
+    expect(bash.stderr).toContain('the bash target has one engine');
+  });
+});
