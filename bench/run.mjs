@@ -25,3 +25,5 @@ console.log('\n== deploy (start-up to the first request) ==');
 console.log((await import('./deploy.mjs')).benchDeploy());
 console.log('\n== local-container ==');
 console.log((await import('./container.mjs')).benchContainer());
+console.log('\n== report, graph svg, runs show --logs, compile ==');
+console.log((await import('./report.mjs')).benchReport());
