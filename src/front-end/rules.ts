@@ -101,7 +101,7 @@ export function checkFileGraphs(
 
     for (let i = 0; i < n; i++) {
       const name = names[i] as string;
-      if (name.includes('.') || name.includes('%')) checkName(name, () => ptr(name), 'step');
+      if (/[.%\u0000]/.test(name)) checkName(name, () => ptr(name), 'step');
       const step = stepsData[name];
       if (!isObject(step)) continue;
       const type = str(step.type);
@@ -227,14 +227,16 @@ export function checkFileGraphs(
     for (const [char, why] of [
       ['.', 'dots separate the parts of internal names (step.branch.step)'],
       ['%', '"%" stands for a space when names are passed on command lines'],
+      // A NUL cannot be part of a process argument or an environment variable: the step could never start.
+      ['\u0000', 'a NUL byte cannot be passed to a process (names are arguments of dagc exec)'],
     ] as const)
       if (name.includes(char))
         out.push(
           doc.at(
             pointer(),
             'DAGC-NODE-NAME',
-            `${what} name "${name}" contains "${char}"`,
-            `rename it without "${char}": ${why} (magnus-spec.md §1.2)`,
+            `${what} name "${name.replace(/\u0000/g, '\\0')}" contains "${char === '\u0000' ? '\\0' : char}"`,
+            `rename it without "${char === '\u0000' ? '\\0' : char}": ${why} (magnus-spec.md §1.2)`,
             { part: 'key' },
           ),
         );
@@ -273,6 +275,16 @@ export function checkFileGraphs(
     if (command === undefined || command === '') return;
     const commandType = step.command_type ?? 'python';
     const at = joinPointer(pointer, 'command');
+    // The command reaches the child as an argument (bash -c) or a file: a NUL byte in it makes the spawn throw.
+    if (command.includes('\u0000'))
+      out.push(
+        doc.at(
+          at,
+          'DAGC-TASK-COMMAND-NUL',
+          `the command of step "${name}" contains a NUL byte (\\0)`,
+          'remove it: no process can take a NUL byte in its arguments or environment (a stray "\\0" escape in a double-quoted YAML string writes one)',
+        ),
+      );
     if (commandType === 'python' && !PYTHON_FUNCTION.test(command))
       out.push(
         doc.at(
