@@ -1,7 +1,8 @@
 // What toMermaid and toDot share: stable ids for nodes, the titles of composite nodes and the edges of a
 // graph. The two formats differ only in syntax and escaping, so both draw exactly the same picture.
 import type { CompositeNode, Graph, Node } from './types.js';
-import { childGraphs, getNode } from './types.js';
+import { getNode } from './types.js';
+import { walk } from './walk.js';
 
 export interface DiagramEdge {
   readonly from: Node;
@@ -15,13 +16,7 @@ export interface DiagramEdge {
  */
 export function diagramIds(root: Graph): Map<Node, string> {
   const ids = new Map<Node, string>();
-  const visit = (graph: Graph) => {
-    for (const node of graph.nodes) {
-      ids.set(node, `n${ids.size}`);
-      for (const g of childGraphs(node)) visit(g);
-    }
-  };
-  visit(root);
+  for (const { node } of walk(root)) ids.set(node, `n${ids.size}`);
   return ids;
 }
 
@@ -55,11 +50,7 @@ export function compositeTitle(node: CompositeNode): string {
   }
 }
 
-/** A branch's own name: the last part of its dot path. */
-export function branchName(graph: Graph): string {
-  const parts = graph.internalName.split('.');
-  return parts[parts.length - 1] ?? graph.internalName;
-}
+export { branchName } from './walk.js';
 
 /** Labels are one line: control characters (newlines, tabs, …) would break both formats' syntax. */
 export function oneLine(text: string): string {

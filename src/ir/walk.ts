@@ -58,6 +58,12 @@ export function resolveInternalName(internalName: string, mapValues: readonly un
     .join('.');
 }
 
+/** A branch graph's own name: the last part of its dot path (a parallel's branch key, a map's placeholder, 'dag'). */
+export function branchName(graph: Graph): string {
+  const parts = graph.internalName.split('.');
+  return parts[parts.length - 1] ?? graph.internalName;
+}
+
 /** The map nodes among a node's ancestors, outermost first (their values replace the placeholders, in order). */
 export function enclosingMaps(ancestors: readonly CompositeNode[]): MapNode[] {
   return ancestors.filter((a): a is MapNode => a.type === 'map');

@@ -4,6 +4,7 @@
 // composite's status from its branch logs: SUCCESS only when every branch is SUCCESS (2023 head, §1.7).
 import type { CompositeNode, MapNode } from '../ir/types.js';
 import { DAG_BRANCH_NAME } from '../ir/types.js';
+import { branchName } from '../ir/walk.js';
 import type { Status } from '../services/run-log/types.js';
 import { preciseNow } from './clock.js';
 import type { RunContext } from './context.js';
@@ -61,7 +62,7 @@ export async function fanOut(ctx: RunContext, inv: NodeInvocation): Promise<FanO
   let branchKeys: string[] = [];
   let items: unknown[] = [];
   if (node.type === 'parallel') {
-    branchKeys = node.branches.map((b) => `${names.internal}.${b.internalName.slice(node.internalName.length + 1)}`);
+    branchKeys = node.branches.map((b) => `${names.internal}.${branchName(b)}`);
   } else if (node.type === 'dag') {
     branchKeys = [`${names.internal}.${DAG_BRANCH_NAME}`];
   } else {
@@ -119,7 +120,7 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
 async function branchesOf(ctx: RunContext, inv: NodeInvocation, internal: string): Promise<string[]> {
   const node = inv.loc.node as CompositeNode;
   if (node.type === 'parallel')
-    return node.branches.map((b) => `${internal}.${b.internalName.slice(node.internalName.length + 1)}`);
+    return node.branches.map((b) => `${internal}.${branchName(b)}`);
   if (node.type === 'dag') return [`${internal}.${DAG_BRANCH_NAME}`];
   const items = (await ctx.store.getMapItems(ctx.runId, internal)) ?? [];
   return items.map((item) => `${internal}.${String(item)}`);

@@ -2,12 +2,12 @@
 // in its own fresh working directory laid out the same way, with the same config, parameters, run ids and step
 // interpreter, and returns both run logs.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseJson } from '../../src/core/py-float.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT } from '../helpers/paths.js';
 import type { DiffCase } from './cases.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- run logs of several magnus versions are foreign JSON */
@@ -127,6 +127,26 @@ export async function runMagnus(venv: MagnusVenv, c: DiffCase): Promise<{ dir: s
   return { dir, runs };
 }
 
+let snapshot: string | undefined;
+
+/**
+ * dagc as built when the suite started, copied aside: a long suite must not see dist/ rebuilt under it by
+ * another test run in the same working tree (chunk names change with every build).
+ */
+function dagcBin(): string {
+  if (!snapshot) {
+    snapshot = mkdtempSync(path.join(tmpdir(), 'dagc-mdiff-dagc-'));
+    for (const part of ['bin', 'dist', 'python', 'schemas', 'templates', 'package.json'])
+      if (existsSync(path.join(ROOT, part))) cpSync(path.join(ROOT, part), path.join(snapshot, part), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(snapshot, 'node_modules'));
+  }
+  return path.join(snapshot, 'bin', 'dagc.js');
+}
+
+function runCli(args: string[], opts: { cwd: string; env: Record<string, string | undefined> }) {
+  return spawnIn(process.execPath, [dagcBin(), ...args], opts.cwd, { NO_COLOR: '1', ...opts.env });
+}
+
 export async function runDagc(venv: MagnusVenv, c: DiffCase): Promise<{ dir: string; runs: RunOutcome[] }> {
   const dir = caseDir(c, `d${venv.version}`);
   const config = writeConfig(dir, venv.version);
@@ -136,7 +156,7 @@ export async function runDagc(venv: MagnusVenv, c: DiffCase): Promise<{ dir: str
     const args = ['run', c.pipeline, '-c', config, '--run-id', run.runId, '--magnus', venv.version, ...(run.step ? ['--step', run.step] : [])];
     if (existsSync(path.join(dir, 'parameters.yaml'))) args.push('-p', 'parameters.yaml');
     const env = cleanEnv({ ...run.env, DAGC_PYTHON: venv.python });
-    const result = await runCli([...args, ...(run.args ?? [])], { cwd: dir, env, timeoutMs: 120_000 });
+    const result = await runCli([...args, ...(run.args ?? [])], { cwd: dir, env });
     const shown = await runCli(['runs', 'show', run.runId, '--json', '-c', config], { cwd: dir, env });
     runs.push({
       exit: result.status,

@@ -35,17 +35,23 @@ async function compare(venv: MagnusVenv, c: DiffCase): Promise<void> {
     const whole = applicable.find((e) => e.paths.includes('run'));
     const magnus = side(m.runs[i]!, runIds);
     const dagc = side(d.runs[i]!, runIds);
+    // DAGC_MDIFF_REPORT=<file>: one JSON line per run, with the exceptions that removed something and every
+    // difference left (for review).
+    const report = (line: object) => {
+      if (process.env.DAGC_MDIFF_REPORT)
+        appendFileSync(process.env.DAGC_MDIFF_REPORT, `${JSON.stringify({ version: venv.version, case: c.id, run: run.runId, ...line })}\n`);
+    };
     if (whole) {
       // The exception says magnus cannot run this case; it must still be true.
       expect(typeof magnus.log, `${whole.id}: magnus ${venv.version} now writes a run log for ${c.id}`).toBe('string');
       used.add(whole.id);
+      report({ refused: whole.id });
       continue;
     }
-    for (const id of applyExceptions(applicable, venv.version, c.id, run.runId, [magnus, dagc])) used.add(id);
+    const removedBy = applyExceptions(applicable, venv.version, c.id, run.runId, [magnus, dagc]);
+    for (const id of removedBy) used.add(id);
     const diff = differences(magnus, dagc);
-    // DAGC_MDIFF_REPORT=<file>: every difference is also appended there, one JSON line per run (for review).
-    if (process.env.DAGC_MDIFF_REPORT && diff.length > 0)
-      appendFileSync(process.env.DAGC_MDIFF_REPORT, `${JSON.stringify({ version: venv.version, case: c.id, run: run.runId, diff })}\n`);
+    report({ excepted: [...removedBy], diff });
     expect(diff, `${c.id} run ${run.runId} (magnus ${venv.version}, dirs ${m.dir} ${d.dir})`).toEqual([]);
   }
 }

@@ -166,7 +166,10 @@ function removePath(node: Json, segments: string[]): number {
   return removed;
 }
 
-/** Applies the exceptions that concern (version, case) to both sides; returns the ids that removed something. */
+/**
+ * Applies the exceptions that concern (version, case, run) to both sides, in file order; returns the ids that
+ * removed a difference (an exception that only removed equal values does not count as needed).
+ */
 export function applyExceptions(
   list: readonly DiffException[],
   version: string,
@@ -177,13 +180,13 @@ export function applyExceptions(
   const used = new Set<string>();
   for (const e of list) {
     if (!appliesTo(e, version, caseId, runId)) continue;
+    const before = differences(sides[0], sides[1]).length;
     for (const p of e.paths) {
       if (p === 'run') continue;
       const segments = p.split('/').filter(Boolean);
-      let n = 0;
-      for (const side of sides) n += removePath(side, segments);
-      if (n > 0) used.add(e.id);
+      for (const side of sides) removePath(side, segments);
     }
+    if (differences(sides[0], sides[1]).length < before) used.add(e.id);
   }
   return used;
 }
