@@ -101,7 +101,7 @@ export function checkFileGraphs(
 
     for (let i = 0; i < n; i++) {
       const name = names[i] as string;
-      if (/[.%\u0000]/.test(name)) checkName(name, () => ptr(name), 'step');
+      if (name.includes('.') || name.includes('%') || name.includes('\u0000')) checkName(name, () => ptr(name), 'step');
       const step = stepsData[name];
       if (!isObject(step)) continue;
       const type = str(step.type);
@@ -235,7 +235,7 @@ export function checkFileGraphs(
           doc.at(
             pointer(),
             'DAGC-NODE-NAME',
-            `${what} name "${name.replace(/\u0000/g, '\\0')}" contains "${char === '\u0000' ? '\\0' : char}"`,
+            `${what} name "${name.split('\u0000').join('\\0')}" contains "${char === '\u0000' ? '\\0' : char}"`,
             `rename it without "${char === '\u0000' ? '\\0' : char}": ${why} (magnus-spec.md §1.2)`,
             { part: 'key' },
           ),
