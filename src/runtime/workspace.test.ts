@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../config/types.js';
-import { openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
+import { MAX_WORKSPACE_FILES, ProjectTooLargeError, openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-project-'));
@@ -85,6 +85,20 @@ describe('openWorkspace', () => {
     const dir = project({ 'a.py': '' });
     const ws = await openWorkspace({ project: dir, ...OPTS, dataFolders: ['data', 'other/d'], withProject: false });
     expect(tree(ws.dir)).toEqual(['data', 'other', 'other/d']);
+    await ws.dispose();
+  });
+
+  it('refuses to mirror a folder larger than any image (dagc started from /tmp or a home folder), naming the ways out', async () => {
+    const dir = project({});
+    mkdirSync(path.join(dir, 'many'));
+    for (let i = 0; i <= MAX_WORKSPACE_FILES; i++) writeFileSync(path.join(dir, 'many', `f${i}`), '');
+    const opening = openWorkspace({ project: dir, ...OPTS });
+    await expect(opening).rejects.toBeInstanceOf(ProjectTooLargeError);
+    await expect(opening).rejects.toThrow(/\.dockerignore.*shared_workspace/);
+    // Left out by .dockerignore, the same files cost nothing.
+    writeFileSync(path.join(dir, '.dockerignore'), 'many\n');
+    const ws = await openWorkspace({ project: dir, ...OPTS, leaveOut: [...OPTS.leaveOut, 'x'] });
+    expect(tree(ws.dir)).toEqual(['.dockerignore', 'data']);
     await ws.dispose();
   });
 });

@@ -60,6 +60,23 @@ const STAMP_SLACK_MS = 20;
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 
+/**
+ * More files than any step image holds: dagc was started from a folder that is not a project (a home folder,
+ * /tmp), and mirroring it for every step would cost seconds or gigabytes per step. Stop early and say so.
+ */
+export const MAX_WORKSPACE_FILES = 20_000;
+
+export class ProjectTooLargeError extends Error {
+  constructor(readonly project: string) {
+    super(
+      `the folder ${project} holds more than ${MAX_WORKSPACE_FILES} files that a step image would hold, ` +
+        `and every step's workspace would mirror them all; run dagc from the pipeline's project folder, ` +
+        `list what the image leaves out in ${path.join(project, '.dockerignore')}, or set executor.config.shared_workspace: true`,
+    );
+    this.name = 'ProjectTooLargeError';
+  }
+}
+
 async function readMatcher(project: string): Promise<IgnoreMatcher> {
   let lines: readonly string[];
   try {
@@ -168,6 +185,7 @@ function scan(project: string, leftOut: Set<string>, matcher: IgnoreMatcher): Pr
         ensureParent(rel);
         const info = statSync(path.join(project, rel));
         plan.files.push({ rel, size: info.size, mtimeMs: info.mtimeMs });
+        if (plan.files.length > MAX_WORKSPACE_FILES) throw new ProjectTooLargeError(project);
       }
     }
   };
