@@ -8,7 +8,6 @@ export const INPUT_OPTIONS: Record<string, OptionSpec> = {
   config: { type: 'string', short: 'c', arg: 'FILE', description: 'config file (executor, run log store, catalog, secrets, tracker)' },
   parameters: { type: 'string', short: 'p', arg: 'FILE', description: 'initial parameters (a YAML mapping)' },
   'var-file': { type: 'string', short: 'v', multiple: true, arg: 'FILE', description: 'variables for ${name} placeholders (DAGC_VAR_*/MAGNUS_VAR_* env win)' },
-  magnus: { type: 'string', arg: 'VERSION', description: 'the magnus the pipeline was written for (0.3.11, 0.4, 0.5, or 2022/2023): its defaults apply' },
 };
 
 export function inputFiles(pipelineFile: string, options: OptionValues, io: Io): InputFiles {

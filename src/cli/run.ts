@@ -17,6 +17,8 @@ export const RUN_OPTIONS = {
   tag: { type: 'string', arg: 'TAG', description: 'a tag recorded in the run log' },
   'use-cached': { type: 'string', arg: 'OLD_ID', description: 're-run: steps that succeeded in run OLD_ID are taken as they are' },
   step: { type: 'string', arg: 'NAME', description: "run only this root-level step; the others are recorded mocked (magnus's execute_step)" },
+  // Only where dagc runs the steps itself: rendered targets' steps read `magnus:` from the config file instead.
+  magnus: { type: 'string', arg: 'VERSION', description: "give that magnus's run log (0.3.11, 0.4, 0.5, or 2022/2023): its data folder, captured output, stub and casting rules" },
   'log-level': { type: 'string', arg: 'LEVEL', description: 'DEBUG or INFO (default: every step and its output), WARNING (warnings and failed steps), ERROR or FATAL (failed steps)' },
   json: { type: 'boolean', description: 'print the run log as JSON at the end (instead of the summary)' },
 } as const;

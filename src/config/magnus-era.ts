@@ -55,6 +55,8 @@ export function markComputeDataFolderWritten(config: DagcConfig): void {
   FOLDER_WRITTEN.add(config);
 }
 
+const SHARED_FOLDER_EXECUTORS = new Set(['local', 'local-container', 'mocked']);
+
 /** The compute data folder an era uses when the config does not name one. */
 export function defaultComputeDataFolder(era: MagnusEra | undefined): string {
   return era === '0.5' ? '.' : 'data';
@@ -73,9 +75,10 @@ export function applyEra(config: DagcConfig, choice: EraChoice | undefined): Dag
   if (!FOLDER_WRITTEN.has(config) && builtIn && folder !== 'data' && catalog.type !== 'do-nothing')
     catalog = { type: catalog.type, config: { ...catalog.config, compute_data_folder: folder } };
   // Asking for a magnus version asks for its semantics too: every step in the one shared working folder
-  // (runtime/workspace.ts), unless the executor config says otherwise.
+  // (runtime/workspace.ts), unless the executor config says otherwise. Only where dagc traverses: an engine's
+  // pods have no shared folder to ask for (and their executors' settings have no such key).
   let executor: ServiceSection = config.executor;
-  if (executor.config.shared_workspace === undefined)
+  if (executor.config.shared_workspace === undefined && SHARED_FOLDER_EXECUTORS.has(executor.type))
     executor = { type: executor.type, config: { ...executor.config, shared_workspace: true } };
   return { ...config, executor, catalog, magnusEra: choice };
 }
