@@ -46,11 +46,11 @@ export const command: Command = {
     const compiled = files[0]!;
     // --json: one document on stdout saying what was (or, with --check, would be) written.
     const describe = async (state: string, written: boolean) => {
-      const { createHash } = await import('node:crypto');
+      const { sha256 } = await import('../core/sha256.js');
       const { relative } = await import('node:path');
       const entry = {
         path: output === undefined ? null : relative(io.cwd, compiled.path).split('\\').join('/'),
-        sha256: createHash('sha256').update(compiled.text).digest('hex'),
+        sha256: sha256(compiled.text),
         bytes: Buffer.byteLength(compiled.text),
         written,
         state,
