@@ -6,6 +6,7 @@ import type { DagcConfig } from '../../config/types.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Plain } from './config-reader.js';
 import { ConfigReader, describe, isPlain } from './config-reader.js';
+import { sectionDiagnostic } from '../../config/source.js';
 
 export type ArgoKind = 'Workflow' | 'WorkflowTemplate' | 'CronWorkflow';
 export const ARGO_KINDS: readonly ArgoKind[] = ['Workflow', 'WorkflowTemplate', 'CronWorkflow'];
@@ -364,14 +365,17 @@ export function readArgoSettings(config: DagcConfig): ReadSettingsResult {
   const r = new ConfigReader(config.file ?? '', configured ? config.executor : undefined);
   const raw: Plain = configured ? (config.executor.config ?? {}) : {};
   if (!configured)
-    r.diagnostics.push({
-      code: 'DAGC-ARGO-PREVIEW',
-      severity: 'warning',
-      message: `the config's executor is "${config.executor.type}", not argo: the manifest uses default settings and the placeholder image ${PLACEHOLDER_IMAGE}`,
-      hint: 'for a cluster, give -c with executor: {type: argo, config: {image: <your image>, persistent_volumes: [...]}}',
-      file: config.file ?? '',
-      start: { line: 1, column: 1 },
-    });
+    // At the executor section when the config file has one (src/config/source.ts), else the file's start.
+    r.diagnostics.push(
+      sectionDiagnostic(
+        config.executor,
+        [],
+        'DAGC-ARGO-PREVIEW',
+        `the config's executor is "${config.executor.type}", not argo: the manifest uses default settings and the placeholder image ${PLACEHOLDER_IMAGE}`,
+        'for a cluster, give -c with executor: {type: argo, config: {image: <your image>, persistent_volumes: [...]}}',
+        { severity: 'warning', fallbackFile: config.file ?? '' },
+      ),
+    );
   r.checkKeys(raw, GLOBAL_KEYS, ROOT_PATH);
   if (configured && (typeof raw.image !== 'string' || !raw.image.trim()))
     r.error(`${ROOT_PATH}.image`, 'is required by the argo executor', 'give the image every step runs in, e.g. image: registry.example.com/my-pipeline:1.0 (it needs sh, dagc and the pipeline files)');

@@ -408,14 +408,14 @@ export function readAslConfig(
   if (!isAsl)
     return {
       diagnostics: [
-        {
-          code: 'DAGC-ASL-CONFIG-MISSING',
-          severity: 'error',
-          message: `--target asl needs an asl executor config, but the executor is "${config.executor.type}"`,
-          hint: 'pass -c with executor: {type: asl, config: {image: …, job_queue: arn:aws:batch:…, job_definition: arn:aws:batch:…}} and s3 run_log_store and catalog sections',
-          file,
-          start: { line: 1, column: 1 },
-        },
+        sectionDiagnostic(
+          config.executor,
+          [],
+          'DAGC-ASL-CONFIG-MISSING',
+          `--target asl needs an asl executor config, but the executor is "${config.executor.type}"`,
+          'pass -c with executor: {type: asl, config: {image: …, job_queue: arn:aws:batch:…, job_definition: arn:aws:batch:…}} and s3 run_log_store and catalog sections',
+          { fallbackFile: file },
+        ),
       ],
     };
   const withDefaults: Record<string, unknown> = { ...config.executor.config };
