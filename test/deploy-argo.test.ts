@@ -64,7 +64,7 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
   afterAll(async () => {
     await cluster?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  }, 60_000);
 
   const env = (extra: Record<string, string> = {}) => ({ KUBECONFIG: kubeconfig, HOME: dir, ...extra });
   const dagc = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: env(extra) });
@@ -202,6 +202,12 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
       const out = await runCli(['deploy', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml'], { cwd: dir, env: { KUBECONFIG: undefined, HOME: dir } });
       expect(out.status).toBe(2);
       expect(out.stderr).toMatch(/dagc deploy: no kubeconfig: KUBECONFIG is not set and ~\/\.kube\/config does not exist\nhint: point KUBECONFIG/);
+    });
+
+    it('a --context the kubeconfig does not have is exit 2, listing those it has', async () => {
+      const out = await deploy('--context', 'prod');
+      expect(out.status).toBe(2);
+      expect(out.stderr).toMatch(/--context prod: the kubeconfig has no such context\nhint: its contexts: admin/);
     });
 
     it('an unreachable API server is exit 1', async () => {

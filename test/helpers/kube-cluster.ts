@@ -44,6 +44,15 @@ function waitExit(child: ChildProcess): Promise<void> {
   return new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
 }
 
+/** SIGTERM, then SIGKILL if it is still there after `ms` (kube-apiserver drains connections for a while). */
+async function stop(child: ChildProcess, ms = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  await waitExit(child);
+  clearTimeout(timer);
+}
+
 export async function startKubeCluster(): Promise<KubeCluster> {
   const bin = kubeBinDir();
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-kube-'));
@@ -113,9 +122,9 @@ export async function startKubeCluster(): Promise<KubeCluster> {
     });
 
   const close = async () => {
-    apiserver.kill('SIGTERM');
-    etcd.kill('SIGTERM');
-    await Promise.all([waitExit(apiserver), waitExit(etcd)]);
+    // The API server first: it keeps watching etcd until it stops.
+    await stop(apiserver);
+    await stop(etcd);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
