@@ -80,7 +80,7 @@ async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, i
 }
 
 /** The run alone, for calls that name no node (an engine's exit handler: dagc fan close). */
-export async function openRunOnly(args: ParsedArgs, io: Io): Promise<RunContext> {
+export async function openRunOnly(args: ParsedArgs, io: Io, exclusive = false): Promise<RunContext> {
   const runId = requirePositional(args, 0, 'the run id');
   const file = stringOption(args.options, 'file');
   if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
@@ -98,6 +98,7 @@ export async function openRunOnly(args: ParsedArgs, io: Io): Promise<RunContext>
     tag: stringOption(args.options, 'tag'),
     useCached: stringOption(args.options, 'use-cached') ?? (io.env.DAGC_USE_CACHED || undefined),
     mode: 'entrypoint',
+    exclusive,
   });
 }
 

@@ -15,7 +15,7 @@ export const command: Command = {
   name: 'fan',
   summary: 'Open (out) or close (in) a parallel, map or dag node of a run (the runtime entrypoint).',
   usage:
-    'dagc fan out|in <run-id> <dot-path> -f <pipeline> [-c config] [-p params] [--map-index I,J] [--output FILE] [--format count|indices]\n       dagc fan close <run-id> <engine-status> -f <pipeline> [-c config] [-p params]',
+    'dagc fan out|in <run-id> <dot-path> -f <pipeline> [-c config] [-p params] [--map-index I,J] [--output FILE] [--format count|indices]\n       dagc fan open <run-id> -f <pipeline> [-c config] [-p params] [--use-cached OLD]\n       dagc fan close <run-id> <engine-status> -f <pipeline> [-c config] [-p params]',
   options: {
     ...ENTRYPOINT_OPTIONS,
     output: { type: 'string', short: 'o', arg: 'FILE', description: 'fan out: also write the count (or indices) to FILE' },
@@ -23,6 +23,13 @@ export const command: Command = {
   },
   async run(args, io) {
     const mode = requirePositional(args, 0, 'out or in');
+    // `open` creates the run record or refuses (exit 2) when the store has the run id already: a compare-and-set
+    // on the record, taken by a rendered script before any step runs, so two copies with one id never both run.
+    if (mode === 'open') {
+      const { openRunOnly } = await import('./entrypoint.js');
+      await openRunOnly({ ...args, positionals: args.positionals.slice(1) }, io, true);
+      return 0;
+    }
     if (mode === 'close') {
       const { openRunOnly } = await import('./entrypoint.js');
       const ctx = await openRunOnly({ ...args, positionals: args.positionals.slice(1) }, io);
@@ -31,7 +38,7 @@ export const command: Command = {
       await closeRun(ctx, engineStatus);
       return 0;
     }
-    if (mode !== 'out' && mode !== 'in') throw new UsageError(`the first argument must be "out", "in" or "close", not "${mode}"`);
+    if (mode !== 'out' && mode !== 'in') throw new UsageError(`the first argument must be "out", "in", "open" or "close", not "${mode}"`);
     const format = stringOption(args.options, 'format') ?? 'count';
     if (format !== 'count' && format !== 'indices') throw new UsageError(`--format must be "count" or "indices", not "${format}"`);
     const rest = { ...args, positionals: args.positionals.slice(1) };

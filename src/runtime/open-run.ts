@@ -43,6 +43,11 @@ export interface OpenRunOptions {
    * 'entrypoint': an engine calls one node; the first call creates the run, later ones join it.
    */
   mode: 'run' | 'entrypoint';
+  /**
+   * Refuse a run id the store already has even in entrypoint mode: the compare-and-set that makes a run id
+   * exclusive for a rendered script (`dagc fan open`, before any step runs; issue 19).
+   */
+  exclusive?: boolean;
   /** Aborts running steps (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -192,7 +197,7 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
   };
   let stored: RunRecord;
   try {
-    stored = await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' });
+    stored = await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' && !opts.exclusive });
   } catch (error) {
     if (error instanceof RunLogExistsError)
       throw new UserError(
