@@ -25,6 +25,7 @@ import type { Command, Io } from './types.js';
 import { UsageError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import { decodeArg } from '../emit/asl/container-script.js';
+import { checkRunId } from '../runtime/run-id.js';
 
 /** One entrypoint call: its exit code and, when asked, what it printed on stdout. */
 export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
@@ -34,6 +35,41 @@ export type AttemptsRecorded = (path: string) => Promise<number>;
 
 /** The longest cause `close` passes on: the run log's message, not the job's whole description. */
 const CAUSE_LIMIT = 1000;
+
+/**
+ * The execution input (DAGC_ASL_INPUT, the state machine's `States.JsonToString($$.Execution.Input)`), README
+ * "asl target": an object with optional
+ *   parameters   an object of initial parameters, over the compiled -p file's (names: lower case letters, digits
+ *                and "_", since they reach the run as DAGC_PRM_ variables)
+ *   use_cached   the id of an earlier run to re-run from (dagc run --use-cached)
+ *   dagc_close   {run, error, cause}: what the EventBridge rule on a failed execution passes (only closes)
+ * Anything else is an error. Returns the environment the entrypoint calls get, or the reason the input is bad.
+ */
+export function executionInput(raw: string | undefined): { env: Record<string, string> } | { error: string } {
+  if (raw === undefined || raw === '') return { env: {} };
+  let input: unknown;
+  try {
+    input = JSON.parse(raw);
+  } catch {
+    return { error: 'the execution input is not JSON' };
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: 'the execution input must be a JSON object: {"parameters": {…}, "use_cached": "RUN_ID"}' };
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (key === 'dagc_close') continue;
+    if (key === 'use_cached') {
+      if (typeof value !== 'string' || checkRunId(value)) return { error: `use_cached in the execution input must be a run id, not ${JSON.stringify(value)}` };
+      env.DAGC_USE_CACHED = value;
+    } else if (key === 'parameters') {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'parameters in the execution input must be an object of parameter names to values' };
+      for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) return { error: `parameter "${name}" in the execution input: names are lower case letters, digits and "_"` };
+        env[`DAGC_PRM_${name.toUpperCase()}`] = JSON.stringify(v);
+      }
+    } else return { error: `unknown key "${key}" in the execution input (parameters, use_cached)` };
+  }
+  return { env };
+}
 
 /** Reads `count name…` from the front of `words`. */
 function takeChain(words: string[], what: string): string[] {
@@ -151,18 +187,29 @@ export const command: Command = {
     ];
     // Straight to the two commands it calls (not through main.ts, which lists this one: no import cycle).
     const { runCommand } = await import('./run-command.js');
+    const input = executionInput(io.env.DAGC_ASL_INPUT);
+    // The image's environment may not say what this execution's input does not (invariant: nothing from the host).
+    const base = Object.fromEntries(Object.entries(io.env).filter(([k]) => k !== 'DAGC_USE_CACHED' && !k.startsWith('DAGC_PRM_')));
+    const callIo: Io = { ...io, env: { ...base, ...('env' in input ? input.env : {}) } };
     const call: EntryCall = async (argv, capture) => {
       const [name, ...rest] = argv;
       const { command } = name === 'exec' ? await import('./exec.js') : await import('./fan.js');
       let out = '';
-      const sub: Io = capture ? { ...io, out: (text) => void (out += text) } : io;
+      const sub: Io = capture ? { ...callIo, out: (text) => void (out += text) } : callIo;
       return { code: await runCommand(command, rest, sub), out };
     };
+    if ('error' in input) {
+      // A bad input is the run's failure, recorded as such (the run is closed FAIL with the reason), then exit 2.
+      const runId = io.env.DAGC_ASL_RUN_ID;
+      io.err(`dagc asl-task: ${input.error}\n`);
+      if (runId) await call(['fan', ...entry, '--', 'close', runId, `dagc.BadInput: ${input.error}`], false);
+      return 2;
+    }
     const recorded: AttemptsRecorded = async (path) => {
       const { openEntry } = await import('./entrypoint.js');
       const { stepNames } = await import('../runtime/exec-node.js');
       const runId = io.env.DAGC_ASL_RUN_ID ?? '';
-      const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId, path] }, io, false);
+      const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId, path] }, callIo, false);
       return (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts.length ?? 0;
     };
     return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded);

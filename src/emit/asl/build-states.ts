@@ -49,6 +49,8 @@ interface Scope {
    * names of their own; there the ItemSelector carries it as `run`.
    */
   readonly runIdPath: string;
+  /** The execution's input ({parameters, use_cached}): $$.Execution.Input, or `$.input` inside a Distributed Map. */
+  readonly inputPath: string;
 }
 
 /** Role states of a composite are named `<dot path>.<role>`; node states have an odd number of parts, these even. */
@@ -202,7 +204,7 @@ export function buildStateMachineStates(root: Graph, ctx: BuildContext): { start
     { Name: 'DAGC_ASL_ERROR', 'Value.$': '$.dagc_close.error' },
     { Name: 'DAGC_ASL_CAUSE', 'Value.$': '$.dagc_close.cause' },
   ];
-  const closeScope: Scope = { depth: 0, runIdPath: '$.dagc_close.run' };
+  const closeScope: Scope = { depth: 0, runIdPath: '$.dagc_close.run', inputPath: '$$.Execution.Input' };
   const closeTask = (state: string, comment: string) =>
     batchOrEcsTask(ctx, ctx.config.global, state, { op: 'close' }, closeScope, comment, closeEnv);
   const states: Record<string, State> = {
@@ -243,7 +245,7 @@ export function buildStateMachineStates(root: Graph, ctx: BuildContext): { start
 
 /** The pipeline's own states (the branch of dagc.run). */
 function pipelineStates(root: Graph, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
-  const built = buildGraph(root, { kind: 'root' }, { depth: 0, runIdPath: '$$.Execution.Name' }, ctx);
+  const built = buildGraph(root, { kind: 'root' }, { depth: 0, runIdPath: '$$.Execution.Name', inputPath: '$$.Execution.Input' }, ctx);
   const start = getNode(root, root.startAt)!;
   if (!isPure(start)) return built;
   // A root graph that starts with pure nodes has no container before them to record them: one Task does.
@@ -255,7 +257,7 @@ function pipelineStates(root: Graph, ctx: BuildContext): { startAt: string; stat
         ctx.config.global,
         recorder,
         { op: 'start', chain: chainFrom(root, root.startAt) },
-        { depth: 0, runIdPath: '$$.Execution.Name' },
+        { depth: 0, runIdPath: '$$.Execution.Name', inputPath: '$$.Execution.Input' },
         'records the pure nodes the pipeline starts with (they run no container of their own)',
       ),
       Next: built.startAt,
@@ -275,7 +277,12 @@ function batchOrEcsTask(
   comment: string,
   extraEnv: readonly Json[] = [],
 ): Omit<TaskState, 'Next' | 'End'> {
-  const environment: Json[] = [{ Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath }, ...extraEnv];
+  // The execution input as JSON text: `dagc asl-task` validates it and takes parameters and use_cached from it.
+  const environment: Json[] = [
+    { Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath },
+    { Name: 'DAGC_ASL_INPUT', 'Value.$': `States.JsonToString(${scope.inputPath})` },
+    ...extraEnv,
+  ];
   // No attempt number: $$.State.RetryCount counts the infrastructure retrier's retries too, so `dagc asl-task`
   // numbers a task's attempt from the attempts the run log holds.
   if (scope.depth > 0) environment.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
@@ -524,10 +531,12 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
     Catch: containerCatch(ctx, graph, fanIn),
     Next: distributed ? mapState : name(`${node.internalName}.${ROLE.count}`),
   };
-  const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath };
+  const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath, inputPath: distributed ? '$.input' : scope.inputPath };
+  // A Distributed Map's iterations are child executions with their own input: the run id and the execution
+  // input travel in the item.
   const selector: { [key: string]: Json } = {
     'idx.$': scope.depth > 0 ? "States.Format('{},{}', $.idx, $$.Map.Item.Value)" : "States.Format('{}', $$.Map.Item.Value)",
-    ...(inner.runIdPath === '$.run' ? { 'run.$': scope.runIdPath } : {}),
+    ...(inner.runIdPath === '$.run' ? { 'run.$': scope.runIdPath, 'input.$': scope.inputPath } : {}),
   };
   const branch = buildGraph(node.branch, { kind: 'branch' }, inner, ctx);
   let map: MapState;

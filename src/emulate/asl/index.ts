@@ -182,15 +182,19 @@ export const emulator: Emulator = {
     const store = createRunLogStore(options.config.run_log_store, { cwd: options.cwd, env: options.env });
     const faults = readFaults(options.env.DAGC_EMULATE_FAULTS);
     let stopExecution: (() => void) | undefined;
+    // Once an execution is stopped no job starts. The interpreter may still schedule a retry or the next state
+    // (it settles the run at abort() but does not cancel what is under way), so those end at once, without effect:
+    // a Task left pending would keep its TimeoutSeconds timer, and this process, alive.
+    let stopped = false;
+    const STOPPED = { Status: 'STOPPED' };
     const [program, ...prefix] = options.dagc;
 
     const container: (stateName: string) => Handler = (stateName) => async (input) => {
+      if (stopped) return STOPPED;
       const { Command, Environment = [] } = containerOf(input);
       // A job starts from its image's environment (the launching shell's less dagc's variables and secrets:
-      // runtime/image-env.ts) and what the Task passes. A re-run's id has no place in the definition yet, so the
-      // emulator hands DAGC_USE_CACHED to the job as the execution's input would.
+      // runtime/image-env.ts) and what the Task passes; a re-run's id comes in the execution input.
       const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
-      if (options.useCached) env.DAGC_USE_CACHED = options.useCached;
       for (const e of Environment) env[e.Name] = e.Value;
       const fault = takeFault(faults, stateName);
       if (fault?.fault === 'throttle')
@@ -199,15 +203,17 @@ export const emulator: Emulator = {
       const [command, ...args] = Command;
       const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
       const killer = new AbortController();
-      const timer = fault ? setTimeout(() => killer.abort(), fault.afterMs) : undefined;
+      // A timed-out job is stopped just after the interpreter's timer (Step Functions stops the job it gave up on).
+      const timer = fault ? setTimeout(() => killer.abort(), fault.fault === 'timeout' ? Math.max(1, Math.ceil(fault.afterMs / 1000)) * 1000 + 200 : fault.afterMs) : undefined;
       const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err, signal: killer.signal, group: true, killGraceMs: 0 });
       clearTimeout(timer);
       if (ran.error !== undefined) throw new Error(`could not start ${bin}: ${ran.error}`);
       if (fault && ran.aborted) {
-        if (fault.fault === 'timeout') throw named('States.Timeout', '');
+        // The interpreter's own States.Timeout has already failed the state; this rejection goes nowhere.
+        if (fault.fault === 'timeout') throw named('States.Timeout', 'the job was stopped at its TimeoutSeconds');
         if (fault.fault === 'stop') {
           stopExecution?.();
-          throw named('States.Aborted', 'StopExecution');
+          return STOPPED;
         }
         if (fault.fault === 'spot')
           throw named('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Host EC2 (instance i-0123456789abcdef0) terminated.', Container: {} }));
@@ -218,8 +224,10 @@ export const emulator: Emulator = {
 
     const maps = mapsByShape(options.pipeline);
     const read: Handler = (input) => readMapObject(input as { Bucket: string; Key: string }, maps, store, options.config);
-    const reader: (stateName: string) => Handler = (stateName) => async (input) =>
-      takeFault(faults, stateName)?.fault === 'runtime' ? { Body: JSON.stringify({ count: 1001 }), ContentType: 'application/json' } : read(input);
+    const reader: (stateName: string) => Handler = (stateName) => async (input) => {
+      if (stopped) throw named('States.Aborted', 'the execution was stopped');
+      return takeFault(faults, stateName)?.fault === 'runtime' ? { Body: JSON.stringify({ count: 1001 }), ContentType: 'application/json' } : read(input);
+    };
 
     const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States) };
     const handlers: Record<string, Handler> = {};
@@ -228,6 +236,10 @@ export const emulator: Emulator = {
       if (state.Type !== 'Task') continue;
       handlers[name] = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
       retryIntervals[name] = 0;
+      // A timeout fault compresses the state's TimeoutSeconds (the interpreter's copy only), so that the
+      // interpreter raises its own States.Timeout, which States.TaskFailed does not match (ASL spec).
+      const timeout = faults.find((f) => f.state === name && f.fault === 'timeout');
+      if (timeout) state.TimeoutSeconds = Math.max(1, Math.ceil(timeout.afterMs / 1000));
     }
 
     polyfillWithResolvers();
@@ -236,12 +248,14 @@ export const emulator: Emulator = {
     const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
       const execution = engine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}` }, State: { RetryCount: 0 } },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
       let aborted = false;
+      stopped = false;
       stopExecution = () => {
         aborted = true;
+        stopped = true;
         execution.abort();
       };
       try {
@@ -255,7 +269,8 @@ export const emulator: Emulator = {
         stopExecution = undefined;
       }
     };
-    const ended = await start({}, runId);
+    // The execution input (README "asl target"): a re-run names the earlier run there, as StartExecution would.
+    const ended = await start(options.useCached ? { use_cached: options.useCached } : {}, runId);
     let engineError = ended.status === 'SUCCEEDED' ? undefined : ended;
     if (ended.status !== 'SUCCEEDED') {
       // The EventBridge rule on the execution's status (cloudformation.ts): a new execution only closes the run.
