@@ -1,4 +1,5 @@
 // Secrets are fetched by name at run time and never written anywhere (DESIGN.md invariant 5).
+import { PyFloat } from '../../core/py-float.js';
 
 export interface Secrets {
   readonly name: string;
@@ -88,6 +89,8 @@ export function maskValues(
   const mask = (v: unknown): unknown => {
     if (typeof v === 'string') return maskSecrets(v, list);
     if (Array.isArray(v)) return v.map(mask);
+    // A float kept as a float (core/py-float.ts) is a number, not a mapping to walk.
+    if (v instanceof PyFloat) return v;
     if (v !== null && typeof v === 'object') {
       const out = new Map<string, unknown>();
       for (const [k, inner] of Object.entries(v)) out.set(maskSecrets(k, list), mask(inner));
