@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EXECUTOR_TYPES, PROCESS_PER_STEP, TRAVERSES_HERE, executorTypesOf, targetOf } from './executors.js';
+import { EXECUTOR_ALIASES, EXECUTOR_TYPES, PROCESS_PER_STEP, TRAVERSES_HERE, executorTypesOf, targetOf } from './executors.js';
 
 /** Every `enum` in a JSON Schema document that lists executor types (it names local-container). */
 function executorEnums(node: unknown, out: string[][] = []): string[][] {
@@ -30,5 +30,11 @@ describe('executor types', () => {
     const enums = executorEnums(schema);
     expect(enums.length).toBeGreaterThan(0);
     for (const e of enums) expect([...e].sort()).toEqual([...EXECUTOR_TYPES].sort());
+  });
+});
+
+describe('EXECUTOR_ALIASES', () => {
+  it("maps magnus's names to the executor they stand for", () => {
+    expect(EXECUTOR_ALIASES).toEqual({ 'demo-renderer': 'bash', 'step-functions': 'asl' });
   });
 });

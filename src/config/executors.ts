@@ -34,6 +34,14 @@ export const EXECUTOR_TYPES: readonly ExecutorType[] = Object.keys(EXECUTORS) as
 const kindOf = (type: string): ExecutorKind | undefined =>
   Object.hasOwn(EXECUTORS, type) ? (EXECUTORS as Readonly<Record<string, ExecutorKind>>)[type] : undefined;
 
+/** magnus's names → the executor type they stand for (configs are normalised to the latter when read). */
+export const EXECUTOR_ALIASES: Readonly<Record<string, ExecutorType>> = Object.fromEntries(
+  EXECUTOR_TYPES.flatMap((t) => {
+    const of = (EXECUTORS[t] as ExecutorKind).aliasOf;
+    return of ? [[t, of]] : [];
+  }),
+) as Record<string, ExecutorType>;
+
 /** Executor types with which dagc itself traverses the graph (`dagc run`). */
 export const TRAVERSES_HERE: readonly ExecutorType[] = EXECUTOR_TYPES.filter((t) => EXECUTORS[t].traverses === 'here');
 

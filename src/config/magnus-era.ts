@@ -12,6 +12,7 @@
 // change dagc pipelines. A mismatch shows instead: a put or get that matches nothing under one era's data
 // folder but would under the other's says so (runtime/era.ts).
 import type { DagcConfig, ServiceSection } from './types.js';
+import { TRAVERSES_HERE } from './executors.js';
 
 export type MagnusEra = '2022' | '2023' | '0.5';
 
@@ -55,7 +56,7 @@ export function markComputeDataFolderWritten(config: DagcConfig): void {
   FOLDER_WRITTEN.add(config);
 }
 
-const SHARED_FOLDER_EXECUTORS = new Set(['local', 'local-container', 'mocked']);
+const SHARED_FOLDER_EXECUTORS = new Set<string>([...TRAVERSES_HERE, 'mocked']);
 
 /** The compute data folder an era uses when the config does not name one. */
 export function defaultComputeDataFolder(era: MagnusEra | undefined): string {

@@ -6,6 +6,7 @@ import { SERVICE_NAMES } from './types.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from '../front-end/load.js';
 import { rememberSource } from './source.js';
+import { EXECUTOR_ALIASES } from './executors.js';
 
 /** Older section names (magnus 2022 `mode`, magnus 0.4 `experiment_tracking`) → today's. */
 export const SECTION_ALIASES: Readonly<Record<string, ServiceName>> = {
@@ -14,10 +15,7 @@ export const SECTION_ALIASES: Readonly<Record<string, ServiceName>> = {
 };
 
 /** Older provider names → today's: magnus's demo-renderer is our bash target; step-functions is asl. */
-export const PROVIDER_ALIASES: Readonly<Record<string, string>> = {
-  'demo-renderer': 'bash',
-  'step-functions': 'asl',
-};
+export const PROVIDER_ALIASES: Readonly<Record<string, string>> = EXECUTOR_ALIASES;
 
 /** Each provider's config when its section gives none (magnus-spec.md §2.2). */
 export const PROVIDER_DEFAULTS: Readonly<

@@ -11,6 +11,7 @@ import type { Integration, IntegrationCheck } from './registry.js';
 import { s3Settings } from '../services/s3-client.js';
 import { awsSecretsSettings } from '../services/secrets/aws-secrets-manager.js';
 import { UserError } from '../core/errors.js';
+import { executorTypesOf } from '../config/executors.js';
 
 const sharesNoDisk = (what: string, provider: string, fix: string): IntegrationCheck[] => [
   {
@@ -42,7 +43,7 @@ const RUN_LOG_FIX = 'use run_log_store: {type: s3, config: {bucket: …, prefix:
 const CATALOG_FIX = 'use catalog: {type: s3, config: {bucket: …, prefix: …}} (or do-nothing if no step moves data)';
 
 /** For both spellings of the executor (`step-functions` is an alias of `asl`). */
-export const aslIntegrations: Integration[] = ['asl', 'step-functions'].flatMap((executor): Integration[] => [
+export const aslIntegrations: Integration[] = executorTypesOf('asl').flatMap((executor): Integration[] => [
   ...['file-system', 'chunked-fs'].map(
     (provider): Integration => ({
       executor,
