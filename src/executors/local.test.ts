@@ -147,3 +147,72 @@ describe('runPipeline', () => {
     expect(leaves.filter((t) => !ranByStandIn.includes(t))).toEqual([]);
   });
 });
+
+// An internal error under one map item (a store or catalog failing under a step) once left the other items
+// running: 36 of 40 queued items ran after the error was printed, and the run stayed PROCESSING (issue 19).
+// The stand-in runner throws for item 3; the oracle is what the stand-in saw started and the run log's statuses.
+describe('runPipeline after an internal error', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('schedules nothing more, kills what runs, and closes the run log FAIL with the error', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'dagc-local-ie-'));
+    const items = Array.from({ length: 40 }, (_, i) => i + 1);
+    await writeFile(
+      path.join(dir, 'pipeline.yaml'),
+      `dag:
+  start_at: m
+  steps:
+    m:
+      type: map
+      iterate_on: items
+      iterate_as: item
+      next: success
+      branch:
+        start_at: t
+        steps:
+          t:
+            type: task
+            command_type: shell
+            command: sleep 30
+            next: success
+          success: {type: success}
+          fail: {type: fail}
+    success: {type: success}
+    fail: {type: fail}
+`,
+    );
+    const loaded = await loadPipeline('pipeline.yaml', { cwd: dir, env: {} });
+    const config = {
+      ...DEFAULT_CONFIG,
+      executor: { type: 'local', config: { max_parallel: 4 } },
+      run_log_store: { type: 'chunked-fs', config: { log_folder: path.join(dir, 'logs') } },
+      catalog: { type: 'do-nothing', config: {} },
+    };
+    const ctx = await openRun({ pipeline: loaded.value!, config, parameters: { items }, cwd: dir, env: { PATH: process.env.PATH }, events: () => {}, mode: 'run' });
+    const started: string[] = [];
+    const standIn: LeafRunner = async (c, inv) => {
+      const name = stepNames(inv).internal;
+      if (name.endsWith('.t')) started.push(name);
+      if (name === 'm.3.t') {
+        // Let the other first items start their `sleep 30` before the error.
+        await new Promise((r) => setTimeout(r, 500));
+        throw new Error('ENOSPC: no space left on device, write');
+      }
+      return executeLeaf(c, inv);
+    };
+    const began = Date.now();
+    await expect(runPipeline(ctx, standIn)).rejects.toThrow('ENOSPC');
+    // The sleeping steps were killed, not waited for.
+    expect(Date.now() - began).toBeLessThan(15_000);
+    expect(started.length).toBeLessThanOrEqual(4);
+    const log = await ctx.store.getRunLog(ctx.runId);
+    expect(log.status).toBe('FAIL');
+    const steps = [...indexSteps(log).values()];
+    expect(steps.filter((s) => s.status === 'PROCESSING').map((s) => s.internal_name)).toEqual([]);
+    expect(log.steps.m!.status).toBe('FAIL');
+    expect(log.steps.m!.message).toContain('internal error: ENOSPC');
+  }, 30_000);
+});

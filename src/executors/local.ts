@@ -12,6 +12,8 @@ import { executeLeaf } from '../runtime/exec-node.js';
 import type { NodeInvocation } from '../runtime/exec-node.js';
 import { fanIn, fanOut } from '../runtime/fan.js';
 import { isoNow } from '../runtime/clock.js';
+import { closeUnfinished } from '../runtime/close-run.js';
+import { maskSecrets } from '../services/secrets/types.js';
 
 interface Scope {
   readonly ancestors: readonly CompositeNode[];
@@ -29,10 +31,51 @@ export type LeafRunner = (ctx: RunContext, inv: NodeInvocation) => Promise<Statu
 
 /** Runs the whole pipeline; resolves to the run's final status. */
 export async function runPipeline(ctx: RunContext, leaf: LeafRunner = executeLeaf): Promise<Status> {
-  await traverse(ctx, ctx.pipeline.root, ROOT_SCOPE, leaf);
+  // An internal error (a store or catalog that fails under a step) stops the whole run at once: nothing more is
+  // scheduled, running steps are killed through the same signal as Ctrl-C, and the run log closes FAIL with the
+  // error before it is rethrown (issue 19: queued map items went on running after the error was printed).
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal?.aborted) stop.abort();
+  const run: RunContext = { ...ctx, signal: stop.signal };
+  stoppers.set(run, stop);
+  try {
+    await traverse(run, ctx.pipeline.root, ROOT_SCOPE, leaf);
+  } catch (error) {
+    stop.abort();
+    await closeUnfinished(
+      ctx,
+      `internal error: ${maskSecrets((error as Error).message, ctx.secretValues)}`,
+    ).catch(() => undefined);
+    throw error;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+  }
   // An interrupted run ends FAIL so the run log never claims a run is still going when nothing runs it.
   if (ctx.signal?.aborted) await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return (await ctx.store.getRun(ctx.runId)).status;
+}
+
+/** The run's stop switch, found from the context a traversal carries. */
+const stoppers = new WeakMap<RunContext, AbortController>();
+
+/**
+ * Settles every branch before it fails: the first error stops the run at once (its siblings see the signal and
+ * their steps are killed), and is rethrown once nothing of the composite still runs.
+ */
+async function allSettled(ctx: RunContext, work: readonly Promise<void>[]): Promise<void> {
+  const stop = stoppers.get(ctx);
+  const results = await Promise.allSettled(
+    work.map((w) =>
+      w.catch((error: unknown) => {
+        stop?.abort();
+        throw error;
+      }),
+    ),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**
@@ -53,6 +96,16 @@ export async function traverse(ctx: RunContext, graph: Graph, scope: Scope, leaf
 }
 
 async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope, leaf: LeafRunner): Promise<Status> {
+  try {
+    return await executeNodeUnguarded(ctx, loc, scope, leaf);
+  } catch (error) {
+    // Stopped before the error travels up through the limiters, which would start the next queued branch first.
+    stoppers.get(ctx)?.abort();
+    throw error;
+  }
+}
+
+async function executeNodeUnguarded(ctx: RunContext, loc: NodeLocation, scope: Scope, leaf: LeafRunner): Promise<Status> {
   const inv = { loc, mapValues: scope.mapValues, mapVariable: scope.mapVariable };
   if (!isComposite(loc.node)) return leaf(ctx, inv);
   const node = loc.node;
@@ -65,20 +118,28 @@ async function executeNode(ctx: RunContext, loc: NodeLocation, scope: Scope, lea
   const branchLimit = createLimiter(ctx.maxParallel);
   if (node.type === 'map') {
     const branch = graphs[0]!;
-    await Promise.all(
+    await allSettled(
+      ctx,
       opened.items.map((item) =>
         branchLimit(() =>
           traverse(
             ctx,
             branch,
-            { ancestors: inner, mapValues: [...scope.mapValues, item], mapVariable: { ...scope.mapVariable, [node.iterateAs]: item } },
+            {
+              ancestors: inner,
+              mapValues: [...scope.mapValues, item],
+              mapVariable: { ...scope.mapVariable, [node.iterateAs]: item },
+            },
             leaf,
           ),
         ),
       ),
     );
   } else {
-    await Promise.all(graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }, leaf))));
+    await allSettled(
+      ctx,
+      graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }, leaf))),
+    );
   }
   return fanIn(ctx, inv, opened.branches);
 }

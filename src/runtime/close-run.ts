@@ -9,9 +9,16 @@ import { isoNow } from './clock.js';
 import type { RunContext } from './context.js';
 
 export async function closeRun(ctx: RunContext, engineStatus: string): Promise<Status> {
+  if (engineStatus === 'Succeeded') return (await ctx.store.getRun(ctx.runId)).status;
+  return closeUnfinished(ctx, `the engine ended the run (${engineStatus}) before this finished`);
+}
+
+/**
+ * Closes whatever of a run is still PROCESSING as FAIL with `message` (steps keep a message of their own), then
+ * the run: after an internal error or a forced stop of `dagc run`, and `dagc runs close` (issue 19).
+ */
+export async function closeUnfinished(ctx: RunContext, message: string): Promise<Status> {
   const log = await ctx.store.getRunLog(ctx.runId);
-  if (engineStatus === 'Succeeded') return log.status;
-  const message = `the engine ended the run (${engineStatus}) before this finished`;
   const close = async (steps: Record<string, StepLog>): Promise<void> => {
     for (const step of Object.values(steps)) {
       for (const branch of Object.values(step.branches ?? {})) {
