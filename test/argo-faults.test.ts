@@ -224,3 +224,39 @@ describe.skipIf(!HAVE_GO)('retry: 6 gives 6 attempts', () => {
     expect(attempts).toEqual({ argo: 6, dagc: 6 });
   });
 });
+
+const LAST_ATTEMPT = `dag:
+  start_at: work
+  steps:
+    work:
+      type: task
+      command_type: shell
+      command: sleep 20
+      retry: 2
+      on_failure: recover
+      next: success
+    recover:
+      type: stub
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`;
+
+describe.skipIf(!HAVE_GO)('the failure chain under Argo does not hang on the pod guessing its last attempt', () => {
+  it('a step OOMKilled on its last attempt still takes its on_failure route, and its step log closes', { timeout: 600_000 }, async () => {
+    const dir = project(LAST_ATTEMPT);
+    const { result, exitCode, printed } = await underController(dir, 'last', {
+      faults: [
+        { kind: 'oom', path: 'work', attempt: 0, delayMs: 1500 },
+        { kind: 'oom', path: 'work', attempt: 1, delayMs: 1500 },
+      ],
+    });
+    expect(result.phase, printed).toBe('Succeeded');
+    expect(exitCode).toBe(0);
+    const log = await runLog(dir, 'last');
+    expect(log.status).toBe('SUCCESS');
+    expect(log.steps.recover?.status).toBe('SUCCESS');
+    expect(log.steps.work?.status).toBe('FAIL');
+    expect(processing(log.steps)).toEqual([]);
+  });
+});

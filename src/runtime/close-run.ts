@@ -9,7 +9,10 @@ import { isoNow } from './clock.js';
 import type { RunContext } from './context.js';
 
 export async function closeRun(ctx: RunContext, engineStatus: string): Promise<Status> {
-  if (engineStatus === 'Succeeded') return (await ctx.store.getRun(ctx.runId)).status;
+  // When the exit handler runs every node of the workflow has ended: a step still PROCESSING is one whose pod
+  // died (OOMKilled, evicted, lost) before it recorded its end, even in a workflow that succeeded (Argo took
+  // its on_failure route). It is closed FAIL; a succeeded workflow's run keeps its status.
+  if (engineStatus === 'Succeeded') return closeUnfinished(ctx, "the step's pod ended before the step recorded its end", { keepRunStatus: true });
   return closeUnfinished(ctx, `the engine ended the run (${engineStatus}) before this finished`);
 }
 
@@ -17,7 +20,11 @@ export async function closeRun(ctx: RunContext, engineStatus: string): Promise<S
  * Closes whatever of a run is still PROCESSING as FAIL with `message` (steps keep a message of their own), then
  * the run: after an internal error or a forced stop of `dagc run`, and `dagc runs close` (issue 19).
  */
-export async function closeUnfinished(ctx: RunContext, message: string): Promise<Status> {
+export async function closeUnfinished(
+  ctx: Pick<RunContext, 'store' | 'runId' | 'events'>,
+  message: string,
+  opts: { readonly keepRunStatus?: boolean } = {},
+): Promise<Status> {
   const log = await ctx.store.getRunLog(ctx.runId);
   const close = async (steps: Record<string, StepLog>): Promise<void> => {
     for (const step of Object.values(steps)) {
@@ -36,7 +43,7 @@ export async function closeUnfinished(ctx: RunContext, message: string): Promise
     }
   };
   await close(log.steps);
-  if (log.status !== 'PROCESSING') return log.status;
+  if (log.status !== 'PROCESSING' || opts.keepRunStatus) return log.status;
   await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return 'FAIL';
 }

@@ -23,7 +23,7 @@ describe('planGraph', () => {
     ]);
   });
 
-  it('folds the terminals of a branch graph into the steps before them', () => {
+  it('folds the terminals of a branch graph into the steps before them, but never a failure route', () => {
     const branch = graph('P.b', 'first', [
       task('first', { next: 'second', onFailure: 'cleanup' }),
       stub('second', { next: 'success' }),
@@ -31,7 +31,12 @@ describe('planGraph', () => {
       success(),
       fail(),
     ]);
-    expect(summary(planGraph(branch, false))).toEqual([{ task: 'first', after: [], then: ['second', 'success'], else: ['cleanup', 'fail'] }]);
+    // The failure chain gets tasks of its own: a pod cannot know that Argo will not retry it (issue 13).
+    expect(summary(planGraph(branch, false))).toEqual([
+      { task: 'first', after: [], then: ['second', 'success'], else: [] },
+      { task: 'cleanup', after: ['first.Failed'], then: ['fail'], else: [] },
+      { task: 'fail', after: ['cleanup.Failed'], then: [], else: [] },
+    ]);
   });
 
   it('gives a stub that starts its graph, or declares a catalog, a task of its own', () => {

@@ -7,7 +7,11 @@
 // whose expression is false is Omitted, so only the path the run takes executes.
 //
 // Folding: a node that needs no pod of its own runs in its predecessor's pod right after it, through the
-// step script (scripts.ts): `then` nodes after success, `else` nodes after the last failed attempt. Foldable:
+// step script (scripts.ts): `then` nodes after success. Nodes on a failure route are never folded: the pod
+// would have to guess that its failed attempt is the last one, and Argo ends retries early (retryPolicy, a
+// deadline, a stop) or kills the pod (OOMKilled, evicted, a lost node), so the chain would never run while
+// Argo routes on as if it had (issue 13). They get tasks of their own, on `<task>.Failed || <task>.Errored`.
+// Foldable:
 //  - catalog-free stubs that do not start their graph (they only record a step, and cannot fail);
 //  - success/fail nodes of branch graphs (parallel branches, map items, dag sub-graphs).
 // The root graph keeps its success and fail nodes as tasks, and `success` also waits for `fail` to be
@@ -70,7 +74,7 @@ export function planGraph(graph: Graph, isRoot: boolean): GraphPlan {
   const routes = new Map<Node, { ok: ReturnType<typeof follow>; ko: ReturnType<typeof follow> }>();
   const withTasks = reachableFrom<Node>([start], (node) => {
     if (!isChain(node)) return [];
-    const r = { ok: follow(node.next), ko: follow(failureRoute(graph, node)) };
+    const r = { ok: follow(node.next), ko: { folded: [] as readonly Node[], task: getNode(graph, failureRoute(graph, node)) } };
     routes.set(node, r);
     return [r.ok.task, r.ko.task];
   });
