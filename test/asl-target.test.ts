@@ -27,10 +27,11 @@ const golden = (name: string) => path.join(CONFORMANCE, name, 'expected', 'asl.j
 
 /** An emulate call for one case run, as `dagc run` is called for it (conformance.test.ts). */
 function emulate(dir: string, runId: string, run: { args?: string[]; env?: Record<string, string> }, extra: string[] = [], env: Record<string, string> = {}) {
-  const cached = run.args?.[0] === '--use-cached' ? { DAGC_USE_CACHED: run.args[1]! } : {};
-  return runCli(['emulate', 'pipeline.yaml', '--target', 'asl', ...extra, '--run-id', runId], {
+  // A re-run's id goes in the execution input (--use-cached), never through the host's DAGC_* variables.
+  const cached = run.args?.[0] === '--use-cached' ? ['--use-cached', run.args[1]!] : [];
+  return runCli(['emulate', 'pipeline.yaml', '--target', 'asl', ...extra, ...cached, '--run-id', runId], {
     cwd: dir,
-    env: { ...run.env, ...cached, ...env },
+    env: { ...run.env, ...env },
     timeoutMs: 240_000,
   });
 }

@@ -3,7 +3,7 @@
 // calls run in test/asl-target.test.ts (every conformance case under aws-local-stepfunctions).
 import { describe, expect, it } from 'vitest';
 import type { EntryCall } from './asl-task.js';
-import { runAslOperation } from './asl-task.js';
+import { executionInput, runAslOperation } from './asl-task.js';
 import { UsageError } from './types.js';
 
 const ENTRY = ['-f', "my pipe'line.yaml", '-c', 'c.yaml'];
@@ -101,5 +101,19 @@ describe('dagc asl-task', () => {
     await expect(run(['task', 'a', 'zero', '0', '0'])).rejects.toThrow(UsageError);
     await expect(run(['jump'])).rejects.toThrow('unknown operation "jump" (task, fan-in, fan-out, map, start or close)');
     await expect(runAslOperation(['start', '0'], ENTRY, {}, async () => ({ code: 0, out: '' }))).rejects.toThrow('DAGC_ASL_RUN_ID is not set');
+  });
+
+  it('takes parameters and use_cached from the execution input, and names what is wrong with a bad one', () => {
+    expect(executionInput(undefined)).toEqual({ env: {} });
+    expect(executionInput('{}')).toEqual({ env: {} });
+    expect(executionInput('{"parameters": {"lr": 0.1, "name": "a b"}, "use_cached": "nightly-1"}')).toEqual({
+      env: { DAGC_PRM_LR: '0.1', DAGC_PRM_NAME: '"a b"', DAGC_USE_CACHED: 'nightly-1' },
+    });
+    expect(executionInput('{"dagc_close": {"run": "r"}}')).toEqual({ env: {} });
+    expect(executionInput('[1]')).toEqual({ error: expect.stringContaining('must be a JSON object') });
+    expect(executionInput('{"params": {}}')).toEqual({ error: 'unknown key "params" in the execution input (parameters, use_cached)' });
+    expect(executionInput('{"use_cached": "a b"}')).toEqual({ error: 'use_cached in the execution input must be a run id, not "a b"' });
+    expect(executionInput('{"parameters": {"Lr": 1}}')).toEqual({ error: expect.stringContaining('parameter "Lr"') });
+    expect(executionInput('{"parameters": [1]}')).toEqual({ error: expect.stringContaining('must be an object') });
   });
 });

@@ -187,7 +187,8 @@ export const command: Command = {
     ];
     // Straight to the two commands it calls (not through main.ts, which lists this one: no import cycle).
     const { runCommand } = await import('./run-command.js');
-    const input = executionInput(io.env.DAGC_ASL_INPUT);
+    // A close needs nothing from the input, and must work whatever it holds.
+    const input = args.positionals[0] === 'close' ? { env: {} } : executionInput(io.env.DAGC_ASL_INPUT);
     // The image's environment may not say what this execution's input does not (invariant: nothing from the host).
     const base = Object.fromEntries(Object.entries(io.env).filter(([k]) => k !== 'DAGC_USE_CACHED' && !k.startsWith('DAGC_PRM_')));
     const callIo: Io = { ...io, env: { ...base, ...('env' in input ? input.env : {}) } };

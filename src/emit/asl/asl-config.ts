@@ -101,7 +101,7 @@ const NODE_KEYS = [
 const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation'];
 
 /** Environment variables the state machine sets itself (container-script.ts). */
-export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_MAP_INDEX'];
+export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_ASL_INPUT', 'DAGC_ASL_ERROR', 'DAGC_ASL_CAUSE', 'DAGC_MAP_INDEX'];
 
 const ARN = /^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d*:.+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -277,10 +277,11 @@ function batchOrEcsTask(
   comment: string,
   extraEnv: readonly Json[] = [],
 ): Omit<TaskState, 'Next' | 'End'> {
-  // The execution input as JSON text: `dagc asl-task` validates it and takes parameters and use_cached from it.
+  // The execution input as JSON text: `dagc asl-task` validates it and takes parameters and use_cached from it
+  // (not for a close, which needs neither, and whose input holds the error's cause).
   const environment: Json[] = [
     { Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath },
-    { Name: 'DAGC_ASL_INPUT', 'Value.$': `States.JsonToString(${scope.inputPath})` },
+    ...(op.op === 'close' ? [] : [{ Name: 'DAGC_ASL_INPUT', 'Value.$': `States.JsonToString(${scope.inputPath})` }]),
     ...extraEnv,
   ];
   // No attempt number: $$.State.RetryCount counts the infrastructure retrier's retries too, so `dagc asl-task`
@@ -531,12 +532,14 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
     Catch: containerCatch(ctx, graph, fanIn),
     Next: distributed ? mapState : name(`${node.internalName}.${ROLE.count}`),
   };
-  const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath, inputPath: distributed ? '$.input' : scope.inputPath };
-  // A Distributed Map's iterations are child executions with their own input: the run id and the execution
-  // input travel in the item.
+  const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath, inputPath: '$.input' };
+  // A Distributed Map's iterations are child executions with their own input: the run id travels in the item.
+  // The execution input does too, in every map: $$.Execution.Input is the execution's in Step Functions, but
+  // aws-local-stepfunctions 3 answers the iteration's input there (the item is read once, outside).
   const selector: { [key: string]: Json } = {
     'idx.$': scope.depth > 0 ? "States.Format('{},{}', $.idx, $$.Map.Item.Value)" : "States.Format('{}', $$.Map.Item.Value)",
-    ...(inner.runIdPath === '$.run' ? { 'run.$': scope.runIdPath, 'input.$': scope.inputPath } : {}),
+    ...(inner.runIdPath === '$.run' ? { 'run.$': scope.runIdPath } : {}),
+    'input.$': scope.inputPath,
   };
   const branch = buildGraph(node.branch, { kind: 'branch' }, inner, ctx);
   let map: MapState;

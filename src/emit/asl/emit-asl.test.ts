@@ -156,6 +156,7 @@ describe('asl tasks', () => {
     expect(overrides.Command).toEqual(['dagc', 'asl-task', '-f', 'pipeline.yaml', '-c', 'config.yaml', '--', 'task', 'train', '3', '1', 'success', '1', 'fail']);
     expect(overrides.Environment).toEqual([
       { Name: 'DAGC_ASL_RUN_ID', 'Value.$': '$$.Execution.Name' },
+      { Name: 'DAGC_ASL_INPUT', 'Value.$': 'States.JsonToString($$.Execution.Input)' },
       { Name: 'LEVEL', Value: '2' },
       { Name: 'MODE', Value: 'prod' },
     ]);
@@ -268,15 +269,16 @@ describe('asl maps', () => {
     const [, items] = byComment(def, 'outer.map_variable_placeholder.inner: the item indices');
     expect((items as PassState).Parameters).toEqual({ 'items.$': 'States.ArrayRange(0, States.MathAdd($.dagc.map.count, -1), 1)' });
     const outer = def.States.outer as MapState;
-    expect(outer.ItemSelector).toEqual({ 'idx.$': "States.Format('{}', $$.Map.Item.Value)" });
+    // The execution input travels in the item (asl-task reads parameters and use_cached from it).
+    expect(outer.ItemSelector).toEqual({ 'idx.$': "States.Format('{}', $$.Map.Item.Value)", 'input.$': '$$.Execution.Input' });
     expect(outer.MaxConcurrency).toBe(4);
     const inner = outer.ItemProcessor.States['outer.map_variable_placeholder.inner'] as MapState;
-    expect(inner.ItemSelector).toEqual({ 'idx.$': "States.Format('{},{}', $.idx, $$.Map.Item.Value)" });
+    expect(inner.ItemSelector).toEqual({ 'idx.$': "States.Format('{},{}', $.idx, $$.Map.Item.Value)", 'input.$': '$.input' });
     expect(inner.MaxConcurrency).toBe(2);
     expect(inner.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     // Every path the definition reads from the payload is one of dagc's own small fields.
     const paths = JSON.stringify(def).match(/(?<!\$)\$\.[A-Za-z_.]+/g) ?? [];
-    expect([...new Set(paths)].sort()).toEqual(['$.Body', '$.dagc', '$.dagc.items', '$.dagc.map.count', '$.dagcError', '$.dagcError.Error', '$.idx']);
+    expect([...new Set(paths)].sort()).toEqual(['$.Body', '$.dagc', '$.dagc.items', '$.dagc.map.count', '$.dagcError', '$.dagcError.Error', '$.idx', '$.input']);
   });
 
   it('becomes a Distributed Map reading the indices from S3 when declared wider than 1,000 items', async () => {
@@ -287,7 +289,7 @@ describe('asl maps', () => {
     expect(inner.ItemReader?.Resource).toBe('arn:aws:states:::s3:getObject');
     expect(String(inner.ItemReader?.Parameters['Key.$'])).toContain('/map-indices/');
     // Child executions have names of their own: the run id travels in the payload instead.
-    expect(inner.ItemSelector).toEqual({ 'idx.$': "States.Format('{},{}', $.idx, $$.Map.Item.Value)", 'run.$': '$$.Execution.Name' });
+    expect(inner.ItemSelector).toEqual({ 'idx.$': "States.Format('{},{}', $.idx, $$.Map.Item.Value)", 'run.$': '$$.Execution.Name', 'input.$': '$.input' });
     const work = inner.ItemProcessor.States['outer.map_variable_placeholder.inner.map_variable_placeholder.work'] as TaskState;
     const env = (work.Parameters.ContainerOverrides as { Environment: unknown[] }).Environment;
     expect(env[0]).toEqual({ Name: 'DAGC_ASL_RUN_ID', 'Value.$': '$.run' });

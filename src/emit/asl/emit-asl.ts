@@ -15,11 +15,16 @@ import { readAslConfig } from './asl-config.js';
 import type { StateMachine } from './asl-types.js';
 import { buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import { DEFINITION_LIMIT, definitionSize } from './limits.js';
+
+/** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
+export const TEMPLATE_BODY_LIMIT = 51_200;
 import { validateDefinition } from './validate-asl.js';
 import { cloudFormationTemplate } from './cloudformation.js';
 import type { JobDefinitionRegistry } from './job-definitions.js';
 import { createJobDefinitionRegistry } from './job-definitions.js';
 import { regenerateFlags } from '../regenerate.js';
+import type { SettingsPlace } from './aws-rules.js';
+import { awsRules } from './aws-rules.js';
 
 export interface AslEmitMode {
   /** Distributed Maps for maps declared wider than the inline limit (default true). */
@@ -99,12 +104,19 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     TimeoutSeconds: aslConfig.machine.timeoutSeconds ?? ir.root.maxTime,
   };
   if (!mode.skipValidation) diagnostics.push(...validateDefinition(definition, options.source));
+  const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
+  for (const node of nodes) {
+    const settings = aslConfig.forNode(node);
+    if (settings !== aslConfig.global)
+      places.push({ settings, key: [], node: { name: node.internalName, file: node.source.file, line: node.source.start.line, column: node.source.start.column } });
+  }
+  diagnostics.push(...awsRules(config, aslConfig, definition, places, config.file ?? options.source));
   const size = definitionSize(definition);
   if (size.compact > DEFINITION_LIMIT)
     diagnostics.push({
       code: 'DAGC-ASL-TOO-LARGE',
       severity: 'error',
-      message: `the state machine is ${size.compact.toLocaleString('en-US')} characters; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
+      message: `the state machine is ${size.compact.toLocaleString('en-US')} bytes (UTF-8); Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
       hint: 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
       file: options.source,
       start: { line: 1, column: 1 },
@@ -113,7 +125,7 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     diagnostics.push({
       code: 'DAGC-ASL-LARGE',
       severity: 'warning',
-      message: `the written definition is ${size.indented.toLocaleString('en-US')} characters with indentation, over the ${DEFINITION_LIMIT.toLocaleString('en-US')} quota; minified it is ${size.compact.toLocaleString('en-US')}`,
+      message: `the written definition is ${size.indented.toLocaleString('en-US')} bytes with indentation, over the ${DEFINITION_LIMIT.toLocaleString('en-US')}-byte quota; minified it is ${size.compact.toLocaleString('en-US')}`,
       hint: 'deploy it minified (e.g. jq -c)',
       file: options.source,
       start: { line: 1, column: 1 },
@@ -126,5 +138,16 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
   if (!rendered.definition || !rendered.config || hasErrors(rendered.diagnostics)) return { files: [], diagnostics: rendered.diagnostics };
   const cfn = rendered.config.machine.cloudformation;
   const body = cfn ? cloudFormationTemplate(rendered.definition, cfn, ir.dagHash, rendered.jobDefinitions?.resources() ?? {}) : rendered.definition;
-  return { files: [{ path: options.outputName, format: 'json', body }], diagnostics: rendered.diagnostics };
+  const diagnostics = [...rendered.diagnostics];
+  const templateBytes = cfn ? Buffer.byteLength(JSON.stringify(body), 'utf8') : 0;
+  if (templateBytes > TEMPLATE_BODY_LIMIT)
+    diagnostics.push({
+      code: 'DAGC-ASL-TEMPLATE-SIZE',
+      severity: 'warning',
+      message: `the CloudFormation template is ${templateBytes.toLocaleString('en-US')} bytes; a template passed inline (TemplateBody) may have at most ${TEMPLATE_BODY_LIMIT.toLocaleString('en-US')}`,
+      hint: 'deploy it from S3: aws cloudformation deploy --s3-bucket BUCKET … (or create-stack --template-url), which takes up to 1 MB',
+      file: options.source,
+      start: { line: 1, column: 1 },
+    });
+  return { files: [{ path: options.outputName, format: 'json', body }], diagnostics };
 }

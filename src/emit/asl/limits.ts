@@ -4,7 +4,7 @@
 import type { State, StateMachine } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
 
-/** Maximum definition size: 1 MB of characters (CreateStateMachine `definition`). */
+/** Maximum definition size: 1 MB, counted in UTF-8 bytes (the CreateStateMachine request's size quota). */
 export const DEFINITION_LIMIT = 1_048_576;
 /** Maximum input or output of a state, task or execution: 256 KiB of UTF-8. */
 export const PAYLOAD_LIMIT = 262_144;
@@ -14,14 +14,15 @@ export const HISTORY_LIMIT = 25_000;
 export const NAME_LIMIT = 80;
 
 export interface SizeReport {
-  /** JSON.stringify without whitespace: what a deployment tool sends. */
+  /** UTF-8 bytes of JSON.stringify without whitespace: what a deployment tool sends. */
   compact: number;
   /** With two-space indentation, about the written file. */
   indented: number;
 }
 
+/** UTF-8 bytes, not UTF-16 code units: a name in Unicode costs 2-4 bytes a character against the quota. */
 export function definitionSize(definition: unknown): SizeReport {
-  return { compact: JSON.stringify(definition).length, indented: JSON.stringify(definition, null, 2).length };
+  return { compact: Buffer.byteLength(JSON.stringify(definition), 'utf8'), indented: Buffer.byteLength(JSON.stringify(definition, null, 2), 'utf8') };
 }
 
 export interface BudgetAssumptions {

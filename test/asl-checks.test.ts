@@ -1,0 +1,99 @@
+// What AWS would refuse at deployment, refused by `dagc compile --target asl` first: exit 2 with the config key's
+// file:line:col (src/emit/asl/aws-rules.ts, emit-asl.ts). One case each, compiled through the CLI.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { definitionSize } from '../src/emit/asl/limits.js';
+
+const PIPELINE = `dag:
+  start_at: train
+  steps:
+    train:
+      type: task
+      command_type: shell
+      command: echo hi
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`;
+
+const STORES = `run_log_store:
+  type: s3
+  config: {bucket: dagc-runs, prefix: runs/}
+catalog:
+  type: s3
+  config: {bucket: dagc-runs, prefix: catalog/}
+`;
+
+const BATCH = `executor:
+  type: asl
+  config:
+    image: repo/dagc:1
+    compute: batch
+    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/dagc
+    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/dagc:1
+`;
+
+const ECS = `executor:
+  type: asl
+  config:
+    image: repo/dagc:1
+    compute: ecs
+    cluster: arn:aws:ecs:eu-west-1:123456789012:cluster/dagc
+    task_definition: arn:aws:ecs:eu-west-1:123456789012:task-definition/dagc:1
+    launch_type: FARGATE
+    subnets: [subnet-1]
+`;
+
+async function compile(executor: string, extra = '', pipeline = PIPELINE) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-checks-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline);
+  writeFileSync(path.join(dir, 'cfg.yaml'), executor + extra + STORES);
+  return runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'cfg.yaml'], { cwd: dir });
+}
+
+describe('asl target: what AWS refuses is refused at compile time, at the key', () => {
+  it('the base configs compile', async () => {
+    expect((await compile(BATCH)).status).toBe(0);
+    expect((await compile(ECS)).status).toBe(0);
+  });
+
+  it.each([['my pipeline'], ['etl:nightly']])('a state machine name with spaces or colons: %s', async (name) => {
+    const r = await compile(BATCH, `    cloudformation: {name: "${name}"}\n`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('DAGC-ASL-MACHINE-NAME');
+    expect(r.stderr).toMatch(/cfg\.yaml:8:\d+/);
+  });
+
+  it.each([['0.25'], ['0.5']])('vcpus %s on Batch (EC2 takes whole vCPUs)', async (vcpus) => {
+    const r = await compile(BATCH, `    vcpus: ${vcpus}\n`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('DAGC-ASL-BATCH-VCPUS');
+    expect(r.stderr).toContain('cfg.yaml:8:');
+  });
+
+  it('gpu with ECS on Fargate', async () => {
+    const r = await compile(ECS, '    gpu: 1\n');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('DAGC-ASL-FARGATE-GPU');
+    expect(r.stderr).toContain('cfg.yaml:10:');
+  });
+
+  it('ECS overrides over 8,192 characters', async () => {
+    const r = await compile(ECS, `    env: {BIG: "${'x'.repeat(8300)}"}\n`);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('DAGC-ASL-ECS-OVERRIDES');
+    expect(r.stderr).toContain('cfg.yaml:10:');
+    // Just under the limit compiles.
+    expect((await compile(ECS, `    env: {BIG: "${'x'.repeat(6000)}"}\n`)).status).toBe(0);
+  });
+
+  it('the 1 MB quota is counted in UTF-8 bytes, not UTF-16 units', () => {
+    // A three-byte character is one UTF-16 unit: 1,000 of them are 1,000 units and 3,000 bytes.
+    const def = { Comment: '漢'.repeat(1000) };
+    expect(JSON.stringify(def).length).toBe(1000 + 14);
+    expect(definitionSize(def).compact).toBe(3000 + 14);
+  });
+});
