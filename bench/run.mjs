@@ -16,6 +16,8 @@ if (existsSync(here('./validate.mjs'))) {
   console.log('\n== validate ==');
   await import('./validate.mjs');
 }
+console.log('\n== config (target and provider settings) ==');
+console.log((await import('./config.mjs')).benchConfig());
 console.log('\n== argo ==');
 const { benchArgo } = await import('./argo.mjs');
 console.log(benchArgo());

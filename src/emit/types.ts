@@ -73,6 +73,11 @@ export interface Compiler {
   readonly pathsFrom?: 'pipeline' | 'output';
   compile(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult;
   /**
+   * What compile would refuse about the config (its readers' rules, at the config's keys or the steps), without
+   * rendering: `dagc validate` asks this (src/library/config-check.ts), and compile itself when absent.
+   */
+  checkConfig?(ir: Pipeline, config: DagcConfig, options: EmitOptions): Diagnostic[];
+  /**
    * The engine-limits budget (`dagc check`), for targets whose engine has limits worth measuring. Throws
    * DiagnosticError when the pipeline cannot be measured (an error other than an exceeded limit).
    */

@@ -3,8 +3,8 @@
 // re-derived here: the integrations of the configured executor with the configured services (asl with a
 // file-system store, argo with dotenv secrets), reported at the service's section, and, for an executor that
 // renders for an engine (bash, argo, asl), its target's own reading of the config (the argo and asl readers:
-// an image per node, a CronWorkflow's schedules, secrets by ARN), by compiling the pipeline and keeping its
-// errors. Only errors: warnings belong to the command that acts on them.
+// an image per node, a CronWorkflow's schedules, secrets by ARN: the target's checkConfig, else its compile),
+// keeping the errors. Only errors: warnings belong to the command that acts on them.
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { DagcConfig, Parameters } from '../config/types.js';
 import { sectionDiagnostic } from '../config/source.js';
@@ -42,14 +42,16 @@ export async function configDiagnostics(
   const name = targetOfExecutor(config.executor.type);
   if (name !== undefined) {
     const target = await loadTarget(name);
-    const result = target.compile(pipeline, config, {
+    const options = {
       files: { pipeline: pipeline.file, config: config.file, varFiles: [] },
       outputName: target.defaultOutput('pipeline'),
       source: pipeline.file,
       dagcVersion: VERSION,
       parameters,
-    });
-    out.push(...result.diagnostics.filter((d) => d.severity === 'error'));
+    };
+    // The target's config rules without rendering when it has them (argo, asl), else what compile refuses.
+    const found = target.checkConfig ? target.checkConfig(pipeline, config, options) : target.compile(pipeline, config, options).diagnostics;
+    out.push(...found.filter((d) => d.severity === 'error'));
   }
   return out;
 }

@@ -43,7 +43,7 @@ export interface AslRendered {
   readonly diagnostics: Diagnostic[];
 }
 
-function storeOf(config: DagcConfig, file: string): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
+export function storeOf(config: DagcConfig, file: string): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
   const section = config.run_log_store;
   if (section.type === 's3') {
     try {
