@@ -341,10 +341,10 @@ describe('dagc runs', () => {
   it('checks its subcommand and arguments', async () => {
     const io = captureIo(cwd);
     await expect(command.run(args([]), io)).rejects.toThrow(
-      new UsageError('missing the subcommand: list or show'),
+      new UsageError('missing the subcommand: list, show or close'),
     );
     await expect(command.run(args(['lsit']), io)).rejects.toThrow(
-      new UsageError('unknown subcommand "lsit"; did you mean "list"? (use list or show)'),
+      new UsageError('unknown subcommand "lsit"; did you mean "list"? (use list, show or close)'),
     );
     await expect(command.run(args(['show']), io)).rejects.toThrow(new UsageError('missing the run id (or latest)'));
     await expect(command.run(args(['list', 'x']), io)).rejects.toThrow(

@@ -10,7 +10,7 @@ import { RunLogNotFoundError } from '../services/run-log/types.js';
 import { ENGINE_RUNS_OPTIONS } from './engine-runs-options.js';
 import { stringifyJson } from '../core/py-float.js';
 
-const SUBCOMMANDS = ['list', 'show'] as const;
+const SUBCOMMANDS = ['list', 'show', 'close'] as const;
 
 /** Status colours, used only on a terminal that has not asked for none (NO_COLOR). */
 const STATUS_COLOURS: Record<string, number> = {
@@ -251,10 +251,37 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
   return 0;
 }
 
+/**
+ * `dagc runs close RUN [--reason TEXT]`: marks an abandoned run FAIL (its process was killed, its machine lost),
+ * with every step and branch still PROCESSING, so that the run log closes and a re-run can start from it.
+ * A run that ended is left as it is.
+ */
+async function close(args: ParsedArgs, io: Io): Promise<number> {
+  const runId = requirePositional(args, 1, 'the run id');
+  const store = await openStore(args, io);
+  if (!store) return 2;
+  let record: RunRecord;
+  try {
+    record = await store.getRun(runId);
+  } catch (error) {
+    if (error instanceof RunLogNotFoundError) throw new UserError(`there is no run "${runId}" in ${store.location}`, listHint(args));
+    throw error;
+  }
+  if (record.status !== 'PROCESSING') {
+    io.err(`run ${runId} already ended ${record.status}: nothing to close\n`);
+    return 0;
+  }
+  const reason = stringOption(args.options, 'reason') ?? 'abandoned';
+  const { closeUnfinished } = await import('../runtime/close-run.js');
+  await closeUnfinished({ store, runId, events: () => {} }, `closed with dagc runs close: ${reason}`);
+  io.err(`run ${runId} closed FAIL (${reason})\n`);
+  return 0;
+}
+
 export const command: Command = {
   name: 'runs',
   summary: 'List the runs in the run log store, or show one run log.',
-  usage: 'dagc runs list [-c config] [--json]  |  dagc runs list --target argo|asl <pipeline> [-c config] [--json]  |  dagc runs show <run-id|latest> [-c config] [--logs] [--json]',
+  usage: 'dagc runs list [-c config] [--json]  |  dagc runs list --target argo|asl <pipeline> [-c config] [--json]  |  dagc runs show <run-id|latest> [-c config] [--logs] [--json]  |  dagc runs close <run-id> [-c config] [--reason TEXT]',
   options: {
     config: {
       type: 'string',
@@ -264,12 +291,13 @@ export const command: Command = {
     },
     json: { type: 'boolean', description: 'list: the runs as JSON; show: the whole run log as JSON' },
     logs: { type: 'boolean', description: "show: each step's captured output, attempt by attempt" },
+    reason: { type: 'string', arg: 'TEXT', description: 'close: why the run was abandoned (recorded on its unfinished steps)' },
     // `runs list --target argo|asl <pipeline>`: the engine's runs of a deployed pipeline (src/cli/engine-runs.ts).
     ...ENGINE_RUNS_OPTIONS,
   },
   async run(args, io) {
     const sub = args.positionals[0];
-    if (sub === undefined) throw new UsageError('missing the subcommand: list or show');
+    if (sub === undefined) throw new UsageError('missing the subcommand: list, show or close');
     if (sub === 'list') {
       if (stringOption(args.options, 'target') !== undefined) return (await import('./engine-runs.js')).listEngineRunsCommand(args, io);
       if (args.positionals.length > 1)
@@ -281,9 +309,13 @@ export const command: Command = {
         throw new UsageError(`dagc runs show takes one run id (got "${args.positionals[2]}" too)`);
       return show(args, io);
     }
+    if (sub === 'close') {
+      if (args.positionals.length > 2) throw new UsageError(`dagc runs close takes one run id (got "${args.positionals[2]}" too)`);
+      return close(args, io);
+    }
     const guess = didYouMean(sub, SUBCOMMANDS);
     throw new UsageError(
-      `unknown subcommand "${sub}"${guess ? `; did you mean "${guess}"?` : ''} (use list or show)`,
+      `unknown subcommand "${sub}"${guess ? `; did you mean "${guess}"?` : ''} (use list, show or close)`,
     );
   },
 };

@@ -222,7 +222,17 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       message: `shared_workspace: every step runs in ${cwd} and sees the files earlier steps left there, as magnus did`,
       hint: 'on a cluster each step starts from its image and its catalog gets only; drop executor.config.shared_workspace to run steps that way here',
     });
-  if (previous && created) await catalog.copyRun(previous.log.run_id, runId);
+  // A previous run that recorded nothing in its catalog (killed before its first task finished, stubs only) has
+  // no catalog folder to copy: the re-run starts from it all the same (issue 19). One that did and whose folder
+  // is gone refuses, and the new run's record closes FAIL rather than staying PROCESSING.
+  if (previous && created && [...previous.steps.values()].some((s) => s.data_catalog.length > 0)) {
+    try {
+      await catalog.copyRun(previous.log.run_id, runId);
+    } catch (error) {
+      await store.updateRun(runId, { status: 'FAIL', ended_at: isoNow() });
+      throw error;
+    }
+  }
   if (previous && !created) previous.skipping = !(await hasExecutedForReal(store, runId));
 
   const maxParallel = opts.mode === 'run' ? maxParallelOf(config.executor) : 1;
