@@ -104,6 +104,22 @@ describe('hostile names', () => {
     await expectFinished(dir, 'names');
   });
 
+  it('a step named __proto__ (and constructor) compiles to ASL: states are not keyed through a prototype', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-hostile-proto-'));
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      'dag:\n  start_at: __proto__\n  steps:\n    __proto__:\n      type: task\n      command_type: shell\n      command: echo hi\n      next: constructor\n    constructor:\n      type: stub\n      next: success\n    success: {type: success}\n    fail: {type: fail}\n',
+    );
+    writeFileSync(
+      path.join(dir, 'config.yaml'),
+      'executor:\n  type: asl\n  config:\n    image: registry.example/img:1\n    job_queue: arn:aws:batch:us-east-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:us-east-1:123456789012:job-definition/d:1\nrun_log_store:\n  type: s3\n  config: {bucket: my-bucket}\ncatalog:\n  type: s3\n  config: {bucket: my-bucket}\n',
+    );
+    // compile checks the state machine with asl-validator: a state lost to the prototype is a missing target.
+    const compiled = await runCli(['compile', 'pipeline.yaml', '-c', 'config.yaml', '--target', 'asl'], { cwd: dir });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    expect(compiled.stdout).toMatch(/"__proto__": \{/);
+  });
+
   it('a pipeline and an output file name with newlines and $(…) stay inside the header comment', async () => {
     const dir = project();
     const source = 'p\ntouch PWNED1\n.yaml';

@@ -369,7 +369,8 @@ function catchAll(next: string): Catcher[] {
 }
 
 function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
-  const states: Record<string, State> = {};
+  // No prototype: states are keyed by step names, and a step named __proto__ must be a state, not a prototype.
+  const states = Object.create(null) as Record<string, State>;
   const name = (path: string) => ctx.stateName(path);
   const entry = (nodeName: string): string => {
     const node = getNode(graph, nodeName)!;
@@ -509,7 +510,8 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
   const fanOut = name(`${node.internalName}.${ROLE.fanOut}`);
   const mapState = name(node.internalName);
   const distributed = isDistributed(ctx, node);
-  const states: Record<string, State> = {};
+  // No prototype: states are keyed by step names, and a step named __proto__ must be a state, not a prototype.
+  const states = Object.create(null) as Record<string, State>;
   const chain = chainFrom(node.branch, node.branch.startAt);
   const { bucket, prefix } = ctx.store;
   // The key is built from what the engine knows: the run id and the indices of the enclosing maps (s3.ts).
