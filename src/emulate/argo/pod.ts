@@ -42,10 +42,15 @@ export interface PodResult {
   readonly message: string;
 }
 
-/** Rewrites the paths a pod sees (`/tmp/…`, mount paths) to their folders here. */
-function mapPaths(text: string, dir: string, mounts: readonly (readonly [string, string])[]): string {
-  let out = text.split('/tmp/').join(`${dir}/`);
-  for (const [mountPath, local] of mounts) out = out.replace(new RegExp(`${mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$|"|')`, 'g'), local);
+// Where a path can begin in an argument, an env value or a script line: not inside a word, so a step name or map
+// item such as `a/tmp/b` or `x/mnt/data` is data, never a path to map (issue 19: every `/tmp/` substring was).
+const PATH_START = `(?<=^|[\\s='"(<>:;|&])`;
+
+/** Rewrites the paths a pod sees (`/tmp/…`, mount paths) to their folders here, by path prefix only. */
+export function mapPaths(text: string, dir: string, mounts: readonly (readonly [string, string])[]): string {
+  let out = text.replace(new RegExp(`${PATH_START}/tmp/`, 'g'), () => `${dir}/`);
+  for (const [mountPath, local] of mounts)
+    out = out.replace(new RegExp(`${PATH_START}${mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$|"|'|\\s)`, 'g'), () => local);
   return out;
 }
 

@@ -1,0 +1,22 @@
+// The Argo emulator maps a pod's paths by prefix, not substring (issue 19): a step name or map item that
+// contains `/tmp/` or a mount path inside it is data and reaches dagc unchanged.
+import { describe, expect, it } from 'vitest';
+import { mapPaths } from './pod.js';
+
+const mounts = [['/mnt/data', '/work/.argo-volumes/claim']] as const;
+
+describe('mapPaths', () => {
+  it('maps paths that start an argument, an option value or a word of a script line', () => {
+    expect(mapPaths('/tmp/dagc-fan.json', '/pod', mounts)).toBe('/pod/dagc-fan.json');
+    expect(mapPaths('--output=/tmp/x', '/pod', mounts)).toBe('--output=/pod/x');
+    expect(mapPaths(`printf '%s' "$J" > /tmp/dagc-config.json || exit 2`, '/pod', mounts)).toBe(`printf '%s' "$J" > /pod/dagc-config.json || exit 2`);
+    expect(mapPaths('set -- "$@" -c /tmp/c.json', '/pod', mounts)).toBe('set -- "$@" -c /pod/c.json');
+    expect(mapPaths('/mnt/data/run_logs', '/pod', mounts)).toBe('/work/.argo-volumes/claim/run_logs');
+    expect(mapPaths('/mnt/data', '/pod', mounts)).toBe('/work/.argo-volumes/claim');
+  });
+
+  it('leaves /tmp/ and mount paths inside a name alone', () => {
+    for (const name of ['step/tmp/x', 'm.s3://bucket/tmp/item.t', 'a/mnt/data/b', 'x/mnt/data', '/mnt/database'])
+      expect(mapPaths(name, '/pod', mounts)).toBe(name);
+  });
+});
