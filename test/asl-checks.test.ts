@@ -1,6 +1,7 @@
 // What AWS would refuse at deployment, refused by `dagc compile --target asl` first: exit 2 with the config key's
 // file:line:col (src/emit/asl/aws-rules.ts, emit-asl.ts). One case each, compiled through the CLI.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -95,5 +96,29 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     const def = { Comment: '漢'.repeat(1000) };
     expect(JSON.stringify(def).length).toBe(1000 + 14);
     expect(definitionSize(def).compact).toBe(3000 + 14);
+  });
+
+  it('a rendered CloudFormation template (state machine, job definitions, close rule) passes cfn-lint', { timeout: 120_000 }, async (ctx) => {
+    const lint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+    if (lint.status !== 0) {
+      console.warn('cfn-lint is not installed (pip install cfn-lint): the template lint is skipped');
+      ctx.skip();
+    }
+    for (const [executor, extra] of [
+      [BATCH, '    cloudformation: {name: etl-nightly}\n'],
+      [BATCH.replace(/ {4}job_definition:.*\n/, ''), '    cloudformation: {name: etl-registered, role_arn: "arn:aws:iam::123456789012:role/sfn"}\n'],
+      [ECS, '    cloudformation: true\n'],
+    ] as const) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-cfn-'));
+      writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
+      writeFileSync(path.join(dir, 'cfg.yaml'), executor + extra + STORES);
+      const r = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'cfg.yaml', '-o', 'template.json'], { cwd: dir });
+      expect(r.status, r.stderr).toBe(0);
+      const template = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+      expect(template.Resources.CloseRule?.Type).toBe('AWS::Events::Rule');
+      const linted = spawnSync('cfn-lint', ['--regions', 'eu-west-1', '--', path.join(dir, 'template.json')], { encoding: 'utf8' });
+      expect(linted.stdout + linted.stderr).toBe('');
+      expect(linted.status).toBe(0);
+    }
   });
 });

@@ -37,7 +37,7 @@ const PIPELINE = `dag:
       branch:
         start_at: work
         steps:
-          work: {type: task, command_type: shell, command: echo "chunk $chunk", next: success}
+          work: {type: task, command_type: shell, command: 'sleep "\${WORK_SLEEP:-0}"; echo "chunk $chunk"', next: success}
           success: {type: success}
           fail: {type: fail}
     finish:
@@ -160,5 +160,19 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     const log = await closedWith(dir, 'runtime', 'States.Runtime');
     expect(log.steps.shards?.status).toBe('FAIL');
     await resumes(dir, 'runtime');
+  });
+
+  it('a timeout inside a map iteration: the fan in records the branch that never reported FAIL', { timeout: 300_000 }, async () => {
+    const dir = project();
+    const r = await emulate(dir, 'branch', [{ state: 'shards.map_variable_placeholder.work', fault: 'timeout', afterMs: 1500, times: 2 }], { WORK_SLEEP: '20' });
+    expect(r.status, r.stderr).toBe(1);
+    const log = await runLog(dir, 'branch');
+    expect(processing(log.steps)).toEqual([]);
+    expect(log.status).toBe('FAIL');
+    const shards = log.steps.shards!;
+    expect(shards.status).toBe('FAIL');
+    expect(Object.values(shards.branches).map((b) => b.status)).toEqual(['FAIL', 'FAIL']);
+    expect(shards.message).toContain('branches not successful');
+    await resumes(dir, 'branch');
   });
 });

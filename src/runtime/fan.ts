@@ -5,7 +5,7 @@
 import type { CompositeNode, MapNode } from '../ir/types.js';
 import { DAG_BRANCH_NAME } from '../ir/types.js';
 import { branchName } from '../ir/walk.js';
-import type { Status } from '../services/run-log/types.js';
+import type { BranchLog, Status, StepLog } from '../services/run-log/types.js';
 import { preciseNow } from './clock.js';
 import type { RunContext } from './context.js';
 import type { NodeInvocation } from './exec-node.js';
@@ -104,6 +104,11 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
   if (record.step.mock || record.step.status === 'FAIL') return record.step.status;
   const keys = branches ?? (await branchesOf(ctx, inv, names.internal));
   const statuses = await Promise.all(keys.map(async (k) => (await ctx.store.getBranch(ctx.runId, k))?.branch.status));
+  // A branch that never reported its end (an engine cancelled it, or an infrastructure error or timeout ended it
+  // outside the entrypoint: the asl target's dagc.abort) is recorded FAIL, with the steps it left PROCESSING, so
+  // the run log closes (DESIGN.md §3 invariant 5).
+  const unreported = keys.filter((_, i) => statuses[i] === 'PROCESSING');
+  if (unreported.length) await closeBranches(ctx, unreported);
   const status: Status = statuses.every((s) => s === 'SUCCESS') ? 'SUCCESS' : 'FAIL';
   const failed = keys.filter((_, i) => statuses[i] !== 'SUCCESS');
   const step = {
@@ -114,6 +119,40 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
   await ctx.store.putStep(ctx.runId, { parent: record.parent, order: record.order, step });
   ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status, mock: false, seconds: 0, message: step.message });
   return status;
+}
+
+async function closeBranches(ctx: RunContext, names: readonly string[]): Promise<void> {
+  const message = 'the branch ended before this step recorded its end (the engine stopped it)';
+  const failBranch = async (name: string) => {
+    const record = await ctx.store.getBranch(ctx.runId, name);
+    if (record) await ctx.store.putBranch(ctx.runId, { ...record, branch: { ...record.branch, status: 'FAIL' } });
+  };
+  const closeSteps = async (steps: Record<string, StepLog>): Promise<void> => {
+    for (const step of Object.values(steps)) {
+      for (const b of Object.values(step.branches ?? {})) {
+        await closeSteps(b.steps);
+        if (b.status === 'PROCESSING') await failBranch(b.internal_name);
+      }
+      if (step.status !== 'PROCESSING') continue;
+      const record = await ctx.store.getStep(ctx.runId, step.internal_name);
+      if (record) await ctx.store.putStep(ctx.runId, { ...record, step: { ...record.step, status: 'FAIL', message: record.step.message || message } });
+    }
+  };
+  const log = await ctx.store.getRunLog(ctx.runId);
+  const find = (steps: Record<string, StepLog>, name: string): BranchLog | undefined => {
+    for (const step of Object.values(steps))
+      for (const b of Object.values(step.branches ?? {})) {
+        if (b.internal_name === name) return b;
+        const inner = find(b.steps, name);
+        if (inner) return inner;
+      }
+    return undefined;
+  };
+  for (const name of names) {
+    const branch = find(log.steps, name);
+    if (branch) await closeSteps(branch.steps);
+    await failBranch(name);
+  }
 }
 
 /** The branch names of an opened composite, rebuilt from the IR (and the stored items for a map). */

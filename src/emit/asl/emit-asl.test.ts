@@ -454,7 +454,7 @@ describe('per-node images', () => {
     expect(jobDefinitionOf(def, 'score')).toBe(overrides.own.job_definition);
     // The node's own resources still go in its submit.
     expect((inner(def).States.train as TaskState).Parameters.ContainerOverrides).toMatchObject({ ResourceRequirements: [{ Type: 'VCPU', Value: '8' }, { Type: 'MEMORY', Value: '4096' }, { Type: 'GPU', Value: '1' }] });
-    expect(Object.keys(body.Resources)).toEqual([...declared.map(([id]) => id).sort(), 'StateMachine']);
+    expect(Object.keys(body.Resources)).toEqual([...declared.map(([id]) => id).sort(), 'StateMachine', 'CloseRule']);
     // Stable bytes, and a definition asl-validator accepts (the placeholders are plain strings).
     expect(JSON.stringify(emitAsl(ir, cfg, OPTIONS).files[0]!.body)).toBe(JSON.stringify(body));
   });
