@@ -242,9 +242,33 @@ export function checkFileGraphs(
         );
   };
 
+  // Catalog patterns are relative to the compute data folder: one that is absolute or climbs out with `..` would
+  // read or write outside it (and outside the project); the catalog refused it only when the step ran (issue 19).
+  const checkCatalogPatterns = (name: string, catalog: Data, pointer: string) => {
+    for (const stage of ['get', 'put'] as const) {
+      const list = catalog[stage];
+      if (!Array.isArray(list)) continue;
+      list.forEach((pattern, i) => {
+        if (typeof pattern !== 'string') return;
+        const absolute = pattern.startsWith('/') || pattern.startsWith('\\') || /^[A-Za-z]:/.test(pattern);
+        const climbs = pattern.split(/[/\\]/).includes('..');
+        if (!absolute && !climbs) return;
+        out.push(
+          doc.at(
+            joinPointer(joinPointer(pointer, stage), String(i)),
+            'DAGC-CATALOG-PATTERN',
+            `catalog ${stage} pattern "${pattern}" of step "${name}" ${absolute ? 'is an absolute path' : 'climbs out with ".."'}`,
+            'write it relative to the compute data folder (e.g. "prepared/*.csv"): the catalog only moves files inside that folder',
+          ),
+        );
+      });
+    }
+  };
+
   const checkStep = (name: string, step: Data, pointer: string, scope: readonly MapScope[]) => {
     const type = str(step.type);
     if (type === 'task') checkCommand(name, step, pointer);
+    if (isObject(step.catalog)) checkCatalogPatterns(name, step.catalog, joinPointer(pointer, 'catalog'));
     checkOverrides(name, step, () => pointer);
     if (type === 'parallel' && isObject(step.branches)) {
       for (const [branch, graph] of Object.entries(step.branches)) {
