@@ -101,6 +101,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       const folder = path.resolve(cwd, computeDataFolder);
       // Nothing to put is not an error (spec §5 "no match"), even when the folder was never made.
       if (!(await isDirectory(folder))) return [];
+      await checkFolderInside(cwd, folder, computeDataFolder);
       const entries: DataCatalogEntry[] = [];
       for (const rel of await globFiles(folder, pattern)) {
         const source = path.join(folder, rel);
@@ -131,7 +132,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
         );
       const target = path.resolve(cwd, computeDataFolder);
       await mkdir(target, { recursive: true });
-      const realTarget = await realpath(target);
+      const realTarget = await checkFolderInside(cwd, target, computeDataFolder);
       const entries: DataCatalogEntry[] = [];
       for (const rel of files) {
         const source = path.join(base, rel);
@@ -173,6 +174,21 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
         await copyHashed(path.join(source, rel), path.join(root, toRunId, rel));
     },
   };
+}
+
+/**
+ * The compute data folder as it really is, refused when it leads outside the working directory: a folder that is
+ * itself a symbolic link (a step or a container may plant one) must not carry a get's copies, or a put's reads,
+ * elsewhere (issue 19: `get` wrote outside the project).
+ */
+async function checkFolderInside(cwd: string, folder: string, computeDataFolder: string): Promise<string> {
+  const [realCwd, realFolder] = await Promise.all([realpath(cwd), realpath(folder)]);
+  if (!isInside(realCwd, realFolder))
+    throw new CatalogError(
+      `compute data folder "${computeDataFolder}" links outside the working directory (to ${realFolder})`,
+      'make the compute data folder a real folder inside the project, not a symbolic link out of it',
+    );
+  return realFolder;
 }
 
 export const fileSystem: ServiceProvider<Catalog> = {
