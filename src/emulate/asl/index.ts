@@ -19,7 +19,8 @@
 //      stop      StopExecution while the job runs (after afterMs): the execution ends ABORTED
 //      runtime   a map's count read answers 1,001 items: States.ArrayRange fails with States.Runtime
 //    `times` (default 1) is how many calls of that state the fault hits.
-//  - Retry intervals are overridden to 0 (the back-off is the engine's business, not the test's).
+//  - Retry intervals are scaled to 1 ms per second (BackoffRate and MaxDelaySeconds still apply), timeouts
+//    above Node's longest timer (24.8 days) are clamped to it.
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
 //    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
 import { imageEnvironment } from '../../runtime/image-env.js';
@@ -124,6 +125,11 @@ function containerOf(input: unknown): ContainerInput {
   if (!c || !Array.isArray(c.Command)) throw new Error('a container Task without a Command (dagc bug)');
   return c;
 }
+
+/** The longest timer Node keeps (2^31-1 ms), in whole seconds. */
+export const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+/** Emulated seconds of retry wait per second of IntervalSeconds (1 ms per second). */
+const RETRY_SCALE = 0.001;
 
 type FaultKind = 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime';
 interface Fault {
@@ -230,12 +236,21 @@ export const emulator: Emulator = {
     };
 
     const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States) };
+    if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
-    const retryIntervals: Record<string, number> = {};
     for (const [name, state] of allStates(machine.States)) {
       if (state.Type !== 'Task') continue;
       handlers[name] = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
-      retryIntervals[name] = 0;
+      // Retry waits kept in proportion, 1 ms per second: the copy's IntervalSeconds and MaxDelaySeconds are
+      // scaled, so BackoffRate and FULL jitter still apply (an interval override would replace the whole wait).
+      if (state.Retry)
+        state.Retry = state.Retry.map((r) => ({
+          ...r,
+          IntervalSeconds: (r.IntervalSeconds ?? 1) * RETRY_SCALE,
+          ...(r.MaxDelaySeconds !== undefined ? { MaxDelaySeconds: r.MaxDelaySeconds * RETRY_SCALE } : {}),
+        }));
+      // Node timers overflow past 2^31-1 ms (24.8 days) and fire at once: a longer TimeoutSeconds is clamped.
+      if (state.TimeoutSeconds !== undefined && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       // A timeout fault compresses the state's TimeoutSeconds (the interpreter's copy only), so that the
       // interpreter raises its own States.Timeout, which States.TaskFailed does not match (ASL spec).
       const timeout = faults.find((f) => f.state === name && f.fault === 'timeout');
@@ -247,7 +262,7 @@ export const emulator: Emulator = {
     const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
     const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
       const execution = engine.run(input as never, {
-        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
+        overrides: { taskResourceLocalHandlers: handlers as never },
         context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
