@@ -47,8 +47,18 @@ function referenceHash(file: string): string {
   return line.slice(0, 40);
 }
 
+/**
+ * magnus's examples were written for its shared working folder (a step reads what an earlier one left there), so
+ * they run with dagc's shared_workspace: a dagc-config.yaml default, which a test's own -c config does not
+ * override unless it names an executor. Under dagc's isolated default they fail as they would on a cluster
+ * (test/isolation.test.ts holds that side).
+ */
+const SHARED_FOLDER_DEFAULTS = 'defaults:\n  executor:\n    type: local\n    config:\n      shared_workspace: true\n';
+
 function workDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'dagc-magnus-run-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-magnus-run-'));
+  writeFileSync(path.join(dir, 'dagc-config.yaml'), SHARED_FOLDER_DEFAULTS);
+  return dir;
 }
 
 /** Links one of our step-function files into `dir` at `rel` (real folders around it, so caches stay there). */

@@ -40,8 +40,11 @@ interface Scenario {
   expectedExit: number;
 }
 
-/** Sequential local executor and a file-system run log, as the reference runs used (magnus's default was sequential). */
-const CONFIG = 'executor:\n  type: local\n  config:\n    enable_parallel: false\nrun_log_store:\n  type: file-system\ncatalog:\n  type: file-system\n';
+/**
+ * Sequential local executor in magnus's shared working folder and a file-system run log, as the reference runs
+ * used (magnus's default was sequential; its steps read what earlier ones left in the folder).
+ */
+const CONFIG = 'executor:\n  type: local\n  config:\n    enable_parallel: false\n    shared_workspace: true\nrun_log_store:\n  type: file-system\ncatalog:\n  type: file-system\n';
 
 function scenarioDir(setup?: (dir: string) => void): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-magnus-'));
