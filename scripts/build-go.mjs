@@ -83,7 +83,7 @@ function buildKubeApiserver(argv, quiet) {
   for (const [name, pkg] of [['kube-apiserver', 'k8s.io/kubernetes/cmd/kube-apiserver'], ['etcd', 'go.etcd.io/etcd/server/v3']]) {
     const target = path.join(dir, name);
     if (existsSync(target)) {
-      quiet || console.error(`build-go: ${name} is built (${target})`);
+      if (!quiet) console.error(`build-go: ${name} is built (${target})`);
       continue;
     }
     const t0 = Date.now();
@@ -92,7 +92,7 @@ function buildKubeApiserver(argv, quiet) {
     const r = spawnSync('nice', ['-n', '19', 'go', 'build', '-trimpath', '-o', tmp, pkg], { cwd: kubeDir, env, stdio: 'inherit' });
     if (r.error || r.status !== 0) throw new Error(`go build ${pkg} failed (${r.error?.message ?? `exit ${r.status}`})`);
     renameSync(tmp, target);
-    quiet || console.error(`build-go: built ${name} in ${((Date.now() - t0) / 1000).toFixed(0)} s (${target})`);
+    if (!quiet) console.error(`build-go: built ${name} in ${((Date.now() - t0) / 1000).toFixed(0)} s (${target})`);
   }
 }
 

@@ -20,7 +20,6 @@ import { ENTRY_TEMPLATE, EXIT_TEMPLATE, buildTemplates } from './build-manifest.
 import type { GraphPlan } from './plan.js';
 import type { ManifestStats } from './limits.js';
 import { checkLimits, manifestStats } from './limits.js';
-import type { ExposedParameter } from './parameters.js';
 import { CONFIG_PARAMETER, RUN_ID_PARAMETER, USE_CACHED_PARAMETER, escapeArgoBraces, exposeParameters } from './parameters.js';
 import { PodResolver } from './pod-settings.js';
 
