@@ -77,9 +77,9 @@ describe.skipIf(skipReason !== undefined)('the container test image', () => {
     expect(readFileSync(path.join(scratch, 'out.txt'), 'utf8')).toBe('from host\nfrom container\n');
   });
 
-  it('runs dagc exec machinery: node loads the external packages (handlebars, prettier) from /opt/dagc', async () => {
+  it('runs dagc exec machinery: node loads the external packages (handlebars, @babel/code-frame) from /opt/dagc', async () => {
     const script =
-      "const r = require('module').createRequire('/opt/dagc/package.json'); console.log(typeof r('handlebars').compile, typeof r('prettier').format)";
+      "const r = require('module').createRequire('/opt/dagc/package.json'); console.log(typeof r('handlebars').compile, typeof r('@babel/code-frame').codeFrameColumns)";
     const ran = await inContainer(['node', '-e', script]);
     expect(ran.stderr).toBe('');
     expect(ran.stdout).toBe('function function\n');

@@ -169,15 +169,10 @@ describe.skipIf(!HAS_SHARED)('dagc graph on a shared example', () => {
     expect(readdirSync(path.dirname(out))).toEqual(['nesting.dot']);
   });
 
-  it('refuses svg with a hint to use Graphviz', async () => {
+  it('draws svg in-process (test/graph-svg.test.ts holds its content)', async () => {
     const r = await runCli(['graph', example, '--format', 'svg']);
-    expect(r).toEqual({
-      stdout: '',
-      stderr:
-        'dagc graph: svg is not supported yet: dagc draws text formats only\n' +
-        `hint: pipe the dot output to Graphviz: dagc graph ${example} --format dot | dot -Tsvg -o pipeline.svg\n`,
-      status: 2,
-    });
+    expect({ stderr: r.stderr, status: r.status }).toEqual({ stderr: '', status: 0 });
+    expect(r.stdout).toMatch(/<svg[\s\S]*<\/svg>\s*$/);
   });
 
   it('refuses an unknown format, suggesting the closest', async () => {
@@ -185,8 +180,8 @@ describe.skipIf(!HAS_SHARED)('dagc graph on a shared example', () => {
     expect(r).toEqual({
       stdout: '',
       stderr:
-        'dagc graph: unknown --format "mermiad"; did you mean "mermaid"? (mermaid or dot)\n' +
-        'usage: dagc graph <pipeline> [--format mermaid|dot] [-o FILE] [--var-file F]...\n',
+        'dagc graph: unknown --format "mermiad"; did you mean "mermaid"? (mermaid, dot or svg)\n' +
+        'usage: dagc graph <pipeline> [--format mermaid|dot|svg] [--run RUN [-c config]] [-o FILE] [--var-file F]...\n',
       status: 2,
     });
   });
