@@ -43,6 +43,7 @@ const CAUSE_LIMIT = 1000;
  *                and "_", since they reach the run as DAGC_PRM_ variables)
  *   use_cached   the id of an earlier run to re-run from (dagc run --use-cached)
  *   dagc_close   {run, error, cause}: what the EventBridge rule on a failed execution passes (only closes)
+ *   dagc         dagc's own scratch key (map counts and indices), ignored
  * Anything else is an error. Returns the environment the entrypoint calls get, or the reason the input is bad.
  */
 export function executionInput(raw: string | undefined): { env: Record<string, string> } | { error: string } {
@@ -56,7 +57,9 @@ export function executionInput(raw: string | undefined): { env: Record<string, s
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: 'the execution input must be a JSON object: {"parameters": {…}, "use_cached": "RUN_ID"}' };
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(input)) {
-    if (key === 'dagc_close') continue;
+    // dagc_close: the close rule's own input. dagc: the scratch key dagc's fan-out states write (ResultPath
+    // $.dagc); aws-local-stepfunctions reads $$.Execution.Input as the state's current input, which carries it.
+    if (key === 'dagc_close' || key === 'dagc') continue;
     if (key === 'use_cached') {
       if (typeof value !== 'string' || checkRunId(value)) return { error: `use_cached in the execution input must be a run id, not ${JSON.stringify(value)}` };
       env.DAGC_USE_CACHED = value;
