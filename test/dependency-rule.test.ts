@@ -16,7 +16,7 @@ const SRC = path.join(ROOT, 'src');
  * not import each other. Rooms are folders, except a few files placed by what they are (ARCHITECTURE.md): the
  * YAML reader every loader and the IR builder read documents with (`source`), and the config's model — its
  * types, its service sections (which a pipeline file may carry too), where their keys are in the file, the
- * magnus-era defaults — which the IR and the front end read (`config-model`).
+ * magnus-era defaults, the executor names — which the IR and the front end read (`config-model`).
  */
 const ROOMS: Rooms = {
   order: [
@@ -53,6 +53,8 @@ const ROOMS: Rooms = {
     'config/sections.ts': 'config-model',
     'config/source.ts': 'config-model',
     'config/magnus-era.ts': 'config-model',
+    // The executor names (a plain list) that the service sections and the era defaults check against.
+    'config/executors.ts': 'config-model',
     'front-end/': 'front-end',
     'front-end/load.ts': 'source',
     'front-end/yaml-fast.ts': 'source',
