@@ -6,11 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { SFNClient, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, DescribeExecutionCommand, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { IAMClient, GetRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { runCli } from './helpers/cli.js';
+import { executionInput } from '../src/runtime/execution-input.js';
 import { BIN } from './helpers/paths.js';
 import type { FaultProxy, MotoServer } from './helpers/moto-server.js';
 import { motoOrSkipNotice, startFaultProxy, startMoto } from './helpers/moto-server.js';
@@ -260,6 +261,33 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     const three = await submit();
     expect(three.status).toBe(2);
     expect(three.stderr).toMatch(/run "nightly-1" already exists on pipeline \(ABORTED\)/);
+  });
+
+  it('submit -p and --use-cached send {parameters, use_cached} as the execution input, as the containers read it', async () => {
+    expect((await deploy()).status).toBe(0);
+    writeFileSync(path.join(dir, 'params.yaml'), 'lr: 0.1\nname: a b\nlayers: [1, 2]\n');
+    const submit = () => dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-p', 'params.yaml', '--use-cached', 'nightly-0', '--run-id', 'rerun-1']);
+    const one = await submit();
+    expect(one.stderr).toMatch(/^started /m);
+    expect(one.status).toBe(0);
+    // Same run id, same input: StartExecution's idempotency, nothing new.
+    const two = await submit();
+    expect(two.status).toBe(0);
+    expect(two.stderr).toMatch(/already running, nothing new started/);
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:rerun-1` }));
+    expect(JSON.parse(execution.input!)).toEqual({ parameters: { lr: 0.1, name: 'a b', layers: [1, 2] }, use_cached: 'nightly-0' });
+    // What the server holds, through the reader `dagc asl-task` applies to DAGC_ASL_INPUT in every job.
+    expect(executionInput(execution.input)).toEqual({
+      env: { DAGC_PRM_LR: '0.1', DAGC_PRM_NAME: '"a b"', DAGC_PRM_LAYERS: '[1,2]', DAGC_USE_CACHED: 'nightly-0' },
+    });
+    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }))).executions?.map((e) => e.name)).toEqual(['rerun-1']);
+
+    // A parameter name the containers would refuse is bad input here, before StartExecution.
+    writeFileSync(path.join(dir, 'bad.yaml'), 'Learning-Rate: 1\n');
+    const bad = await dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-p', 'bad.yaml', '--run-id', 'bad-1']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/the execution input cannot carry these parameters: parameter "Learning-Rate" in the execution input: names are lower case letters, digits and "_"/);
+    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }))).executions?.map((e) => e.name)).toEqual(['rerun-1']);
   });
 
   it('a config-given role is used as is and the role dagc had generated is pruned by its tags', async () => {

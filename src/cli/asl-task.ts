@@ -25,54 +25,30 @@ import type { Command, Io } from './types.js';
 import { UsageError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import { decodeArg } from '../emit/asl/container-script.js';
-import { checkRunId } from '../runtime/run-id.js';
+import { executionInput } from '../runtime/execution-input.js';
 
 /** One entrypoint call: its exit code and, when asked, what it printed on stdout. */
 export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
 
-/** How many attempts of a task node the run log holds (for the map item DAGC_MAP_INDEX names). */
-export type AttemptsRecorded = (path: string) => Promise<number>;
+/**
+ * The attempts of a task node the run log holds (for the map item DAGC_MAP_INDEX names): all of them, and those
+ * that count against the node's `retry:` (not an attempt whose job was stopped by a signal, as a Spot reclaim
+ * or an instance's end stops it: the infrastructure's loss, which Batch retries apart, build-states.ts).
+ */
+export type AttemptsRecorded = (path: string) => Promise<{ all: number; counted: number }>;
+
+/**
+ * After a map's fan out, for an execution whose name is not its run id (runIdOfExecutionName): the state
+ * machine reads the map's count and indices under the execution's name (`States.Format` of
+ * $$.Execution.Name), so they are copied there from the run id's keys.
+ */
+export type MapObjectsAlias = (path: string, indices: string) => Promise<void>;
 
 /** The longest cause `close` passes on: the run log's message, not the job's whole description. */
 const CAUSE_LIMIT = 1000;
 
-/**
- * The execution input (DAGC_ASL_INPUT, the state machine's `States.JsonToString($$.Execution.Input)`), README
- * "asl target": an object with optional
- *   parameters   an object of initial parameters, over the compiled -p file's (names: lower case letters, digits
- *                and "_", since they reach the run as DAGC_PRM_ variables)
- *   use_cached   the id of an earlier run to re-run from (dagc run --use-cached)
- *   dagc_close   {run, error, cause}: what the EventBridge rule on a failed execution passes (only closes)
- *   dagc         dagc's own scratch key (map counts and indices), ignored
- * Anything else is an error. Returns the environment the entrypoint calls get, or the reason the input is bad.
- */
-export function executionInput(raw: string | undefined): { env: Record<string, string> } | { error: string } {
-  if (raw === undefined || raw === '') return { env: {} };
-  let input: unknown;
-  try {
-    input = JSON.parse(raw);
-  } catch {
-    return { error: 'the execution input is not JSON' };
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { error: 'the execution input must be a JSON object: {"parameters": {…}, "use_cached": "RUN_ID"}' };
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(input)) {
-    // dagc_close: the close rule's own input. dagc: the scratch key dagc's fan-out states write (ResultPath
-    // $.dagc); aws-local-stepfunctions reads $$.Execution.Input as the state's current input, which carries it.
-    if (key === 'dagc_close' || key === 'dagc') continue;
-    if (key === 'use_cached') {
-      if (typeof value !== 'string' || checkRunId(value)) return { error: `use_cached in the execution input must be a run id, not ${JSON.stringify(value)}` };
-      env.DAGC_USE_CACHED = value;
-    } else if (key === 'parameters') {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'parameters in the execution input must be an object of parameter names to values' };
-      for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
-        if (!/^[a-z_][a-z0-9_]*$/.test(name)) return { error: `parameter "${name}" in the execution input: names are lower case letters, digits and "_"` };
-        env[`DAGC_PRM_${name.toUpperCase()}`] = JSON.stringify(v);
-      }
-    } else return { error: `unknown key "${key}" in the execution input (parameters, use_cached)` };
-  }
-  return { env };
-}
+// The execution input's reader lives in the runtime, where `dagc submit --target asl` checks what it sends too.
+export { executionInput };
 
 /** Reads `count name…` from the front of `words`. */
 function takeChain(words: string[], what: string): string[] {
@@ -92,11 +68,13 @@ export async function runAslOperation(
   env: Readonly<Record<string, string | undefined>>,
   call: EntryCall,
   recorded?: AttemptsRecorded,
+  aliasMapObjects?: MapObjectsAlias,
 ): Promise<number> {
   const rest = [...words];
   const op = rest.shift();
-  const runId = env.DAGC_ASL_RUN_ID;
-  if (!runId) throw new UsageError('DAGC_ASL_RUN_ID is not set (the state machine passes $$.Execution.Name)');
+  const executionName = env.DAGC_ASL_RUN_ID;
+  if (!executionName) throw new UsageError('DAGC_ASL_RUN_ID is not set (the state machine passes $$.Execution.Name)');
+  const runId = runIdOfExecutionName(executionName);
   const exec = async (path: string, extra: string[] = []) => (await call(['exec', ...entry, ...extra, '--', runId, path], false)).code;
   /** Records a chain of pure nodes; false when one of them could not be recorded. */
   const record = async (chain: readonly string[]) => {
@@ -127,9 +105,11 @@ export async function runAslOperation(
       // The attempt's number is one more than the attempts the run log holds: a job lost before it recorded
       // anything (a throttled submit, a Spot reclaim) costs no attempt. $$.State.RetryCount would count the
       // infrastructure retrier's retries too; DAGC_ASL_RETRY (RetryCount, 0 first) is the fallback without a store.
-      const attempt = attempts > 1 ? (recorded ? (await recorded(path)) + 1 : Number(env.DAGC_ASL_RETRY || '0') + 1) : undefined;
+      // An attempt stopped by a signal (a Spot host lost) is numbered but does not count against `retry:`.
+      const held = attempts > 1 ? (recorded ? await recorded(path) : { all: Number(env.DAGC_ASL_RETRY || '0'), counted: Number(env.DAGC_ASL_RETRY || '0') }) : undefined;
+      const attempt = held ? held.all + 1 : undefined;
       const s = await exec(path, attempt === undefined ? [] : ['--attempt', String(attempt)]);
-      if (s === 1 && attempt !== undefined && attempt < attempts) return 1;
+      if (s === 1 && held && held.counted + 1 < attempts) return 1;
       return routed(s, ok, fail);
     }
     case 'fan-in': {
@@ -147,8 +127,9 @@ export async function runAslOperation(
       const opened = await fanOut(path);
       if ('exit' in opened) return opened.exit;
       if (op === 'fan-out') return (await record(chain)) ? 0 : 2;
-      // Each pure node of the branch's leading chain, for every item (the enclosing maps' indices first).
       const outer = env.DAGC_MAP_INDEX;
+      if (executionName !== runId) await aliasMapObjects?.(path, outer ?? '');
+      // Each pure node of the branch's leading chain, for every item (the enclosing maps' indices first).
       for (const name of chain)
         for (let j = 0; j < opened.count; j++)
           if ((await exec(name, ['--map-index', outer ? `${outer},${j}` : String(j)])) !== 0) return 2;
@@ -188,6 +169,11 @@ export const command: Command = {
       ...(parameters ? ['-p', parameters] : []),
       ...stringList(args.options, 'var-file').flatMap((v) => ['-v', v]),
     ];
+    // An execution name that is not a valid run id runs under the run id it maps to; the run log keeps the
+    // name as its tag (set by the call that creates the run).
+    const executionName = io.env.DAGC_ASL_RUN_ID;
+    const runId = executionName === undefined ? undefined : runIdOfExecutionName(executionName);
+    if (executionName !== undefined && runId !== executionName) entry.push('--tag', `execution ${executionName}`);
     // Straight to the two commands it calls (not through main.ts, which lists this one: no import cycle).
     const { runCommand } = await import('./run-command.js');
     // A close needs nothing from the input, and must work whatever it holds.
@@ -204,7 +190,6 @@ export const command: Command = {
     };
     if ('error' in input) {
       // A bad input is the run's failure, recorded as such (the run is closed FAIL with the reason), then exit 2.
-      const runId = io.env.DAGC_ASL_RUN_ID;
       io.err(`dagc asl-task: ${input.error}\n`);
       if (runId) await call(['fan', ...entry, '--', 'close', runId, `dagc.BadInput: ${input.error}`], false);
       return 2;
@@ -212,10 +197,24 @@ export const command: Command = {
     const recorded: AttemptsRecorded = async (path) => {
       const { openEntry } = await import('./entrypoint.js');
       const { stepNames } = await import('../runtime/exec-node.js');
-      const runId = io.env.DAGC_ASL_RUN_ID ?? '';
-      const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId, path] }, callIo, false);
-      return (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts.length ?? 0;
+      const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, callIo, false);
+      const attempts = (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts ?? [];
+      // 'aborted': the message of an attempt whose process was stopped by a signal (runtime/tasks/run-child.ts).
+      return { all: attempts.length, counted: attempts.filter((a) => !(a.status === 'FAIL' && a.message === 'aborted')).length };
     };
-    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded);
+    const aliasMapObjects: MapObjectsAlias = async (path, indices) => {
+      const { loadConfig } = await import('../config/load.js');
+      const section = (await loadConfig(stringOption(args.options, 'config'), { cwd: io.cwd, env: io.env })).run_log_store;
+      if (section.type !== 's3') return;
+      const { runLogS3Settings, mapCountKey, mapIndicesKey } = await import('../services/run-log/s3.js');
+      const { openObjectStore } = await import('../services/s3-client.js');
+      const settings = runLogS3Settings(section.config ?? {});
+      const objects = openObjectStore(settings);
+      for (const key of [mapCountKey, mapIndicesKey]) {
+        const got = await objects.getText(key(runId!, path, indices));
+        if (got) await objects.putText(key(executionName!, path, indices), got.text);
+      }
+    };
+    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded, aliasMapObjects);
   },
 };

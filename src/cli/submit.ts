@@ -1,7 +1,8 @@
 // `dagc submit <pipeline> --target argo|asl [--run-id ID]`: starts a run of what `dagc deploy` put on the engine
 // (a Workflow from the WorkflowTemplate; a Step Functions execution named by the run id). The same run id and
 // input a second time starts nothing new (Step Functions' StartExecution is idempotent for them; a Workflow's
-// name is the run id). Prints the run id on stdout, for scripts: RUN=$(dagc submit …).
+// name is the run id). -p and --use-cached reach the run as Workflow arguments (argo) or in the execution input
+// {parameters, use_cached} (asl). Prints the run id on stdout, for scripts: RUN=$(dagc submit …).
 import type { Command } from './types.js';
 import { requirePositional, stringOption } from './types.js';
 import { INPUT_OPTIONS, inputFiles } from './load-inputs.js';
@@ -15,7 +16,7 @@ export const command: Command = {
     ...TARGET_OPTION,
     ...INPUT_OPTIONS,
     'run-id': { type: 'string', arg: 'ID', description: 'the run id (default: a new one); the execution / Workflow is named by it' },
-    'use-cached': { type: 'string', arg: 'OLD_RUN_ID', description: 'argo: take the steps that succeeded in OLD_RUN_ID as they are' },
+    'use-cached': { type: 'string', arg: 'OLD_RUN_ID', description: 'take the steps that succeeded in OLD_RUN_ID as they are (argo: a Workflow argument; asl: the execution input)' },
     ...KUBE_OPTIONS,
   },
   async run(args, io) {

@@ -91,16 +91,28 @@ export async function submit(request: SubmitRequest, report: Reporter = ignoreDi
   }
   const pipeline = pipelineIdentity(request.pipelineFile);
   if (target === 'asl') {
-    // The state machine reads the parameters file and config it was compiled with (they are in the image and
-    // named in its Task states); an execution input cannot change them, so these options are refused rather
-    // than accepted and ignored.
-    if (request.parametersFile !== undefined)
-      throw new UserError('-p is not taken by submit --target asl: the state machine runs with the parameters it was deployed with', 'deploy again with -p to change them');
-    if (request.useCached !== undefined)
-      throw new UserError('--use-cached is not taken by submit --target asl: a state machine execution starts every step', 'use --target argo, or dagc run --use-cached here');
+    // Per-run parameters and the run to re-use travel in the execution input, {parameters, use_cached}, which
+    // every Task passes to `dagc asl-task` (README "asl target"); it is checked here with the reader the
+    // containers use, so an input they would refuse is bad input now, before anything starts.
     const { settings } = await settingsOnly(request);
+    const body: Record<string, unknown> = {};
+    if (request.parametersFile !== undefined) {
+      const { loadParameters } = await import('../config/load.js');
+      const loaded = await loadParameters(request.parametersFile, { cwd: request.cwd, env: request.env, varFiles: [...(request.varFiles ?? [])] });
+      if (!loaded.value || loaded.diagnostics.some((d) => d.severity === 'error')) {
+        const { DiagnosticError } = await import('../core/diagnostics.js');
+        throw new DiagnosticError(loaded.diagnostics);
+      }
+      body['parameters'] = loaded.value;
+    }
+    if (request.useCached !== undefined) body['use_cached'] = request.useCached;
+    const { stringifyJson } = await import('../core/py-float.js');
+    const input = stringifyJson(body);
+    const { executionInput } = await import('../runtime/execution-input.js');
+    const accepted = executionInput(input);
+    if ('error' in accepted) throw new UserError(`the execution input cannot carry these parameters: ${accepted.error}`, 'rename the parameter in the -p file (the run reads it as DAGC_PRM_<NAME>)');
     const { submitAsl } = await import('./aws/index.js');
-    const out = await submitAsl({ pipeline, settings: settings.asl, env: request.env }, runId, '{}');
+    const out = await submitAsl({ pipeline, settings: settings.asl, env: request.env }, runId, input);
     return { target, ...out };
   }
   const { compiler, inputs, settings } = await rendered(request, target, report);
