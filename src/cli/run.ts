@@ -47,10 +47,18 @@ export async function runHere(
   let progress: Progress | undefined;
   let started = Date.now();
   // Ctrl-C (or a TERM from a scheduler) kills the running steps; the run then ends FAIL, recorded.
+  // A second one SIGKILLs the steps' process groups and closes the run FAIL (exit 130); only a third quits
+  // without closing it (issue 19: the second one quit at once, leaving the run PROCESSING and the steps running).
   const abort = new AbortController();
+  const force = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    if (abort.signal.aborted) process.exit(130);
-    io.err(`\n${signal}: stopping the run (again to quit at once)\n`);
+    if (force.signal.aborted) process.exit(130);
+    if (abort.signal.aborted) {
+      io.err(`\n${signal}: killing the running steps and closing the run (again to quit without closing it)\n`);
+      force.abort();
+      return;
+    }
+    io.err(`\n${signal}: stopping the run (again to kill the steps at once)\n`);
     abort.abort();
   };
   let outcome: RunOutcome | undefined;
@@ -63,6 +71,7 @@ export async function runHere(
         useCached: stringOption(args.options, 'use-cached'),
         step: stringOption(args.options, 'step'),
         signal: abort.signal,
+        force: force.signal,
         withRunLog: json,
         onPrepare: (e) => {
           if (shown(level, e)) createPlainProgress(shownIo).onEvent(e);
@@ -101,6 +110,7 @@ export async function runHere(
         `${mocked ? `, ${mocked} ${stringOption(args.options, 'use-cached') ? 'taken from the previous run' : 'mocked'}` : ''}\n` +
         `the run log is in ${location}: dagc runs show ${runId}\n`,
     );
+  if (force.signal.aborted) return 130;
   return status === 'SUCCESS' ? 0 : 1;
 }
 

@@ -48,6 +48,21 @@ export interface PipedResult {
   readonly aborted: boolean;
 }
 
+/**
+ * The children started with a stop switch (`signal`) that have not ended, with how to kill each at once: a
+ * second Ctrl-C of `dagc run` SIGKILLs them all instead of waiting out the TERM grace (issue 19: the run was
+ * left PROCESSING and a step that ignores TERM kept running). Children started without a stop switch (an
+ * emulator's engine) are the caller's to end and are not listed.
+ */
+const stoppable = new Set<() => void>();
+
+/** SIGKILLs every stoppable child this process started that has not ended (its whole group where it leads one). */
+export function killStoppable(): number {
+  const all = [...stoppable];
+  for (const kill of all) kill();
+  return all.length;
+}
+
 export function spawnPiped(file: string, args: readonly string[], options: PipedOptions): Promise<PipedResult> {
   const group = options.group ?? (options.signal !== undefined || options.timeoutSeconds !== undefined);
   return new Promise((resolve) => {
@@ -80,6 +95,8 @@ export function spawnPiped(file: string, args: readonly string[], options: Piped
       options.timeoutSeconds !== undefined ? setTimeout(() => ((timedOut = true), stop()), options.timeoutSeconds * 1000) : undefined;
     const onAbort = () => ((aborted = true), stop());
     options.signal?.addEventListener('abort', onAbort, { once: true });
+    const killNow = () => ((aborted = true), send('SIGKILL'));
+    if (options.signal) stoppable.add(killNow);
     child.stdout.setEncoding('utf8').on('data', (text: string) => options.out(text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => options.err(text));
     child.on('error', (e: NodeJS.ErrnoException) => (error = e));
@@ -90,6 +107,7 @@ export function spawnPiped(file: string, args: readonly string[], options: Piped
       done = true;
       for (const t of [timer, killTimer, pipeTimer]) if (t) clearTimeout(t);
       options.signal?.removeEventListener('abort', onAbort);
+      stoppable.delete(killNow);
       resolve({
         code: exited?.code ?? code,
         signal: exited?.signal ?? signal,

@@ -6,7 +6,10 @@ import { UserError } from '../core/errors.js';
 import { loadInputFiles } from '../config/inputs.js';
 import type { InputFiles, Inputs } from '../config/inputs.js';
 import type { EventSink } from '../runtime/events.js';
-import type { RunLog } from '../services/run-log/types.js';
+import type { RunLog, Status } from '../services/run-log/types.js';
+import type { RunContext } from '../runtime/context.js';
+import { closeUnfinished } from '../runtime/close-run.js';
+import { killStoppable } from '../core/spawn-piped.js';
 import { baseName, checkTargetIntegrations, compileLoaded } from './compile.js';
 import type { CompileResult } from './compile.js';
 import { loadTarget, targetOfExecutor } from './targets.js';
@@ -26,6 +29,11 @@ export interface RunRequest extends InputFiles {
   readonly step?: string | undefined;
   /** Stops the running steps (Ctrl-C); the run then ends FAIL, recorded. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Stops the run at once (a second Ctrl-C): every step's process group is SIGKILLed instead of given the TERM
+   * grace, and the run log closes FAIL; aborts `signal` too when it has not been.
+   */
+  readonly force?: AbortSignal | undefined;
   /** Events while the executor gets ready (local-container probes its engine and images). */
   readonly onPrepare?: EventSink | undefined;
   /** Called once everything is checked, right before the run starts; returns the listener of its events. */
@@ -75,11 +83,46 @@ export async function runLoaded(inputs: Inputs, request: RunRequest, report: Rep
       mode: 'run',
       signal: request.signal,
     });
-    const status = await runPipeline(ctx, containers?.leaf);
+    const status = await untilForced(runPipeline(ctx, containers?.leaf), ctx, request.force);
     const runLog = request.withRunLog ? await ctx.store.getRunLog(ctx.runId) : undefined;
     return { runId: ctx.runId, status, location: ctx.store.location, runLog };
   } finally {
     await containers?.dispose();
+  }
+}
+
+/** How long a forced stop waits for the killed steps to record their end before closing the run itself. */
+const FORCED_CLOSE_MS = 5000;
+
+/**
+ * A forced stop (second Ctrl-C) SIGKILLs every step process still running; the traversal then records their
+ * ends and closes the run FAIL as after one Ctrl-C, only without the TERM grace. Should it not settle soon (a
+ * store that hangs), whatever is still PROCESSING is closed FAIL here so the run log never claims a run that
+ * nothing runs (issue 19: a second Ctrl-C left the run PROCESSING and the step's process group running).
+ */
+async function untilForced(
+  running: Promise<Status>,
+  ctx: Pick<RunContext, 'store' | 'runId' | 'events'>,
+  force: AbortSignal | undefined,
+): Promise<Status> {
+  if (!force) return running;
+  let onForce: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const forced = new Promise<Status>((resolve, reject) => {
+    onForce = () => {
+      killStoppable();
+      timer = setTimeout(() => {
+        closeUnfinished(ctx, 'stopped by a second interrupt').then(resolve, reject);
+      }, FORCED_CLOSE_MS);
+    };
+    if (force.aborted) onForce();
+    else force.addEventListener('abort', onForce, { once: true });
+  });
+  try {
+    return await Promise.race([running, forced]);
+  } finally {
+    if (onForce) force.removeEventListener('abort', onForce);
+    if (timer) clearTimeout(timer);
   }
 }
 
