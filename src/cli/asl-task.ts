@@ -26,6 +26,7 @@ import { UsageError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import { decodeArg } from '../emit/asl/container-script.js';
 import { executionInput } from '../runtime/execution-input.js';
+import { runIdOfExecutionName } from '../runtime/run-id.js';
 
 /** One entrypoint call: its exit code and, when asked, what it printed on stdout. */
 export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
@@ -203,8 +204,9 @@ export const command: Command = {
       return { all: attempts.length, counted: attempts.filter((a) => !(a.status === 'FAIL' && a.message === 'aborted')).length };
     };
     const aliasMapObjects: MapObjectsAlias = async (path, indices) => {
-      const { loadConfig } = await import('../config/load.js');
-      const section = (await loadConfig(stringOption(args.options, 'config'), { cwd: io.cwd, env: io.env })).run_log_store;
+      const { openEntry } = await import('./entrypoint.js');
+      const { ctx } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId!, path] }, callIo, false);
+      const section = ctx.config.run_log_store;
       if (section.type !== 's3') return;
       const { runLogS3Settings, mapCountKey, mapIndicesKey } = await import('../services/run-log/s3.js');
       const { openObjectStore } = await import('../services/s3-client.js');
