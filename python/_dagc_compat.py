@@ -42,7 +42,21 @@ def read_parameters(prefer="DAGC_PRM_", environ=None):
         for name, raw in environ.items():
             if name.startswith(prefix) and len(name) > len(prefix):
                 found[name[len(prefix):].lower()] = parse_value(raw)
+    found.update(parameters_in_file(environ))
     return found
+
+
+def parameters_in_file(environ):
+    """The parameters too large for the environment (issue 16): dagc leaves them out of DAGC_PRM_* and names
+    them in DAGC_PARAMETERS_IN_FILE (a JSON list); their values are in the JSON object at $DAGC_PARAMETERS."""
+    names_raw = environ.get("DAGC_PARAMETERS_IN_FILE")
+    path = environ.get("DAGC_PARAMETERS")
+    if not names_raw or not path:
+        return {}
+    names = json.loads(names_raw)
+    with open(path, encoding="utf-8") as handle:
+        values = json.load(handle)
+    return {name.lower(): values[name] for name in names if name in values}
 
 
 def get_parameter(key=None, prefer="DAGC_PRM_"):

@@ -263,10 +263,12 @@ async function workspaceFor(ctx: RunContext, node: TaskNode | StubNode): Promise
  * spec §10.9, decided here so that a skeleton pipeline moves data the way the real one will).
  */
 async function runStub(ctx: RunContext, node: StubNode, inv: NodeInvocation, names: StepNames, step: StepBody) {
-  // A stub runs no code: its workspace holds only the data folder, so put records what get brought.
-  const workspace = await workspaceFor(ctx, node);
   // magnus 2023 and 0.5 stopped syncing a stub's catalog (spec §1.3); under those eras (runtime/era.ts) neither do we.
   const syncs = stubSyncsCatalog(ctx);
+  // A stub runs no code: its workspace holds only the data folder, so put records what get brought. A stub
+  // that moves no data needs none (a 100,000-item map of stubs made and removed 100,000 empty folders).
+  const moves = syncs && ((node.catalog?.get?.length ?? 0) > 0 || (node.catalog?.put?.length ?? 0) > 0);
+  const workspace = moves ? await workspaceFor(ctx, node) : undefined;
   try {
     if (syncs && !(await catalogGet(ctx, node, step, workspace?.dir))) return;
     const startMs = preciseNow();

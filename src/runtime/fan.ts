@@ -7,9 +7,13 @@ import { DAG_BRANCH_NAME } from '../ir/types.js';
 import { branchName } from '../ir/walk.js';
 import type { BranchLog, Status, StepLog } from '../services/run-log/types.js';
 import { preciseNow } from './clock.js';
+import { mapLimit } from '../core/limit.js';
 import type { RunContext } from './context.js';
 import type { NodeInvocation } from './exec-node.js';
 import { newStepLog, stepNames, takeFromPrevious } from './exec-node.js';
+
+/** Branch records read at once by fan-in. */
+const BRANCH_READS = 32;
 
 export interface FanOutResult {
   /** FAIL when the composite could not even open (e.g. a map over a missing parameter). */
@@ -103,7 +107,9 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
   if (!record) throw new Error(`fan in of "${names.internal}" before its fan out: the step has no record in run ${ctx.runId}`);
   if (record.step.mock || record.step.status === 'FAIL') return record.step.status;
   const keys = branches ?? (await branchesOf(ctx, inv, names.internal));
-  const statuses = await Promise.all(keys.map(async (k) => (await ctx.store.getBranch(ctx.runId, k))?.branch.status));
+  // Read a few at a time: a map of 100,000 items must not hold a file (or a socket) open per branch (EMFILE at
+  // 2,000 items under `ulimit -n 1024` when these were all started at once; issue 16).
+  const statuses = await mapLimit(keys, BRANCH_READS, async (k) => (await ctx.store.getBranch(ctx.runId, k))?.branch.status);
   // A branch that never reported its end (an engine cancelled it, or an infrastructure error or timeout ended it
   // outside the entrypoint: the asl target's dagc.abort) is recorded FAIL, with the steps it left PROCESSING, so
   // the run log closes (DESIGN.md §3 invariant 5).

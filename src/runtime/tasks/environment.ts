@@ -1,5 +1,6 @@
 // The environment every task runner gives its child (DESIGN.md §4; magnus-spec.md §4.1 step 2, §4.3) and the
 // private files a step may write its parameters and metrics to (`$DAGC_OUTPUT`, `$DAGC_METRICS`).
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,9 +68,20 @@ function json(value: unknown): string {
   return value === undefined ? 'null' : pythonJsonText(value);
 }
 
+// The environment is not a place for large values: Linux refuses a single variable over 128 KiB and all of them
+// together over a fraction of the stack limit (`spawn E2BIG`, and every later step failed to start; issue 16).
+// Every parameter is therefore also in a file (`$DAGC_PARAMETERS`, one JSON object); a value whose variable
+// would pass these budgets is left out of the environment and named in `$DAGC_PARAMETERS_IN_FILE` (a JSON
+// list), where the Python shim (python/_dagc_compat.py) and a shell step (`jq .name "$DAGC_PARAMETERS"`) find it.
+/** Largest `DAGC_PRM_<name>=<json>` exported, in bytes (each spelling). */
+export const PARAMETER_ENV_MAX_BYTES = 64 * 1024;
+/** Largest sum of the parameter variables exported (both spellings), in bytes. */
+export const PARAMETERS_ENV_BUDGET_BYTES = 512 * 1024;
+
 /**
- * The child's environment: the parent's (less DAGC_* and MAGNUS_*), the run parameters (both spellings, JSON), run id, attempt number,
- * map variable, the two output files, and `request.env` on top (secret_as_env, DAGC_RUN_TAG, …).
+ * The child's environment: the parent's (less DAGC_* and MAGNUS_*), the run parameters (both spellings, JSON, as
+ * far as they fit; all of them in `$DAGC_PARAMETERS`), run id, attempt number, map variable, the two output
+ * files, and `request.env` on top (secret_as_env, DAGC_RUN_TAG, …).
  */
 export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<string, string> {
   const env: Record<string, string> = {};
@@ -78,10 +90,24 @@ export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<str
   // (DAGC_USE_CACHED, DAGC_BIN, a stale DAGC_PRM_x: the run's parameters are exported below).
   for (const [name, value] of Object.entries(process.env))
     if (value !== undefined && !name.startsWith('DAGC_') && !name.startsWith('MAGNUS_')) env[name] = value;
+  const all: Record<string, unknown> = {};
+  const inFile: string[] = [];
+  let budget = PARAMETERS_ENV_BUDGET_BYTES;
   const setParameter = (name: string, value: unknown): void => {
+    all[name] = value === undefined ? null : value;
     if (!exportable(name)) return;
-    env[`DAGC_PRM_${name}`] = json(value);
-    env[`MAGNUS_PRM_${name}`] = json(value);
+    const text = json(value);
+    // Bytes of one variable: its name, '=', the value (UTF-8); the same for both spellings.
+    const size = Buffer.byteLength(text, 'utf8') + name.length + 'MAGNUS_PRM_='.length;
+    if (size > PARAMETER_ENV_MAX_BYTES || 2 * size > budget) {
+      delete env[`DAGC_PRM_${name}`];
+      delete env[`MAGNUS_PRM_${name}`];
+      if (!inFile.includes(name)) inFile.push(name);
+      return;
+    }
+    budget -= 2 * size;
+    env[`DAGC_PRM_${name}`] = text;
+    env[`MAGNUS_PRM_${name}`] = text;
   };
   for (const [name, value] of Object.entries(request.parameters)) setParameter(name, value);
   env.DAGC_RUN_ID = request.runId;
@@ -91,10 +117,19 @@ export function buildStepEnv(request: TaskRequest, files: StepFiles): Record<str
   if (Object.keys(request.mapVariable).length > 0) {
     // magnus-spec.md §4.3: MAGNUS_PRM_MAP_VARIABLE makes get_parameter() see `map_variable`; each iterate_as
     // value is also a parameter so shell steps and get_parameter('item') see it by name.
-    env.DAGC_MAP_VARIABLE = json(request.mapVariable);
-    env.MAGNUS_PRM_MAP_VARIABLE = json(request.mapVariable);
+    const mapText = json(request.mapVariable);
+    if (Buffer.byteLength(mapText, 'utf8') <= PARAMETER_ENV_MAX_BYTES) {
+      env.DAGC_MAP_VARIABLE = mapText;
+      env.MAGNUS_PRM_MAP_VARIABLE = mapText;
+    }
     for (const [name, value] of Object.entries(request.mapVariable)) setParameter(name, value);
   }
+  // Written here (the runners call this just before they spawn): a private file of this attempt, Python's
+  // json.dumps text as the variables hold it.
+  const parametersFile = path.join(files.dir, 'parameters.json');
+  writeFileSync(parametersFile, pythonJsonText(all), { mode: 0o600 });
+  env.DAGC_PARAMETERS = parametersFile;
+  if (inFile.length) env.DAGC_PARAMETERS_IN_FILE = JSON.stringify(inFile);
   env.DAGC_OUTPUT = files.output;
   env.DAGC_METRICS = files.metrics;
   env.DAGC_CATALOG_RECORD = files.catalog;

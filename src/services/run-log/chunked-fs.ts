@@ -7,10 +7,11 @@
 //   <log_folder>/<run_id>/steps/<name>.json           StepRecord
 //   <log_folder>/<run_id>/branches/<name>.json        BranchRecord
 //   <log_folder>/<run_id>/map-items/<name>.json       { internal_name, items }
+//   <log_folder>/<run_id>/values/<sha256>.json         a large parameter value, once (shared-values.ts)
 //
 // File names come from toSafeFileName (internal names hold spaces, Unicode, even '/' from map values); the real
 // name is inside each record. Writes are temp + rename; names starting with '.' are temps and are skipped.
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
@@ -26,9 +27,13 @@ import { withLockFile } from '../lock-file.js';
 import { stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
+import { inlineDigests, inlineValues, shareStepValues } from './shared-values.js';
+import { parseJson } from '../../core/py-float.js';
 
 const RUN_FILE = 'run.json';
 const KINDS = ['parameters', 'steps', 'branches', 'map-items'] as const;
+/** Shared parameter values (a folder that runs created before it lack until their first large value). */
+const VALUES = 'values';
 type Kind = (typeof KINDS)[number];
 
 interface ParameterRecord {
@@ -46,6 +51,14 @@ interface MapItemsRecord {
 
 function serialize(value: unknown): string {
   return stringifyJson(value, 2) + '\n';
+}
+
+/**
+ * Step, branch, parameter and map-item records are written without indentation: a 100,000-item map writes
+ * 300,000 of them, and indentation was a third of their size (issue 16). run.json, one per run, stays indented.
+ */
+function serializeRecord(value: unknown): string {
+  return stringifyJson(value) + '\n';
 }
 
 export function createChunkedFsStore(folder: string, location: string): RunLogStore {
@@ -69,7 +82,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
   /** Writes one record; a missing run folder means the run does not exist (records never create it). */
   const writeRecord = async (runId: string, file: string, value: unknown): Promise<void> => {
     try {
-      await writeFileAtomic(file, serialize(value), { createFolders: false });
+      await writeFileAtomic(file, serializeRecord(value), { createFolders: false });
     } catch (error) {
       if (isErrno(error, 'ENOENT') && !(await runExists(runId)))
         throw new RunLogNotFoundError(runId, location);
@@ -107,8 +120,39 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     return runRecord(value);
   };
 
+  // Every attempt snapshots the parameters: a record unchanged since this process last read it (same inode,
+  // size and time: writes are temp + rename) is taken from here instead of being parsed again, and keeps its
+  // identity, so shared-values.ts digests a large value once (a 100,000-item map reads its list 200,000 times).
+  const parameterCache = new Map<string, { ino: number; size: number; mtimeMs: number; record: ParameterRecord }>();
+  const readParameterRecords = async (runId: string): Promise<ParameterRecord[]> => {
+    const dir = path.join(runDir(runId), 'parameters');
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const records = await mapLimit(names, 32, async (n): Promise<ParameterRecord | undefined> => {
+      const file = path.join(dir, n);
+      let st;
+      try {
+        st = await stat(file);
+      } catch (error) {
+        if (isErrno(error, 'ENOENT')) return undefined;
+        throw error;
+      }
+      const hit = parameterCache.get(file);
+      if (hit && hit.ino === st.ino && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.record;
+      const record = (await readJsonIfExists(file)) as ParameterRecord | undefined;
+      if (record) parameterCache.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, record });
+      return record;
+    });
+    return records.filter((r): r is ParameterRecord => r !== undefined);
+  };
+
   const readParameters = async (runId: string): Promise<Record<string, unknown>> => {
-    const records = await readAll<ParameterRecord>(runId, 'parameters');
+    const records = await readParameterRecords(runId);
     records.sort(
       (a, b) =>
         a.order - b.order || (a.index ?? 0) - (b.index ?? 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
@@ -136,6 +180,23 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
         : { key, order: base, index: i, value: jsonClone(value) };
       await writeRecord(runId, file, record);
     });
+  };
+
+  // Values this process has stored (or found stored): each is written once per run.
+  const valuesStored = new Set<string>();
+  const writeValue = async (runId: string, digest: string, text: string): Promise<void> => {
+    const key = `${runId}\0${digest}`;
+    if (valuesStored.has(key)) return;
+    const file = path.join(runDir(runId), VALUES, `${digest}.json`);
+    try {
+      await stat(file);
+    } catch (error) {
+      if (!isErrno(error, 'ENOENT')) throw error;
+      if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+      // Content-addressed: racing writers write the same bytes, and the rename makes either one whole.
+      await writeFileAtomic(file, text + '\n', { createFolders: true });
+    }
+    valuesStored.add(key);
   };
 
   return {
@@ -225,7 +286,9 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     },
 
     async putStep(runId, record) {
-      const clean = jsonClone(stepRecord(record));
+      const shared = shareStepValues(stepRecord(record));
+      for (const [digest, text] of shared.values) await writeValue(runId, digest, text);
+      const clean = jsonClone(shared.record);
       await writeRecord(runId, recordFile(runId, 'steps', clean.step.internal_name), clean);
     },
 
@@ -264,7 +327,15 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
         readAll<StepRecord>(runId, 'steps'),
         readAll<BranchRecord>(runId, 'branches'),
       ]);
-      return assembleRunLog(run, parameters, steps.map(stepRecord), branches.map(branchRecord));
+      const records = steps.map(stepRecord);
+      const bodies = records.map((r) => r.step);
+      const values = new Map<string, unknown>();
+      await mapLimit([...inlineDigests(bodies)], 32, async (d) => {
+        const text = await readFile(path.join(runDir(runId), VALUES, `${d}.json`), 'utf8').catch(() => undefined);
+        if (text !== undefined) values.set(d, parseJson(text));
+      });
+      inlineValues(bodies, values);
+      return assembleRunLog(run, parameters, records, branches.map(branchRecord));
     },
   };
 }

@@ -13,6 +13,8 @@ import {
   stepRecord,
 } from './normalize.js';
 import { assertSafeRunId } from '../check-run-id.js';
+import { allSteps, inlineDigests, inlineValues, shareStepValues } from './shared-values.js';
+import { parseJson } from '../../core/py-float.js';
 
 /** One run, flat: records keyed by resolved internal name, parents explicit (as the chunked layout). */
 export interface RunDocument {
@@ -21,6 +23,8 @@ export interface RunDocument {
   steps: Record<string, StepRecord>;
   branches: Record<string, BranchRecord>;
   map_items: Record<string, unknown[]>;
+  /** Large parameter values, once, by the sha256 of their JSON (shared-values.ts); absent in older documents. */
+  values?: Record<string, unknown>;
 }
 
 export interface DocumentBackend {
@@ -88,8 +92,15 @@ export function createDocumentStore(backend: DocumentBackend): RunLogStore {
       });
     },
     async putStep(runId, record) {
-      const clean = jsonClone(stepRecord(record));
-      await update(runId, (doc) => setOwn(doc.steps, clean.step.internal_name, clean));
+      const shared = shareStepValues(stepRecord(record));
+      const clean = jsonClone(shared.record);
+      await update(runId, (doc) => {
+        if (shared.values.size) {
+          const values = (doc.values ??= {});
+          for (const [digest, text] of shared.values) if (!Object.hasOwn(values, digest)) setOwn(values, digest, parseJson(text));
+        }
+        setOwn(doc.steps, clean.step.internal_name, clean);
+      });
     },
     async getStep(runId, internalName) {
       const r = getOwn((await read(runId)).steps, internalName);
@@ -113,7 +124,7 @@ export function createDocumentStore(backend: DocumentBackend): RunLogStore {
     },
     async getRunLog(runId): Promise<RunLog> {
       const doc = await read(runId);
-      return jsonClone(
+      const log = jsonClone(
         assembleRunLog(
           runRecord(doc.run),
           doc.parameters,
@@ -121,6 +132,11 @@ export function createDocumentStore(backend: DocumentBackend): RunLogStore {
           Object.values(doc.branches),
         ),
       );
+      const steps = [...allSteps(log.steps)];
+      const values = new Map<string, unknown>();
+      for (const d of inlineDigests(steps)) if (doc.values && Object.hasOwn(doc.values, d)) values.set(d, jsonClone(doc.values[d]));
+      inlineValues(steps, values);
+      return log;
     },
   };
 }

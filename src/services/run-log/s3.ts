@@ -6,6 +6,7 @@
 //   <prefix><run_id>/steps/<name>.json                   StepRecord
 //   <prefix><run_id>/branches/<name>.json                BranchRecord
 //   <prefix><run_id>/map-items/<name>.json               { internal_name, items }
+//   <prefix><run_id>/values/<sha256>.json                a large parameter value, once (shared-values.ts)
 //   <prefix><run_id>/map-count/<shape>/<indices>.json    { "count": n }      read by the ASL state machine
 //   <prefix><run_id>/map-indices/<shape>/<indices>.json  [0, …, n-1]         a Distributed Map's item reader
 //
@@ -28,6 +29,7 @@ import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
 import type { ObjectStore, S3Settings } from '../s3-client.js';
 import { openObjectStore, s3Settings, s3Url } from '../s3-client.js';
+import { inlineDigests, inlineValues, shareStepValues } from './shared-values.js';
 
 /** magnus's map placeholder (src/ir/types.ts MAP_PLACEHOLDER; services sit below the IR and cannot import it). */
 const MAP_PLACEHOLDER = 'map_variable_placeholder';
@@ -99,6 +101,8 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
     queues.set(runId, next.catch(() => undefined));
     return next;
   };
+  // Shared values this process wrote or found (keys).
+  const valuesStored = new Set<string>();
   // Map items this process wrote (fan-out writes them just before the map's step record).
   const itemsWritten = new Map<string, unknown[]>();
 
@@ -275,8 +279,16 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
     },
 
     async putStep(runId, record) {
-      const clean = jsonClone(stepRecord(record));
+      const shared = shareStepValues(stepRecord(record));
+      const clean = jsonClone(shared.record);
       await requireRun(runId);
+      for (const [digest, text] of shared.values) {
+        const k = `${runId}/values/${digest}.json`;
+        // Content-addressed: the same key always holds the same bytes, so it is written once per process.
+        if (valuesStored.has(k)) continue;
+        if (!(await objects.exists(k))) await objects.putText(k, text + '\n');
+        valuesStored.add(k);
+      }
       await objects.putText(key(runId, 'steps', clean.step.internal_name), serialize(clean));
       // Fan-out writes an opened map as PROCESSING right after its items; that is when the count is known.
       if (clean.step.step_type === 'map' && clean.step.status === 'PROCESSING') await publishCount(runId, clean);
@@ -317,7 +329,15 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
         readAll<StepRecord>(runId, 'steps'),
         readAll<BranchRecord>(runId, 'branches'),
       ]);
-      return assembleRunLog(runRecord(run), parameters, steps.map(stepRecord), branches.map(branchRecord));
+      const records = steps.map(stepRecord);
+      const bodies = records.map((r) => r.step);
+      const values = new Map<string, unknown>();
+      await mapLimit([...inlineDigests(bodies)], 16, async (d) => {
+        const value = await readJson(`${runId}/values/${d}.json`);
+        if (value !== undefined) values.set(d, value);
+      });
+      inlineValues(bodies, values);
+      return assembleRunLog(runRecord(run), parameters, records, branches.map(branchRecord));
     },
   };
 }
