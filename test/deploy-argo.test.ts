@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { runCli } from './helpers/cli.js';
 import { BIN } from './helpers/paths.js';
 import type { KubeCluster } from './helpers/kube-cluster.js';
-import { kubeSkipReason, startKubeCluster } from './helpers/kube-cluster.js';
+import { kubeSkipReason, startKubeCluster, startKubeFaultProxy } from './helpers/kube-cluster.js';
 
 const SKIP = kubeSkipReason();
 if (SKIP) console.warn(`[skip] dagc deploy --target argo against kube-apiserver: ${SKIP}`);
@@ -195,6 +195,50 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
     expect(logs.status).toBe(2);
     expect(logs.stderr).toMatch(/no pod of run "run-1" ran the step "hello" in "pipelines"\nhint: pods may have been garbage-collected/);
     expect(out).toMatch(/hello: Running\n[^]*run run-1: Running\n[^]*hello: Succeeded\nsuccess: Succeeded\n[^]*run run-1: Succeeded\n/);
+  });
+
+  describe('throttling and server faults (a proxy answering as the API server does, then the real server)', () => {
+    const through = async (fault: Parameters<typeof startKubeFaultProxy>[1], extra: Record<string, string> = {}) => {
+      const proxy = await startKubeFaultProxy(cluster.server, fault);
+      try {
+        const file = cluster.kubeconfig('throttled', { server: proxy.server });
+        const out = await dagc(['deploy', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml'], { KUBECONFIG: file, ...extra });
+        return { out, seen: proxy.seen };
+      } finally {
+        await proxy.close();
+      }
+    };
+    const applies = (seen: { method: string; path: string; status: number }[]) => seen.filter((s) => s.method === 'PATCH').map((s) => s.status);
+
+    it('a 429 with Retry-After is sent again after it, and the deploy goes through', async () => {
+      const started = Date.now();
+      const { out, seen } = await through((method, _p, n) => (method === 'PATCH' && n <= 2 ? { status: 429, retryAfter: '1' } : undefined));
+      expect(out.stderr).toBe('');
+      expect(out.status).toBe(0);
+      expect(out.stdout).toMatch(/^unchanged +WorkflowTemplate +pipelines\/nightly/m);
+      // The template's dry-run apply: two 429s, then the real server's answer; Retry-After was waited (2 × 1 s).
+      expect(applies(seen).slice(0, 3)).toEqual([429, 429, 200]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    });
+
+    it('a 503 with Retry-After is retried; a 500 without one is reported at once (exit 1)', async () => {
+      const retried = await through((method, _p, n) => (method === 'GET' && n === 1 ? { status: 503, retryAfter: '0' } : undefined));
+      expect(retried.out.status).toBe(0);
+      expect(retried.seen[0]).toMatchObject({ method: 'GET', status: 503 });
+      expect(retried.seen[1]).toMatchObject({ method: 'GET', path: retried.seen[0]!.path, status: 200 });
+
+      const once = await through((method) => (method === 'PATCH' ? { status: 500 } : undefined));
+      expect(once.out.status).toBe(1);
+      expect(once.out.stderr).toMatch(/the Kubernetes API server refused WorkflowTemplate nightly \(500 InternalError\)/);
+      expect(applies(once.seen)).toEqual([500]);
+    });
+
+    it('throttling that outlasts the attempts is exit 1 with the attempts made (backoff without Retry-After)', async () => {
+      const { out, seen } = await through((method) => (method === 'PATCH' ? { status: 429 } : undefined), { DAGC_KUBE_MAX_ATTEMPTS: '3' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toMatch(/the Kubernetes API server throttled WorkflowTemplate nightly \(429 Too Many Requests\) and was still throttling after 3 attempts with backoff\nhint: run again later, or raise the attempts with DAGC_KUBE_MAX_ATTEMPTS/);
+      expect(applies(seen)).toEqual([429, 429, 429]);
+    });
   });
 
   describe('bad input and refusals', () => {

@@ -194,3 +194,65 @@ ${opts.namespace ? `      namespace: ${opts.namespace}\n` : ''}current-context: 
     close,
   };
 }
+
+export interface KubeFaultProxy {
+  /** http://127.0.0.1:PORT: a kubeconfig server for the proxy (cluster.kubeconfig(name, {server})). */
+  readonly server: string;
+  /** Every request, with what it was answered (the fault's status, or the API server's). */
+  readonly seen: { method: string; path: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A loopback proxy in front of the real API server that answers chosen requests with a fault the API server
+ * itself gives (429 Too Many Requests from API Priority and Fairness or --max-requests-inflight, a 5xx with or
+ * without Retry-After) and forwards every other request unchanged. `fault(method, path, n)` is asked for the
+ * n-th request (1-based) of that method and path.
+ */
+export async function startKubeFaultProxy(
+  upstream: string,
+  fault: (method: string, path: string, n: number) => { status: number; retryAfter?: string } | undefined,
+): Promise<KubeFaultProxy> {
+  const { createServer } = await import('node:http');
+  const seen: { method: string; path: string; status: number }[] = [];
+  const counts = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const method = req.method ?? 'GET';
+      const urlPath = new URL(req.url ?? '/', 'http://x').pathname;
+      const key = `${method} ${urlPath}`;
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      const f = fault(method, urlPath, n);
+      if (f) {
+        seen.push({ method, path: urlPath, status: f.status });
+        // The Status body the API server writes for these answers.
+        const reason = f.status === 429 ? 'TooManyRequests' : f.status === 503 ? 'ServiceUnavailable' : 'InternalError';
+        const text = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'too many requests, please try again later', reason, code: f.status });
+        res.writeHead(f.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(f.retryAfter !== undefined ? { 'retry-after': f.retryAfter } : {}) });
+        res.end(text);
+        return;
+      }
+      const up = new URL(upstream);
+      const out = https.request(
+        { host: up.hostname, port: up.port, method, path: req.url, headers: { ...req.headers, host: up.host }, rejectUnauthorized: false },
+        (r) => {
+          seen.push({ method, path: urlPath, status: r.statusCode ?? 0 });
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      out.on('error', () => {
+        res.writeHead(502);
+        res.end();
+      });
+      out.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return { server: `http://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+}

@@ -22,6 +22,8 @@ export interface KubeObject extends KubernetesObject {
 export interface Where {
   readonly server: string;
   readonly namespace: string;
+  /** Attempts each request is given (retry.ts), said when throttling outlasts them. */
+  readonly attempts?: number;
 }
 
 /** What the server adds by itself and that says nothing about the desired state. */

@@ -47,7 +47,7 @@ export function conflictText(status: Status | undefined): string {
   return causes.map((c) => `${c.field ?? '?'} (${(c.message ?? '').replace(/^conflict with /, 'owned by ')})`).join('; ');
 }
 
-export function kubeError(error: unknown, what: string, where: { server: string; namespace: string }): Error {
+export function kubeError(error: unknown, what: string, where: { server: string; namespace: string; attempts?: number | undefined }): Error {
   if (error instanceof UserError || error instanceof RemoteError) return error;
   const f = failureOf(error);
   const message = f.status?.message ?? '';
@@ -64,7 +64,11 @@ export function kubeError(error: unknown, what: string, where: { server: string;
   if (f.code === 409 && f.status?.reason === 'Conflict' && f.status.details?.causes?.length)
     return new RemoteError(`conflict applying ${what}: ${conflictText(f.status)}`, 'another field manager owns these fields; --force-conflicts makes dagc take them over');
   if (f.code === 422) return new RemoteError(`the Kubernetes API server rejected ${what}: ${message}`);
-  if (f.code === 429) return new RemoteError(`the Kubernetes API server throttled ${what} (429)`, 'run again later');
+  if (f.code === 429)
+    return new RemoteError(
+      `the Kubernetes API server throttled ${what} (429 Too Many Requests) and was still throttling after ${where.attempts ?? 'several'} attempts with backoff`,
+      'run again later, or raise the attempts with DAGC_KUBE_MAX_ATTEMPTS (default 5); the cluster\'s API Priority and Fairness settings decide how much a client may send',
+    );
   if (f.code !== undefined) return new RemoteError(`the Kubernetes API server refused ${what} (${f.code}${f.status?.reason ? ` ${f.status.reason}` : ''})${message ? `: ${message}` : ''}`);
   return error instanceof Error ? error : new Error(String(error));
 }

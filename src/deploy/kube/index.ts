@@ -21,6 +21,7 @@ import { kubeTarget } from './config.js';
 import type { KubeTarget } from './config.js';
 import { failureOf, kubeError } from './errors.js';
 import { kubeSdk } from './sdk.js';
+import { kubeMaxAttempts, makeRetryingClient } from './retry.js';
 
 const GROUP_VERSION = 'argoproj.io/v1alpha1';
 /** Keys of the argo executor config that make a CronWorkflow; the template is rendered without them. */
@@ -49,8 +50,10 @@ interface Cluster extends KubeTarget {
 async function connect(request: RunRequest, settings: ArgoDeploySettings): Promise<Cluster> {
   const target = await kubeTarget(request.env, { context: request.context, namespace: request.namespace, configNamespace: settings.namespace });
   const { KubernetesObjectApi } = await kubeSdk();
-  const api = KubernetesObjectApi.makeApiClient(target.kc);
-  return { ...target, api, where: { server: target.server, namespace: target.namespace } };
+  // As KubernetesObjectApi.makeApiClient, through the retrying HTTP layer (retry.ts); its default namespace is
+  // not needed: every object and list dagc sends names its namespace.
+  const api = await makeRetryingClient(target.kc, KubernetesObjectApi, request.env);
+  return { ...target, api, where: { server: target.server, namespace: target.namespace, attempts: kubeMaxAttempts(request.env) } };
 }
 
 /** Argo's CRDs answer, or the command stops here saying Argo is not installed (nothing is applied). */
@@ -271,7 +274,7 @@ export async function watchArgo(
 export async function logsArgo(ctx: ArgoRunContext, runId: string, step: string | undefined): Promise<{ step: string; source: string; text: string }[]> {
   const cluster = await connect(ctx.request, ctx.settings);
   const { CoreV1Api } = await kubeSdk();
-  const core = cluster.kc.makeApiClient(CoreV1Api);
+  const core = await makeRetryingClient(cluster.kc, CoreV1Api, ctx.request.env);
   let pods;
   try {
     pods = (await core.listNamespacedPod({ namespace: cluster.namespace, labelSelector: `workflows.argoproj.io/workflow=${runId}` })).items;
