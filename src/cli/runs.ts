@@ -221,6 +221,30 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
   // `latest`: the newest run (report/index.ts resolveRunId, shared with `dagc report`).
   const report = await import('../report/index.js');
   const runId = await report.resolveRunId(store, id);
+  if (args.options.json === true && store.writeRunLog) {
+    // Streamed: a 100,000-item map's run log is larger than a string may be (issue 16).
+    try {
+      await store.getRun(runId);
+    } catch (error) {
+      if (error instanceof RunLogNotFoundError)
+        throw new UserError(`there is no run "${runId}" in ${store.location}`, listHint(args));
+      throw error;
+    }
+    let pending = '';
+    const flush = async () => {
+      io.out(pending);
+      pending = '';
+      // Waits for a slow reader of stdout instead of buffering the run log in memory.
+      if (process.stdout.writableLength > 1 << 20) await new Promise((resolve) => process.stdout.once('drain', resolve));
+    };
+    await store.writeRunLog(runId, async (text) => {
+      pending += text;
+      if (pending.length >= 1 << 16) await flush();
+    });
+    pending += '\n';
+    await flush();
+    return 0;
+  }
   let record: RunRecord;
   let log: RunLog;
   try {

@@ -18,7 +18,8 @@ import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from '.
 import { RunLogExistsError, RunLogNotFoundError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
 import { stringConfig } from '../provider.js';
-import { assembleRunLog } from './assemble.js';
+import type { RecordIndex } from './assemble.js';
+import { assembleRunLog, writeRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
 import { isErrno, preciseNow, readJsonIfExists } from '../fs-util.js';
 import { mapLimit } from '../../core/limit.js';
@@ -27,7 +28,7 @@ import { withLockFile } from '../lock-file.js';
 import { stringifyJson } from '../../core/py-float.js';
 import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
-import { inlineDigests, inlineValues, shareStepValues } from './shared-values.js';
+import { inlineDigests, inlineValues, isValueRef, INLINE_MAX_BYTES, refDigest, shareStepValues } from './shared-values.js';
 import { parseJson } from '../../core/py-float.js';
 
 const RUN_FILE = 'run.json';
@@ -199,8 +200,56 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     valuesStored.add(key);
   };
 
+  /** Every record of a kind reduced by `pick`, read a batch at a time so their bodies never pile up. */
+  const indexAll = async <T, R>(runId: string, kind: Kind, pick: (record: T) => R): Promise<R[]> => {
+    const dir = path.join(runDir(runId), kind);
+    let names: string[];
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    } catch (error) {
+      if (isErrno(error, 'ENOENT')) return [];
+      throw error;
+    }
+    const out: R[] = [];
+    for (let i = 0; i < names.length; i += 512) {
+      const batch = await mapLimit(names.slice(i, i + 512), 32, async (n) => (await readJsonIfExists(path.join(dir, n))) as T | undefined);
+      for (const r of batch) if (r !== undefined) out.push(pick(r));
+    }
+    return out;
+  };
+
   return {
     location,
+
+    async writeRunLog(runId, out) {
+      const run = await readRun(runId);
+      const parameters = await readParameters(runId);
+      const steps = await indexAll<StepRecord, RecordIndex>(runId, 'steps', (r) => ({ parent: r.parent, order: r.order, name: r.step.internal_name }));
+      const branches = await indexAll<BranchRecord, RecordIndex & { status: BranchRecord['branch']['status'] }>(runId, 'branches', (r) => ({
+        parent: r.parent,
+        order: r.order,
+        name: r.branch.internal_name,
+        status: r.branch.status,
+      }));
+      // Small shared values are put back in place as getRunLog does; each is read once.
+      const values = new Map<string, unknown>();
+      const loadStep = async (name: string) => {
+        const record = (await readJsonIfExists(recordFile(runId, 'steps', name))) as StepRecord | undefined;
+        if (!record) return undefined;
+        const body = stepRecord(record).step;
+        for (const a of body.attempts)
+          for (const v of Object.values(a.parameters ?? {})) {
+            const d = isValueRef(v) && v.bytes <= INLINE_MAX_BYTES ? refDigest(v) : undefined;
+            if (d && !values.has(d)) {
+              const text = await readFile(path.join(runDir(runId), VALUES, `${d}.json`), 'utf8').catch(() => undefined);
+              if (text !== undefined) values.set(d, parseJson(text));
+            }
+          }
+        inlineValues([body], values);
+        return body;
+      };
+      await writeRunLog(run, parameters, { steps, branches }, loadStep, out);
+    },
 
     async createRun(record, parameters, opts) {
       const clean = jsonClone(runRecord(record));

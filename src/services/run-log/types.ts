@@ -143,4 +143,10 @@ export interface RunLogStore {
 
   /** The whole run log assembled from its records (steps in the order they were created). */
   getRunLog(runId: string): Promise<RunLog>;
+  /**
+   * The run log as `dagc runs show --json` prints it (the JSON text of getRunLog, indented by 2), written in
+   * pieces to `out` with only the records' index in memory (issue 16). Optional: without it the document is
+   * assembled whole.
+   */
+  writeRunLog?(runId: string, out: (text: string) => Promise<void> | void): Promise<void>;
 }
