@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export const ENGINE_SUITES = [
   'test/argo-controller.test.ts',
   'test/argo-faults.test.ts',
+  'test/asl-localstack.test.ts',
   'test/deploy-argo.test.ts',
   'test/deploy-asl.test.ts',
   'test/magnus-diff/**/*.test.ts',

@@ -10,13 +10,18 @@ import { emulate } from '../library/emulate.js';
 export const command: Command = {
   name: 'emulate',
   summary: "Compile a pipeline, then run the rendered output here with the engine's semantics.",
-  usage: 'dagc emulate <pipeline> --target bash|asl|argo [-c config] [-p params] [--run-id ID] [--engine dagc|argo] [--json]',
+  usage: 'dagc emulate <pipeline> --target bash|asl|argo [-c config] [-p params] [--run-id ID] [--engine ENGINE] [--json]',
   options: {
     target: COMPILE_OPTIONS.target,
     ...INPUT_OPTIONS,
     'run-id': { type: 'string', arg: 'ID', description: 'the run id (default: a new time-based id)' },
     'use-cached': { type: 'string', arg: 'OLD_ID', description: 're-run: steps that succeeded in run OLD_ID are taken as they are (asl: in the execution input)' },
-    engine: { type: 'string', arg: 'ENGINE', description: "argo: dagc (the built-in emulator, the default) or argo (Argo's own workflow controller; needs Go)" },
+    engine: {
+      type: 'string',
+      arg: 'ENGINE',
+      description:
+        "argo: dagc (the built-in emulator, the default) or argo (Argo's own workflow controller; needs Go). asl: aws-local-stepfunctions (the default) or localstack (the same run, its control flow judged by LocalStack's interpreter; needs the Python package moto)",
+    },
     json: { type: 'boolean', description: "print the engine's account of the run (argo: the node tree) as JSON on stdout; steps' output goes to stderr" },
   },
   async run(args, io) {

@@ -23,7 +23,7 @@ export interface EmulateRequest extends InputFiles {
   /** Where the steps' output goes. */
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
-  /** The engine implementation, where the target has more than one (argo: dagc or argo). */
+  /** The engine implementation, where the target has more than one (argo: dagc or argo; asl: aws-local-stepfunctions or localstack). */
   readonly engine?: string | undefined;
 }
 
@@ -39,8 +39,9 @@ export function thisDagc(): string[] {
 }
 
 export async function emulate(request: EmulateRequest, report: Reporter = ignoreDiagnostics): Promise<EmulateRun> {
-  if (request.engine !== undefined && request.target !== 'argo')
-    throw new UserError(`--engine chooses what runs an Argo manifest; the ${request.target} target has one engine`, 'leave --engine out');
+  // --engine: argo (dagc's emulator, or Argo's controller) and asl (aws-local-stepfunctions, or it judged by localstack).
+  if (request.engine !== undefined && request.target !== 'argo' && request.target !== 'asl')
+    throw new UserError(`--engine chooses what runs an Argo manifest or a state machine; the ${request.target} target has one engine`, 'leave --engine out');
   const target = await loadTarget(request.target);
   const inputs = await loadInputFiles(request);
   const config = target.emulationConfig?.(inputs.config) ?? inputs.config;

@@ -35,7 +35,8 @@ import { openObjectStore } from '../../services/s3-client.js';
 import type { RunLogStore } from '../../services/run-log/types.js';
 import type { Json, MapState, State, StateMachine, TaskState } from '../../emit/asl/asl-types.js';
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
-import type { Emulator } from '../types.js';
+import type { EmulateOptions, Emulator } from '../types.js';
+import type { AslRecorder } from './localstack-record.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -174,9 +175,18 @@ function taskFailed(exitCode: number | null): Error {
   return error;
 }
 
+/** What the localstack engine passes to the emulator it judges (localstack.ts): a recorder of its calls and events. */
+export interface RecordedOptions extends EmulateOptions {
+  readonly record?: AslRecorder | undefined;
+}
+
 export const emulator: Emulator = {
-  async emulate(files, options) {
-    const { runId } = options;
+  async emulate(files, options: RecordedOptions) {
+    // --engine localstack: this emulator runs, and LocalStack's interpreter (moto's) judges its control flow.
+    if (options.engine === 'localstack') return (await import('./localstack.js')).emulateJudged(files, options);
+    if (options.engine !== undefined && options.engine !== 'aws-local-stepfunctions')
+      throw new UserError(`unknown --engine "${options.engine}" for the asl target`, 'use aws-local-stepfunctions (the default) or localstack (needs the Python package moto)');
+    const { runId, record } = options;
     const file = files[0];
     if (!file) throw new Error('the asl target compiled no definition (dagc bug)');
     // Every entrypoint call checks the config's integrations (e.g. asl with a file-system store): say it once, first.
@@ -240,7 +250,8 @@ export const emulator: Emulator = {
     const handlers: Record<string, Handler> = {};
     for (const [name, state] of allStates(machine.States)) {
       if (state.Type !== 'Task') continue;
-      handlers[name] = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
+      const handler = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
+      handlers[name] = record ? record.task(name, handler, () => stopped) : handler;
       // Retry waits kept in proportion, 1 ms per second: the copy's IntervalSeconds and MaxDelaySeconds are
       // scaled, so BackoffRate and FULL jitter still apply (an interval override would replace the whole wait).
       if (state.Retry)
@@ -266,6 +277,7 @@ export const emulator: Emulator = {
         context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
+      record?.execution(name, input, execution.eventLogs);
       let aborted = false;
       stopped = false;
       stopExecution = () => {
