@@ -43,7 +43,7 @@ const PIPELINE = `dag:
     finish:
       type: task
       command_type: shell
-      command: echo "attempt $DAGC_STEP_ATTEMPT"; test "\${FINISH_FAILS:-0}" = 0
+      command: sleep "\${FINISH_SLEEP:-0}"; echo "attempt $DAGC_STEP_ATTEMPT"; test "\${FINISH_FAILS:-0}" = 0
       retry: 2
       next: success
     success: {type: success}
@@ -59,9 +59,10 @@ function project(): string {
 
 interface Fault {
   state: string;
-  fault: 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime';
+  fault: 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime' | 'exit';
   times?: number;
   afterMs?: number;
+  code?: number;
 }
 
 async function emulate(dir: string, runId: string, faults: Fault[], env: Record<string, string> = {}) {
@@ -117,7 +118,7 @@ async function resumes(dir: string, runId: string) {
 describe('faults under the asl emulator: the run log ends consistent and resumes', () => {
   it('throttled submits are retried apart: retry: 2 still gives 2 real attempts', { timeout: 300_000 }, async () => {
     const dir = project();
-    const r = await emulate(dir, 'throttle', [{ state: 'finish', fault: 'throttle', times: 3 }], { FINISH_FAILS: '1' });
+    const r = await emulate(dir, 'throttle', [{ state: 'finish.attempt', fault: 'throttle', times: 3 }], { FINISH_FAILS: '1' });
     expect(r.status, r.stderr).toBe(1);
     const log = await runLog(dir, 'throttle');
     expect(processing(log.steps)).toEqual([]);
@@ -131,7 +132,7 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
 
   it('a Spot host lost while the job runs: the step is retried and the run ends consistent', { timeout: 300_000 }, async () => {
     const dir = project();
-    const r = await emulate(dir, 'spot', [{ state: 'prepare', fault: 'spot', afterMs: 1500 }], { PREPARE_SLEEP: '4' });
+    const r = await emulate(dir, 'spot', [{ state: 'prepare.attempt', fault: 'spot', afterMs: 1500 }], { PREPARE_SLEEP: '4' });
     expect(r.status, r.stderr).toBe(0);
     const log = await runLog(dir, 'spot');
     expect(log.status).toBe('SUCCESS');
@@ -142,9 +143,38 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     expect([JSON.stringify([[1, 'SUCCESS']]), JSON.stringify([[1, 'FAIL'], [2, 'SUCCESS']])]).toContain(JSON.stringify(attempts));
   });
 
+  it('a Spot host lost during a retried step: Batch runs it again, and retry: 2 still gives 2 real attempts', { timeout: 300_000 }, async () => {
+    const dir = project();
+    const r = await emulate(dir, 'spot-retry', [{ state: 'finish.attempt', fault: 'spot', afterMs: 1500 }], { FINISH_SLEEP: '3', FINISH_FAILS: '1' });
+    expect(r.status, r.stderr).toBe(1);
+    const log = await runLog(dir, 'spot-retry');
+    expect(processing(log.steps)).toEqual([]);
+    const attempts = log.steps.finish!.attempts;
+    // The attempt the host's SIGTERM stopped is recorded ("aborted") but is not one of the user's two.
+    const real = attempts.filter((a) => a.message !== 'aborted');
+    expect(real.map((a) => a.status)).toEqual(['FAIL', 'FAIL']);
+    expect(attempts.length - real.length).toBeLessThanOrEqual(1);
+    expect(log.steps.fail?.status).toBe('SUCCESS');
+  });
+
+  it('exit 2 (bad input) is not retried; exit 1 is', { timeout: 300_000 }, async () => {
+    // The fault hits one job: were the attempt that exited 2 retried, the retry would run the step to SUCCESS.
+    const dir = project();
+    const bad = await emulate(dir, 'exit-2', [{ state: 'finish.attempt', fault: 'exit', code: 2 }]);
+    expect(bad.status, bad.stderr).toBe(1);
+    const log = await runLog(dir, 'exit-2');
+    expect(processing(log.steps)).toEqual([]);
+    expect(log.status).toBe('FAIL');
+    expect(log.steps.finish?.attempts.some((a) => a.status === 'SUCCESS') ?? false).toBe(false);
+    // The same fault with exit 1 (the step failed): the user's retry runs it again, to SUCCESS.
+    const retried = await emulate(dir, 'exit-1', [{ state: 'finish.attempt', fault: 'exit', code: 1 }]);
+    expect(retried.status, retried.stderr).toBe(0);
+    expect((await runLog(dir, 'exit-1')).steps.finish?.status).toBe('SUCCESS');
+  });
+
   it('a task timeout ends the run FAIL with States.Timeout', { timeout: 300_000 }, async () => {
     const dir = project();
-    const r = await emulate(dir, 'timeout', [{ state: 'prepare', fault: 'timeout', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
+    const r = await emulate(dir, 'timeout', [{ state: 'prepare.attempt', fault: 'timeout', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain('States.Timeout');
     const log = await closedWith(dir, 'timeout', 'States.Timeout', r.stderr);
@@ -154,7 +184,7 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
 
   it('StopExecution: the rule on ABORTED closes the run', { timeout: 300_000 }, async () => {
     const dir = project();
-    const r = await emulate(dir, 'stop', [{ state: 'prepare', fault: 'stop', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
+    const r = await emulate(dir, 'stop', [{ state: 'prepare.attempt', fault: 'stop', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
     expect(r.status, r.stderr).toBe(1);
     const log = await closedWith(dir, 'stop', 'dagc.ExecutionAborted', r.stderr);
     expect(log.steps.prepare?.status).toBe('FAIL');

@@ -32,11 +32,12 @@ import { runIdOfExecutionName } from '../runtime/run-id.js';
 export type EntryCall = (argv: string[], capture: boolean) => Promise<{ code: number; out: string }>;
 
 /**
- * The attempts of a task node the run log holds (for the map item DAGC_MAP_INDEX names): all of them, and those
- * that count against the node's `retry:` (not an attempt whose job was stopped by a signal, as a Spot reclaim
- * or an instance's end stops it: the infrastructure's loss, which Batch retries apart, build-states.ts).
+ * The attempts of a task node the run log holds (for the map item DAGC_MAP_INDEX names) that count against the
+ * node's `retry:`: not an attempt whose job was stopped by a signal, as a Spot reclaim or an instance's end stops
+ * it (the infrastructure's loss, which Batch retries apart: build-states.ts HOST_LOST_RETRY). The next attempt
+ * takes the lost one's number: it is that attempt, run again.
  */
-export type AttemptsRecorded = (path: string) => Promise<{ all: number; counted: number }>;
+export type AttemptsRecorded = (path: string) => Promise<number>;
 
 /**
  * After a map's fan out, for an execution whose name is not its run id (runIdOfExecutionName): the state
@@ -104,13 +105,11 @@ export async function runAslOperation(
       const ok = takeChain(rest, 'task');
       const fail = takeChain(rest, 'task');
       // The attempt's number is one more than the attempts the run log holds: a job lost before it recorded
-      // anything (a throttled submit, a Spot reclaim) costs no attempt. $$.State.RetryCount would count the
+      // anything (a throttled submit, a Spot reclaim), or that a signal stopped, costs no attempt. $$.State.RetryCount would count the
       // infrastructure retrier's retries too; DAGC_ASL_RETRY (RetryCount, 0 first) is the fallback without a store.
-      // An attempt stopped by a signal (a Spot host lost) is numbered but does not count against `retry:`.
-      const held = attempts > 1 ? (recorded ? await recorded(path) : { all: Number(env.DAGC_ASL_RETRY || '0'), counted: Number(env.DAGC_ASL_RETRY || '0') }) : undefined;
-      const attempt = held ? held.all + 1 : undefined;
+      const attempt = attempts > 1 ? (recorded ? await recorded(path) : Number(env.DAGC_ASL_RETRY || '0')) + 1 : undefined;
       const s = await exec(path, attempt === undefined ? [] : ['--attempt', String(attempt)]);
-      if (s === 1 && held && held.counted + 1 < attempts) return 1;
+      if (s === 1 && attempt !== undefined && attempt < attempts) return 1;
       return routed(s, ok, fail);
     }
     case 'fan-in': {
@@ -201,7 +200,7 @@ export const command: Command = {
       const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, callIo, false);
       const attempts = (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts ?? [];
       // 'aborted': the message of an attempt whose process was stopped by a signal (runtime/tasks/run-child.ts).
-      return { all: attempts.length, counted: attempts.filter((a) => !(a.status === 'FAIL' && a.message === 'aborted')).length };
+      return attempts.filter((a) => !(a.status === 'FAIL' && a.message === 'aborted')).length;
     };
     const aliasMapObjects: MapObjectsAlias = async (path, indices) => {
       const { openEntry } = await import('./entrypoint.js');

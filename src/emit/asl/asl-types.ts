@@ -54,10 +54,19 @@ export interface FailState {
   CausePath?: string;
 }
 
+/** A Choice rule: a comparison of one variable, or `And`/`Or` of rules (the top-level rules have Next). */
+export type ChoiceRule = (
+  | { Variable: string; IsPresent: boolean }
+  | { Variable: string; StringMatches: string }
+  | { Variable: string; StringEquals: string }
+  | { And: ChoiceRule[] }
+  | { Or: ChoiceRule[] }
+) & { Next?: string };
+
 export interface ChoiceState {
   Type: 'Choice';
   Comment?: string;
-  Choices: { Variable: string; IsPresent: boolean; Next: string }[];
+  Choices: (ChoiceRule & { Next: string })[];
   Default: string;
 }
 
@@ -73,6 +82,7 @@ export type ParallelState = {
   Comment?: string;
   Branches: StateMachine[];
   ResultPath: string | null;
+  Retry?: Retrier[];
   Catch?: Catcher[];
 } & Transition;
 

@@ -1,6 +1,7 @@
 // IR → states. Every node becomes the states the engine needs to traverse it (DESIGN.md §6, asl):
 //   task / stub with a catalog   Task (.sync on Batch or ECS) running `dagc asl-task` (one `dagc exec` and the
 //                                pure nodes after it, src/cli/asl-task.ts); Retry; Catch → on_failure
+//   task with retry: N > 1       Parallel around that Task, whose Retry is the user's (retriedTask)
 //   stub without a catalog       Pass              (recorded by the container that hands control to it)
 //   success / fail               Succeed / Fail at the root; inside a branch a Pass that ends the branch
 //                                (a Fail state would cancel the sibling branches, which `dagc run` lets
@@ -16,7 +17,7 @@ import { getNode, isComposite } from '../../ir/types.js';
 import { failureRoute, reachable, successPath } from '../../ir/routes.js';
 import { mapCountKey, mapIndicesKey } from '../../services/run-log/s3.js';
 import type { AslConfig, AslSettings } from './asl-config.js';
-import type { Catcher, Json, MapState, Retrier, State, TaskState } from './asl-types.js';
+import type { Catcher, ChoiceRule, Json, MapState, ParallelState, Retrier, State, TaskState } from './asl-types.js';
 import type { ContainerOp, EntryFiles } from './container-script.js';
 import { containerCommand } from './container-script.js';
 
@@ -54,7 +55,17 @@ interface Scope {
 }
 
 /** Role states of a composite are named `<dot path>.<role>`; node states have an odd number of parts, these even. */
-export const ROLE = { fanOut: 'fan-out', fanIn: 'fan-in', count: 'count', items: 'items' } as const;
+export const ROLE = {
+  fanOut: 'fan-out',
+  fanIn: 'fan-in',
+  count: 'count',
+  items: 'items',
+  // A retried task's Parallel holds these (retriedTask below).
+  attempt: 'attempt',
+  exitCode: 'exit-code',
+  again: 'again',
+  failed: 'failed',
+} as const;
 export const START_RECORDER = 'dagc.start';
 
 /**
@@ -145,11 +156,17 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
           break;
         default:
           out.push(node.internalName);
+          if (isRetried(node)) for (const role of [ROLE.attempt, ROLE.exitCode, ROLE.again, ROLE.failed]) out.push(`${node.internalName}.${role}`);
       }
     }
   };
   visit(root);
   return out;
+}
+
+/** A task node with `retry:` over 1: its Task is wrapped in a Parallel that retries it (retriedTask). */
+export function isRetried(node: Node): boolean {
+  return node.type === 'task' && node.retry > 1;
 }
 
 /** Whether a graph has Task states that run a container (a non-pure leaf, or a composite's fan out and in). */
@@ -309,6 +326,7 @@ function batchOrEcsTask(
         Environment: environment,
         ...(requirements.length ? { ResourceRequirements: requirements } : {}),
       },
+      RetryStrategy: HOST_LOST_RETRY,
     };
   } else {
     if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });
@@ -356,8 +374,93 @@ function batchOrEcsTask(
   return task;
 }
 
+/**
+ * Batch retries a job whose host went away (a Spot reclaim or an instance's end: the job's statusReason is
+ * "Host EC2 (instance i-…) terminated."), twice, inside one submit; every other end is the job's own (AWS Batch
+ * User Guide, "Automated job retries"; API_EvaluateOnExit: rules in order, onStatusReason a glob that may end
+ * with *, the last rule exits for any status reason so nothing else is retried). Step Functions sees one job, so
+ * a lost host costs no user attempt, and `dagc asl-task` does not count the attempt the signal stopped.
+ */
+export const HOST_LOST_RETRY: Json = {
+  Attempts: 3,
+  EvaluateOnExit: [
+    { OnStatusReason: 'Host EC2*', Action: 'RETRY' },
+    { OnStatusReason: '*', Action: 'EXIT' },
+  ],
+};
+
 /** Backoff with full jitter, 2 s doubling to at most a minute, six times (about 2 min in all before jitter). */
 export const INFRA_RETRIER: Retrier = { ErrorEquals: [...INFRA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+
+/**
+ * A task with `retry: N` (N > 1): its Task inside a one-branch Parallel whose Retry is the user's, so that only an
+ * attempt that failed as the user's code fails is retried:
+ *   attempt     the Task (infrastructure retrier only); States.TaskFailed (a wildcard for every error but
+ *               States.Timeout: AWS docs, "Error handling in Step Functions") goes to exit-code
+ *   exit-code   Choice on the job's description, which Step Functions gives as the Cause (Batch DescribeJobs'
+ *               job: Container.ExitCode; ECS DescribeTasks' task: Containers[].ExitCode): exit 1 — the step
+ *               failed and `dagc asl-task` asks for another attempt, or it was the last — goes to again;
+ *               anything else (exit 2, bad input; a host lost for good; an infrastructure error) to failed
+ *   again       Fail with dagc.AttemptFailed, which the Parallel retries with the user's interval, backoff and
+ *               jitter, N - 1 times (each retrier counts its own: the infrastructure's never spend these)
+ *   failed      Fail that raises the error as it came (ErrorPath/CausePath), which the Parallel does not retry:
+ *               its Catch takes it (an infrastructure error aborts the graph, a failure follows on_failure)
+ * A timeout skips exit-code and leaves the Parallel as States.Timeout.
+ */
+function retriedTask(
+  ctx: BuildContext,
+  node: Node,
+  settings: AslSettings,
+  op: ContainerOp,
+  scope: Scope,
+  comment: string,
+  attempts: number,
+): Omit<ParallelState, 'Next' | 'End' | 'Catch'> {
+  const role = (r: string) => ctx.stateName(`${node.internalName}.${r}`);
+  const exitOne = (Variable: string): ChoiceRule[] => [
+    { Variable, StringMatches: '*"ExitCode":1,*' },
+    { Variable, StringMatches: '*"ExitCode":1}*' },
+  ];
+  const branch: Record<string, State> = {
+    [role(ROLE.attempt)]: {
+      ...batchOrEcsTask(ctx, settings, role(ROLE.attempt), op, scope, `${node.internalName}: one attempt`),
+      Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.dagcError', Next: role(ROLE.exitCode) }],
+      End: true,
+    },
+    [role(ROLE.exitCode)]: {
+      Type: 'Choice',
+      Comment: `${node.internalName}: exit 1 (the step failed) is retried; exit 2 (bad input) and the infrastructure's errors are not`,
+      Choices: [
+        {
+          And: [{ Variable: '$.dagcError.Error', StringEquals: 'States.TaskFailed' }, { Variable: '$.dagcError.Cause', IsPresent: true }, { Or: exitOne('$.dagcError.Cause') }],
+          Next: role(ROLE.again),
+        },
+      ],
+      Default: role(ROLE.failed),
+    },
+    [role(ROLE.again)]: { Type: 'Fail', Comment: `${node.internalName}: the user's retry takes it`, Error: RETRY_ERROR, CausePath: '$.dagcError.Cause' },
+    [role(ROLE.failed)]: { Type: 'Fail', Comment: `${node.internalName}: not retried`, ErrorPath: '$.dagcError.Error', CausePath: '$.dagcError.Cause' },
+  };
+  return {
+    Type: 'Parallel',
+    Comment: comment,
+    Branches: [{ StartAt: role(ROLE.attempt), States: branch }],
+    ResultPath: null,
+    Retry: [
+      {
+        ErrorEquals: [RETRY_ERROR],
+        IntervalSeconds: settings.retry.intervalSeconds,
+        MaxAttempts: attempts - 1,
+        BackoffRate: settings.retry.backoffRate,
+        ...(settings.retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: settings.retry.maxDelaySeconds } : {}),
+        ...(settings.retry.jitter ? { JitterStrategy: settings.retry.jitter } : {}),
+      },
+    ],
+  };
+}
+
+/** The error a retried task's attempt raises when the user's retry should take it. */
+export const RETRY_ERROR = 'dagc.AttemptFailed';
 
 /** A container Task's catchers: infrastructure errors and timeouts abort the graph, anything else takes `next`. */
 function containerCatch(ctx: BuildContext, graph: Graph, next: string): Catcher[] {
@@ -419,26 +522,11 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
         const attempts = node.type === 'task' ? Math.max(1, node.retry) : 1;
         const state = name(node.internalName);
         const op: ContainerOp = { op: 'task', path: node.internalName, attempts, ok: r.okChain, fail: r.failChain };
-        states[state] = {
-          ...batchOrEcsTask(ctx, settings, state, op, scope, comment),
-          ...(attempts > 1
-            ? {
-                Retry: [
-                  INFRA_RETRIER,
-                  {
-                    ErrorEquals: ['States.TaskFailed'],
-                    IntervalSeconds: settings.retry.intervalSeconds,
-                    MaxAttempts: attempts - 1,
-                    BackoffRate: settings.retry.backoffRate,
-                    ...(settings.retry.maxDelaySeconds !== undefined ? { MaxDelaySeconds: settings.retry.maxDelaySeconds } : {}),
-                    ...(settings.retry.jitter ? { JitterStrategy: settings.retry.jitter } : {}),
-                  },
-                ],
-              }
-            : {}),
-          Catch: containerCatch(ctx, graph, r.fail),
-          Next: r.ok,
-        };
+        if (isRetried(node)) {
+          states[state] = { ...retriedTask(ctx, node, settings, op, scope, comment, attempts), Catch: containerCatch(ctx, graph, r.fail), Next: r.ok };
+          break;
+        }
+        states[state] = { ...batchOrEcsTask(ctx, settings, state, op, scope, comment), Catch: containerCatch(ctx, graph, r.fail), Next: r.ok };
         break;
       }
       case 'parallel':

@@ -137,18 +137,30 @@ describe('asl tasks', () => {
       overrides: { gpu: { vcpus: 4, memory: 16384, gpu: 1, timeout_seconds: 7200 } },
     });
     const def = definition(ir, cfg);
-    const train = def.States.train as TaskState;
+    // retry: 3 wraps the Task in a Parallel that holds the user's retrier (build-states.ts retriedTask).
+    const wrapper = def.States.train as ParallelState;
+    expect(wrapper.Type).toBe('Parallel');
+    const branch = wrapper.Branches[0]!.States;
+    const train = branch['train.attempt'] as TaskState;
     expect(train.Resource).toBe('arn:aws:states:::batch:submitJob.sync');
-    // The infrastructure retrier first (each retrier counts its own attempts), then the user's retry: 3.
+    // The attempt's Task has the infrastructure retrier only; a failed job goes to the exit-code Choice.
     expect(train.Retry).toEqual([
       { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException'], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
-      { ErrorEquals: ['States.TaskFailed'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 3, MaxDelaySeconds: 60, JitterStrategy: 'FULL' },
     ]);
+    expect(train.Catch).toEqual([{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.dagcError', Next: 'train.exit-code' }]);
+    // Only exit 1 raises the error the user's retry (retry: 3 → 2 retries, with its backoff) matches.
+    expect(branch['train.exit-code']).toMatchObject({ Type: 'Choice', Default: 'train.failed', Choices: [{ Next: 'train.again' }] });
+    expect(JSON.stringify(branch['train.exit-code'])).toContain('*\\"ExitCode\\":1,*');
+    expect(branch['train.again']).toMatchObject({ Type: 'Fail', Error: 'dagc.AttemptFailed' });
+    expect(branch['train.failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.dagcError.Error', CausePath: '$.dagcError.Cause' });
+    expect(wrapper.Retry).toEqual([{ ErrorEquals: ['dagc.AttemptFailed'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 3, MaxDelaySeconds: 60, JitterStrategy: 'FULL' }]);
     // Infrastructure errors and timeouts leave the pipeline (to dagc.close); a failed job follows on_failure.
-    expect(train.Catch).toEqual([
+    expect(wrapper.Catch).toEqual([
       { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException', 'States.Timeout'], ResultPath: '$.dagcError', Next: 'dagc.abort' },
       { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'fail' },
     ]);
+    // A host lost (Spot) is Batch's to retry, inside one submit; every other end of the job is final there.
+    expect(train.Parameters.RetryStrategy).toEqual({ Attempts: 3, EvaluateOnExit: [{ OnStatusReason: 'Host EC2*', Action: 'RETRY' }, { OnStatusReason: '*', Action: 'EXIT' }] });
     expect(train.TimeoutSeconds).toBe(7200);
     expect(train.ResultPath).toBeNull();
     const overrides = (train.Parameters.ContainerOverrides ?? {}) as { Command: string[]; Environment: unknown[]; ResourceRequirements: unknown[] };
@@ -202,8 +214,11 @@ describe('asl tasks', () => {
       vcpus: 0.5,
       overrides: { gpu: {} },
     });
-    const train = definition(ir, cfg).States.train as TaskState;
+    // train has retry: 3: its Task is the attempt inside the retrying Parallel.
+    const train = (definition(ir, cfg).States.train as ParallelState).Branches[0]!.States['train.attempt'] as TaskState;
     expect(train.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    // ECS has no retry strategy of its own: no RetryStrategy in a RunTask.
+    expect(train.Parameters.RetryStrategy).toBeUndefined();
     const p = train.Parameters as Record<string, unknown> & { Overrides: { ContainerOverrides: { Name: string; Cpu: number }[] } };
     expect([p.Cluster, p.LaunchType, p.NetworkConfiguration]).toEqual([
       'arn:aws:ecs:eu-west-1:123456789012:cluster/c',

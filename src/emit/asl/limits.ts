@@ -39,7 +39,7 @@ export interface HistoryEstimate {
 const isSync = (s: State) => s.Type === 'Task' && s.Resource.endsWith('.sync');
 
 function retries(state: State): number {
-  if (state.Type !== 'Task' || !state.Retry) return 0;
+  if ((state.Type !== 'Task' && state.Type !== 'Parallel') || !state.Retry) return 0;
   return state.Retry.reduce((n, r) => n + r.MaxAttempts, 0);
 }
 
@@ -66,7 +66,8 @@ function countEvents(states: Record<string, State>, widthOf: (state: State) => n
         events += 1;
         break;
       case 'Parallel':
-        events += 4 + state.Branches.reduce((n, b) => n + countEvents(b.States, widthOf, tally), 0);
+        // A retried task's Parallel (build-states.ts retriedTask) runs its branch again on every retry.
+        events += (4 + state.Branches.reduce((n, b) => n + countEvents(b.States, widthOf, tally), 0)) * (1 + retries(state));
         break;
       case 'Map': {
         const inner = countEvents(state.ItemProcessor.States, widthOf, tally);

@@ -11,14 +11,20 @@
 //  - $$.State.RetryCount is never set (the definition does not use it: asl-task numbers attempts from the run log).
 //  - EventBridge: an execution that ends FAILED, TIMED_OUT or ABORTED is followed, as the template's rule does,
 //    by an execution of the same machine with input {"dagc_close": {run, error, cause}} (build-states.ts WRAPPER).
-//  - Faults (DAGC_EMULATE_FAULTS, a JSON array of {state, fault, times?, afterMs?}; tests inject what AWS does):
+//  - Faults (DAGC_EMULATE_FAULTS, a JSON array of {state, fault, times?, afterMs?, code?}; tests inject what AWS does):
 //      throttle  the submit fails with Batch.AWSBatchException (SubmitJob's 429) before any job starts
-//      spot      the job starts, then its host goes: the process is killed after afterMs, States.TaskFailed with
-//                Batch's "Host EC2 … terminated." status reason
+//      spot      the job starts, then its host goes: the process gets SIGTERM after afterMs (SIGKILL 5 s later);
+//                the attempt ends with Batch's "Host EC2 … terminated." status reason and no exit code, which
+//                the submit's RetryStrategy retries (Batch's evaluateOnExit, emulated here); when it does not,
+//                States.TaskFailed
 //      timeout   the job is killed after afterMs, States.Timeout (its TimeoutSeconds, compressed)
 //      stop      StopExecution while the job runs (after afterMs): the execution ends ABORTED
 //      runtime   a map's count read answers 1,001 items: States.ArrayRange fails with States.Runtime
-//    `times` (default 1) is how many calls of that state the fault hits.
+//      exit      the job's container exits with `code` before its command runs (as dagc's entrypoint does with
+//                exit 2 on bad input)
+//    `times` (default 1) is how many job attempts of that state the fault hits (a Batch retry is one more).
+//  - A Batch submit's RetryStrategy is applied as Batch applies it (attempts, EvaluateOnExit rules in order).
+//    A failed job's cause is the job's description as Batch (or ECS) gives it, compact JSON.
 //  - Retry intervals are scaled to 1 ms per second (BackoffRate and MaxDelaySeconds still apply), timeouts
 //    above Node's longest timer (24.8 days) are clamped to it.
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
@@ -132,9 +138,11 @@ export const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
 /** Emulated seconds of retry wait per second of IntervalSeconds (1 ms per second). */
 const RETRY_SCALE = 0.001;
 
-type FaultKind = 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime';
+type FaultKind = 'throttle' | 'spot' | 'timeout' | 'stop' | 'runtime' | 'exit';
 interface Fault {
   readonly state: string;
+  /** exit: the code the container ends with. */
+  readonly code?: number;
   readonly fault: FaultKind;
   times: number;
   readonly afterMs: number;
@@ -143,7 +151,7 @@ interface Fault {
 /** DAGC_EMULATE_FAULTS: what the emulator does instead of a state's normal outcome (see the header). */
 function readFaults(raw: string | undefined): Fault[] {
   if (!raw) return [];
-  const kinds: readonly string[] = ['throttle', 'spot', 'timeout', 'stop', 'runtime'];
+  const kinds: readonly string[] = ['throttle', 'spot', 'timeout', 'stop', 'runtime', 'exit'];
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -151,10 +159,18 @@ function readFaults(raw: string | undefined): Fault[] {
     throw new UserError('DAGC_EMULATE_FAULTS is not JSON', 'give an array such as [{"state": "train", "fault": "throttle", "times": 2}]');
   }
   if (!Array.isArray(parsed)) throw new UserError('DAGC_EMULATE_FAULTS must be a JSON array of {state, fault, times?, afterMs?}');
-  return parsed.map((f: { state?: unknown; fault?: unknown; times?: unknown; afterMs?: unknown }) => {
+  return parsed.map((f: { state?: unknown; fault?: unknown; times?: unknown; afterMs?: unknown; code?: unknown }) => {
     if (typeof f.state !== 'string' || typeof f.fault !== 'string' || !kinds.includes(f.fault))
       throw new UserError(`DAGC_EMULATE_FAULTS: ${JSON.stringify(f)} needs a state name and a fault (${kinds.join(', ')})`);
-    return { state: f.state, fault: f.fault as FaultKind, times: typeof f.times === 'number' ? f.times : 1, afterMs: typeof f.afterMs === 'number' ? f.afterMs : 1500 };
+    if (f.fault === 'exit' && (typeof f.code !== 'number' || !Number.isInteger(f.code) || f.code < 1 || f.code > 255))
+      throw new UserError(`DAGC_EMULATE_FAULTS: ${JSON.stringify(f)}: an exit fault needs a code from 1 to 255`);
+    return {
+      state: f.state,
+      fault: f.fault as FaultKind,
+      times: typeof f.times === 'number' ? f.times : 1,
+      afterMs: typeof f.afterMs === 'number' ? f.afterMs : 1500,
+      ...(typeof f.code === 'number' ? { code: f.code } : {}),
+    };
   });
 }
 
@@ -168,11 +184,57 @@ function named(name: string, message: string): Error {
   return Object.assign(new Error(message), { name });
 }
 
-/** A task failure as Step Functions reports a failed Batch job: States.TaskFailed, the job as the cause. */
-function taskFailed(exitCode: number | null): Error {
-  const error = new Error(JSON.stringify({ Status: 'FAILED', StatusReason: 'Essential container in task exited', Container: { ExitCode: exitCode } }));
-  error.name = 'States.TaskFailed';
-  return error;
+/** How one job attempt ended: the container's exit code (none when its host went first) and Batch's reason. */
+interface AttemptEnd {
+  readonly exitCode: number | null;
+  readonly statusReason: string;
+}
+
+const EXITED = 'Essential container in task exited';
+const HOST_LOST = 'Host EC2 (instance i-0123456789abcdef0) terminated.';
+
+/**
+ * A failed job as Step Functions reports it: States.TaskFailed with the job's description as the Cause, compact
+ * JSON — Batch DescribeJobs' job (Status, StatusReason, Attempts, Container.ExitCode) or ECS DescribeTasks' task
+ * (StopCode, StoppedReason, Containers[].ExitCode). A field the service leaves out (no exit code) is left out.
+ */
+function taskFailed(resource: string, attempts: readonly AttemptEnd[]): Error {
+  const last = attempts[attempts.length - 1]!;
+  const container = (a: AttemptEnd) => (a.exitCode === null ? {} : { ExitCode: a.exitCode });
+  const job = resource.includes(':ecs:')
+    ? { LastStatus: 'STOPPED', StopCode: 'EssentialContainerExited', StoppedReason: last.statusReason, Containers: [{ Name: 'dagc', ...container(last) }] }
+    : {
+        Attempts: attempts.map((a) => ({ Container: container(a), StatusReason: a.statusReason })),
+        Container: container(last),
+        Status: 'FAILED',
+        StatusReason: last.statusReason,
+      };
+  return named('States.TaskFailed', JSON.stringify(job));
+}
+
+interface BatchRetryStrategy {
+  readonly Attempts?: number;
+  readonly EvaluateOnExit?: readonly { OnStatusReason?: string; OnReason?: string; OnExitCode?: string; Action: string }[];
+}
+
+/** A Batch glob: exact, or a prefix when it ends with * (API_EvaluateOnExit). An absent value matches only *. */
+function globMatches(pattern: string | undefined, value: string | undefined): boolean {
+  if (pattern === undefined) return true;
+  if (pattern.endsWith('*')) return value !== undefined ? value.startsWith(pattern.slice(0, -1)) : pattern === '*';
+  return value === pattern;
+}
+
+/**
+ * Whether Batch runs the job again after an attempt (AWS Batch User Guide, "Automated job retries"): while
+ * attempts remain, the first EvaluateOnExit rule whose every condition matches decides; when none matches the
+ * job is retried.
+ */
+function batchRetries(strategy: BatchRetryStrategy | undefined, attempt: number, end: AttemptEnd): boolean {
+  if (!strategy || attempt >= (strategy.Attempts ?? 1)) return false;
+  const rule = (strategy.EvaluateOnExit ?? []).find(
+    (r) => globMatches(r.OnStatusReason, end.statusReason) && globMatches(r.OnExitCode, end.exitCode === null ? undefined : String(end.exitCode)) && globMatches(r.OnReason, undefined),
+  );
+  return rule ? rule.Action.toUpperCase() === 'RETRY' : true;
 }
 
 /** What the localstack engine passes to the emulator it judges (localstack.ts): a recorder of its calls and events. */
@@ -205,37 +267,57 @@ export const emulator: Emulator = {
     const STOPPED = { Status: 'STOPPED' };
     const [program, ...prefix] = options.dagc;
 
-    const container: (stateName: string) => Handler = (stateName) => async (input) => {
+    const container: (stateName: string, resource: string) => Handler = (stateName, resource) => async (input) => {
       if (stopped) return STOPPED;
       const { Command, Environment = [] } = containerOf(input);
       // A job starts from its image's environment (the launching shell's less dagc's variables and secrets:
       // runtime/image-env.ts) and what the Task passes; a re-run's id comes in the execution input.
       const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
       for (const e of Environment) env[e.Name] = e.Value;
-      const fault = takeFault(faults, stateName);
-      if (fault?.fault === 'throttle')
-        throw named('Batch.AWSBatchException', 'Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code: TooManyRequestsException)');
       // The image's `dagc` is this dagc.
       const [command, ...args] = Command;
       const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
-      const killer = new AbortController();
-      // A timed-out job is stopped just after the interpreter's timer (Step Functions stops the job it gave up on).
-      const timer = fault ? setTimeout(() => killer.abort(), fault.fault === 'timeout' ? Math.max(1, Math.ceil(fault.afterMs / 1000)) * 1000 + 200 : fault.afterMs) : undefined;
-      const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err, signal: killer.signal, group: true, killGraceMs: 0 });
-      clearTimeout(timer);
-      if (ran.error !== undefined) throw new Error(`could not start ${bin}: ${ran.error}`);
-      if (fault && ran.aborted) {
-        // The interpreter's own States.Timeout has already failed the state; this rejection goes nowhere.
-        if (fault.fault === 'timeout') throw named('States.Timeout', 'the job was stopped at its TimeoutSeconds');
-        if (fault.fault === 'stop') {
-          stopExecution?.();
-          return STOPPED;
+      // A Batch submit's RetryStrategy: Batch itself runs the job again after an attempt its rules retry.
+      const strategy = (input as { RetryStrategy?: BatchRetryStrategy }).RetryStrategy;
+      const ends: AttemptEnd[] = [];
+      for (let attempt = 1; ; attempt++) {
+        const fault = takeFault(faults, stateName);
+        // SubmitJob's 429 comes before any job exists (a retried attempt is no new submit).
+        if (fault?.fault === 'throttle' && attempt === 1)
+          throw named('Batch.AWSBatchException', 'Too Many Requests (Service: AWSBatch; Status Code: 429; Error Code: TooManyRequestsException)');
+        // exit: the container ends with the code at once, before its command runs (the entrypoint refusing its
+        // input ends with 2).
+        if (fault?.fault === 'exit') {
+          const end = { exitCode: fault.code!, statusReason: EXITED };
+          ends.push(end);
+          if (!batchRetries(strategy, attempt, end)) throw taskFailed(resource, ends);
+          continue;
         }
-        if (fault.fault === 'spot')
-          throw named('States.TaskFailed', JSON.stringify({ Status: 'FAILED', StatusReason: 'Host EC2 (instance i-0123456789abcdef0) terminated.', Container: {} }));
+        const killer = new AbortController();
+        // A timed-out job is stopped just after the interpreter's timer (Step Functions stops the job it gave up on).
+        const timer = fault ? setTimeout(() => killer.abort(), fault.fault === 'timeout' ? Math.max(1, Math.ceil(fault.afterMs / 1000)) * 1000 + 200 : fault.afterMs) : undefined;
+        // A lost host's container gets SIGTERM and a grace before SIGKILL (ECS's stopTimeout, 30 s, compressed):
+        // time for `dagc exec` to record the attempt it was running as stopped.
+        const grace = fault?.fault === 'spot' ? 5000 : 0;
+        const ran = await spawnPiped(bin, argv, { cwd: options.cwd, env, out: options.out, err: options.err, signal: killer.signal, group: true, killGraceMs: grace });
+        clearTimeout(timer);
+        if (ran.error !== undefined) throw new Error(`could not start ${bin}: ${ran.error}`);
+        let end: AttemptEnd;
+        if (fault && ran.aborted) {
+          // The interpreter's own States.Timeout has already failed the state; this rejection goes nowhere.
+          if (fault.fault === 'timeout') throw named('States.Timeout', 'the job was stopped at its TimeoutSeconds');
+          if (fault.fault === 'stop') {
+            stopExecution?.();
+            return STOPPED;
+          }
+          // spot: the host went; the container may have exited on the SIGTERM (143), Batch reports the host.
+          end = { exitCode: null, statusReason: HOST_LOST };
+        } else if (ran.code === 0) return { Status: 'SUCCEEDED', Container: { ExitCode: 0 } };
+        else end = { exitCode: ran.code, statusReason: EXITED };
+        ends.push(end);
+        if (stopped) return STOPPED;
+        if (!batchRetries(strategy, attempt, end)) throw taskFailed(resource, ends);
       }
-      if (ran.code !== 0) throw taskFailed(ran.code);
-      return { Status: 'SUCCEEDED', Container: { ExitCode: 0 } };
     };
 
     const maps = mapsByShape(options.pipeline);
@@ -249,8 +331,15 @@ export const emulator: Emulator = {
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
     for (const [name, state] of allStates(machine.States)) {
+      // A retried task's Parallel holds the user's retrier (build-states.ts retriedTask): its waits are scaled too.
+      if (state.Type === 'Parallel' && state.Retry)
+        state.Retry = state.Retry.map((r) => ({
+          ...r,
+          IntervalSeconds: (r.IntervalSeconds ?? 1) * RETRY_SCALE,
+          ...(r.MaxDelaySeconds !== undefined ? { MaxDelaySeconds: r.MaxDelaySeconds * RETRY_SCALE } : {}),
+        }));
       if (state.Type !== 'Task') continue;
-      const handler = state.Resource.includes(':s3:getObject') ? reader(name) : container(name);
+      const handler = state.Resource.includes(':s3:getObject') ? reader(name) : container(name, state.Resource);
       handlers[name] = record ? record.task(name, handler, () => stopped) : handler;
       // Retry waits kept in proportion, 1 ms per second: the copy's IntervalSeconds and MaxDelaySeconds are
       // scaled, so BackoffRate and FULL jitter still apply (an interval override would replace the whole wait).
