@@ -3,10 +3,11 @@
 // output and the progress go to stderr. Checked the way a script would: the whole stdout through JSON.parse,
 // and once through a shell pipe with stderr thrown away, as the issue asks.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { goBinDir } from './helpers/go.js';
 import { copyFixture } from './helpers/fixture-dir.js';
 import { BIN, ROOT } from './helpers/paths.js';
 
@@ -66,7 +67,22 @@ describe('--json: one document on stdout', () => {
     for (const target of ['argo', 'asl']) {
       const budget = await runCli(['check', 'warned.yaml', '--target', target, ...configOf(target), '--json'], { cwd: dir });
       expect(budget.status, budget.stderr).toBe(0);
-      expect(onlyJson(budget.stdout)).toMatchObject({ target, exceeded: false, map_width: 10 });
+      const doc = onlyJson(budget.stdout) as { figures: Record<string, { value: unknown; unit: unknown; limit?: unknown }> };
+      expect(doc).toMatchObject({ target, exceeded: false, map_width: 10 });
+      // Numbers in fields, not the report's lines: every figure a number with its unit, under its limit here.
+      expect(doc).not.toHaveProperty('report');
+      const figures = Object.entries(doc.figures);
+      expect(figures.length).toBeGreaterThan(5);
+      for (const [name, f] of figures) {
+        expect(typeof f.value, name).toBe('number');
+        expect(typeof f.unit, name).toBe('string');
+        if (f.limit !== undefined) expect(f.value as number, name).toBeLessThanOrEqual(f.limit as number);
+      }
+      // The figures are the report's numbers (the report prints them with thousands separators).
+      const text = (await runCli(['check', 'warned.yaml', '--target', target, ...configOf(target)], { cwd: dir })).stdout;
+      const size = doc.figures[target === 'argo' ? 'manifest_size' : 'definition_size']!.value as number;
+      expect(size).toBeGreaterThan(0);
+      expect(text).toContain(size.toLocaleString('en-US'));
     }
   });
 
@@ -76,6 +92,28 @@ describe('--json: one document on stdout', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(onlyJson(r.stdout)).toMatchObject({ runId: `json-${target}`, exitCode: 0 });
       expect(r.stdout).not.toContain('handling "apple"');
+    }
+  }, 300_000);
+
+  it('emulate --target argo, both engines, when compile warns: one document, the warnings on stderr', async () => {
+    // An argo config with a warning of its own (a schedule on a Workflow).
+    writeFileSync(
+      path.join(dir, 'argo-warned.yaml'),
+      'executor:\n  type: argo\n  config:\n    image: registry.example.com/p:1\n    schedules: ["0 6 * * *"]\n    persistent_volumes: [{name: runs, mount_path: /mnt}]\n',
+    );
+    const harness = path.join(goBinDir(), 'argo-controller-harness');
+    const engines = existsSync(harness) ? ['dagc', 'argo'] : ['dagc'];
+    if (engines.length === 1) console.warn(`[skip] emulate --engine argo --json: Argo's controller harness is not built (${harness}; scripts/build-go.mjs harness, needs Go)`);
+    for (const engine of engines) {
+      const r = await runCli(['emulate', 'warned.yaml', '--target', 'argo', '-c', 'argo-warned.yaml', '-p', 'parameters.yaml', '--engine', engine, '--run-id', `json-warned-${engine}`, '--json'], {
+        cwd: dir,
+        timeoutMs: 240_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toContain('is only used with kind: CronWorkflow');
+      const doc = onlyJson(r.stdout) as { runId: string; exitCode: number; engine: { phase: string; nodes: unknown[] } };
+      expect(doc).toMatchObject({ runId: `json-warned-${engine}`, exitCode: 0, engine: { phase: 'Succeeded' } });
+      expect(doc.engine.nodes.length).toBeGreaterThan(1);
     }
   }, 300_000);
 

@@ -41,9 +41,22 @@ export interface CompiledFile {
 }
 
 /** What `dagc check` reports: the engine-limits budget of one pipeline. */
+/** One measured quantity of a budget, as numbers (`dagc check --json`). */
+export interface BudgetFigure {
+  readonly value: number;
+  /** What `value` counts: bytes, characters, templates, tasks, states, events, pods, maps. */
+  readonly unit: string;
+  /** The engine's limit for it, in the same unit, when it has one. */
+  readonly limit?: number;
+  /** Where the largest one is (a template, a value, a name), when the figure is a maximum. */
+  readonly where?: string;
+}
+
 export interface Budget {
   /** The report, as printed. */
   readonly report: string;
+  /** The report's numbers by name (snake_case), for `dagc check --json`. */
+  readonly figures: Readonly<Record<string, BudgetFigure>>;
   /** True when a limit is exceeded (exit 1; the report still prints). */
   readonly exceeded: boolean;
   /** Warnings (and limit errors) found while measuring, to print after the report. */

@@ -98,7 +98,8 @@ const NODE_KEYS = [
   'max_concurrency',
   'map_width',
 ];
-const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation'];
+// shared_workspace is read by the jobs' `dagc asl-task` (runtime/workspace.ts sharedWorkspace), not by the definition.
+const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation', 'shared_workspace'];
 
 /** Environment variables the state machine sets itself (container-script.ts). */
 export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_ASL_INPUT', 'DAGC_ASL_ERROR', 'DAGC_ASL_CAUSE', 'DAGC_MAP_INDEX'];
@@ -435,6 +436,15 @@ export function readAslConfig(
     machine.diagnostics.push(...c.diagnostics);
   } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}', undefined, undefined, 'cloudformation');
 
+  const shared = withDefaults.shared_workspace;
+  if (shared !== undefined && shared !== null && typeof shared !== 'boolean') machine.error('"shared_workspace" must be true or false', undefined, undefined, 'shared_workspace');
+  // The emulator's jobs all start in one folder, so there the steps share it; AWS's jobs each have their own.
+  if (shared === true)
+    machine.warn(
+      '"shared_workspace": each step runs in its job\'s working folder without a fresh workspace, as magnus did; `dagc emulate` runs every job in one folder, so there steps see the files earlier steps left, but on AWS each job has its own copy of the image and only catalog files reach a later step',
+      'declare the files a step reads in its catalog get, and drop shared_workspace to run here as on AWS',
+      'shared_workspace',
+    );
   const globalConfig = { ...withDefaults };
   delete globalConfig.overrides;
   delete globalConfig.placeholders;

@@ -7,7 +7,7 @@ import type { DagcConfig } from '../../config/types.js';
 import type { Pipeline } from '../../ir/types.js';
 import { walk } from '../../ir/walk.js';
 import { DiagnosticError } from '../../core/diagnostics.js';
-import type { Budget, CheckOptions } from '../types.js';
+import type { Budget, BudgetFigure, CheckOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
 import type { State } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
@@ -66,6 +66,19 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
     }`,
     over.length ? `over the limit: ${over.join(', ')}` : 'within every limit',
   ];
+  // The same numbers as the report's lines, unformatted.
+  const figures: Record<string, BudgetFigure> = {
+    definition_size: { value: size.compact, unit: 'characters', limit: DEFINITION_LIMIT },
+    definition_size_indented: { value: size.indented, unit: 'characters' },
+    states: { value: stateCount, unit: 'states' },
+    pipeline_nodes: { value: steps, unit: 'nodes' },
+    longest_name: { value: longest, unit: 'characters', limit: NAME_LIMIT },
+    hashed_names: { value: hashed, unit: 'names' },
+    payload: { value: payload, unit: 'bytes', limit: PAYLOAD_LIMIT },
+    history_events: { value: history.events, unit: 'events', limit: HISTORY_LIMIT },
+    inline_maps: { value: inlineMaps.length, unit: 'maps' },
+    inline_map_items: { value: width, unit: 'items', ...(inlineMaps.length ? { limit: INLINE_MAP_LIMIT } : {}) },
+  };
   const warnings = rendered.diagnostics.filter((d) => d.severity === 'warning');
-  return { report: lines.join('\n') + '\n', exceeded: over.length > 0, diagnostics: warnings };
+  return { report: lines.join('\n') + '\n', figures, exceeded: over.length > 0, diagnostics: warnings };
 }
