@@ -232,3 +232,72 @@ export function argoValidatorErrors(text: string): string[] {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A split pipeline (emit/argo/split.ts): the workflow and its WorkflowTemplates. Layers 1–3 on every object; layer 4
+ * on the workflow with every templateRef resolved (the named WorkflowTemplate must hold the template; identical
+ * copies of a template count once); layer 5 on all files together, as `kubectl create -f` of the folder would
+ * give them to the controller.
+ */
+export function checkObjects(texts: readonly string[]): string[] {
+  const docs = texts.map((t) => parseYaml(t, { version: '1.1' }) as Json);
+  const problems: string[] = [];
+  for (const doc of docs) {
+    const kind = String(doc.kind);
+    if (!CRD_FILES[kind]) {
+      problems.push(`unknown kind ${kind}`);
+      continue;
+    }
+    const name = String((doc.metadata as Json | undefined)?.name ?? (doc.metadata as Json | undefined)?.generateName);
+    const official = officialSchema(kind);
+    if (!official(doc)) problems.push(...ajvText(official).map((e) => `${name} schema: ${e}`));
+    const crd = crdValidator(kind);
+    if (!crd(doc)) problems.push(...ajvText(crd).map((e) => `${name} crd: ${e}`));
+    problems.push(...celErrors(crdRoot(kind), doc, '', []).map((e) => `${name} cel: ${e}`));
+  }
+  const owned = new Map<string, Map<string, Json>>();
+  for (const doc of docs.slice(1)) owned.set(String((doc.metadata as Json).name), new Map(((doc.spec as Json).templates as Json[]).map((t) => [String(t.name), t])));
+  const merged = new Map<string, Json>();
+  const add = (t: Json, where: string) => {
+    const known = merged.get(String(t.name));
+    if (known && JSON.stringify(known) !== JSON.stringify(t)) problems.push(`${where}: template ${String(t.name)} differs from another of that name`);
+    const tasks = ((t.dag as Json | undefined)?.tasks as Json[] | undefined)?.map((task) => {
+      if (!task.templateRef) return task;
+      const ref = task.templateRef as Json;
+      if (!owned.get(String(ref.name))?.has(String(ref.template))) problems.push(`${where}/${String(t.name)}/${String(task.name)}: templateRef ${String(ref.name)}/${String(ref.template)} resolves to nothing`);
+      const { templateRef: _ref, ...rest } = task;
+      return { ...rest, template: ref.template };
+    });
+    merged.set(String(t.name), tasks ? { ...t, dag: { ...(t.dag as Json), tasks } } : t);
+  };
+  const main = docs[0]!;
+  for (const t of (specOf(main).templates as Json[]) ?? []) add(t, 'workflow');
+  for (const [name, templates] of owned) for (const t of templates.values()) add(t, name);
+  const flat = { ...main, spec: { ...specOf(main), templates: [...merged.values()] } };
+  problems.push(...semanticErrors(flat).map((e) => `lint: ${e}`));
+  if (HAS_GO) {
+    const bin = goProgram('argo-validate')!;
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-argo-check-'));
+    try {
+      const files = texts.map((t, i) => {
+        const file = path.join(dir, `object-${i}.yaml`);
+        writeFileSync(file, t);
+        return file;
+      });
+      const r = spawnSync(bin, ['--json', ...files], { encoding: 'utf8' });
+      if (r.status !== 0 && r.status !== 1) problems.push(`argo-validate failed (exit ${String(r.status)}): ${r.stderr}`);
+      else
+        problems.push(
+          ...r.stdout
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as { mode: string; ok: boolean; error?: string })
+            .filter((v) => !v.ok)
+            .map((v) => `argo ${v.mode}: ${v.error ?? ''}`),
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return problems;
+}

@@ -11,7 +11,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 export const COMPILE_OPTIONS = {
   target: { type: 'string', short: 't', arg: 'TARGET', description: `the engine to render for: ${TARGET_NAMES.join(', ')}` },
   ...INPUT_OPTIONS,
-  output: { type: 'string', short: 'o', arg: 'FILE', description: 'write here (atomically) instead of stdout' },
+  output: { type: 'string', short: 'o', arg: 'FILE', description: "write here (atomically) instead of stdout; a folder (existing, or ending with /) gets the target's file names (a split argo pipeline writes several)" },
   check: { type: 'boolean', description: 'exit 1 if FILE differs from what would be written; write nothing' },
   lint: { type: 'boolean', description: "argo: check the manifest with Argo's own validator first (exit 1 if it rejects it; built by scripts/build-go.mjs)" },
   json: { type: 'boolean', description: 'print {target, files: [{path, sha256, bytes, written, state, text?}], diagnostics} as JSON (text when there is no -o)' },
@@ -43,39 +43,46 @@ export const command: Command = {
       if (json) warnings.push(...d);
       else await io.diagnostics(d);
     });
+    // A split Argo pipeline is several files (the workflow first, then its WorkflowTemplates): each is written,
+    // checked and described; on stdout they are one YAML stream, the WorkflowTemplates first (what
+    // `kubectl create -f -` needs before the workflow refers to them).
     const compiled = files[0]!;
+    const stream = files.length > 1 ? [...files.slice(1), compiled].map((f) => f.text).join('---\n') : compiled.text;
     // --json: one document on stdout saying what was (or, with --check, would be) written.
-    const describe = async (state: string, written: boolean) => {
+    const describe = async (states: string[], written: boolean) => {
       const { sha256 } = await import('../core/sha256.js');
       const { relative } = await import('node:path');
-      const entry = {
-        path: output === undefined ? null : relative(io.cwd, compiled.path).split('\\').join('/'),
-        sha256: sha256(compiled.text),
-        bytes: Buffer.byteLength(compiled.text),
+      const entries = files.map((f, i) => ({
+        path: output === undefined ? null : relative(io.cwd, f.path).split('\\').join('/'),
+        sha256: sha256(f.text),
+        bytes: Buffer.byteLength(f.text),
         written,
-        state,
-        ...(output === undefined ? { text: compiled.text } : {}),
-      };
-      io.out(`${JSON.stringify({ target, files: [entry], diagnostics: warnings }, null, 2)}\n`);
+        state: states[i] ?? states[0],
+        ...(output === undefined ? { text: f.text } : {}),
+      }));
+      io.out(`${JSON.stringify({ target, files: entries, diagnostics: warnings }, null, 2)}\n`);
     };
     if (args.options.lint) {
       if (target !== 'argo') throw new UsageError('--lint runs Argo\'s validator: use it with --target argo');
       const { lintArgoManifest } = await import('../emit/argo/lint-argo.js');
-      const verdict = await lintArgoManifest(compiled.text, io.env);
+      const verdict = await lintArgoManifest(stream, io.env);
       io.err(verdict.report);
       if (!verdict.ok) return 1;
     }
     if (args.options.check) {
       if (!output) throw new UsageError('--check needs -o FILE to compare with');
-      const state = await checkOutput(compiled.path, compiled.text);
-      if (json) await describe(state, false);
-      if (state === 'same') return 0;
-      io.err(`${output} is ${state === 'missing' ? 'missing' : 'out of date'}: run the same command without --check to update it\n`);
+      const states = await Promise.all(files.map((f) => checkOutput(f.path, f.text)));
+      if (json) await describe(states, false);
+      const stale = files.filter((_, i) => states[i] !== 'same');
+      if (!stale.length) return 0;
+      const { relative } = await import('node:path');
+      for (const f of stale)
+        io.err(`${relative(io.cwd, f.path) || output} is ${states[files.indexOf(f)] === 'missing' ? 'missing' : 'out of date'}: run the same command without --check to update it\n`);
       return 1;
     }
-    if (output) await writeOutput(compiled.path, compiled.text, compiled.executable ? 0o755 : 0o644);
-    if (json) await describe(output ? 'written' : 'printed', output !== undefined);
-    else if (!output) io.out(compiled.text);
+    if (output) for (const f of files) await writeOutput(f.path, f.text, f.executable ? 0o755 : 0o644);
+    if (json) await describe([output ? 'written' : 'printed'], output !== undefined);
+    else if (!output) io.out(stream);
     return 0;
   },
 };

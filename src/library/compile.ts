@@ -72,8 +72,11 @@ export async function checkTargetIntegrations(target: Target, config: DagcConfig
 
 /** Compiles loaded inputs with `config` (the inputs' own, or the one an emulation fills in). */
 export async function compileLoaded(target: Target, inputs: Inputs, config: DagcConfig, files: InputFiles, output: string | undefined, report: Reporter): Promise<CompileResult> {
-  const outPath = output ? path.resolve(files.cwd, output) : undefined;
-  const outDir = outPath ? path.dirname(outPath) : files.cwd;
+  // -o a folder (it exists as one, or ends with '/'): the target's own file names inside it (a split Argo
+  // pipeline writes several files).
+  const folder = output !== undefined && (/[\\/]$/.test(output) || (await isFolder(path.resolve(files.cwd, output))));
+  const outPath = output && !folder ? path.resolve(files.cwd, output) : undefined;
+  const outDir = outPath ? path.dirname(outPath) : folder ? path.resolve(files.cwd, output) : files.cwd;
   const outputName = outPath ? path.basename(outPath) : target.defaultOutput(baseName(files.pipelineFile));
   // Commands that run in an image name the files relative to the pipeline's folder there (never to -o: the
   // manifest is not in the image); a script run here names them relative to itself.
@@ -87,6 +90,14 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
     compiled.push({ path: path.resolve(outDir, file.path), text, executable: file.format === 'text' && text.startsWith('#!') });
   }
   return { target, files: compiled, diagnostics: [...inputs.warnings, ...result.diagnostics] };
+}
+
+async function isFolder(p: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  return stat(p).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
 }
 
 export async function compile(request: CompileRequest, report: Reporter = ignoreDiagnostics): Promise<CompileResult> {

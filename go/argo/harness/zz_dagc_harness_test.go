@@ -72,15 +72,18 @@ type dagcFault struct {
 }
 
 type dagcRequest struct {
-	Manifest  string            `json:"manifest"`
-	Name      string            `json:"name"`
-	Namespace string            `json:"namespace"`
-	Arguments map[string]string `json:"arguments"`
-	Cwd       string            `json:"cwd"`
-	Env       map[string]string `json:"env"`
-	Secrets   map[string]string `json:"secrets"`
-	TmpRoot   string            `json:"tmpRoot"`
-	Dagc      []string          `json:"dagc"`
+	Manifest string `json:"manifest"`
+	// Files of WorkflowTemplates the workflow reaches through templateRef (a split pipeline), created in the
+	// fake clientset before the workflow, as `kubectl create` would have on a cluster.
+	WorkflowTemplates []string          `json:"workflowTemplates"`
+	Name              string            `json:"name"`
+	Namespace         string            `json:"namespace"`
+	Arguments         map[string]string `json:"arguments"`
+	Cwd               string            `json:"cwd"`
+	Env               map[string]string `json:"env"`
+	Secrets           map[string]string `json:"secrets"`
+	TmpRoot           string            `json:"tmpRoot"`
+	Dagc              []string          `json:"dagc"`
 	// Every duration of the manifest (deadlines, backoff, maxDuration) and of the controller's waits is
 	// multiplied by this (ratios kept; whole seconds round up, the controller counts some in seconds).
 	TimeScale float64 `json:"timeScale"`
@@ -261,6 +264,51 @@ func loadWorkflow(ctx context.Context, req *dagcRequest) (*wfv1.Workflow, error)
 	return nil, errors.New("no Workflow, WorkflowTemplate or CronWorkflow in " + req.Manifest)
 }
 
+// createWorkflowTemplates puts the request's WorkflowTemplates in the namespace, durations scaled like the
+// workflow's, and waits until the controller's informer holds them (it resolves templateRef from its lister:
+// templateresolution via wftmplInformer).
+func createWorkflowTemplates(ctx context.Context, controller *WorkflowController, req *dagcRequest) error {
+	client := controller.wfclientset.ArgoprojV1alpha1().WorkflowTemplates(req.Namespace)
+	var names []string
+	for _, file := range req.WorkflowTemplates {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		for _, pr := range common.ParseObjects(ctx, data, false) {
+			if pr.Err != nil {
+				return pr.Err
+			}
+			wftmpl, ok := pr.Object.(*wfv1.WorkflowTemplate)
+			if !ok {
+				return fmt.Errorf("%s: expected a WorkflowTemplate", file)
+			}
+			wftmpl.Namespace = req.Namespace
+			scaleSpec(&wftmpl.Spec, req.TimeScale)
+			if _, err := client.Create(ctx, wftmpl, metav1.CreateOptions{}); err != nil {
+				return fmt.Errorf("create WorkflowTemplate %s: %w", wftmpl.Name, err)
+			}
+			names = append(names, wftmpl.Name)
+		}
+	}
+	if len(names) == 0 || controller.wftmplInformer == nil {
+		return nil
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for _, name := range names {
+		for {
+			if _, err := controller.wftmplInformer.Lister().WorkflowTemplates(req.Namespace).Get(name); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the controller's informer never saw WorkflowTemplate %s", name)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
 func dagcRun(reqFile string) (res dagcResult) {
 	var req dagcRequest
 	data, err := os.ReadFile(reqFile)
@@ -311,6 +359,9 @@ func dagcRun(reqFile string) (res dagcResult) {
 	})
 	defer cancel()
 	controller.rateLimiter = controller.newRateLimiter()
+	if err := createWorkflowTemplates(ctx, controller, &req); err != nil {
+		return dagcResult{Phase: "Error", Error: err.Error()}
+	}
 	wfClient := controller.wfclientset.ArgoprojV1alpha1().Workflows(req.Namespace)
 	if _, err := wfClient.Create(ctx, wf, metav1.CreateOptions{}); err != nil {
 		return dagcResult{Phase: "Error", Error: "create workflow: " + err.Error()}

@@ -22,6 +22,7 @@ import type { GraphPlan, PlannedTask } from './plan.js';
 import { planGraph } from './plan.js';
 import type { PodResolver } from './pod-settings.js';
 import { FOLD_SEPARATOR } from './scripts.js';
+import { chunkGraph, groupBranches, suffixedName } from './split.js';
 
 export const ENTRY_TEMPLATE = 'main';
 /** The workflow's exit handler (spec.onExit): one pod that closes a run the workflow ended early. */
@@ -129,6 +130,26 @@ class Builder {
     if (inMap) template.inputs = { parameters: [{ name: STEP_INPUTS.mapIndex }] };
     template.dag = { failFast: false, tasks };
     this.dags[slot] = template;
+    if (tasks.length > this.ctx.settings.limits.tasksPerDag) {
+      // More tasks than one DAG template holds: nested chunk templates (split.ts).
+      const split = chunkGraph({
+        name,
+        inputs: template.inputs as Manifest | undefined,
+        planned: plan.tasks,
+        tasks,
+        nameOf,
+        depends: (incoming, requiresOmitted) => this.depends({ incoming, requiresOmitted } as PlannedTask, nameOf),
+        chunkName: (i) => this.claimTemplate(suffixedName(name, `part-${i + 1}`), `graph ${graph.internalName}`, graph.file),
+        pass: inMap ? [{ name: STEP_INPUTS.mapIndex, value: mapIndexInput }] : [],
+        limit: this.ctx.settings.limits.tasksPerDag,
+        isRoot,
+      });
+      this.diagnostics.push(...split.diagnostics);
+      if (split.templates.length) {
+        this.dags[slot] = split.templates[0]!;
+        this.dags.push(...split.templates.slice(1));
+      }
+    }
     return name;
   }
 
@@ -190,6 +211,22 @@ class Builder {
         tasks.push(task);
         branchTasks.push(taskName);
       }
+    }
+    const limit = this.ctx.settings.limits.tasksPerDag;
+    if (node.type !== 'map' && branchTasks.length + 2 > limit) {
+      // More branches than the composite's DAG template holds: groups of branches (split.ts).
+      const grouped = groupBranches({
+        tasks: tasks.splice(1),
+        limit,
+        groupName: (i) => this.claimTemplate(suffixedName(name, `branches-${i + 1}`), `step ${node.internalName}`, node.source.file),
+        inputs: inMap ? { parameters: [{ name: STEP_INPUTS.mapIndex }] } : undefined,
+        pass,
+        depends: 'fan-out.Succeeded',
+        when: `${fan} > 0`,
+      });
+      tasks.push(...grouped.tasks);
+      this.dags.push(...grouped.templates);
+      branchTasks.splice(0, branchTasks.length, ...grouped.tasks.map((t) => String(t.name)));
     }
     tasks.push({
       name: 'fan-in',

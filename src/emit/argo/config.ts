@@ -7,6 +7,8 @@ import type { Diagnostic } from '../../core/diagnostics.js';
 import type { Plain } from './config-reader.js';
 import { ConfigReader, describe, isPlain } from './config-reader.js';
 import { sectionDiagnostic } from '../../config/source.js';
+import type { ArgoSplitLimits } from './split.js';
+import { DEFAULT_SPLIT_LIMITS } from './split.js';
 
 export type ArgoKind = 'Workflow' | 'WorkflowTemplate' | 'CronWorkflow';
 export const ARGO_KINDS: readonly ArgoKind[] = ['Workflow', 'WorkflowTemplate', 'CronWorkflow'];
@@ -69,6 +71,8 @@ export interface ArgoSettings {
   /** "3.6" and later write `schedules: [...]`; older Argo only knows `schedule: "..."`. */
   readonly argoVersion: string;
   readonly concurrencyPolicy?: string;
+  /** Where a large pipeline is split into nested DAG templates and WorkflowTemplates (split.ts). */
+  readonly limits: ArgoSplitLimits;
   /** The raw executor config (for resolveNodeConfig's overrides), empty in a preview. */
   readonly raw: Plain;
 }
@@ -108,8 +112,6 @@ export const GLOBAL_KEYS = [
   'concurrency_policy',
   // Where a large pipeline is split (split.ts).
   'limits',
-  // Read by the pods' `dagc exec` (runtime/workspace.ts sharedWorkspace), not by the manifest.
-  'shared_workspace',
 ] as const;
 
 const DEFAULT_RESOURCES = { memory: '1Gi', cpu: '250m' };
@@ -330,6 +332,25 @@ function readSchedules(r: ConfigReader, raw: Plain): string[] {
   return out;
 }
 
+/** executor.config.limits: the split points of split.ts, never above what the Workflow CRD allows. */
+function readLimits(r: ConfigReader, raw: Plain): ArgoSplitLimits {
+  const p = `${ROOT_PATH}.limits`;
+  const v = r.mapping(raw, 'limits', ROOT_PATH);
+  if (!v) return DEFAULT_SPLIT_LIMITS;
+  r.checkKeys(v, ['tasks_per_dag', 'templates_per_object', 'object_bytes'], p);
+  const bounded = (key: string, min: number, max: number, fallback: number): number => {
+    const n = r.positiveInt(v, key, p);
+    if (n === undefined) return fallback;
+    if (n < min || n > max) return r.error(`${p}.${key}`, `must be between ${min} and ${max}, not ${n}`), fallback;
+    return n;
+  };
+  return {
+    tasksPerDag: bounded('tasks_per_dag', 4, DEFAULT_SPLIT_LIMITS.tasksPerDag, DEFAULT_SPLIT_LIMITS.tasksPerDag),
+    templatesPerObject: bounded('templates_per_object', 8, DEFAULT_SPLIT_LIMITS.templatesPerObject, DEFAULT_SPLIT_LIMITS.templatesPerObject),
+    objectBytes: bounded('object_bytes', 16 * 1024, 1024 * 1024, DEFAULT_SPLIT_LIMITS.objectBytes),
+  };
+}
+
 function readPodGC(r: ConfigReader, raw: Plain): ArgoSettings['podGC'] {
   const v = raw.pod_gc;
   if (v === undefined) return { strategy: 'OnPodCompletion' }; // magnus 0.5's default
@@ -401,14 +422,6 @@ export function readArgoSettings(config: DagcConfig): ReadSettingsResult {
     readPodSettings(r, value, p, pod);
   }
 
-  // The pods' `dagc exec` reads it from the config the manifest carries (DAGC_CONFIG_JSON). The emulator's pods
-  // all start in one folder, so there the steps share it; a cluster's pods each have their own: said here.
-  if (r.boolean(raw, 'shared_workspace', ROOT_PATH) === true)
-    r.warn(
-      `${ROOT_PATH}.shared_workspace`,
-      'each step runs in its pod\'s working folder without a fresh workspace, as magnus did; `dagc emulate` runs every pod in one folder, so there steps see the files earlier steps left, but on a cluster each pod has its own copy of the image and only catalog files reach a later step',
-      'declare the files a step reads in its catalog get, and drop shared_workspace to run here as on a cluster',
-    );
   const kind = r.oneOf(raw, 'kind', ROOT_PATH, ARGO_KINDS) ?? 'Workflow';
   const schedules = readSchedules(r, raw);
   const argoVersion = r.string(raw, 'argo_version', ROOT_PATH) ?? '3.6';
@@ -438,6 +451,7 @@ export function readArgoSettings(config: DagcConfig): ReadSettingsResult {
     timezone,
     argoVersion,
     concurrencyPolicy: r.oneOf(raw, 'concurrency_policy', ROOT_PATH, CONCURRENCY_POLICIES),
+    limits: readLimits(r, raw),
     raw,
   };
   return { settings, diagnostics: r.diagnostics };

@@ -22,6 +22,7 @@ import type { ManifestStats } from './limits.js';
 import { checkLimits, manifestStats } from './limits.js';
 import { CONFIG_PARAMETER, RUN_ID_PARAMETER, USE_CACHED_PARAMETER, escapeArgoBraces, exposeParameters } from './parameters.js';
 import { PodResolver } from './pod-settings.js';
+import { splitObjects, suffixedName } from './split.js';
 
 export const API_VERSION = 'argoproj.io/v1alpha1';
 export const ANNOTATION_DAG_HASH = 'dagc/dag-hash';
@@ -34,6 +35,8 @@ export interface ArgoCompilation {
   readonly settings: ArgoSettings;
   readonly plans: readonly GraphPlan[];
   readonly stats?: ManifestStats;
+  /** The main object first, then the WorkflowTemplates its templates moved to (split.ts). */
+  readonly objects?: readonly Manifest[];
 }
 
 /** A Workflow name prefix: generateName adds 5 characters, and the whole must stay a 63-character label. */
@@ -159,10 +162,41 @@ export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptio
     manifest = { apiVersion: API_VERSION, kind: 'CronWorkflow', metadata, spec: cronSpec };
   } else manifest = { apiVersion: API_VERSION, kind: settings.kind, metadata, spec };
 
-  const names: [string, number][] = [[name, nameRules.maxLength], ...built.templates.map((t): [string, number] => [String(t.name), ARGO_NAME_RULES.maxLength])];
-  const stats = manifestStats(manifest, built.templates, names);
-  diagnostics.push(...checkLimits(stats, configFile));
-  return { manifest, diagnostics, settings, plans: built.plans, stats };
+  // More templates or bytes than one object holds: DAG templates move to WorkflowTemplates (split.ts), named
+  // from the pipeline and its hash (two versions of a pipeline never share one).
+  const objects = splitObjects({
+    manifest,
+    templates: built.templates,
+    setTemplates: (templates) => {
+      spec.templates = templates;
+    },
+    keep: new Set([ENTRY_TEMPLATE, EXIT_TEMPLATE]),
+    limits: settings.limits,
+    objectName: (k) => suffixedName(name, `${ir.dagHash.slice(0, 8)}-${k}`),
+    metadata: { ...(metadata.labels ? { labels: metadata.labels } : {}), annotations: { [ANNOTATION_DAG_HASH]: ir.dagHash, [ANNOTATION_VERSION]: options.dagcVersion } },
+    apiVersion: API_VERSION,
+  });
+  const names: [string, number][] = [
+    [name, nameRules.maxLength],
+    ...objects.slice(1).map((o): [string, number] => [String((o.metadata as Manifest).name), ARGO_NAME_RULES.maxLength]),
+    ...built.templates.map((t): [string, number] => [String(t.name), ARGO_NAME_RULES.maxLength]),
+  ];
+  const stats = manifestStats(objects, names);
+  diagnostics.push(...checkLimits(stats, limitSource(ir, configFile)));
+  return { manifest, objects, diagnostics, settings, plans: built.plans, stats };
+}
+
+/** Where a limit error points: the pipeline's first step (the pipeline is what grew past the limit). */
+function limitSource(ir: Pipeline, configFile: string): { file: string; start: { line: number; column: number }; pointer?: string } {
+  const first = ir.root.nodes.find((n) => n.name === ir.root.startAt) ?? ir.root.nodes[0];
+  return first ? { file: first.source.file, start: first.source.start, pointer: first.source.pointer } : { file: configFile, start: { line: 1, column: 1 } };
+}
+
+/** The templates of a Workflow, WorkflowTemplate or CronWorkflow. */
+export function templatesOf(object: Manifest): Manifest[] {
+  const spec = object.spec as Manifest | undefined;
+  const inner = (spec?.workflowSpec as Manifest | undefined) ?? spec;
+  return (inner?.templates as Manifest[] | undefined) ?? [];
 }
 
 // go-yaml (kubectl, Argo) reads YAML 1.1, where yes/no/on/off/y/n are booleans and 0755 is octal; writing
@@ -199,7 +233,11 @@ export function emitArgo(ir: Pipeline, config: DagcConfig, options: EmitOptions)
   if (!compiled.manifest) return { files: [], diagnostics: compiled.diagnostics };
   // Serialised here rather than by the CLI's prettier pass: yaml's own output is already in prettier's style
   // (the goldens are checked byte for byte), and prettier takes seconds on a large manifest.
-  return { files: [{ path: options.outputName, format: 'text', body: toYamlText(compiled.manifest) }], diagnostics: compiled.diagnostics };
+  const objects = compiled.objects ?? [compiled.manifest];
+  const stem = options.outputName.replace(/(\.argo)?\.ya?ml$/i, '');
+  // The WorkflowTemplates of a split pipeline: files beside the main one, named by position (stable across edits).
+  const files = objects.map((o, i) => ({ path: i === 0 ? options.outputName : `${stem}.templates-${i}.argo.yaml`, format: 'text' as const, body: toYamlText(o) }));
+  return { files, diagnostics: compiled.diagnostics };
 }
 
 /** Every service name, for callers that inspect the pods' config. */

@@ -18,9 +18,14 @@ export const TEMPLATES_LIMIT = 200;
 export const TASKS_LIMIT = 200;
 
 export interface ManifestStats {
-  /** Bytes of the manifest as JSON (what the API server stores). */
+  /** Bytes of the largest object as JSON (what the API server stores). */
   readonly bytes: number;
+  /** Objects written: the workflow and the WorkflowTemplates a split moved templates to (split.ts). */
+  readonly objects: number;
+  /** Bytes of every object as JSON. */
+  readonly totalBytes: number;
   readonly largestValue: { readonly bytes: number; readonly where: string };
+  /** Templates of the object with the most. */
   readonly templates: number;
   readonly largestDag: { readonly tasks: number; readonly template: string };
   readonly longestName: { readonly length: number; readonly name: string; readonly limit: number };
@@ -39,32 +44,39 @@ function largestString(value: unknown, where: string, best: { bytes: number; whe
   else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) largestString(v, where ? `${where}.${k}` : k, best);
 }
 
-/** `names`: every name with its own limit; the one closest to its limit is reported. */
-export function manifestStats(manifest: Json, templates: readonly Json[], names: readonly (readonly [string, number])[]): ManifestStats {
+/** `objects`: the main object first, then its WorkflowTemplates; `names`: every name with its own limit (the one
+ * closest to its limit is reported). */
+export function manifestStats(objects: readonly Json[], names: readonly (readonly [string, number])[]): ManifestStats {
   const largestValue = { bytes: 0, where: '' };
-  largestString(manifest, '', largestValue);
   let largestDag = { tasks: 0, template: '' };
-  for (const t of templates) {
-    const tasks = (t.dag as { tasks?: unknown[] } | undefined)?.tasks?.length ?? 0;
-    if (tasks > largestDag.tasks) largestDag = { tasks, template: String(t.name) };
+  let bytes = 0;
+  let totalBytes = 0;
+  let templates = 0;
+  for (const object of objects) {
+    largestString(object, '', largestValue);
+    const spec = object.spec as Json | undefined;
+    const list = (((spec?.workflowSpec as Json | undefined) ?? spec)?.templates as Json[] | undefined) ?? [];
+    templates = Math.max(templates, list.length);
+    for (const t of list) {
+      const tasks = (t.dag as { tasks?: unknown[] } | undefined)?.tasks?.length ?? 0;
+      if (tasks > largestDag.tasks) largestDag = { tasks, template: String(t.name) };
+    }
+    const b = Buffer.byteLength(JSON.stringify(object), 'utf8');
+    bytes = Math.max(bytes, b);
+    totalBytes += b;
   }
   let longestName = { length: 0, name: '', limit: 63 };
   for (const [n, limit] of names) if (n.length / limit > longestName.length / longestName.limit) longestName = { length: n.length, name: n, limit };
-  return {
-    bytes: Buffer.byteLength(JSON.stringify(manifest), 'utf8'),
-    largestValue,
-    templates: templates.length,
-    largestDag,
-    longestName,
-  };
+  return { bytes, objects: objects.length, totalBytes, largestValue, templates, largestDag, longestName };
 }
 
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
-export function checkLimits(stats: ManifestStats, file: string): Diagnostic[] {
+/** `where`: the position the errors point at (the pipeline's first step: the pipeline is what outgrew a limit). */
+export function checkLimits(stats: ManifestStats, where: { file: string; start: { line: number; column: number }; pointer?: string }): Diagnostic[] {
   const out: Diagnostic[] = [];
   const add = (severity: Diagnostic['severity'], code: string, message: string, hint: string) =>
-    out.push({ code, severity, message, hint, file, start: { line: 1, column: 1 } });
+    out.push({ code, severity, message, hint, file: where.file, start: where.start, ...(where.pointer !== undefined ? { pointer: where.pointer } : {}) });
   if (stats.bytes > MANIFEST_LIMIT)
     add(
       'error',

@@ -62,6 +62,8 @@ export interface ControllerRunResult {
 
 export interface ControllerEmulateOptions {
   readonly manifest: string;
+  /** The WorkflowTemplates of a split pipeline (YAML): created in the harness's fake clientset before the workflow. */
+  readonly workflowTemplates?: readonly string[];
   readonly runId: string;
   readonly useCached?: string | undefined;
   readonly cwd: string;
@@ -117,8 +119,15 @@ export async function emulateArgoWithController(opts: ControllerEmulateOptions):
     env.PATH = `${shimDir}${path.delimiter}${env.PATH ?? ''}`;
     const manifestFile = path.join(root, 'manifest.yaml');
     await writeFile(manifestFile, opts.manifest);
+    const templates: string[] = [];
+    for (const [i, text] of (opts.workflowTemplates ?? []).entries()) {
+      const file = path.join(root, `workflow-template-${i + 1}.yaml`);
+      await writeFile(file, text);
+      templates.push(file);
+    }
     const request = {
       manifest: manifestFile,
+      workflowTemplates: templates,
       name: workflowName(opts.runId),
       namespace: 'argo',
       arguments: args,

@@ -50,6 +50,8 @@ export interface EmulationOptions {
   /** Secret values for `secretKeyRef`, by environment variable name. */
   readonly secretEnv: Readonly<Record<string, string | undefined>>;
   readonly pod: Omit<PodEnvironment, 'signal'>;
+  /** WorkflowTemplates its tasks reach through `templateRef` (a split pipeline: emit/argo/split.ts). */
+  readonly workflowTemplates?: readonly unknown[];
 }
 
 export interface EmulationResult {
@@ -121,6 +123,8 @@ function expandSequence(seq: Json): unknown[] {
 
 class Engine {
   private readonly templates = new Map<string, Json>();
+  /** WorkflowTemplate name → the names of its templates (templateRef). */
+  private readonly refs = new Map<string, Set<string>>();
   private readonly globals = new Map<string, string>();
   private readonly podSlots: <T>(work: () => Promise<T>) => Promise<T>;
   private readonly abort = new AbortController();
@@ -136,6 +140,25 @@ class Engine {
     private readonly opts: EmulationOptions,
   ) {
     for (const t of asList(spec.templates)) this.templates.set(String(t.name), t);
+    // templateRef: a WorkflowTemplate's template by name. Inside a WorkflowTemplate, `template:` names resolve
+    // in that object (Argo's templateresolution); here every object's templates share one map, which is the
+    // same thing as long as no two objects give one name to different templates (checked: dagc's split copies
+    // only identical container templates).
+    for (const wt of opts.workflowTemplates ?? []) {
+      const m = asObject(wt);
+      const name = String(asObject(m.metadata).name ?? '');
+      if (m.kind !== 'WorkflowTemplate' || !name) throw new EmulationError(`expected WorkflowTemplates beside the workflow, not a ${String(m.kind)}`);
+      const own = new Set<string>();
+      for (const t of asList(asObject(m.spec).templates)) {
+        const tname = String(t.name);
+        const known = this.templates.get(tname);
+        if (known && JSON.stringify(known) !== JSON.stringify(t))
+          throw new EmulationError(`the WorkflowTemplate ${name} and another object define the template "${tname}" differently (not emulated)`);
+        this.templates.set(tname, t);
+        own.add(tname);
+      }
+      this.refs.set(name, own);
+    }
     for (const v of asList(spec.volumes)) {
       const claim = asObject(v.persistentVolumeClaim).claimName;
       if (typeof claim === 'string') this.claims.set(String(v.name), claim);
@@ -186,6 +209,11 @@ class Engine {
       if (phase === 'Succeeded' && failedOrError(exit.phase)) phase = 'Failed';
     }
     return { phase, message, nodes: this.nodes, exitCodes: this.exitCodes };
+  }
+
+  /** The template a task runs: `template`, or the template of its `templateRef`. */
+  private templateOf(task: Json): string {
+    return String(task.template ?? asObject(task.templateRef).template ?? '');
   }
 
   private record(name: string, template: string | undefined, result: NodeResult): NodeResult {
@@ -355,7 +383,7 @@ class Engine {
         }
         if (!go) {
           pending.splice(pending.indexOf(name), 1);
-          states.set(name, this.record(`${nodeName}.${name}`, String(task.template), { phase: 'Omitted', outputs: {}, message: 'omitted: depends condition not met' }));
+          states.set(name, this.record(`${nodeName}.${name}`, this.templateOf(task), { phase: 'Omitted', outputs: {}, message: 'omitted: depends condition not met' }));
           progressed = true;
           continue;
         }
@@ -382,7 +410,10 @@ class Engine {
   }
 
   private async runTask(task: Json, scope: Map<string, string>, nodeName: string, slots: <T>(work: () => Promise<T>) => Promise<T>): Promise<NodeResult> {
-    const template = String(task.template ?? '');
+    const ref = task.templateRef === undefined ? undefined : asObject(task.templateRef);
+    if (ref && !this.refs.get(String(ref.name))?.has(String(ref.template)))
+      return this.record(nodeName, String(ref.template), { phase: 'Error', outputs: {}, message: `templateRef: no template "${String(ref.template)}" in a WorkflowTemplate "${String(ref.name)}"` });
+    const template = this.templateOf(task);
     let t: Json;
     try {
       const { name: _name, depends: _depends, ...rest } = task;

@@ -26,23 +26,14 @@ export interface EmulateArgoOptions {
   readonly dagc: readonly string[];
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** The WorkflowTemplates of a split pipeline (YAML, one object each), which its tasks reach by templateRef. */
+  readonly workflowTemplates?: readonly string[];
 }
 
 export interface EmulateArgoResult {
   readonly result: EmulationResult;
   /** dagc's exit code: 0 when the workflow Succeeded, 1 when it Failed, 2 for an Error or a pod that exited 2 (bad input). */
   readonly exitCode: number;
-}
-
-/** Names of the container variables any template fills from a Kubernetes secret (env[].valueFrom.secretKeyRef). */
-function secretRefNames(spec: Record<string, unknown>): Set<string> {
-  const names = new Set<string>();
-  const templates = Array.isArray(spec.templates) ? (spec.templates as { container?: { env?: unknown } }[]) : [];
-  for (const t of templates) {
-    const env = Array.isArray(t.container?.env) ? (t.container.env as { name?: unknown; valueFrom?: { secretKeyRef?: unknown } }[]) : [];
-    for (const e of env) if (typeof e.name === 'string' && e.valueFrom?.secretKeyRef) names.add(e.name);
-  }
-  return names;
 }
 
 export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgoResult> {
@@ -66,19 +57,14 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
     await chmod(shim, 0o755);
     // A pod starts from the image's environment: here, this process's, without dagc's own variables (the
     // workflow sets those it means to pass).
-    // The variables the manifest fills from Kubernetes secrets (secretKeyRef, stood in for by this process's
-    // variable of that name) are secrets too: a pod whose container does not ask for one must not have it.
-    const secretRefs = secretRefNames(spec);
     const baseEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.env))
-      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k) && !secretRefs.has(k)) baseEnv[k] = v;
+      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k)) baseEnv[k] = v;
     const result = await emulateWorkflow(manifest, {
       workflowName: opts.runId,
       arguments: args,
       secretEnv: opts.env,
       pod: { cwd: opts.cwd, baseEnv, tmpRoot: root, dagc: opts.dagc, shimDir, out: opts.out, err: opts.err },
-      faults: opts.faults,
-      deadlineSeconds: opts.deadlineSeconds,
       workflowTemplates: (opts.workflowTemplates ?? []).map((t) => parse(t, { version: '1.1' }) as unknown),
     });
     const claims = ((spec.volumes as { persistentVolumeClaim?: { claimName?: unknown } }[] | undefined) ?? [])
@@ -102,6 +88,7 @@ export const emulator: Emulator = {
       const { emulateArgoWithController } = await import('./controller-engine.js');
       const { result, exitCode } = await emulateArgoWithController({
         manifest: manifest.text,
+        workflowTemplates: files.slice(1).map((f) => f.text),
         runId: options.runId,
         useCached: options.useCached,
         cwd: options.cwd,
@@ -116,6 +103,7 @@ export const emulator: Emulator = {
     if (engine !== 'dagc') throw new UserError(`unknown --engine "${engine}" for the argo target`, 'use dagc (the built-in emulator, the default) or argo (Argo\'s own controller, built from go/argo)');
     const { result, exitCode } = await emulateArgo({
       manifest: manifest.text,
+      workflowTemplates: files.slice(1).map((f) => f.text),
       runId: options.runId,
       useCached: options.useCached,
       cwd: options.cwd,

@@ -15,6 +15,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -22,10 +23,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
 
 	"github.com/argoproj/argo-workflows/v4/cmd/argo/lint"
 	"github.com/argoproj/argo-workflows/v4/pkg/apiclient"
@@ -230,7 +233,12 @@ func controllerCheck(ctx context.Context, files []string) ([]result, error) {
 
 // lintCheck is `argo lint --offline FILE...` (cmd/argo/commands/lint.go): the offline client reads the same files
 // for referenced templates, and every kind is linted.
-func lintCheck(ctx context.Context, files []string) ([]result, error) {
+func lintCheck(ctx context.Context, given []string) ([]result, error) {
+	files, original, cleanup, err := namespaced(ctx, given)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
 	ctx, client, err := apiclient.NewClientFromOptsWithContext(ctx, apiclient.Opts{Offline: true, OfflineFiles: files})
 	if err != nil {
 		return nil, err
@@ -255,7 +263,11 @@ func lintCheck(ctx context.Context, files []string) ([]result, error) {
 		if !lr.Linted {
 			continue
 		}
-		r := result{File: lr.File, Mode: "lint", OK: len(lr.Errs) == 0}
+		file := lr.File
+		if o, ok := original[file]; ok {
+			file = o
+		}
+		r := result{File: file, Mode: "lint", OK: len(lr.Errs) == 0}
 		msgs := make([]string, 0, len(lr.Errs))
 		for _, e := range lr.Errs {
 			msgs = append(msgs, e.Error())
@@ -268,4 +280,55 @@ func lintCheck(ctx context.Context, files []string) ([]result, error) {
 		return nil, errors.New(res.Msg())
 	}
 	return out, nil
+}
+
+// namespaced gives the offline client what `kubectl create -n <ns> -f` gives a cluster: a WorkflowTemplate written
+// without a namespace lives in the namespace it is created in. `argo lint --offline` files such a template under
+// "" but looks a templateRef up under the workflow's namespace (pkg/apiclient/offline-client.go), so it would
+// report templates a cluster finds (dagc's split pipelines: emit/argo/split.ts) as missing. Files holding one
+// are linted from a copy with the default namespace set; results name the original file.
+func namespaced(ctx context.Context, files []string) ([]string, map[string]string, func(), error) {
+	dir, err := os.MkdirTemp("", "argo-validate-")
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	cleanup := func() { _ = os.RemoveAll(dir) }
+	original := map[string]string{}
+	out := make([]string, 0, len(files))
+	for i, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			cleanup()
+			return nil, nil, func() {}, err
+		}
+		changed := false
+		var docs [][]byte
+		for _, pr := range common.ParseObjects(ctx, data, false) {
+			if pr.Object == nil {
+				continue
+			}
+			if wt, ok := pr.Object.(*wfv1.WorkflowTemplate); ok && wt.Namespace == "" {
+				wt.Namespace = defaultNamespace
+				changed = true
+			}
+			b, err := yaml.Marshal(pr.Object)
+			if err != nil {
+				cleanup()
+				return nil, nil, func() {}, err
+			}
+			docs = append(docs, b)
+		}
+		if !changed {
+			out = append(out, f)
+			continue
+		}
+		copyFile := filepath.Join(dir, fmt.Sprintf("%d-%s", i, filepath.Base(f)))
+		if err := os.WriteFile(copyFile, bytes.Join(docs, []byte("---\n")), 0o644); err != nil {
+			cleanup()
+			return nil, nil, func() {}, err
+		}
+		original[copyFile] = f
+		out = append(out, copyFile)
+	}
+	return out, original, cleanup, nil
 }

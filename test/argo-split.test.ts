@@ -1,0 +1,130 @@
+// Issue 16: a pipeline larger than one Argo object is split (src/emit/argo/split.ts) — nested DAG templates for a
+// long chain, groups for a wide parallel node, WorkflowTemplates reached by templateRef — and the split runs to
+// the run log `dagc run` records. The limits are lowered in the config (10 tasks per DAG, 8 templates and 16 KiB
+// per object) so pipelines of a few dozen steps prove what a 10,000-step one needs; the oracle is `dagc run` (the reference
+// traversal), the CRD's own schema and CEL rules, and Argo's validator (Go) where it is built.
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { runCli } from './helpers/cli.js';
+import { scrubbedText } from './helpers/run-log-compare.js';
+import type { RunLog } from '../src/services/run-log/types.js';
+import { HAS_SHARED } from './helpers/paths.js';
+import { checkObjects } from './argo-checks.js';
+
+type Json = Record<string, unknown>;
+
+const CONFIG = `executor:
+  type: argo
+  config:
+    image: registry.example.com/pipeline:1
+    persistent_volumes:
+      - name: pvc
+        mount_path: /mnt
+    limits:
+      tasks_per_dag: 10
+      templates_per_object: 8
+      object_bytes: 16384
+run_log_store:
+  type: chunked-fs
+  config:
+    log_folder: /mnt/runs
+catalog:
+  type: file-system
+  config:
+    catalog_location: /mnt/catalog
+`;
+// Where the emulator keeps the claim's files (.argo-volumes/<claim>), read back as a local store.
+const SHOW = 'run_log_store:\n  type: chunked-fs\n  config:\n    log_folder: .argo-volumes/pvc/runs\n';
+
+function project(pipeline: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-argo-split-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline);
+  writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
+  writeFileSync(path.join(dir, 'show.yaml'), SHOW);
+  return dir;
+}
+
+async function compiled(dir: string): Promise<{ files: string[]; texts: string[]; docs: Json[] }> {
+  const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '-o', 'out/'], { cwd: dir });
+  expect(r.status, r.stderr).toBe(0);
+  const files = readdirSync(path.join(dir, 'out')).sort();
+  const texts = files.map((f) => readFileSync(path.join(dir, 'out', f), 'utf8'));
+  return { files, texts, docs: texts.map((t) => parse(t, { version: '1.1' }) as Json) };
+}
+
+const templatesOf = (doc: Json) => ((doc.spec as Json).templates as Json[]) ?? [];
+const tasksOf = (t: Json) => ((t.dag as Json | undefined)?.tasks as Json[] | undefined) ?? [];
+
+function expectWithinLimits(docs: Json[]): void {
+  for (const doc of docs) {
+    expect(templatesOf(doc).length).toBeLessThanOrEqual(8);
+    expect(Buffer.byteLength(JSON.stringify(doc))).toBeLessThanOrEqual(16384);
+    for (const t of templatesOf(doc)) expect(tasksOf(t).length, String(t.name)).toBeLessThanOrEqual(10);
+  }
+}
+
+async function runLogs(dir: string, id: string): Promise<{ reference: string; emulated: string; status: number }> {
+  const ran = await runCli(['run', 'pipeline.yaml', '--run-id', `${id}-run`], { cwd: dir });
+  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '--run-id', `${id}-argo`], { cwd: dir });
+  expect(emulated.status, emulated.stderr).toBe(ran.status);
+  const show = async (runId: string, args: string[]) => {
+    const r = await runCli(['runs', 'show', runId, '--json', ...args], { cwd: dir });
+    expect(r.status, r.stderr).toBe(0);
+    // Run ids differ by their suffix: the scrubbed logs name them alike.
+    return scrubbedText(JSON.parse(r.stdout) as RunLog).split(runId).join('<id>');
+  };
+  return { reference: await show(`${id}-run`, []), emulated: await show(`${id}-argo`, ['-c', 'show.yaml']), status: ran.status ?? -1 };
+}
+
+describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB', () => {
+  it('a 60-step chain with an on_failure handler across chunks: nested DAG templates and WorkflowTemplates, the run log of dagc run', { timeout: 120_000 }, async () => {
+    // s25 fails; its on_failure handler carries on with s26: both routes sit in the chunk of s21..s28.
+    const dir = project(chainPipeline({ steps: 60, shell: true, failAt: 25, handler: true }));
+    const { files, texts, docs } = await compiled(dir);
+    expect(files[0]).toBe('pipeline.argo.yaml');
+    expect(files.length).toBeGreaterThan(1);
+    expect(docs.slice(1).every((d) => d.kind === 'WorkflowTemplate')).toBe(true);
+    expectWithinLimits(docs);
+    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
+    const logs = await runLogs(dir, 'chain');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it('a chain failing in a middle chunk ends at the fail node, as dagc run does', { timeout: 120_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 30, shell: true, failAt: 14 }));
+    const { docs } = await compiled(dir);
+    expectWithinLimits(docs);
+    const logs = await runLogs(dir, 'fails');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+    expect(logs.reference).toContain('"fail"');
+  });
+
+  it('9 parallel branches of 2 steps: branch groups in WorkflowTemplates, the run log of dagc run', { timeout: 120_000 }, async () => {
+    const dir = project(parallelPipeline({ branches: 9, perBranch: 2, shell: true }));
+    const { texts, docs } = await compiled(dir);
+    expectWithinLimits(docs);
+    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
+    const logs = await runLogs(dir, 'wide');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it('compiles the same bytes twice, and a graph no cut can split is refused at its step', async () => {
+    const dir = project(chainPipeline({ steps: 25, shell: true }));
+    const a = await compiled(dir);
+    const b = await compiled(dir);
+    expect(b.texts).toEqual(a.texts);
+    // s0's on_failure jumps to the last step: every cut of the chain is crossed by that route.
+    const jumpy = chainPipeline({ steps: 25, shell: true }).replace('  s0:\n', '  s0:\n      on_failure: s24\n');
+    const bad = project(jumpy);
+    const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '-o', 'out/'], { cwd: bad });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/pipeline\.yaml:\d+:\d+ error DAGC-ARGO-TOO-MANY-TASKS/);
+  });
+});
