@@ -194,7 +194,8 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
     const logs = await dagc(['logs', 'run-1', 'hello', '--target', 'argo', '-f', 'pipeline.yaml', '-c', 'config.yaml']);
     expect(logs.status).toBe(2);
     expect(logs.stderr).toMatch(/no pod of run "run-1" ran the step "hello" in "pipelines"\nhint: pods may have been garbage-collected/);
-    expect(out).toMatch(/hello: Running\n[^]*run run-1: Running\n[^]*hello: Succeeded\nsuccess: Succeeded\n[^]*run run-1: Succeeded\n/);
+    expect(out).toMatch(/^argo {2}hello: Running\n[^]*^argo {2}run run-1: Running\n[^]*^argo {2}hello: Succeeded\nargo {2}success: Succeeded\n[^]*^argo {2}run run-1: Succeeded\n/m);
+    expect(out).toMatch(/^run run-1 Succeeded on argo: 0 steps succeeded, 0 failed \(as the run log records them\)$/m);
   });
 
   describe('throttling and server faults (a proxy answering as the API server does, then the real server)', () => {

@@ -10,6 +10,7 @@ import { SFNClient, DescribeExecutionCommand, DescribeStateMachineCommand, Descr
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { IAMClient, GetRoleCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { runCli } from './helpers/cli.js';
 import { executionInput } from '../src/runtime/execution-input.js';
 import { BIN } from './helpers/paths.js';
@@ -254,8 +255,11 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     await sfn.send(new StopExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:nightly-1` }));
     expect(await exited).toBe(1);
     expect(out).toMatch(/run nightly-1: RUNNING\n[^]*run nightly-1: ABORTED\n/);
-    expect(out).toMatch(/^log {2}hello: SUCCESS$/m);
-    expect(out).toMatch(/^log {2}bye: SUCCESS$/m);
+    // The engine's view ("asl  …") above the run log's steps, drawn as dagc run draws them, then dagc run's summary.
+    expect(out).toMatch(/^asl {2}run nightly-1: RUNNING$/m);
+    expect(out).toMatch(/^✓ hello SUCCESS \(\d+\.\d\ds\)$/m);
+    expect(out).toMatch(/^✓ bye SUCCESS \(\d+\.\d\ds\)$/m);
+    expect(out).toMatch(/^run nightly-1 ABORTED on asl: 2 steps succeeded, 0 failed \(as the run log records them\)$/m);
 
     // A finished execution's name cannot start another run (Step Functions keeps names for 90 days).
     const three = await submit();
@@ -301,6 +305,83 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     expect(out.stdout).toMatch(/^deleted +IAMRole +dagc-pipeline$/m);
     expect((await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: MACHINE_ARN }))).roleArn).toBe(role);
     await expect(iam.send(new GetRoleCommand({ RoleName: 'dagc-pipeline' }))).rejects.toThrow(/not found|cannot be found/i);
+  });
+
+  describe('the template path (the asl config\'s cloudformation:): a stack deployed by change set', () => {
+    const CFN_CONFIG = (deploy: string) =>
+      CONFIG(deploy).replace('    job_definition: ', '    cloudformation: {name: etl}\n    job_definition: ');
+    const PARAMS = `deploy:\n  asl:\n    role_arn: arn:aws:iam::${ACCOUNT}:role/pipelines\n    tags: {team: data}\n    parameters: {CloseRuleRoleArn: "arn:aws:iam::${ACCOUNT}:role/close"}\n`;
+    let cfn: CloudFormationClient;
+    beforeAll(() => {
+      cfn = new CloudFormationClient({ region: REGION, endpoint: moto.endpoint, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+    });
+    afterAll(() => cfn?.destroy());
+    const template = async () => JSON.parse((await cfn.send(new GetTemplateCommand({ StackName: 'pipeline' }))).TemplateBody!) as Record<string, unknown>;
+    const compiled = async () => JSON.parse((await dagc(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'])).stdout) as Record<string, unknown>;
+
+    it('creates the stack, then reports it unchanged without executing a change set; a changed step is one executed change set', async () => {
+      writeFileSync(path.join(dir, 'config.yaml'), CFN_CONFIG(PARAMS));
+      const dryFirst = await deploy('--dry-run');
+      expect(dryFirst.status).toBe(0);
+      expect(lines(dryFirst.stdout)[0]).toBe('created Stack pipeline');
+      expect((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).toEqual([]);
+
+      const first = await deploy();
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      expect(lines(first.stdout)).toEqual(['created Stack pipeline CREATE_COMPLETE', '1 resource (1 created)']);
+      // The server holds the template dagc compile writes, with the parameters and tags deploy gave.
+      expect(await template()).toEqual(await compiled());
+      const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'pipeline' }))).Stacks![0]!;
+      expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+      expect(Object.fromEntries(stack.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]))).toEqual({
+        RoleArn: `arn:aws:iam::${ACCOUNT}:role/pipelines`,
+        CloseRuleRoleArn: `arn:aws:iam::${ACCOUNT}:role/close`,
+      });
+      expect(Object.fromEntries(stack.Tags!.map((t) => [t.Key, t.Value]))).toMatchObject({ team: 'data', 'dagc.dev/managed-by': 'dagc', 'dagc.dev/pipeline': 'pipeline' });
+
+      // Again, through a proxy that records every request: CloudFormation finds no change; nothing is executed.
+      const proxy = await startFaultProxy(moto.endpoint, () => undefined);
+      try {
+        const again = await dagc(['deploy', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml'], { AWS_ENDPOINT_URL: proxy.endpoint });
+        expect(again.stderr).toBe('');
+        expect(again.status).toBe(0);
+        expect(lines(again.stdout)).toEqual(['unchanged Stack pipeline CREATE_COMPLETE', '1 resource (1 unchanged)']);
+        const actions = proxy.seen.map((x) => x.action);
+        expect(actions).toContain('CreateChangeSet');
+        expect(actions.filter((a) => /^(ExecuteChangeSet|UpdateStack|CreateStack|DeleteStack)$/.test(a))).toEqual([]);
+      } finally {
+        await proxy.close();
+      }
+
+      // submit, runs list and watch find the machine through the stack's StateMachineArn output.
+      const submitted = await dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', 'stack-1']);
+      expect(submitted.stderr).toMatch(new RegExp(`^started arn:aws:states:${REGION}:${ACCOUNT}:execution:etl:stack-1$`, 'm'));
+      expect(submitted.status).toBe(0);
+
+      writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE('echo changed'));
+      const before = await template();
+      const dry = await deploy('--dry-run', '--diff');
+      expect(dry.status).toBe(0);
+      expect(dry.stdout).toMatch(/^updated +Stack +pipeline$/m);
+      expect(dry.stdout).toMatch(/\/Resources\/StateMachine/);
+      expect(await template()).toEqual(before);
+      const real = await deploy();
+      expect(real.status).toBe(0);
+      expect(lines(real.stdout)).toEqual(['updated Stack pipeline UPDATE_COMPLETE', '1 resource (1 updated)']);
+      const after = await template();
+      expect(after).not.toEqual(before);
+      expect(after).toEqual(await compiled());
+      expect((await cfn.send(new DescribeStacksCommand({ StackName: 'pipeline' }))).Stacks![0]!.StackStatus).toBe('UPDATE_COMPLETE');
+    });
+
+    it('a template parameter without a value is bad input (exit 2) naming it, before any change set', async () => {
+      writeFileSync(path.join(dir, 'config.yaml'), CFN_CONFIG(`deploy:\n  asl:\n    role_arn: arn:aws:iam::${ACCOUNT}:role/pipelines\n`));
+      const out = await deploy();
+      expect(out.status).toBe(2);
+      expect(out.stderr).toMatch(/the CloudFormation template of pipeline needs a value for CloseRuleRoleArn\nhint: give them in the config: deploy: \{asl: \{parameters: \{CloseRuleRoleArn: …\}\}\}/);
+      expect((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).toEqual([]);
+    });
   });
 
   it('reports bad deploy settings at their line and column (exit 2) before reaching AWS', async () => {

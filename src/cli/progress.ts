@@ -6,6 +6,8 @@ import type { RuntimeEvent } from '../runtime/events.js';
 
 export interface Progress {
   onEvent(event: RuntimeEvent): void;
+  /** A line of dagc's own (on stderr), written above the live display: e.g. `dagc watch`'s engine view. */
+  note(text: string): void;
   /** Stops the live display (before the summary is printed). */
   stop(): void;
   readonly counts: { succeeded: number; failed: number; mocked: number };
@@ -39,6 +41,9 @@ export function createPlainProgress(io: Io): Progress {
         count(counts, e);
         io.err(`${describeEnd(e)}\n`);
       }
+    },
+    note(text) {
+      io.err(`${text}\n`);
     },
     stop() {},
   };
@@ -84,6 +89,9 @@ export async function createLiveProgress(io: Io): Promise<Progress> {
         count(counts, e);
         above(() => io.err(`${describeEnd(e)}\n`));
       }
+    },
+    note(text) {
+      above(() => io.err(`${text}\n`));
     },
     stop() {
       clearInterval(timer);

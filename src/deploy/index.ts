@@ -10,7 +10,8 @@ import { ignoreDiagnostics } from '../library/types.js';
 import { readDeploySettings } from './settings.js';
 import type { DeploySettings } from './settings.js';
 import type { DeployOptions, DeployRequest, DeployResult, RunRequest } from './types.js';
-import type { DagcConfig } from '../config/types.js';
+import type { RuntimeEvent } from '../runtime/events.js';
+import type { RunLog } from '../services/run-log/types.js';
 
 export type { Action, DeployOptions, DeployRequest, DeployResult, FieldChange, KubeOptions, ResourceOutcome, RunRequest } from './types.js';
 export { RemoteError } from './types.js';
@@ -73,10 +74,18 @@ export interface SubmitResult {
   readonly started: boolean;
 }
 
-async function settingsOnly(request: RunRequest): Promise<{ target: 'argo' | 'asl'; settings: DeploySettings; config: DagcConfig | undefined }> {
+async function settingsOnly(request: RunRequest): Promise<{ target: 'argo' | 'asl'; settings: DeploySettings; template: boolean }> {
   const target = checkTarget(request.target);
   const settings = await readDeploySettings(request.configFile, request.cwd, request.env, request.varFiles);
-  return { target, settings, config: undefined };
+  return { target, settings, template: target === 'asl' && (await rendersTemplate(request)) };
+}
+
+/** Whether the config's asl executor asks for the CloudFormation wrapper (then the stack holds the machine). */
+async function rendersTemplate(request: RunRequest): Promise<boolean> {
+  const { loadConfig } = await import('../config/load.js');
+  const { value } = await loadConfig(request.configFile, { cwd: request.cwd, env: request.env, varFiles: [...(request.varFiles ?? [])] });
+  const cfn = value?.executor.config?.['cloudformation'];
+  return cfn !== undefined && cfn !== null && cfn !== false;
 }
 
 export async function submit(request: SubmitRequest, report: Reporter = ignoreDiagnostics): Promise<SubmitResult> {
@@ -94,7 +103,7 @@ export async function submit(request: SubmitRequest, report: Reporter = ignoreDi
     // Per-run parameters and the run to re-use travel in the execution input, {parameters, use_cached}, which
     // every Task passes to `dagc asl-task` (README "asl target"); it is checked here with the reader the
     // containers use, so an input they would refuse is bad input now, before anything starts.
-    const { settings } = await settingsOnly(request);
+    const { settings, template } = await settingsOnly(request);
     const body: Record<string, unknown> = {};
     if (request.parametersFile !== undefined) {
       const { loadParameters } = await import('../config/load.js');
@@ -112,7 +121,7 @@ export async function submit(request: SubmitRequest, report: Reporter = ignoreDi
     const accepted = executionInput(input);
     if ('error' in accepted) throw new UserError(`the execution input cannot carry these parameters: ${accepted.error}`, 'rename the parameter in the -p file (the run reads it as DAGC_PRM_<NAME>)');
     const { submitAsl } = await import('./aws/index.js');
-    const out = await submitAsl({ pipeline, settings: settings.asl, env: request.env }, runId, input);
+    const out = await submitAsl({ pipeline, settings: settings.asl, env: request.env, template }, runId, input);
     return { target, ...out };
   }
   const { compiler, inputs, settings } = await rendered(request, target, report);
@@ -129,28 +138,38 @@ export interface EngineRun {
 }
 
 export async function listEngineRuns(request: RunRequest): Promise<EngineRun[]> {
-  const { target, settings } = await settingsOnly(request);
+  const { target, settings, template } = await settingsOnly(request);
   const pipeline = pipelineIdentity(request.pipelineFile);
   if (target === 'asl') {
     const { listAsl } = await import('./aws/index.js');
-    return listAsl({ pipeline, settings: settings.asl, env: request.env });
+    return listAsl({ pipeline, settings: settings.asl, env: request.env, template });
   }
   const { listArgo } = await import('./kube/index.js');
   return listArgo({ request, settings: settings.argo, pipeline });
 }
 
+/**
+ * What watch reports: the engine's view (a node's phase or the run's status, as the engine words it) and the run
+ * log's, as the runtime's own step events (step-start when a step is PROCESSING, step-end when it has a final
+ * status), so the command line shows them with `dagc run`'s progress display.
+ */
+export type WatchEvent =
+  | { readonly kind: 'engine'; readonly text: string }
+  | { readonly kind: 'run-log'; readonly event: RuntimeEvent }
+  | { readonly kind: 'run-log-unreadable'; readonly reason: string };
+
 export interface WatchOptions {
   readonly intervalMs?: number;
-  readonly onEvent: (text: string) => void | Promise<void>;
+  readonly onEvent: (event: WatchEvent) => void | Promise<void>;
   readonly signal?: AbortSignal;
 }
 
 /**
  * The run log's step statuses as they change, for watch: each poll reads the run through the config's run log
- * store and reports steps whose status differs from the last poll ("log  <dot path>: STATUS"). A store that
- * cannot be read (no run yet, no credentials for it) is said once, and polling goes on.
+ * store and reports the steps whose status differs from the last poll. A store that cannot be read (no run yet,
+ * no credentials for it) is said once, and polling goes on.
  */
-async function runLogFollower(request: RunRequest, runId: string, say: (text: string) => void | Promise<void>): Promise<() => Promise<void>> {
+async function runLogFollower(request: RunRequest, runId: string, say: (event: WatchEvent) => void | Promise<void>): Promise<() => Promise<void>> {
   const { loadConfig } = await import('../config/load.js');
   const { value } = await loadConfig(request.configFile, { cwd: request.cwd, env: request.env, varFiles: [...(request.varFiles ?? [])] });
   if (!value || value.run_log_store.type === 'buffered') return async () => {};
@@ -164,40 +183,56 @@ async function runLogFollower(request: RunRequest, runId: string, say: (text: st
       log = await store.getRunLog(runId);
     } catch (error) {
       const why = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-      if (why !== unreadable) await say(`log  (run log not readable yet: ${why})`);
+      if (why !== unreadable) await say({ kind: 'run-log-unreadable', reason: why });
       unreadable = why;
       return;
     }
     unreadable = '';
-    const flat: [string, string][] = [];
-    const visit = (steps: typeof log.steps) => {
-      for (const step of Object.values(steps)) {
-        flat.push([step.internal_name, step.status]);
-        for (const branch of Object.values(step.branches)) visit(branch.steps);
-      }
-    };
-    visit(log.steps);
-    for (const [name, status] of flat) {
-      if (seen.get(name) === status) continue;
-      seen.set(name, status);
-      await say(`log  ${name}: ${status}`);
-    }
+    for (const event of stepEvents(log.steps, seen)) await say({ kind: 'run-log', event });
   };
 }
 
+/** The step events of the statuses that changed since `seen` (updated), in the run log's order. */
+export function stepEvents(steps: RunLog['steps'], seen: Map<string, string>): RuntimeEvent[] {
+  const out: RuntimeEvent[] = [];
+  const visit = (level: RunLog['steps']) => {
+    for (const step of Object.values(level)) {
+      const before = seen.get(step.internal_name);
+      if (before !== step.status) {
+        seen.set(step.internal_name, step.status);
+        const last = step.attempts.at(-1);
+        if (step.status === 'PROCESSING') out.push({ kind: 'step-start', step: step.internal_name, stepType: step.step_type, attempt: step.attempts.length + 1 });
+        else if (step.status === 'SUCCESS' || step.status === 'FAIL')
+          out.push({
+            kind: 'step-end',
+            step: step.internal_name,
+            stepType: step.step_type,
+            status: step.status,
+            mock: step.mock,
+            seconds: last?.duration ?? 0,
+            message: step.message || last?.message || '',
+          });
+      }
+      for (const branch of Object.values(step.branches)) visit(branch.steps);
+    }
+  };
+  visit(steps);
+  return out;
+}
+
 export async function watch(request: RunRequest, runId: string, options: WatchOptions): Promise<{ status: string; ok: boolean }> {
-  const { target, settings } = await settingsOnly(request);
+  const { target, settings, template } = await settingsOnly(request);
   const pipeline = pipelineIdentity(request.pipelineFile);
   const follow = await runLogFollower(request, runId, options.onEvent);
   // Engine events first, then what the run log says at the same poll: the two views side by side.
   const onEvent = async (e: { text: string; tick?: boolean }) => {
     if (e.tick) await follow();
-    else await options.onEvent(e.text);
+    else await options.onEvent({ kind: 'engine', text: e.text });
   };
   const opts = { ...(options.intervalMs !== undefined ? { intervalMs: options.intervalMs } : {}), ...(options.signal ? { signal: options.signal } : {}) };
   if (target === 'asl') {
     const { watchAsl } = await import('./aws/index.js');
-    return watchAsl({ pipeline, settings: settings.asl, env: request.env }, runId, onEvent, opts);
+    return watchAsl({ pipeline, settings: settings.asl, env: request.env, template }, runId, onEvent, opts);
   }
   const { watchArgo } = await import('./kube/index.js');
   return watchArgo({ request, settings: settings.argo, pipeline }, runId, onEvent, opts);

@@ -31,6 +31,8 @@ export interface AslDeploySettings {
   readonly alias: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly schedule?: AslSchedule;
+  /** The template path (the asl config's `cloudformation:`): values of the template's parameters. */
+  readonly parameters: Readonly<Record<string, string>>;
 }
 
 export interface ArgoDeploySettings {
@@ -45,9 +47,9 @@ export interface DeploySettings {
   readonly argo: ArgoDeploySettings;
 }
 
-const EMPTY: DeploySettings = { asl: { alias: 'live', tags: {} }, argo: { labels: {} } };
+const EMPTY: DeploySettings = { asl: { alias: 'live', tags: {}, parameters: {} }, argo: { labels: {} } };
 
-const ASL_KEYS = ['name', 'role_arn', 'alias', 'tags', 'schedule'];
+const ASL_KEYS = ['name', 'role_arn', 'alias', 'tags', 'schedule', 'parameters'];
 const SCHEDULE_KEYS = ['name', 'group', 'expression', 'timezone', 'role_arn', 'enabled'];
 const ARGO_KEYS = ['namespace', 'labels'];
 const ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
@@ -145,7 +147,10 @@ function readAsl(r: Reader, value: unknown): AslDeploySettings {
         enabled: enabled !== false,
       };
   }
-  return { ...(name ? { name } : {}), ...(roleArn ? { roleArn } : {}), alias, tags, ...(schedule ? { schedule } : {}) };
+  const parameters = r.stringMap(m, 'parameters', p);
+  for (const k of Object.keys(parameters))
+    if (!/^[A-Za-z0-9]{1,255}$/.test(k)) r.error(`${p}/parameters/${k}`, `"${k}" is not a CloudFormation parameter name (letters and digits)`, undefined, 'key');
+  return { ...(name ? { name } : {}), ...(roleArn ? { roleArn } : {}), alias, tags, ...(schedule ? { schedule } : {}), parameters };
 }
 
 function readArgo(r: Reader, value: unknown): ArgoDeploySettings {

@@ -6,14 +6,17 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { UserError } from '../../core/errors.js';
-import { iamSdk, schedulerSdk, sfnSdk, stsSdk } from './sdk.js';
+import { cloudFormationSdk, iamSdk, schedulerSdk, sfnSdk, stsSdk } from './sdk.js';
 
 export interface AwsClients {
   readonly sfn: SFNClient;
   /** Scheduler and IAM are loaded only when a deploy needs them (a schedule, a generated role). */
   scheduler(): Promise<SchedulerClient>;
   iam(): Promise<IAMClient>;
+  /** Only for the template path (the asl config's `cloudformation:`). */
+  cloudFormation(): Promise<CloudFormationClient>;
   readonly sts: STSClient;
   readonly region: string;
   readonly maxAttempts: number;
@@ -47,11 +50,13 @@ export async function openAwsClients(env: Readonly<Record<string, string | undef
   if (!resolved) throw new UserError('no AWS region is set', 'set AWS_REGION (or a region in your AWS profile, chosen with AWS_PROFILE)');
   let scheduler: Promise<SchedulerClient> | undefined;
   let iam: Promise<IAMClient> | undefined;
+  let cloudFormation: Promise<CloudFormationClient> | undefined;
   return {
     sfn,
     scheduler: () => (scheduler ??= schedulerSdk().then(({ SchedulerClient }) => new SchedulerClient(common))),
     // IAM is global: the SDK sends it to its global endpoint whatever the region (unless an endpoint is set).
     iam: () => (iam ??= iamSdk().then(({ IAMClient }) => new IAMClient(common))),
+    cloudFormation: () => (cloudFormation ??= cloudFormationSdk().then(({ CloudFormationClient }) => new CloudFormationClient(common))),
     sts: new STSClient(common),
     region: resolved,
     maxAttempts: attempts,
@@ -59,6 +64,7 @@ export async function openAwsClients(env: Readonly<Record<string, string | undef
       sfn.destroy();
       (await scheduler)?.destroy();
       (await iam)?.destroy();
+      (await cloudFormation)?.destroy();
     },
   };
 }

@@ -10,6 +10,7 @@ import { applyAlias, applyMachine } from './state-machine.js';
 import type { MachineDesired } from './state-machine.js';
 import { applySchedule, pruneSchedules } from './schedule.js';
 import { applyRole, deleteRole, roleDocuments } from './role.js';
+import { applyStack, pruneStacks, stackResourceId } from './stack.js';
 import type { AslDeploySettings } from '../settings.js';
 import type { DeployOptions, ResourceOutcome } from '../types.js';
 import { RemoteError } from '../types.js';
@@ -65,6 +66,31 @@ async function withClients<T>(env: Readonly<Record<string, string | undefined>>,
   }
 }
 
+/** Whether `dagc compile --target asl` wrote a CloudFormation template (the config's `cloudformation:`). */
+export function isTemplate(text: string): boolean {
+  try {
+    return Object.hasOwn(JSON.parse(text) as object, 'AWSTemplateFormatVersion');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The template path: the stack (named as the state machine would be) carries the pipeline's resources; the
+ * role the config names fills the template's RoleArn parameter; the schedule, when wanted, is the template's
+ * (cloudformation: {schedule: …}), so deploy.asl.schedule and alias, which the SDK path deploys, are refused.
+ */
+async function deployStack(aws: AwsClients, input: AslDeployInput, options: DeployOptions, done: (o: ResourceOutcome) => void): Promise<void> {
+  if (input.settings.schedule)
+    throw new UserError('deploy.asl.schedule is for a state machine dagc deploys itself; this config renders a CloudFormation template', 'put the schedule in the template: cloudformation: {schedule: {expression: …, timezone: …}} in the asl executor config');
+  const name = machineName(input.pipeline, input.settings);
+  const declared = (JSON.parse(input.definition) as { Parameters?: Record<string, unknown> }).Parameters ?? {};
+  const parameters = { ...(input.settings.roleArn && Object.hasOwn(declared, 'RoleArn') ? { RoleArn: input.settings.roleArn } : {}), ...input.settings.parameters };
+  const tags = { ...input.settings.tags, [AWS_TAGS.managedBy]: 'dagc', [AWS_TAGS.pipeline]: input.pipeline, [AWS_TAGS.dagHash]: input.dagHash };
+  done(await applyStack(aws, { name, template: input.definition, parameters, tags }, options.dryRun === true));
+  if (options.prune) for (const o of await pruneStacks(aws, input.pipeline, name, AWS_TAGS, options.dryRun === true)) done(o);
+}
+
 export async function deployAsl(input: AslDeployInput, options: DeployOptions): Promise<ResourceOutcome[]> {
   const outcomes: ResourceOutcome[] = [];
   const dryRun = options.dryRun === true;
@@ -74,6 +100,10 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
   };
   try {
     return await withClients(input.env, async (aws, id) => {
+      if (isTemplate(input.definition)) {
+        await deployStack(aws, input, options, done);
+        return outcomes;
+      }
       const name = machineName(input.pipeline, input.settings);
       const arn = machineArn(id, aws.region, name);
       const ownTags = { [AWS_TAGS.managedBy]: 'dagc', [AWS_TAGS.pipeline]: input.pipeline };
@@ -162,6 +192,17 @@ export interface AslRunRef {
   readonly pipeline: string;
   readonly settings: AslDeploySettings;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The config renders a CloudFormation template: the machine is the stack's (its StateMachine resource). */
+  readonly template?: boolean;
+}
+
+/** The deployed state machine of a run reference: its name (for messages) and ARN. */
+async function deployedMachine(aws: AwsClients, id: Identity, ref: AslRunRef): Promise<{ name: string; arn: string }> {
+  const name = machineName(ref.pipeline, ref.settings);
+  if (!ref.template) return { name, arn: machineArn(id, aws.region, name) };
+  const arn = await stackResourceId(aws, name, 'StateMachine');
+  if (!arn) throw new UserError(`the stack "${name}" is not deployed (or holds no StateMachine)`, 'run dagc deploy with the same pipeline and config first');
+  return { name: arn.slice(arn.lastIndexOf(':') + 1), arn };
 }
 
 export interface SubmitOutcome {
@@ -179,8 +220,7 @@ export async function submitAsl(ref: AslRunRef, runId: string, input: string): P
   if (!EXECUTION_NAME.test(runId)) throw new UserError(`run id "${runId}" is too long for a Step Functions execution name (at most 80 characters)`, 'choose a shorter --run-id');
   return withClients(ref.env, async (aws, id) => {
     const sfn = await sfnSdk();
-    const name = machineName(ref.pipeline, ref.settings);
-    const arn = machineArn(id, aws.region, name);
+    const { name, arn } = await deployedMachine(aws, id, ref);
     const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${runId}`;
     try {
       const existing = await aws.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
@@ -214,8 +254,7 @@ export interface EngineRun {
 export async function listAsl(ref: AslRunRef): Promise<EngineRun[]> {
   return withClients(ref.env, async (aws, id) => {
     const sfn = await sfnSdk();
-    const name = machineName(ref.pipeline, ref.settings);
-    const arn = machineArn(id, aws.region, name);
+    const { name, arn } = await deployedMachine(aws, id, ref);
     const runs: EngineRun[] = [];
     let token: string | undefined;
     do {
@@ -258,8 +297,8 @@ export async function watchAsl(
 ): Promise<{ status: string; ok: boolean }> {
   return withClients(ref.env, async (aws, id) => {
     const sfn = await sfnSdk();
-    const name = machineName(ref.pipeline, ref.settings);
-    const executionArn = `${machineArn(id, aws.region, name).replace(':stateMachine:', ':execution:')}:${runId}`;
+    const { name, arn } = await deployedMachine(aws, id, ref);
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${runId}`;
     let last = '';
     let seen = 0;
     for (;;) {
