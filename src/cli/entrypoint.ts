@@ -10,7 +10,10 @@ import type { NodeInvocation } from '../runtime/exec-node.js';
 import type { Io, OptionSpec, ParsedArgs } from './types.js';
 import { UsageError, UserError, requirePositional, stringOption } from './types.js';
 import { INPUT_OPTIONS, inputFiles } from './load-inputs.js';
-import { loadInputFiles } from '../config/inputs.js';
+import type { DagcConfig, Parameters } from '../config/types.js';
+import type { Pipeline } from '../ir/types.js';
+import type { InputFiles } from '../config/inputs.js';
+import type { EventSink } from '../runtime/events.js';
 import { createPlainProgress } from './progress.js';
 
 export const ENTRYPOINT_OPTIONS: Record<string, OptionSpec> = {
@@ -79,15 +82,46 @@ async function mapValuesOf(ctx: RunContext, maps: MapNode[], args: ParsedArgs, i
   return values;
 }
 
+interface EntryInputs {
+  files: InputFiles;
+  pipeline: Pipeline;
+  config: DagcConfig;
+  parameters: Parameters;
+  /** True when they came from the run's built pipeline (no file was loaded). */
+  built: boolean;
+}
+
+/**
+ * The pipeline and config of this call: the run's built pipeline when the inputs are those it was built from
+ * (entrypoint-built.ts; a step pays for reading one JSON file), else the files, loaded and checked as always.
+ */
+async function entryInputs(args: ParsedArgs, io: Io, runId: string): Promise<EntryInputs> {
+  const file = stringOption(args.options, 'file');
+  if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
+  const files = inputFiles(file, args.options, io);
+  const { readBuilt } = await import('./entrypoint-built.js');
+  // The parameters file only seeds a run that does not exist yet; a built pipeline means the run exists.
+  const built = io.env.DAGC_NO_BUILT ? undefined : await readBuilt(files, runId);
+  if (built) return { files, ...built, parameters: {}, built: true };
+  const { loadInputFiles } = await import('../config/inputs.js');
+  const inputs = await loadInputFiles(files);
+  return { files, pipeline: inputs.pipeline, config: inputs.config, parameters: inputs.parameters, built: false };
+}
+
+/** After a call that loaded the files: the dag hash check and the built pipeline kept for the next calls. */
+async function afterLoad(ctx: RunContext, inputs: EntryInputs, events: EventSink): Promise<void> {
+  if (inputs.built) return;
+  const { keepBuilt } = await import('./entrypoint-built.js');
+  await keepBuilt(ctx.store, ctx.runId, inputs.files, inputs.pipeline, inputs.config, events);
+}
+
 /** The run alone, for calls that name no node (an engine's exit handler: dagc fan close). */
 export async function openRunOnly(args: ParsedArgs, io: Io, exclusive = false): Promise<RunContext> {
   const runId = requirePositional(args, 0, 'the run id');
-  const file = stringOption(args.options, 'file');
-  if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
-  const inputs = await loadInputFiles(inputFiles(file, args.options, io));
+  const inputs = await entryInputs(args, io, runId);
   const { openRun } = await import('../runtime/open-run.js');
   const progress = createPlainProgress(io);
-  return openRun({
+  const ctx = await openRun({
     pipeline: inputs.pipeline,
     config: inputs.config,
     parameters: inputs.parameters,
@@ -100,14 +134,14 @@ export async function openRunOnly(args: ParsedArgs, io: Io, exclusive = false): 
     mode: 'entrypoint',
     exclusive,
   });
+  await afterLoad(ctx, inputs, (e) => progress.onEvent(e));
+  return ctx;
 }
 
 export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean, signal?: AbortSignal): Promise<Entry> {
   const runId = requirePositional(args, 0, 'the run id');
   const dotPath = parseDotPath(requirePositional(args, 1, 'the dot path of the node'));
-  const file = stringOption(args.options, 'file');
-  if (!file) throw new UsageError('missing the pipeline file (-f FILE)');
-  const inputs = await loadInputFiles(inputFiles(file, args.options, io));
+  const inputs = await entryInputs(args, io, runId);
   const loc: NodeLocation | undefined = findNode(inputs.pipeline.root, dotPath);
   if (!loc) throw new UserError(`the pipeline has no node "${dotPath}"`, 'give the internal name with map_variable_placeholder for map branches, e.g. "M.map_variable_placeholder.step"');
   const composite = isComposite(loc.node);
@@ -131,6 +165,7 @@ export async function openEntry(args: ParsedArgs, io: Io, wantComposite: boolean
     mode: 'entrypoint',
     signal,
   });
+  await afterLoad(ctx, inputs, (e) => progress.onEvent(e));
   const maps = enclosingMaps(loc.ancestors);
   const mapValues = await mapValuesOf(ctx, maps, args, io);
   const mapVariable = Object.fromEntries(maps.map((m, i) => [m.iterateAs, mapValues[i]]));

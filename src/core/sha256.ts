@@ -1,16 +1,16 @@
 // sha256 in hex, of a string, a file or a stream as it flows (the catalog's data_hash, spec §5: sha256, streamed,
 // because data files may be larger than memory), and the short name hashes built on it.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from './lazy-crypto.js';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 
 export function sha256(content: string | Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  return nodeCrypto().createHash('sha256').update(content).digest('hex');
 }
 
 /** The sha256 of a file, read as a stream. */
 export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
@@ -20,7 +20,7 @@ export async function sha256File(file: string): Promise<string> {
  * destination: the data is read once. `digest()` once the pipeline has finished.
  */
 export function sha256PassThrough(): { readonly stream: Transform; digest(): string } {
-  const hash = createHash('sha256');
+  const hash = nodeCrypto().createHash('sha256');
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);

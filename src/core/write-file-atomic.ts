@@ -7,7 +7,6 @@
 // chunked-fs run log and the catalogs skip writes in progress, it takes no stream (catalog files may be larger than
 // memory), it fsyncs every write by default and installs signal-exit handlers in each `dagc exec`, and 8.x needs
 // Node 22.
-import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -15,7 +14,10 @@ let counter = 0;
 
 /** A temp name beside `file`, unique across processes and hosts sharing a folder; a leading '.' so listings skip it. */
 export function tempNameFor(file: string): string {
-  const unique = `${process.pid}.${counter++}.${randomBytes(4).toString('hex')}`;
+  // Math.random, not crypto: the name needs no secrecy, and the first randomBytes call seeds OpenSSL's generator,
+  // which cost a `dagc exec` (one write or two per step) a noticeable part of its start (issue 16).
+  const random = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  const unique = `${process.pid}.${counter++}.${random}`;
   return path.join(path.dirname(file), `.${path.basename(file)}.${unique}.tmp`);
 }
 

@@ -3,12 +3,12 @@
 // Input convention: the front end parses YAML with `intAsBigInt: true`, so YAML integers arrive as bigint and
 // YAML floats as number. That distinction is the whole reason this file exists: Python prints `1` and `1.0`
 // differently, and the hash changes with it (spec §1.1).
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-crypto.js';
 import { PyFloat, pyFloatRepr } from '../core/py-float.js';
 
 /** sha1 hex of the Python-compatible JSON text of the `dag` block (after variable substitution). */
 export function hashDag(dagBlock: unknown): string {
-  return createHash('sha1').update(pythonJsonDumps(dagBlock), 'utf8').digest('hex');
+  return nodeCrypto().createHash('sha1').update(pythonJsonDumps(dagBlock), 'utf8').digest('hex');
 }
 
 /** Python `json.dumps(value, sort_keys=True, ensure_ascii=True)` with the default separators. */

@@ -2,6 +2,7 @@
 // URL. It is asked for every step, so the answer is cached per process and working directory. It never throws:
 // no git, no repository or no commit yet all give magnus's "outside a repo" identity.
 import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { CodeIdentity } from '../services/run-log/types.js';
 
@@ -38,7 +39,21 @@ export function stripCredentials(url: string): string {
   return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
 }
 
+/**
+ * Whether git could find a repository here: a `.git` (folder, or file of a worktree) in cwd or above, or
+ * GIT_DIR set. Outside one, `git rev-parse` fails anyway; not starting it saves every `dagc exec` in an image
+ * without a repository a process start (issue 16).
+ */
+async function mayBeRepo(cwd: string): Promise<boolean> {
+  if (process.env.GIT_DIR) return true;
+  for (let dir = cwd; ; dir = path.dirname(dir)) {
+    if (await stat(path.join(dir, '.git')).then(() => true, () => false)) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 async function identify(cwd: string): Promise<CodeIdentity> {
+  if (!(await mayBeRepo(cwd))) return outsideRepo();
   const head = await git(cwd, ['rev-parse', 'HEAD']);
   if (head === null || head === '') return outsideRepo();
   const [changed, remote] = await Promise.all([

@@ -3,10 +3,13 @@
 // compute data folder ("." in 0.5, "data" before): the usual sign that a pipeline runs under the wrong era.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { MagnusEra } from '../config/magnus-era.js';
 import type { DataCatalogEntry } from '../services/run-log/types.js';
 import type { RunContext } from './context.js';
+
+// tinyglobby (~100 KB with picomatch) is loaded when a pattern is first matched, not by every `dagc exec`
+// that never matches one (issue 16: the entrypoint loads only what its step needs).
+const loadGlob = async () => (await import('tinyglobby')).glob;
 
 export function eraOf(ctx: RunContext): MagnusEra | undefined {
   return ctx.config.magnusEra?.era;
@@ -53,7 +56,7 @@ async function isDirectory(p: string): Promise<boolean> {
 
 async function matches(folder: string, pattern: string): Promise<string[]> {
   if (!(await isDirectory(folder))) return [];
-  return (await glob(pattern, { cwd: folder, onlyFiles: true, dot: true, expandDirectories: false, braceExpansion: false, extglob: false })).sort();
+  return (await (await loadGlob())(pattern, { cwd: folder, onlyFiles: true, dot: true, expandDirectories: false, braceExpansion: false, extglob: false })).sort();
 }
 
 function eraAdvice(ctx: RunContext, other: string): string {

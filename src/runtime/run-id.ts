@@ -1,11 +1,12 @@
 // Run ids when none is given: sortable by time and unique enough for one machine's runs
 // (magnus 2022 used a bare timestamp, which collides when two runs start in the same second).
-import { createHash, randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-crypto.js';
+import { sha256 } from '../core/sha256.js';
 
 export function generateRunId(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
-  return `${stamp}-${randomBytes(3).toString('hex')}`;
+  return `${stamp}-${nodeCrypto().randomBytes(3).toString('hex')}`;
 }
 
 /** Run ids name folders and files in every store, so they are kept to a safe alphabet. */
@@ -31,5 +32,5 @@ export function runIdOfExecutionName(name: string): string {
     .replace(/\.{2,}/g, '.')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 100);
-  return `${clean || 'run'}-${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 12)}`;
+  return `${clean || 'run'}-${sha256(name).slice(0, 12)}`;
 }

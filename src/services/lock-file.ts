@@ -4,7 +4,7 @@
 // `staleMs / 4` while it works, so a lock left untouched for `staleMs` belongs to a dead process and is taken
 // over. There is no overall wait limit: on a loaded machine 64 writers may queue for long, and a waiter gives
 // up on nobody who is alive.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../core/lazy-crypto.js';
 import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { isErrno } from './fs-util.js';
 
@@ -21,7 +21,7 @@ export async function withLockFile<T>(
   opts: LockOptions = {},
 ): Promise<T> {
   const staleMs = opts.staleMs ?? 10_000;
-  const token = `${process.pid} ${randomBytes(6).toString('hex')}`;
+  const token = `${process.pid} ${nodeCrypto().randomBytes(6).toString('hex')}`;
   await acquire(lockPath, token, staleMs);
   const heartbeat = setInterval(() => {
     const now = new Date();
@@ -66,7 +66,7 @@ async function takeOverIfStale(lockPath: string, staleMs: number): Promise<boole
     throw error;
   }
   if (Date.now() - seen.mtimeMs < staleMs) return false;
-  const aside = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const aside = `${lockPath}.stale.${process.pid}.${nodeCrypto().randomBytes(4).toString('hex')}`;
   try {
     await rename(lockPath, aside);
   } catch (error) {

@@ -5,7 +5,6 @@
 // a re-run copies the previous catalog file by file (§3.11, magnus crashed), and nothing leaves its folder.
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { DataCatalogEntry } from '../run-log/types.js';
 import type { Catalog, CatalogGetPut } from './types.js';
 import { CatalogError } from './types.js';
@@ -22,6 +21,10 @@ import {
   checkResolvesInside,
   isInside,
 } from './safe-paths.js';
+
+// tinyglobby (~100 KB with picomatch) is loaded when a pattern is first matched, not by every `dagc exec`
+// that never matches one (issue 16: the entrypoint loads only what its step needs).
+const loadGlob = async () => (await import('tinyglobby')).glob;
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -41,7 +44,7 @@ async function isDirectory(p: string): Promise<boolean> {
  * does not cross '/', `**` recurses, hidden files match, only files; no braces or extglobs (pathlib has none).
  */
 async function globFiles(folder: string, pattern: string): Promise<string[]> {
-  const found = await glob(pattern, {
+  const found = await (await loadGlob())(pattern, {
     cwd: folder,
     onlyFiles: true,
     dot: true,

@@ -6,7 +6,6 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import type { DataCatalogEntry } from '../run-log/types.js';
 import type { Catalog, CatalogGetPut } from './types.js';
 import { CatalogError } from './types.js';
@@ -19,6 +18,10 @@ import { sha256, sha256File } from '../../core/sha256.js';
 import { isAtomicTempName } from '../../core/write-file-atomic.js';
 import { writeHashed } from './copy-hashed.js';
 import { checkComputeDataFolder, checkEntryName, checkPattern, checkResolvesInside, isInside } from './safe-paths.js';
+
+// tinyglobby (~100 KB with picomatch) is loaded when a pattern is first matched, not by every `dagc exec`
+// that never matches one (issue 16: the entrypoint loads only what its step needs).
+const loadGlob = async () => (await import('tinyglobby')).glob;
 
 const toPosix = (p: string) => p.split(path.sep).join('/');
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -97,7 +100,7 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
       const folder = path.resolve(cwd, computeDataFolder);
       // Nothing to put is not an error (spec §5 "no match"), even when the folder was never made.
       if (!(await isDirectory(folder))) return [];
-      const found = await glob(pattern, {
+      const found = await (await loadGlob())(pattern, {
         cwd: folder,
         onlyFiles: true,
         dot: true,

@@ -8,12 +8,13 @@
 //   <log_folder>/<run_id>/branches/<name>.json        BranchRecord
 //   <log_folder>/<run_id>/map-items/<name>.json       { internal_name, items }
 //   <log_folder>/<run_id>/values/<sha256>.json         a large parameter value, once (shared-values.ts)
+//   <log_folder>/<run_id>/pipeline.json                the built pipeline (runtime/built.ts)
 //
 // File names come from toSafeFileName (internal names hold spaces, Unicode, even '/' from map values); the real
 // name is inside each record. Writes are temp + rename; names starting with '.' are temps and are skipped.
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../core/lazy-crypto.js';
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
 import { RunLogExistsError, RunLogNotFoundError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
@@ -32,6 +33,7 @@ import { inlineDigests, inlineValues, isValueRef, INLINE_MAX_BYTES, refDigest, s
 import { parseJson } from '../../core/py-float.js';
 
 const RUN_FILE = 'run.json';
+const BUILT_FILE = 'pipeline.json';
 const KINDS = ['parameters', 'steps', 'branches', 'map-items'] as const;
 /** Shared parameter values (a folder that runs created before it lack until their first large value). */
 const VALUES = 'values';
@@ -221,6 +223,18 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
   return {
     location,
 
+    async putBuiltPipeline(runId, text) {
+      if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
+      await writeFileAtomic(path.join(runDir(runId), BUILT_FILE), text, { createFolders: false });
+    },
+
+    async getBuiltPipeline(runId) {
+      return readFile(path.join(runDir(runId), BUILT_FILE), 'utf8').catch((error: unknown) => {
+        if (isErrno(error, 'ENOENT', 'ENOTDIR')) return undefined;
+        throw error;
+      });
+    },
+
     async writeRunLog(runId, out) {
       const run = await readRun(runId);
       const parameters = await readParameters(runId);
@@ -266,7 +280,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
       await mkdir(folder, { recursive: true });
       const staging = path.join(
         folder,
-        `.creating-${clean.run_id}-${process.pid}-${randomBytes(4).toString('hex')}`,
+        `.creating-${clean.run_id}-${process.pid}-${nodeCrypto().randomBytes(4).toString('hex')}`,
       );
       try {
         await mkdir(staging);

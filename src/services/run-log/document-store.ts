@@ -35,6 +35,9 @@ export interface DocumentBackend {
   /** Applies `change` atomically with respect to other updates; false when the run does not exist. */
   update(runId: string, change: (doc: RunDocument) => void): Promise<boolean>;
   list(): Promise<RunDocument[]>;
+  /** The run's built pipeline beside its document (RunLogStore.putBuiltPipeline); optional. */
+  putBuilt?(runId: string, text: string): Promise<void>;
+  getBuilt?(runId: string): Promise<string | undefined>;
 }
 
 export function createDocumentStore(backend: DocumentBackend): RunLogStore {
@@ -50,8 +53,21 @@ export function createDocumentStore(backend: DocumentBackend): RunLogStore {
     if (!(await backend.update(runId, change))) throw new RunLogNotFoundError(runId, where);
   };
 
+  const built = backend.putBuilt && backend.getBuilt ? { put: backend.putBuilt.bind(backend), get: backend.getBuilt.bind(backend) } : undefined;
   return {
     location: where,
+    ...(built
+      ? {
+          async putBuiltPipeline(runId: string, text: string) {
+            await read(runId);
+            await built.put(runId, text);
+          },
+          async getBuiltPipeline(runId: string) {
+            assertSafeRunId(runId);
+            return built.get(runId);
+          },
+        }
+      : {}),
     async createRun(record, parameters, opts) {
       assertSafeRunId(record.run_id);
       const doc: RunDocument = {

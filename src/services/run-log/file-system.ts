@@ -65,6 +65,16 @@ export function fileSystemBackend(folder: string, location: string): DocumentBac
         return true;
       });
     },
+    // Beside the documents in a folder whose name starts with '.', which list() and magnus skip.
+    async putBuilt(runId, text) {
+      await writeFileAtomic(path.join(folder, '.built', `${runId}.json`), text);
+    },
+    async getBuilt(runId) {
+      return readFile(path.join(folder, '.built', `${runId}.json`), 'utf8').catch((error: unknown) => {
+        if (isErrno(error, 'ENOENT')) return undefined;
+        throw error;
+      });
+    },
     async list() {
       let names: string[];
       try {

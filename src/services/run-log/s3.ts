@@ -7,6 +7,7 @@
 //   <prefix><run_id>/branches/<name>.json                BranchRecord
 //   <prefix><run_id>/map-items/<name>.json               { internal_name, items }
 //   <prefix><run_id>/values/<sha256>.json                a large parameter value, once (shared-values.ts)
+//   <prefix><run_id>/pipeline.json                       the built pipeline (runtime/built.ts)
 //   <prefix><run_id>/map-count/<shape>/<indices>.json    { "count": n }      read by the ASL state machine
 //   <prefix><run_id>/map-indices/<shape>/<indices>.json  [0, …, n-1]         a Distributed Map's item reader
 //
@@ -320,6 +321,16 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
     async getMapItems(runId, internalName) {
       const value = (await readRecord(runId, key(runId, 'map-items', internalName))) as MapItemsRecord | undefined;
       return value?.items;
+    },
+
+    async putBuiltPipeline(runId, text) {
+      await requireRun(runId);
+      await objects.putText(`${runId}/pipeline.json`, text);
+    },
+
+    async getBuiltPipeline(runId) {
+      assertSafeRunId(runId);
+      return (await objects.getText(`${runId}/pipeline.json`))?.text;
     },
 
     async getRunLog(runId): Promise<RunLog> {

@@ -149,4 +149,11 @@ export interface RunLogStore {
    * assembled whole.
    */
   writeRunLog?(runId: string, out: (text: string) => Promise<void> | void): Promise<void>;
+  /**
+   * The run's built pipeline (src/runtime/built.ts), kept beside the run record so that `dagc exec` need not
+   * build it again for every step. Optional: a store without them makes every call build it.
+   */
+  putBuiltPipeline?(runId: string, text: string): Promise<void>;
+  /** undefined when the run has none (created before it was kept, or by a store that keeps none). */
+  getBuiltPipeline?(runId: string): Promise<string | undefined>;
 }

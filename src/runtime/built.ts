@@ -1,0 +1,114 @@
+// The run's built pipeline (issue 16): the IR and the resolved config, kept in the run log store beside the run
+// record, so that `dagc exec` / `dagc fan` — one process per node of a rendered target — read one JSON file
+// instead of loading two YAML parsers and the schema validators and building the IR again for every step.
+// It is a cache of the front end's work, kept with everything that work read: the files (the pipeline, its dag
+// sub-files, the config, -v files, dagc-config.yaml / magnus-config.yaml) byte for byte, the variables in the
+// environment, the flags, the working folder and dagc's version. A call whose inputs differ in any byte does
+// the work again (and says so when the dag hash changed since the run was created). The bytes are compared,
+// not hashed: loading node:crypto alone cost a `dagc exec` more than reading the record.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { DagcConfig } from '../config/types.js';
+import type { Graph, Pipeline } from '../ir/types.js';
+import { parseJson, stringifyJson } from '../core/py-float.js';
+
+export const BUILT_FORMAT = 2;
+
+export interface BuiltRun {
+  readonly format: number;
+  /** The inputs besides the files' bytes (BuildInputs and the source paths), as JSON text. */
+  readonly fingerprint: string;
+  /** Absolute paths of the files the front end read (or looked for). */
+  readonly sources: readonly string[];
+  /** Their bytes as latin1 text (one character per byte, so equal text means equal bytes); null: absent. */
+  readonly contents: readonly (string | null)[];
+  readonly pipeline: Pipeline;
+  readonly config: DagcConfig;
+}
+
+/** What, besides the files, decides what the front end builds. */
+export interface BuildInputs {
+  readonly version: string;
+  readonly cwd: string;
+  readonly pipelineFile: string;
+  readonly configFile?: string | undefined;
+  readonly varFiles: readonly string[];
+  readonly magnus?: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** The working folder's defaults files (config/user-defaults.ts DEFAULTS_FILES; read whether or not they exist). */
+const DEFAULTS_FILES = ['dagc-config.yaml', 'magnus-config.yaml'];
+
+/** Every file the front end read for this pipeline and config, absolute, sorted. */
+export function sourcesOf(pipeline: Pipeline, inputs: BuildInputs): string[] {
+  const files = new Set<string>();
+  const add = (f: string) => files.add(path.resolve(inputs.cwd, f));
+  add(inputs.pipelineFile);
+  const visit = (graph: Graph) => {
+    add(graph.file);
+    for (const node of graph.nodes) {
+      if (node.type === 'dag') {
+        add(node.dagFile);
+        visit(node.branch);
+      } else if (node.type === 'parallel') for (const b of node.branches) visit(b);
+      else if (node.type === 'map') visit(node.branch);
+    }
+  };
+  visit(pipeline.root);
+  if (inputs.configFile) add(inputs.configFile);
+  for (const f of inputs.varFiles) add(f);
+  for (const f of DEFAULTS_FILES) add(f);
+  return [...files].sort();
+}
+
+/** The inputs besides the files' bytes, as text: equal text, equal inputs. */
+export function fingerprintOf(inputs: BuildInputs, sources: readonly string[]): string {
+  const variables = Object.entries(inputs.env)
+    .filter(([k, v]) => v !== undefined && (k.startsWith('DAGC_VAR_') || k.startsWith('MAGNUS_VAR_')))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify({
+    format: BUILT_FORMAT,
+    version: inputs.version,
+    cwd: inputs.cwd,
+    pipelineFile: inputs.pipelineFile,
+    configFile: inputs.configFile ?? null,
+    varFiles: inputs.varFiles,
+    magnus: inputs.magnus ?? null,
+    variables,
+    sources,
+  });
+}
+
+/** The bytes of each source as latin1 text, null for a file that is absent. */
+export async function contentsOf(sources: readonly string[]): Promise<(string | null)[]> {
+  return Promise.all(sources.map((file) => readFile(file, 'latin1').catch(() => null)));
+}
+
+/** Whether `built` was built from exactly these inputs (the files' bytes included). */
+export async function builtFrom(built: BuiltRun, inputs: BuildInputs): Promise<boolean> {
+  if (fingerprintOf(inputs, built.sources) !== built.fingerprint) return false;
+  const now = await contentsOf(built.sources);
+  return now.every((text, i) => text === built.contents[i]);
+}
+
+/** The record's text, or undefined when the IR holds a value JSON cannot keep (it is then not stored). */
+export function builtText(built: BuiltRun): string | undefined {
+  try {
+    return stringifyJson(built);
+  } catch {
+    return undefined;
+  }
+}
+
+export function parseBuilt(text: string): BuiltRun | undefined {
+  try {
+    const value = parseJson(text) as Partial<BuiltRun> | null;
+    if (!value || value.format !== BUILT_FORMAT || typeof value.fingerprint !== 'string' || !Array.isArray(value.sources)) return undefined;
+    if (!Array.isArray(value.contents) || value.contents.length !== value.sources.length) return undefined;
+    if (typeof value.pipeline !== 'object' || typeof value.config !== 'object') return undefined;
+    return value as BuiltRun;
+  } catch {
+    return undefined;
+  }
+}
