@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export const ENGINE_SUITES = [
   'test/argo-controller.test.ts',
   'test/argo-faults.test.ts',
+  'test/argo-split.test.ts',
   'test/asl-localstack.test.ts',
   'test/deploy-argo.test.ts',
   'test/deploy-asl.test.ts',
@@ -11,6 +12,7 @@ export const ENGINE_SUITES = [
   'test/report-browser.test.ts',
   'test/install-tarball.test.ts',
   'test/local-container.test.ts',
+  'test/run-id-exclusive-container.test.ts',
   'test/isolation.test.ts',
   'test/readme-tour.test.ts',
   'test/step-api.test.ts',

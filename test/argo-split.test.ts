@@ -14,6 +14,7 @@ import { scrubbedText } from './helpers/run-log-compare.js';
 import type { RunLog } from '../src/services/run-log/types.js';
 import { HAS_SHARED } from './helpers/paths.js';
 import { checkObjects } from './argo-checks.js';
+import { goOrSkipNotice, goProgram } from './helpers/go.js';
 
 type Json = Record<string, unknown>;
 
@@ -67,9 +68,9 @@ function expectWithinLimits(docs: Json[]): void {
   }
 }
 
-async function runLogs(dir: string, id: string): Promise<{ reference: string; emulated: string; status: number }> {
+async function runLogs(dir: string, id: string, engine: 'dagc' | 'argo' = 'dagc'): Promise<{ reference: string; emulated: string; status: number }> {
   const ran = await runCli(['run', 'pipeline.yaml', '--run-id', `${id}-run`], { cwd: dir });
-  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '--run-id', `${id}-argo`], { cwd: dir });
+  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', engine, '-c', 'config.yaml', '--run-id', `${id}-argo`], { cwd: dir, timeoutMs: 500_000 });
   expect(emulated.status, emulated.stderr).toBe(ran.status);
   const show = async (runId: string, args: string[]) => {
     const r = await runCli(['runs', 'show', runId, '--json', ...args], { cwd: dir });
@@ -126,5 +127,28 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
     const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-c', 'config.yaml', '-o', 'out/'], { cwd: bad });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/pipeline\.yaml:\d+:\d+ error DAGC-ARGO-TOO-MANY-TASKS/);
+  });
+});
+
+const HAVE_GO = goOrSkipNotice("a split workflow under Argo's controller (go/argo harness)");
+
+describe.skipIf(!HAVE_GO)("argo split under Argo's own controller (templateRef to WorkflowTemplates in its clientset)", () => {
+  it('a 30-step chain failing in a middle chunk, and 9 grouped branches: the run logs of dagc run', { timeout: 600_000 }, async () => {
+    goProgram('argo-controller-harness');
+    const chain = project(chainPipeline({ steps: 30, shell: true, failAt: 14, handler: true }));
+    // Four nested chunk templates in one object (the WorkflowTemplates are the wide pipeline's).
+    expect((await compiled(chain)).docs[0]!.spec).toBeDefined();
+    const a = await runLogs(chain, 'ctl-chain', 'argo');
+    expect(a.status).toBe(0);
+    expect(a.emulated).toBe(a.reference);
+    const fails = project(chainPipeline({ steps: 30, shell: true, failAt: 14 }));
+    const b = await runLogs(fails, 'ctl-fails', 'argo');
+    expect(b.status).toBe(1);
+    expect(b.emulated).toBe(b.reference);
+    const wide = project(parallelPipeline({ branches: 9, perBranch: 2, shell: true }));
+    expect((await compiled(wide)).files.length).toBeGreaterThan(1);
+    const c = await runLogs(wide, 'ctl-wide', 'argo');
+    expect(c.status).toBe(0);
+    expect(c.emulated).toBe(c.reference);
   });
 });
