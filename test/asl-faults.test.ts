@@ -93,16 +93,15 @@ function processing(steps: Record<string, StepLog>): string[] {
 }
 
 /**
- * The run ended FAIL and nothing is left PROCESSING; the cause is named by the emulator (the execution's error)
- * and, where the close found a step still PROCESSING, in that step's message. (A job stopped with SIGTERM, as a
- * timeout or StopExecution stops it, may record its own end first, as "aborted": then no step is left to name it.)
+ * The run ended FAIL, nothing is left PROCESSING, and the step the fault hit says why: the cause is in its
+ * message, whether the close found it PROCESSING, stopped by the job's SIGTERM ("aborted"), or never started.
  */
-async function closedWith(dir: string, runId: string, cause: string, printed: string): Promise<RunLog> {
+async function closedWith(dir: string, runId: string, step: string, cause: string): Promise<RunLog> {
   const log = await runLog(dir, runId);
   expect(processing(log.steps)).toEqual([]);
   expect(log.status).toBe('FAIL');
-  const messages = Object.values(log.steps).map((s) => s.message).join('\n');
-  expect(`${messages}\n${printed}`).toContain(cause);
+  expect(log.steps[step]?.status).toBe('FAIL');
+  expect(log.steps[step]?.message).toContain(cause);
   return log;
 }
 
@@ -128,6 +127,15 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     ]);
     expect(log.steps.fail?.status).toBe('SUCCESS');
     await resumes(dir, 'throttle');
+  });
+
+  it('throttled past the infrastructure retrier: the step that never started is recorded FAIL with the cause', { timeout: 300_000 }, async () => {
+    const dir = project();
+    const r = await emulate(dir, 'throttle-out', [{ state: 'finish.attempt', fault: 'throttle', times: 7 }]);
+    expect(r.status, r.stderr).toBe(1);
+    const log = await closedWith(dir, 'throttle-out', 'finish', 'Batch.AWSBatchException: Too Many Requests');
+    expect(log.steps.finish?.attempts).toEqual([]);
+    await resumes(dir, 'throttle-out');
   });
 
   it('a Spot host lost while the job runs: the step is retried and the run ends consistent', { timeout: 300_000 }, async () => {
@@ -177,8 +185,7 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     const r = await emulate(dir, 'timeout', [{ state: 'prepare.attempt', fault: 'timeout', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toContain('States.Timeout');
-    const log = await closedWith(dir, 'timeout', 'States.Timeout', r.stderr);
-    expect(log.steps.prepare?.status).toBe('FAIL');
+    await closedWith(dir, 'timeout', 'prepare', 'States.Timeout');
     await resumes(dir, 'timeout');
   });
 
@@ -186,8 +193,7 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     const dir = project();
     const r = await emulate(dir, 'stop', [{ state: 'prepare.attempt', fault: 'stop', afterMs: 1500 }], { PREPARE_SLEEP: '20' });
     expect(r.status, r.stderr).toBe(1);
-    const log = await closedWith(dir, 'stop', 'dagc.ExecutionAborted', r.stderr);
-    expect(log.steps.prepare?.status).toBe('FAIL');
+    await closedWith(dir, 'stop', 'prepare', 'dagc.ExecutionAborted');
     await resumes(dir, 'stop');
   });
 
@@ -195,8 +201,7 @@ describe('faults under the asl emulator: the run log ends consistent and resumes
     const dir = project();
     const r = await emulate(dir, 'runtime', [{ state: 'shards.count', fault: 'runtime' }]);
     expect(r.status, r.stderr).toBe(1);
-    const log = await closedWith(dir, 'runtime', 'States.Runtime', r.stderr);
-    expect(log.steps.shards?.status).toBe('FAIL');
+    await closedWith(dir, 'runtime', 'shards', 'States.Runtime');
     await resumes(dir, 'runtime');
   });
 

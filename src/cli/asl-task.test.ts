@@ -3,7 +3,9 @@
 // calls run in test/asl-target.test.ts (every conformance case under aws-local-stepfunctions).
 import { describe, expect, it } from 'vitest';
 import type { EntryCall } from './asl-task.js';
-import { executionInput, runAslOperation } from './asl-task.js';
+import { executionInput, runAslOperation, stepOfCause } from './asl-task.js';
+import { stepToken } from '../emit/asl/build-states.js';
+import { checkRunId, runIdOfExecutionName } from '../runtime/run-id.js';
 import { UsageError } from './types.js';
 
 const ENTRY = ['-f', "my pipe'line.yaml", '-c', 'c.yaml'];
@@ -115,5 +117,45 @@ describe('dagc asl-task', () => {
     expect(executionInput('{"use_cached": "a b"}')).toEqual({ error: 'use_cached in the execution input must be a run id, not "a b"' });
     expect(executionInput('{"parameters": {"Lr": 1}}')).toEqual({ error: expect.stringContaining('parameter "Lr"') });
     expect(executionInput('{"parameters": [1]}')).toEqual({ error: expect.stringContaining('must be an object') });
+  });
+
+  it('maps an execution name the run-id rule refuses to a valid run id, deterministically, and keeps valid ones', () => {
+    expect(runIdOfExecutionName('nightly-2024-06-01')).toBe('nightly-2024-06-01');
+    const names = ['nightly@2024-06-01', 'nightly+2024-06-01', "a'b(c)!", '_leading', 'x..y', 'état-1', '@', 'a'.repeat(80)];
+    const ids = names.map(runIdOfExecutionName);
+    for (const [i, id] of ids.entries()) {
+      expect(checkRunId(id), `${names[i]} → ${id}`).toBeUndefined();
+      // A mapped id is its own run id (mapping twice changes nothing), and the same name maps the same way.
+      expect(runIdOfExecutionName(id)).toBe(id);
+      expect(runIdOfExecutionName(names[i]!)).toBe(id);
+    }
+    expect(ids[0]).toMatch(/^nightly-2024-06-01-[0-9a-f]{12}$/);
+    // Names that differ only where the rule refuses them still get different run ids.
+    expect(new Set(ids).size).toBe(ids.length);
+    // The run id every entrypoint call gets is the mapped one.
+    return run(['start', '1', 'x'], { DAGC_ASL_RUN_ID: 'nightly@2024-06-01' }).then(({ calls }) => expect(calls).toEqual([`exec|${F}|--|${ids[0]}|x`]));
+  });
+
+  it('reads the step an error hit from the close\'s cause, as Step Functions and as aws-local-stepfunctions write it', () => {
+    const step = 'odd "step": with {braces}\nand a line';
+    const error = { Error: 'Batch.AWSBatchException', Cause: 'Too Many Requests (Status Code: 429) "quoted"' };
+    const note = `dagc-step ${stepToken(step)} - ${JSON.stringify(error)}`;
+    // Step Functions: the closing Pass's JSON text of {Error, Cause}, the note as the Cause.
+    const aws = JSON.stringify({ Error: error.Error, Cause: note });
+    expect(stepOfCause(aws)).toEqual({ step, error: error.Error, cause: error.Cause });
+    // aws-local-stepfunctions 3 drops the backslashes of an intrinsic's result: the text does not parse as JSON.
+    const emulated = aws.replaceAll('\\', '');
+    expect(() => JSON.parse(emulated) as unknown).toThrow();
+    expect(stepOfCause(emulated)).toEqual({ step, error: error.Error, cause: error.Cause });
+    // In a map: the indices of the item.
+    expect(stepOfCause(JSON.stringify({ Error: 'States.Timeout', Cause: `dagc-step ${stepToken('m.x.work')} 3,1 {"Error":"States.Timeout"}` }))).toEqual({
+      step: 'm.x.work',
+      index: '3,1',
+      error: 'States.Timeout',
+      cause: '',
+    });
+    // Any other cause names no step.
+    expect(stepOfCause(JSON.stringify({ Error: 'dagc.PipelineFailed', Cause: 'the pipeline reached its fail node' }))).toBeUndefined();
+    expect(stepOfCause('the execution ended ABORTED')).toBeUndefined();
   });
 });

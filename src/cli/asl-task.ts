@@ -22,6 +22,7 @@
 // (a re-run took it from the previous run, or the map could not open): the state machine skips to the fan in.
 // The run id and map indices arrive as environment (DAGC_ASL_RUN_ID, DAGC_MAP_INDEX), never in the argv.
 import type { Command, Io } from './types.js';
+import type { RunLog } from '../services/run-log/types.js';
 import { UsageError, stringList, stringOption } from './types.js';
 import { INPUT_OPTIONS } from './load-inputs.js';
 import { decodeArg } from '../emit/asl/container-script.js';
@@ -45,6 +46,53 @@ export type AttemptsRecorded = (path: string) => Promise<number>;
  * $$.Execution.Name), so they are copied there from the run id's keys.
  */
 export type MapObjectsAlias = (path: string, indices: string) => Promise<void>;
+
+/**
+ * What `close` records on steps besides closing the run: the cause on the step an error hit (created FAIL when
+ * it never started), and on the steps a signal stopped (their message "aborted", from the job's SIGTERM).
+ */
+export interface StepNotes {
+  step(path: string, index: string | undefined, message: string): Promise<void>;
+  stopped(message: string): Promise<void>;
+}
+
+/**
+ * The step an error hit, when the close's cause names it: `dagc-step TOKEN INDEX ERROR-JSON` (build-states.ts
+ * noteAbort and the graph's dagc.cause Pass), itself the Cause of the error the closing Pass made JSON text of.
+ * Read from the text as it is, not only as parsed JSON: aws-local-stepfunctions 3 drops every backslash from
+ * an intrinsic function's result, so its JSON text of a cause holding quotes does not parse.
+ */
+export function stepOfCause(raw: string | undefined): { step: string; index?: string; error: string; cause: string } | undefined {
+  if (!raw) return undefined;
+  let text = raw;
+  try {
+    const outer = JSON.parse(raw) as { Cause?: unknown };
+    if (typeof outer.Cause === 'string') text = outer.Cause;
+  } catch {
+    /* the emulator's text: read as it is */
+  }
+  const found = /dagc-step ([A-Za-z0-9_-]+) ([0-9,]+|-) ([\s\S]*)$/.exec(text);
+  if (!found) return undefined;
+  const step = Buffer.from(found[1]!, 'base64url').toString('utf8');
+  // The error as JSON text ({"Error", "Cause"}), with the closing Pass's own `"}` after it when that text did not
+  // parse.
+  let rest = found[3]!;
+  if (text === raw && rest.endsWith('"}')) rest = rest.slice(0, -2);
+  let error = 'dagc.Unknown';
+  let cause = rest;
+  try {
+    const e = JSON.parse(rest) as { Error?: unknown; Cause?: unknown };
+    if (typeof e.Error === 'string') error = e.Error;
+    cause = typeof e.Cause === 'string' ? e.Cause : '';
+  } catch {
+    const named = /^\{"Error":"([^"]*)","Cause":"([\s\S]*)"\}$/.exec(rest);
+    if (named) [error, cause] = [named[1]!, named[2]!];
+  }
+  return { step, ...(found[2] !== '-' ? { index: found[2] } : {}), error, cause };
+}
+
+/** The message of an attempt whose process a signal stopped (runtime/tasks/run-child.ts). */
+const STOPPED = 'aborted';
 
 /** The longest cause `close` passes on: the run log's message, not the job's whole description. */
 const CAUSE_LIMIT = 1000;
@@ -71,6 +119,7 @@ export async function runAslOperation(
   call: EntryCall,
   recorded?: AttemptsRecorded,
   aliasMapObjects?: MapObjectsAlias,
+  notes?: StepNotes,
 ): Promise<number> {
   const rest = [...words];
   const op = rest.shift();
@@ -138,10 +187,18 @@ export async function runAslOperation(
     case 'start':
       return (await record(takeChain(rest, 'start'))) ? 0 : 2;
     case 'close': {
-      const error = env.DAGC_ASL_ERROR || 'dagc.Unknown';
-      const cause = (env.DAGC_ASL_CAUSE ?? '').replace(/\s+/g, ' ').trim();
-      const said = cause.length > CAUSE_LIMIT ? `${cause.slice(0, CAUSE_LIMIT)}…` : cause;
-      const { code } = await call(['fan', ...entry, '--', 'close', runId, said ? `${error}: ${said}` : error], false);
+      // An infrastructure error or a timeout names the step it hit; other ends (the EventBridge rule's, a
+      // States.Runtime) say only what ended the execution.
+      const hit = stepOfCause(env.DAGC_ASL_CAUSE);
+      const error = hit?.error ?? (env.DAGC_ASL_ERROR || 'dagc.Unknown');
+      const cause = (hit ? hit.cause : (env.DAGC_ASL_CAUSE ?? '')).replace(/\s+/g, ' ').trim();
+      const clipped = cause.length > CAUSE_LIMIT ? `${cause.slice(0, CAUSE_LIMIT)}…` : cause;
+      const said = clipped ? `${error}: ${clipped}` : error;
+      if (hit) await notes?.step(hit.step, hit.index, said);
+      const { code } = await call(['fan', ...entry, '--', 'close', runId, said], false);
+      // The steps a signal stopped (a timeout, StopExecution, the execution's own timeout) learn why; not when the
+      // pipeline reached its fail node, which says nothing about them.
+      if (error !== 'dagc.PipelineFailed') await notes?.stopped(said);
       return code === 0 ? 0 : 2;
     }
     default:
@@ -199,8 +256,7 @@ export const command: Command = {
       const { stepNames } = await import('../runtime/exec-node.js');
       const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, callIo, false);
       const attempts = (await ctx.store.getStep(ctx.runId, stepNames(inv).internal))?.step.attempts ?? [];
-      // 'aborted': the message of an attempt whose process was stopped by a signal (runtime/tasks/run-child.ts).
-      return attempts.filter((a) => !(a.status === 'FAIL' && a.message === 'aborted')).length;
+      return attempts.filter((a) => !(a.status === 'FAIL' && a.message === STOPPED)).length;
     };
     const aliasMapObjects: MapObjectsAlias = async (path, indices) => {
       const { openEntry } = await import('./entrypoint.js');
@@ -216,6 +272,38 @@ export const command: Command = {
         if (got) await objects.putText(key(executionName!, path, indices), got.text);
       }
     };
-    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded, aliasMapObjects);
+    const notes: StepNotes = {
+      async step(path, index, message) {
+        const { openEntry } = await import('./entrypoint.js');
+        const { stepNames, newStepLog, stepTypeOf } = await import('../runtime/exec-node.js');
+        const { preciseNow } = await import('../runtime/clock.js');
+        const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, { ...callIo, env: { ...callIo.env, DAGC_MAP_INDEX: index } }, false);
+        const names = stepNames(inv);
+        const got = await ctx.store.getStep(ctx.runId, names.internal);
+        if (got?.step.status === 'SUCCESS') return;
+        const own = got?.step.message ?? '';
+        // The close runs twice after a caught error (dagc.close, then the rule on the FAILED execution it ends).
+        if (got?.step.status === 'FAIL' && own.includes(message)) return;
+        const said = own === '' ? message : own === STOPPED ? `${STOPPED}: ${message}` : `${own}; ${message}`;
+        const base = got?.step ?? newStepLog(inv.loc.node.name, names.internal, stepTypeOf(inv.loc.node));
+        await ctx.store.putStep(ctx.runId, { parent: names.parent, order: got?.order ?? preciseNow(), step: { ...base, status: 'FAIL', message: said } });
+      },
+      async stopped(message) {
+        const { openRunOnly } = await import('./entrypoint.js');
+        const ctx = await openRunOnly({ ...args, options: { ...args.options }, positionals: [runId ?? ''] }, callIo);
+        const log = await ctx.store.getRunLog(ctx.runId);
+        const walk = async (steps: RunLog['steps']): Promise<void> => {
+          for (const step of Object.values(steps)) {
+            for (const branch of Object.values(step.branches ?? {})) await walk(branch.steps);
+            if (step.status !== 'FAIL' || step.message !== STOPPED) continue;
+            // (a second close finds the message it wrote, no longer STOPPED alone)
+            const got = await ctx.store.getStep(ctx.runId, step.internal_name);
+            if (got) await ctx.store.putStep(ctx.runId, { ...got, step: { ...got.step, message: `${STOPPED}: ${message}` } });
+          }
+        };
+        await walk(log.steps);
+      },
+    };
+    return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded, aliasMapObjects, notes);
   },
 };

@@ -65,6 +65,8 @@ export const ROLE = {
   exitCode: 'exit-code',
   again: 'again',
   failed: 'failed',
+  // Where a node's infrastructure errors and timeouts go first: a Pass that names the node (noteAbort).
+  abort: 'abort',
 } as const;
 export const START_RECORDER = 'dagc.start';
 
@@ -94,6 +96,11 @@ export const WRAPPER = {
 /** The Fail state a graph's infrastructure errors go to: `<graph>.dagc.abort` (4 or more parts, or 2 at the root). */
 export function abortPath(graph: Graph): string {
   return graph.internalName ? `${graph.internalName}.dagc.abort` : 'dagc.abort';
+}
+
+/** The Pass before a graph's abort that makes the Fail state's cause: `<graph>.dagc.cause` ('dagc.cause' at the root). */
+export function causePath(graph: Graph): string {
+  return graph.internalName ? `${graph.internalName}.dagc.cause` : 'dagc.cause';
 }
 
 /**
@@ -133,30 +140,31 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
   if (isPure(getNode(root, root.startAt)!)) out.push(START_RECORDER);
   const visit = (graph: Graph) => {
     const live = reachableStates(graph);
-    if (graph === root || hasContainers(graph)) out.push(abortPath(graph));
+    if (graph === root || hasContainers(graph)) out.push(abortPath(graph), causePath(graph));
     for (const node of graph.nodes) {
       if (!live.has(node.name)) continue;
       switch (node.type) {
         case 'parallel':
           out.push(`${node.internalName}.${ROLE.fanOut}`, node.internalName);
           for (const b of node.branches) visit(b);
-          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          out.push(`${node.internalName}.${ROLE.fanIn}`, `${node.internalName}.${ROLE.abort}`);
           break;
         case 'map':
           out.push(`${node.internalName}.${ROLE.fanOut}`);
           if (!distributed(node)) out.push(`${node.internalName}.${ROLE.count}`, `${node.internalName}.${ROLE.items}`);
           out.push(node.internalName);
           visit(node.branch);
-          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          out.push(`${node.internalName}.${ROLE.fanIn}`, `${node.internalName}.${ROLE.abort}`);
           break;
         case 'dag':
           out.push(`${node.internalName}.${ROLE.fanOut}`);
           visit(node.branch);
-          out.push(`${node.internalName}.${ROLE.fanIn}`);
+          out.push(`${node.internalName}.${ROLE.fanIn}`, `${node.internalName}.${ROLE.abort}`);
           break;
         default:
           out.push(node.internalName);
           if (isRetried(node)) for (const role of [ROLE.attempt, ROLE.exitCode, ROLE.again, ROLE.failed]) out.push(`${node.internalName}.${role}`);
+          if (!isPure(node)) out.push(`${node.internalName}.${ROLE.abort}`);
       }
     }
   };
@@ -462,10 +470,40 @@ function retriedTask(
 /** The error a retried task's attempt raises when the user's retry should take it. */
 export const RETRY_ERROR = 'dagc.AttemptFailed';
 
-/** A container Task's catchers: infrastructure errors and timeouts abort the graph, anything else takes `next`. */
-function containerCatch(ctx: BuildContext, graph: Graph, next: string): Catcher[] {
-  return [{ ErrorEquals: [...ABORTING_ERRORS], ResultPath: '$.dagcError', Next: ctx.stateName(abortPath(graph)) }, ...catchAll(next)];
+/**
+ * A container Task's catchers: infrastructure errors and timeouts go to the node's abort note (then the graph's
+ * abort), anything else takes `next`.
+ */
+function containerCatch(ctx: BuildContext, node: Node, next: string): Catcher[] {
+  return [{ ErrorEquals: [...ABORTING_ERRORS], ResultPath: '$.dagcError', Next: ctx.stateName(`${node.internalName}.${ROLE.abort}`) }, ...catchAll(next)];
 }
+
+/**
+ * The node's abort note: a Pass that puts {step, index (in a map), error: {Error, Cause}} at $.dagcStep, so that
+ * the cause the run log gets names the step the error hit (`dagc asl-task close` records it on that step, even one
+ * that never started, as a throttled submit's). The step's dot path is in base64url (stepToken): a plain word
+ * in the cause text, whatever characters the step's name has.
+ */
+function noteAbort(graph: Graph, node: Node, scope: Scope, ctx: BuildContext): State {
+  return {
+    Type: 'Pass',
+    Comment: `${node.internalName}: names the step an infrastructure error or a timeout hit`,
+    Parameters: { step: stepToken(node.internalName), ...(scope.depth > 0 ? { 'index.$': '$.idx' } : {}), 'error.$': '$.dagcError' },
+    ResultPath: '$.dagcStep',
+    Next: ctx.stateName(causePath(graph)),
+  };
+}
+
+/** A dot path as one word of [A-Za-z0-9_-]: its UTF-8 in base64url (read back by `dagc asl-task close`). */
+export function stepToken(path: string): string {
+  return Buffer.from(path, 'utf8').toString('base64url');
+}
+
+/**
+ * The cause a graph's abort raises: `dagc-step TOKEN INDEX {"Error": …, "Cause": …}` (INDEX "-" outside a map),
+ * read by `dagc asl-task close` (stepOfCause).
+ */
+export const CAUSE_MARK = 'dagc-step';
 
 function catchAll(next: string): Catcher[] {
   return [{ ErrorEquals: ['States.ALL'], ResultPath: null, Next: next }];
@@ -486,13 +524,27 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
   };
 
   const live = reachableStates(graph);
-  if (mode.kind === 'root' || hasContainers(graph))
+  if (mode.kind === 'root' || hasContainers(graph)) {
+    states[name(causePath(graph))] = {
+      Type: 'Pass',
+      Comment: 'the error as it came; its cause names the step it hit, then the error as JSON text (what dagc.close reads)',
+      Parameters: {
+        'Error.$': '$.dagcStep.error.Error',
+        'Cause.$':
+          scope.depth > 0
+            ? `States.Format('${CAUSE_MARK} {} {} {}', $.dagcStep.step, $.dagcStep.index, States.JsonToString($.dagcStep.error))`
+            : `States.Format('${CAUSE_MARK} {} - {}', $.dagcStep.step, States.JsonToString($.dagcStep.error))`,
+      },
+      ResultPath: '$.dagcError',
+      Next: name(abortPath(graph)),
+    };
     states[name(abortPath(graph))] = {
       Type: 'Fail',
       Comment: `${graph.internalName || 'the pipeline'}: an infrastructure error or a timeout ends ${mode.kind === 'root' ? 'the run (closed by dagc.close)' : 'this branch (its fan in records it FAIL)'}`,
       ErrorPath: '$.dagcError.Error',
-      Cause: 'a job could not be submitted or did not finish: see the execution history for the error',
+      CausePath: '$.dagcError.Cause',
     };
+  }
   for (const node of graph.nodes) {
     if (!live.has(node.name)) continue;
     const comment = `${node.internalName}: ${describe(node)}`;
@@ -522,11 +574,10 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
         const attempts = node.type === 'task' ? Math.max(1, node.retry) : 1;
         const state = name(node.internalName);
         const op: ContainerOp = { op: 'task', path: node.internalName, attempts, ok: r.okChain, fail: r.failChain };
-        if (isRetried(node)) {
-          states[state] = { ...retriedTask(ctx, node, settings, op, scope, comment, attempts), Catch: containerCatch(ctx, graph, r.fail), Next: r.ok };
-          break;
-        }
-        states[state] = { ...batchOrEcsTask(ctx, settings, state, op, scope, comment), Catch: containerCatch(ctx, graph, r.fail), Next: r.ok };
+        states[state] = isRetried(node)
+          ? { ...retriedTask(ctx, node, settings, op, scope, comment, attempts), Catch: containerCatch(ctx, node, r.fail), Next: r.ok }
+          : { ...batchOrEcsTask(ctx, settings, state, op, scope, comment), Catch: containerCatch(ctx, node, r.fail), Next: r.ok };
+        states[name(`${node.internalName}.${ROLE.abort}`)] = noteAbort(graph, node, scope, ctx);
         break;
       }
       case 'parallel':
@@ -545,14 +596,14 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
             scope,
             `${node.internalName}: fan in (runs whatever the branches' outcome)`,
           ),
-          Catch: containerCatch(ctx, graph, r.fail),
+          Catch: containerCatch(ctx, node, r.fail),
           Next: r.ok,
         };
         if (node.type === 'parallel') {
           const chain = node.branches.flatMap((b) => chainFrom(b, b.startAt));
           states[fanOut] = {
             ...batchOrEcsTask(ctx, settings, fanOut, { op: 'fan-out', path: node.internalName, chain }, scope, `${node.internalName}: fan out (exit 3: nothing to run)`),
-            Catch: containerCatch(ctx, graph, fanIn),
+            Catch: containerCatch(ctx, node, fanIn),
             Next: name(node.internalName),
           };
           states[name(node.internalName)] = {
@@ -577,7 +628,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
               scope,
               `${node.internalName}: fan out (exit 3: nothing to run)`,
             ),
-            Catch: containerCatch(ctx, graph, fanIn),
+            Catch: containerCatch(ctx, node, fanIn),
             Next: inline.startAt,
           };
           Object.assign(states, inline.states);
@@ -585,6 +636,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
           Object.assign(states, buildMap(node, settings, scope, ctx, fanIn, graph));
         }
         states[fanIn] = fanInState;
+        states[name(`${node.internalName}.${ROLE.abort}`)] = noteAbort(graph, node, scope, ctx);
         break;
       }
     }
@@ -619,7 +671,7 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
       scope,
       `${node.internalName}: fan out (records the item count in the run log store; exit 3: nothing to run)`,
     ),
-    Catch: containerCatch(ctx, graph, fanIn),
+    Catch: containerCatch(ctx, node, fanIn),
     Next: distributed ? mapState : name(`${node.internalName}.${ROLE.count}`),
   };
   const inner: Scope = { depth: scope.depth + 1, runIdPath: distributed ? '$.run' : scope.runIdPath, inputPath: '$.input' };

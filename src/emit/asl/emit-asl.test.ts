@@ -155,10 +155,13 @@ describe('asl tasks', () => {
     expect(branch['train.failed']).toMatchObject({ Type: 'Fail', ErrorPath: '$.dagcError.Error', CausePath: '$.dagcError.Cause' });
     expect(wrapper.Retry).toEqual([{ ErrorEquals: ['dagc.AttemptFailed'], IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 3, MaxDelaySeconds: 60, JitterStrategy: 'FULL' }]);
     // Infrastructure errors and timeouts leave the pipeline (to dagc.close); a failed job follows on_failure.
+    // (through train.abort, which names the step in the cause: build-states.ts noteAbort)
     expect(wrapper.Catch).toEqual([
-      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException', 'States.Timeout'], ResultPath: '$.dagcError', Next: 'dagc.abort' },
+      { ErrorEquals: ['Batch.AWSBatchException', 'Batch.ServerException', 'ECS.AmazonECSException', 'ECS.ServerException', 'States.Timeout'], ResultPath: '$.dagcError', Next: 'train.abort' },
       { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'fail' },
     ]);
+    expect(def.States['train.abort']).toMatchObject({ Type: 'Pass', Parameters: { step: Buffer.from('train').toString('base64url'), 'error.$': '$.dagcError' }, Next: 'dagc.cause' });
+    expect(def.States['dagc.cause']).toMatchObject({ Type: 'Pass', ResultPath: '$.dagcError', Next: 'dagc.abort' });
     // A host lost (Spot) is Batch's to retry, inside one submit; every other end of the job is final there.
     expect(train.Parameters.RetryStrategy).toEqual({ Attempts: 3, EvaluateOnExit: [{ OnStatusReason: 'Host EC2*', Action: 'RETRY' }, { OnStatusReason: '*', Action: 'EXIT' }] });
     expect(train.TimeoutSeconds).toBe(7200);
@@ -293,7 +296,22 @@ describe('asl maps', () => {
     expect(inner.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'INLINE' });
     // Every path the definition reads from the payload is one of dagc's own small fields.
     const paths = JSON.stringify(def).match(/(?<!\$)\$\.[A-Za-z_.]+/g) ?? [];
-    expect([...new Set(paths)].sort()).toEqual(['$.Body', '$.dagc', '$.dagc.items', '$.dagc.map.count', '$.dagcError', '$.dagcError.Error', '$.idx', '$.input']);
+    expect([...new Set(paths)].sort()).toEqual([
+      '$.Body',
+      '$.dagc',
+      '$.dagc.items',
+      '$.dagc.map.count',
+      '$.dagcError',
+      '$.dagcError.Cause',
+      '$.dagcError.Error',
+      '$.dagcStep',
+      '$.dagcStep.error',
+      '$.dagcStep.error.Error',
+      '$.dagcStep.index',
+      '$.dagcStep.step',
+      '$.idx',
+      '$.input',
+    ]);
   });
 
   it('becomes a Distributed Map reading the indices from S3 when declared wider than 1,000 items', async () => {
