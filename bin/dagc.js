@@ -9,5 +9,13 @@ if (major < 20) {
   process.stderr.write(`dagc needs Node.js 20 or newer (this is ${process.versions.node})\n`);
   process.exit(2);
 }
-const { main } = await import('../dist/main.js');
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle loads a fraction of the
+// modules (src/cli/entry-node.ts).
+if (argv[0] === 'exec' || argv[0] === 'fan') {
+  const { entryMain } = await import('../dist/entry/entry.js');
+  process.exitCode = await entryMain(argv);
+} else {
+  const { main } = await import('../dist/main.js');
+  process.exitCode = await main(argv);
+}

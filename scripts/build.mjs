@@ -82,6 +82,32 @@ await build({
   plugins: [precompiledValidators],
 });
 
+// The per-node entry (`dagc exec`, `dagc fan`; src/cli/entry-node.ts) is built again on its own: with one entry
+// point, what it imports statically is one module and only its dynamic imports are chunks, where the CLI's
+// bundle splits it into some forty modules shared with other commands, each one resolved and linked at every
+// step's start (issue 16). bin/dagc.js picks it for those two commands.
+await build({
+  absWorkingDir: root,
+  entryPoints: { entry: 'src/cli/entry-node.ts' },
+  outdir: `${staging}/entry`,
+  // Less to parse at every step's start; names are kept so that --debug stack traces stay readable.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz'],
+  banner: {
+    js: "import { createRequire as __dagcCreateRequire } from 'node:module'; const require = __dagcCreateRequire(import.meta.url);",
+  },
+  logLevel: 'warning',
+  plugins: [precompiledValidators],
+});
+
 const old = `${root}/.dist-old-${process.pid}`;
 if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, old);
 renameSync(staging, `${root}/dist`);

@@ -3,25 +3,10 @@
 import { COMMANDS, COMMAND_SUMMARIES } from './commands.js';
 import type { Io } from './types.js';
 import { runCommand } from './run-command.js';
-import type { Diagnostic } from '../core/diagnostics.js';
+import { createProcessIo } from './process-io.js';
 import { VERSION } from '../version.js';
 
-export function createProcessIo(json = false): Io {
-  return {
-    out: (text) => void process.stdout.write(text),
-    err: (text) => void process.stderr.write(text),
-    diagnostics: async (diagnostics: readonly Diagnostic[]) => {
-      const { formatDiagnostics } = await import('./print-diagnostic.js');
-      // With --json, stdout holds one document: errors replace the command's own (it fails), but warnings of a
-      // command that goes on would be a second document, so they are said on stderr.
-      if (json && diagnostics.some((d) => d.severity === 'error')) process.stdout.write(JSON.stringify({ diagnostics }, null, 2) + '\n');
-      else process.stderr.write(await formatDiagnostics(diagnostics, { color: process.stderr.isTTY === true }));
-    },
-    isTTY: process.stdout.isTTY === true,
-    cwd: process.cwd(),
-    env: process.env,
-  };
-}
+export { createProcessIo };
 
 /** The list of commands (`dagc --help`); `dagc <command> --help` is run-command.ts's helpText. */
 function commandList(): string {

@@ -1,0 +1,21 @@
+// The Io of the real process (stdout, stderr, cwd, env), shared by main.ts and the per-node entry
+// (entry-node.ts), which must not load main.ts's command table.
+import type { Io } from './types.js';
+import type { Diagnostic } from '../core/diagnostics.js';
+
+export function createProcessIo(json = false): Io {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    diagnostics: async (diagnostics: readonly Diagnostic[]) => {
+      const { formatDiagnostics } = await import('./print-diagnostic.js');
+      // With --json, stdout holds one document: errors replace the command's own (it fails), but warnings of a
+      // command that goes on would be a second document, so they are said on stderr.
+      if (json && diagnostics.some((d) => d.severity === 'error')) process.stdout.write(JSON.stringify({ diagnostics }, null, 2) + '\n');
+      else process.stderr.write(await formatDiagnostics(diagnostics, { color: process.stderr.isTTY === true }));
+    },
+    isTTY: process.stdout.isTTY === true,
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
