@@ -259,8 +259,8 @@ export const command: Command = {
       return attempts.filter((a) => !(a.status === 'FAIL' && a.message === STOPPED)).length;
     };
     const aliasMapObjects: MapObjectsAlias = async (path, indices) => {
-      const { openEntry } = await import('./entrypoint.js');
-      const { ctx } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId!, path] }, callIo, false);
+      const { openRunOnly } = await import('./entrypoint.js');
+      const ctx = await openRunOnly({ ...args, options: { ...args.options }, positionals: [runId!] }, callIo);
       const section = ctx.config.run_log_store;
       if (section.type !== 's3') return;
       const { runLogS3Settings, mapCountKey, mapIndicesKey } = await import('../services/run-log/s3.js');

@@ -31,6 +31,9 @@ export interface EmulateOptions {
 export interface EmulateResult {
   /** dagc's exit code: 0 the run ended SUCCESS, 1 FAIL, 2 it stopped before it ended (bad input, engine error). */
   readonly exitCode: number;
+  /** The run id the run log has, where the engine records the run under another than the one asked for (an asl
+   * execution name the run-id rule refuses: runtime/run-id.ts runIdOfExecutionName). */
+  readonly runId?: string;
   /** How the engine ended, for the summary line: ' (bash)', ': Argo workflow Succeeded', … */
   readonly engine: string;
   /** The engine's own account of the run (argo: the workflow's phase and node tree), for --json. */

@@ -63,5 +63,5 @@ export async function emulate(request: EmulateRequest, report: Reporter = ignore
     err: request.err,
     engine: request.engine,
   });
-  return { ...result, runId, files };
+  return { ...result, runId: result.runId ?? runId, files };
 }

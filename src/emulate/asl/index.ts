@@ -30,6 +30,7 @@
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
 //    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
 import { imageEnvironment } from '../../runtime/image-env.js';
+import { runIdOfExecutionName } from '../../runtime/run-id.js';
 import type { DagcConfig } from '../../config/types.js';
 import type { MapNode, Node, Pipeline } from '../../ir/types.js';
 import { enclosingMaps, walk, resolveInternalName } from '../../ir/walk.js';
@@ -43,6 +44,7 @@ import type { Json, MapState, State, StateMachine, TaskState } from '../../emit/
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
 import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
+import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -327,7 +329,8 @@ export const emulator: Emulator = {
       return takeFault(faults, stateName)?.fault === 'runtime' ? { Body: JSON.stringify({ count: 1001 }), ContentType: 'application/json' } : read(input);
     };
 
-    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States) };
+    // $$.Execution.Input is pinned to the execution's input in branches and iterations (execution-input.ts).
+    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(pinExecutionInput(definition.States)) };
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
     for (const [name, state] of allStates(machine.States)) {
@@ -363,7 +366,7 @@ export const emulator: Emulator = {
     const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
       const execution = engine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input }, State: { RetryCount: 0 } },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input, [PINNED_INPUT]: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
       record?.execution(name, input, execution.eventLogs);
@@ -394,9 +397,12 @@ export const emulator: Emulator = {
       if (closed.status !== 'SUCCEEDED') engineError = closed;
     }
     // The exit code is the run's, as `dagc run`: what the run log says, whatever the engine's verdict.
+    // An execution name the run-id rule refuses runs under the run id it maps to (asl-task, runtime/run-id.ts).
+    const recordedAs = runIdOfExecutionName(runId);
+    if (recordedAs !== runId) options.err(`dagc emulate: the execution name "${runId}" is recorded as run "${recordedAs}"\n`);
     let status: string | undefined;
     try {
-      status = (await store.getRun(runId)).status;
+      status = (await store.getRun(recordedAs)).status;
     } catch {
       status = undefined;
     }
@@ -404,7 +410,7 @@ export const emulator: Emulator = {
     if (exitCode === 2)
       options.err(`dagc emulate: the state machine stopped before the run ended${engineError ? `: ${engineError.error}: ${engineError.cause}` : ''}\n`);
     else if (engineError && exitCode === 1) options.err(`dagc emulate: the execution ended ${engineError.status}: ${engineError.error}\n`);
-    return { exitCode, engine: ' (asl, aws-local-stepfunctions)' };
+    return { exitCode, engine: ' (asl, aws-local-stepfunctions)', ...(recordedAs !== runId ? { runId: recordedAs } : {}) };
   },
 };
 
@@ -444,7 +450,8 @@ async function readMapObject(request: { Bucket: string; Key: string }, maps: Rea
     const match = /^(.+)\/map-(?:count|indices)\/([0-9a-f]{16})\/([0-9,]+|_)\.json$/.exec(request.Key);
     const place = match ? maps.get(match[2]!) : undefined;
     if (!match || !place) throw noSuchKey();
-    const runId = match[1]!;
+    // The key has the execution's name; the run log store has its run id (asl-task maps one to the other).
+    const runId = runIdOfExecutionName(match[1]!);
     const indices = match[3] === '_' ? [] : match[3]!.split(',').map(Number);
     const values: unknown[] = [];
     for (const [k, outer] of place.enclosing.entries()) {
