@@ -33,11 +33,12 @@ export interface ArgoSplitLimits {
   readonly tasksPerDag: number;
   /** Templates per object (the Workflow CRD: 200). */
   readonly templatesPerObject: number;
-  /** Bytes of JSON per object (Kubernetes stores JSON; etcd refuses ~1.5 MB, and the Workflow's status needs room). */
+  /** Bytes of JSON per object (Kubernetes stores JSON; etcd refuses ~1.5 MB, the Workflow's status needs room, and
+   * client-side `kubectl apply` stores at most 256 KiB in its annotation). */
   readonly objectBytes: number;
 }
 
-export const DEFAULT_SPLIT_LIMITS: ArgoSplitLimits = { tasksPerDag: 200, templatesPerObject: 200, objectBytes: 512 * 1024 };
+export const DEFAULT_SPLIT_LIMITS: ArgoSplitLimits = { tasksPerDag: 200, templatesPerObject: 200, objectBytes: 256 * 1024 };
 
 /** Nested chunk templates allowed per graph: Argo stops at a template depth of 100, and composites nest too. */
 export const CHUNK_DEPTH_LIMIT = 80;
