@@ -6,6 +6,8 @@ const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 console.log('== runtime ==');
 const { benchRuntime } = await import('./runtime.mjs');
 console.log(benchRuntime());
+console.log('\n== runtime at scale (entrypoint, bash per step, a 100,000-item map; DAGC_BENCH_MAP_ITEMS) ==');
+console.log((await import('./runtime-scale.mjs')).benchRuntimeScale());
 console.log('\n== isolation ==');
 {
   const { benchIsolation, benchIsolationCpu } = await import('./isolation.mjs');

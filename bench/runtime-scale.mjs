@@ -1,0 +1,164 @@
+// Issue 16, runtime part, as ratios to `node -e 0` measured in the same run:
+// - `dagc exec` of a shell step beyond the step's own process ((exec − sh -c true) / node), with the run's built
+//   pipeline and without it (DAGC_NO_BUILT=1: the files loaded, as every step did before);
+// - a rendered bash script's cost per step ((chain of 40 − chain of 1) / 39 / node);
+// - a map of DAGC_BENCH_MAP_ITEMS items (default 100,000, stub leaf) under `dagc run`: run log size (bytes of
+//   its files, and the disk they take), peak memory (ratio to node -e 0's), and `runs show --json` streaming it.
+// The load average is printed: on a shared machine the wall-clock ratios move with it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, ratio, timeCommand } from './lib.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(root, 'bin', 'dagc.js');
+const node = process.execPath;
+const TIME = '/usr/bin/time';
+
+function chain(n) {
+  const steps = [];
+  for (let i = 0; i < n; i++)
+    steps.push(`    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === n - 1 ? 'success' : `s${i + 1}`}`);
+  return `dag:\n  start_at: s0\n  steps:\n${steps.join('\n')}\n    success:\n      type: success\n    fail:\n      type: fail\n`;
+}
+
+function stubMap() {
+  return [
+    'dag:',
+    '  start_at: M',
+    '  steps:',
+    '    M:',
+    '      type: map',
+    '      iterate_on: items',
+    '      iterate_as: item',
+    '      branch:',
+    '        start_at: leaf',
+    '        steps:',
+    '          leaf: {type: stub, next: success}',
+    '          success: {type: success}',
+    '          fail: {type: fail}',
+    '      next: success',
+    '    success: {type: success}',
+    '    fail: {type: fail}',
+    '',
+  ].join('\n');
+}
+
+function must(r, what) {
+  if (r.status !== 0) throw new Error(`${what} failed (${r.status}): ${r.stderr}`);
+  return r;
+}
+
+/** Peak resident memory (KB) and wall time (ms) of a command, through /usr/bin/time -f %M. */
+function measured(argv, cwd, stdout = 'ignore') {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(TIME, ['-f', '%M', ...argv], { cwd, stdio: ['ignore', stdout, 'pipe'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  must(r, argv.join(' '));
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return { ms, kb };
+}
+
+function treeBytes(dir) {
+  let total = 0;
+  for (const name of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const st = statSync(path.join(dir, name));
+    if (st.isFile()) total += st.size;
+  }
+  return total;
+}
+
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+// CPU time (user + system, the command's children included) moves far less with the machine's load than wall
+// time does. Node cannot read a child's rusage; Python's resource module can, so it is used where installed.
+const CPU_SCRIPT = `
+import json, os, resource, subprocess, sys
+argv, runs, env = json.loads(sys.argv[1]), int(sys.argv[2]), {**os.environ, **json.loads(sys.argv[3])}
+out = []
+for _ in range(runs):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+print(sorted(out)[len(out) // 2])
+`;
+
+/** Median CPU milliseconds of a command, or undefined without python3. */
+function cpuMedian(argv, cwd, env = {}, runs = 15) {
+  const r = spawnSync('python3', ['-c', CPU_SCRIPT, JSON.stringify(argv), String(runs), JSON.stringify(env)], { cwd, encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : undefined;
+}
+
+export function benchRuntimeScale() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-bench-scale-'));
+  writeFileSync(path.join(dir, 'one.yaml'), chain(1));
+  writeFileSync(path.join(dir, 'chain.yaml'), chain(40));
+  const lines = [`load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2-core machines shared by others make every wall-clock figure move)`];
+
+  const baseline = timeCommand([node, '-e', '0'], { cwd: dir, runs: 15 });
+  const sh = timeCommand(['sh', '-c', 'true'], { cwd: dir, runs: 15 });
+  const b = baseline.median;
+  lines.push(`node -e 0 (baseline)                                  ${fmt(b)}`, `sh -c true (the step's own process)                   ${fmt(sh.median)}`);
+
+  // exec: the run exists (fan open made it and kept its built pipeline), the node is run again as attempt 1.
+  must(spawnSync(node, [bin, 'fan', 'open', 'x', '-f', 'one.yaml'], { cwd: dir, encoding: 'utf8' }), 'fan open');
+  const execArgs = [node, bin, 'exec', 'x', 's0', '-f', 'one.yaml', '--attempt', '1'];
+  const exec = timeCommand(execArgs, { cwd: dir, runs: 15 });
+  const loaded = timeCommand(execArgs, { cwd: dir, runs: 15, env: { DAGC_NO_BUILT: '1' } });
+  lines.push(
+    `dagc exec, shell step, beyond its process             ${fmt(exec.median - sh.median)}  = ${ratio(exec.median - sh.median, b)} baseline (target 1.3×)`,
+    `  the same, files loaded instead (DAGC_NO_BUILT=1)    ${fmt(loaded.median - sh.median)}  = ${ratio(loaded.median - sh.median, b)} baseline`,
+  );
+  const cpuNode = cpuMedian([node, '-e', '0'], dir);
+  if (cpuNode !== undefined) {
+    const cpuSh = cpuMedian(['sh', '-c', 'true'], dir) ?? 0;
+    const cpuExec = cpuMedian(execArgs, dir);
+    const cpuLoaded = cpuMedian(execArgs, dir, { DAGC_NO_BUILT: '1' });
+    lines.push(
+      `  in CPU time: node -e 0 ${fmt(cpuNode)}; exec beyond sh ${fmt(cpuExec - cpuSh)} = ${ratio(cpuExec - cpuSh, cpuNode)}, files loaded ${ratio(cpuLoaded - cpuSh, cpuNode)}`,
+    );
+  } else lines.push('  (python3 is not installed: no CPU-time figures)');
+
+  // bash: per step of a rendered chain (each step one dagc exec), the difference of two lengths.
+  for (const f of ['one', 'chain']) must(spawnSync(node, [bin, 'compile', `${f}.yaml`, '--target', 'bash', '-o', `${f}.sh`], { cwd: dir, encoding: 'utf8' }), 'compile');
+  let id = 0;
+  const script = (f) => {
+    const samples = [];
+    for (let i = 0; i < 3; i++) {
+      const start = process.hrtime.bigint();
+      must(spawnSync('bash', [`${f}.sh`, `b${id++}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DAGC_BIN: `${node} ${bin}` } }), `bash ${f}.sh`);
+      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    }
+    return samples.sort((x, y) => x - y)[1];
+  };
+  const perStep = (script('chain') - script('one')) / 39;
+  lines.push(`bash script, per step of a 40-step shell chain        ${fmt(perStep)}  = ${ratio(perStep, b)} baseline (target 1.5×)`);
+
+  // A wide map under dagc run.
+  if (!existsSync(TIME)) {
+    lines.push(`map: ${TIME} is not installed, so peak memory cannot be measured; skipped`);
+    return lines.join('\n');
+  }
+  const items = Number(process.env.DAGC_BENCH_MAP_ITEMS || 100_000);
+  writeFileSync(path.join(dir, 'map.yaml'), stubMap());
+  writeFileSync(path.join(dir, 'items.yaml'), `items: [${[...Array(items).keys()].join(', ')}]\n`);
+  const nodeRss = measured([node, '-e', '0'], dir).kb;
+  const run = measured([node, bin, 'run', 'map.yaml', '-p', 'items.yaml', '--run-id', 'wide'], dir);
+  const runDir = path.join(dir, '.run_log_store', 'wide');
+  const bytes = treeBytes(runDir);
+  const du = spawnSync('du', ['-sk', runDir], { encoding: 'utf8' });
+  const disk = du.status === 0 ? Number(du.stdout.split('\t')[0]) * 1024 : NaN;
+  const show = measured([node, bin, 'runs', 'show', 'wide', '--json'], dir, 'ignore');
+  lines.push(
+    `map of ${items} stub items under dagc run              ${(run.ms / 1000).toFixed(1)} s = ${ratio(run.ms / items, b)} baseline per item`,
+    `  run log: ${mb(bytes)} in its files (${(bytes / items).toFixed(0)} bytes per item), ${mb(disk)} of disk (4 KB blocks, 3 files per item)`,
+    `  peak memory ${mb(run.kb * 1024)} = ${ratio(run.kb, nodeRss)} node -e 0's ${mb(nodeRss * 1024)}`,
+    `  runs show --json (streamed): ${(show.ms / 1000).toFixed(1)} s, peak memory ${mb(show.kb * 1024)} = ${ratio(show.kb, nodeRss)} node -e 0's`,
+  );
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(benchRuntimeScale());
