@@ -1,7 +1,8 @@
-// A run id is exclusive for the rendered bash script too (issue 19): two copies of one script started at the
-// same moment with one run id — one runs every step once, the other refuses with exit 2 before any step runs.
-// Before, both passed the `runs show` check and every step ran twice. The oracle: a file outside the project
-// that every step execution appends to (the executions counted by the steps themselves, not by the run log).
+// A run id is exclusive (issue 19): two starters at the same moment with one run id — `dagc run`, two copies of
+// the rendered bash script — one runs every step once, the other refuses with exit 2 before any step runs.
+// Before, two bash scripts both passed the `runs show` check and every step ran twice. The oracle: a file outside
+// the project that every step execution appends to (the executions counted by the steps themselves, not by the
+// run log). local-container: test/run-id-exclusive-container.test.ts (engine suite, needs podman or docker).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,4 +70,25 @@ describe('one run id, two copies of the bash script', () => {
       expect(refused.stderr).toContain(`a run "same-${round}" already exists`);
     }
   });
+});
+
+describe('one run id, two starters at once', () => {
+  const starters: Record<string, (runId: string) => string[]> = {
+    'dagc run': (runId) => ['run', 'pipeline.yaml', '--run-id', runId],
+  };
+  it.each(Object.keys(starters))('%s: one runs each step once, the other refuses with exit 2', async (name) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-run-id-exclusive-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'dagc-run-id-count-'));
+    writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
+    const countFile = path.join(outside, 'count');
+    const args = starters[name]!('same');
+    const both = await Promise.all([1, 2].map(() => runCli(args, { cwd: dir, env: { COUNT_FILE: countFile }, timeoutMs: 120_000 })));
+    expect(both.map((r) => r.status).sort(), both.map((r) => r.stderr).join('\n')).toEqual([0, 2]);
+    expect(both.find((r) => r.status === 2)!.stderr).toContain('a run "same" already exists');
+    expect(readFileSync(countFile, 'utf8').trim().split('\n').sort()).toEqual(LEAVES);
+    // A third, after the first ended, refuses too.
+    const again = await runCli(args, { cwd: dir, env: { COUNT_FILE: countFile }, timeoutMs: 120_000 });
+    expect(again.status, again.stderr).toBe(2);
+    expect(readFileSync(countFile, 'utf8').trim().split('\n').sort()).toEqual(LEAVES);
+  }, 240_000);
 });
