@@ -8,7 +8,7 @@ import type { NodeLocation } from '../ir/walk.js';
 import type { Status } from '../services/run-log/types.js';
 import type { RunContext } from '../runtime/context.js';
 import { createLimiter } from '../core/limit.js';
-import { executeLeaf } from '../runtime/exec-node.js';
+import { executeLeaf, stepNames } from '../runtime/exec-node.js';
 import type { NodeInvocation } from '../runtime/exec-node.js';
 import { fanIn, fanOut } from '../runtime/fan.js';
 import { isoNow } from '../runtime/clock.js';
@@ -55,6 +55,34 @@ export async function runPipeline(ctx: RunContext, leaf: LeafRunner = executeLea
   // An interrupted run ends FAIL so the run log never claims a run is still going when nothing runs it.
   if (ctx.signal?.aborted) await ctx.store.updateRun(ctx.runId, { status: 'FAIL', ended_at: isoNow() });
   return (await ctx.store.getRun(ctx.runId)).status;
+}
+
+/**
+ * Whether a re-run resumes inside this composite, reusing the steps that finished in it (issue 19: up to 48 of
+ * 64 finished leaves of a killed parallel ran again). Decided by where the traversal stands, not by comparing
+ * values: the composite did not succeed in the previous run but was started there (it has a step log), and the
+ * re-run reaches it still skipping — every step before it on its path was taken from the previous run, the re-run
+ * starts from that run's parameters and a copy of its catalog, so the composite's inputs are the previous run's.
+ * Then each of its branches skips on its own, as the run does at the top (magnus-spec.md §3.11): it takes its
+ * steps from the previous run up to its first step that did not succeed there (a map branch is matched by its
+ * item, which names it) and executes from there on. A branch's failure does not stop its siblings' skipping.
+ * Where an engine calls one node per process (the bash script, Argo, Step Functions) the spec's rule stays:
+ * skipping ends at the first node that executes (runtime/open-run.ts hasExecutedForReal).
+ */
+function resumesInside(ctx: RunContext, internal: string): boolean {
+  const prev = ctx.previous;
+  if (!prev?.skipping) return false;
+  const before = prev.steps.get(internal);
+  return before !== undefined && before.status !== 'SUCCESS';
+}
+
+/** A context whose re-run skips on its own (one per branch), sharing the run's stop switch. */
+function ownSkipping(ctx: RunContext): RunContext {
+  const prev = ctx.previous!;
+  const own: RunContext = { ...ctx, previous: { log: prev.log, steps: prev.steps, skipping: true } };
+  const stop = stoppers.get(ctx);
+  if (stop) stoppers.set(own, stop);
+  return own;
 }
 
 /** The run's stop switch, found from the context a traversal carries. */
@@ -109,8 +137,11 @@ async function executeNodeUnguarded(ctx: RunContext, loc: NodeLocation, scope: S
   const inv = { loc, mapValues: scope.mapValues, mapVariable: scope.mapVariable };
   if (!isComposite(loc.node)) return leaf(ctx, inv);
   const node = loc.node;
+  const resumes = resumesInside(ctx, stepNames(inv).internal);
   const opened = await fanOut(ctx, inv);
   if (opened.status !== 'PROCESSING') return opened.status;
+  // Each branch of a composite the re-run resumes inside skips on its own (see resumesInside).
+  const branchCtx = (): RunContext => (resumes ? ownSkipping(ctx) : ctx);
   const inner: CompositeNode[] = [...scope.ancestors, node];
   const graphs = childGraphs(node);
   // Each composite also bounds how many of its own branches are open at once (a 10,000-item map must not
@@ -123,7 +154,7 @@ async function executeNodeUnguarded(ctx: RunContext, loc: NodeLocation, scope: S
       opened.items.map((item) =>
         branchLimit(() =>
           traverse(
-            ctx,
+            branchCtx(),
             branch,
             {
               ancestors: inner,
@@ -138,7 +169,7 @@ async function executeNodeUnguarded(ctx: RunContext, loc: NodeLocation, scope: S
   } else {
     await allSettled(
       ctx,
-      graphs.map((g) => branchLimit(() => traverse(ctx, g, { ...scope, ancestors: inner }, leaf))),
+      graphs.map((g) => branchLimit(() => traverse(branchCtx(), g, { ...scope, ancestors: inner }, leaf))),
     );
   }
   return fanIn(ctx, inv, opened.branches);
