@@ -48,6 +48,34 @@ const ECS = `executor:
     subnets: [subnet-1]
 `;
 
+const FULL_CFN = `    cloudformation:
+      role: true
+      logging: {level: ALL, include_execution_data: true, retention_days: 14}
+      tracing: true
+      tags: {team: data}
+      schedule: {expression: "cron(0 6 * * ? *)", timezone: Europe/London}
+      platform: FARGATE
+      assign_public_ip: true
+`;
+
+const MAP_PIPELINE = `dag:
+  start_at: fan
+  steps:
+    fan:
+      type: map
+      iterate_on: items
+      iterate_as: item
+      branch:
+        start_at: work
+        steps:
+          work: {type: task, command_type: shell, command: echo hi, next: success}
+          success: {type: success}
+          fail: {type: fail}
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`;
+
 async function compile(executor: string, extra = '', pipeline = PIPELINE) {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-checks-'));
   writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline);
@@ -104,13 +132,19 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
       console.warn('cfn-lint is not installed (pip install cfn-lint): the template lint is skipped');
       ctx.skip();
     }
-    for (const [executor, extra] of [
+    type Template = { Parameters?: unknown; Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+    const linted_: Template[] = [];
+    for (const [executor, extra, pipeline] of [
       [BATCH, '    cloudformation: {name: etl-nightly}\n'],
       [BATCH.replace(/ {4}job_definition:.*\n/, ''), '    cloudformation: {name: etl-registered, role_arn: "arn:aws:iam::123456789012:role/sfn"}\n'],
       [ECS, '    cloudformation: true\n'],
+      // Every optional part: the declared roles, logging, X-Ray, tags, a schedule, Fargate job definitions.
+      [BATCH.replace(/ {4}job_definition:.*\n/, ''), FULL_CFN],
+      [ECS, '    cloudformation: {role: true, logging: true, tracing: true}\n'],
+      [BATCH + '    map_width: 5000\n', '    cloudformation: {role: true, name: etl-wide}\n', MAP_PIPELINE],
     ] as const) {
       const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-cfn-'));
-      writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
+      writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline ?? PIPELINE);
       writeFileSync(path.join(dir, 'cfg.yaml'), executor + extra + STORES);
       const r = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'cfg.yaml', '-o', 'template.json'], { cwd: dir });
       expect(r.status, r.stderr).toBe(0);
@@ -119,6 +153,22 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
       const linted = spawnSync('cfn-lint', ['--regions', 'eu-west-1', '--', path.join(dir, 'template.json')], { encoding: 'utf8' });
       expect(linted.stdout + linted.stderr).toBe('');
       expect(linted.status).toBe(0);
+      linted_.push(template as unknown as Template);
     }
+    // The declared roles hold what the definitions call (iam-policy.ts), and the optional parts are there.
+    const [, , , full, ecs, wide] = linted_;
+    const sids = (t: Template) => (t.Resources['StateMachineRole']!.Properties['Policies'] as { PolicyDocument: { Statement: { Sid: string }[] } }[])[0]!.PolicyDocument.Statement.map((x) => x.Sid);
+    expect(sids(full!)).toEqual(['BatchJobs', 'BatchSubmit', 'Logging', 'ScheduleStart', 'SyncEventsRule', 'Tracing']);
+    expect(sids(ecs!)).toEqual(['EcsPassRole', 'EcsRunTask', 'EcsTasks', 'Logging', 'SyncEventsRule', 'Tracing']);
+    expect(sids(wide!)).toEqual(['BatchJobs', 'BatchSubmit', 'MapExecutions', 'MapRedrive', 'MapStart', 'StoreReads', 'SyncEventsRule']);
+    expect(Object.keys(full!.Resources).map((k) => k.replace(/^JobDefinition[0-9a-f]{12}$/, 'JobDefinition…')).sort()).toEqual(['CloseRule', 'CloseRuleRole', 'JobDefinition…', 'JobExecutionRole', 'LogGroup', 'Schedule', 'StateMachine', 'StateMachineRole']);
+    expect(full!.Parameters).toBeUndefined();
+    const machine = full!.Resources['StateMachine']!.Properties;
+    expect(machine['TracingConfiguration']).toEqual({ Enabled: true });
+    expect(machine['LoggingConfiguration']).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    expect(machine['Tags']).toEqual([{ Key: 'team', Value: 'data' }]);
+    expect(full!.Resources['Schedule']!.Properties).toMatchObject({ ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'Europe/London', State: 'ENABLED' });
+    const job = Object.values(full!.Resources).find((x) => x.Type === 'AWS::Batch::JobDefinition')!.Properties;
+    expect(job).toMatchObject({ PlatformCapabilities: ['FARGATE'], Timeout: { AttemptDurationSeconds: 86400 }, Tags: { team: 'data' }, PropagateTags: true });
   });
 });

@@ -111,7 +111,7 @@ export async function deployAsl(input: AslDeployInput, options: DeployOptions): 
       const roleName = generatedRoleName(name);
       let freshRole = false;
       if (!roleArn) {
-        const docs = roleDocuments(id.partition, aws.region, id.account, arn);
+        const docs = roleDocuments({ partition: id.partition, region: aws.region, account: id.account, machineName: name }, JSON.parse(input.definition), input.settings.schedule !== undefined);
         roleArn = `arn:${id.partition}:iam::${id.account}:role/${roleName}`;
         const role = await applyRole(aws, { name: roleName, arn: roleArn, tags: { ...input.settings.tags, ...ownTags }, ...docs }, dryRun);
         freshRole = role.action !== 'unchanged';

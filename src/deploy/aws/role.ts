@@ -1,13 +1,11 @@
 // The IAM role dagc deploys when the config names none (deploy.asl.role_arn): the state machine runs as it and
-// EventBridge Scheduler assumes it to start executions. It may submit and watch the Batch/ECS jobs the Task
-// states run (the .sync integrations need the events rule Step Functions manages), pass roles to them, start
-// executions of this state machine (the schedule, Distributed Maps) and read/write the run log bucket's objects
-// for Distributed Map item readers. Policies as the Step Functions developer guide gives them for .sync
-// (https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html, ecs-iam.html).
+// EventBridge Scheduler assumes it to start executions. Its policy is what the definition calls and no more
+// (src/emit/asl/iam-policy.ts, which says which AWS documentation each statement follows).
 import type { AwsClients } from './clients.js';
 import { call, isNotFound } from './errors.js';
 import { iamSdk } from './sdk.js';
 import { diffValues } from '../diff.js';
+import { concretePolicy, stateMachinePolicy } from '../../emit/asl/iam-policy.js';
 import type { ResourceOutcome } from '../types.js';
 
 export const INLINE_POLICY_NAME = 'dagc-state-machine';
@@ -20,30 +18,18 @@ export interface RoleDesired {
   readonly policy: unknown;
 }
 
-export function roleDocuments(partition: string, region: string, account: string, machineArn: string): { trust: unknown; policy: unknown } {
+/**
+ * The role's trust (Step Functions runs as it, EventBridge Scheduler assumes it to start executions) and its
+ * policy: the least-privilege model of src/emit/asl/iam-policy.ts, read from the definition being deployed (the
+ * template's role is made from the same model).
+ */
+export function roleDocuments(at: { partition: string; region: string; account: string; machineName: string }, definition: unknown, schedule: boolean): { trust: unknown; policy: unknown } {
   return {
     trust: {
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { Service: ['scheduler.amazonaws.com', 'states.amazonaws.com'] }, Action: 'sts:AssumeRole' }],
     },
-    policy: {
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['batch:SubmitJob', 'batch:DescribeJobs', 'batch:TerminateJob'], Resource: '*' },
-        { Effect: 'Allow', Action: ['ecs:RunTask', 'ecs:StopTask', 'ecs:DescribeTasks'], Resource: '*' },
-        {
-          Effect: 'Allow',
-          Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-          Resource: [
-            `arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForBatchJobsRule`,
-            `arn:${partition}:events:${region}:${account}:rule/StepFunctionsGetEventsForECSTaskRule`,
-          ],
-        },
-        { Effect: 'Allow', Action: 'iam:PassRole', Resource: '*', Condition: { StringEquals: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com', 'batch.amazonaws.com'] } } },
-        { Effect: 'Allow', Action: ['states:StartExecution', 'states:DescribeExecution', 'states:StopExecution'], Resource: [machineArn, `${machineArn}:*`, machineArn.replace(':stateMachine:', ':execution:') + ':*'] },
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: '*' },
-      ],
-    },
+    policy: concretePolicy(stateMachinePolicy(definition, { schedule }), at),
   };
 }
 

@@ -66,8 +66,102 @@ export interface AslSettings {
 export interface AslMachineSettings {
   /** The state machine's TimeoutSeconds (default: the pipeline's max_time). */
   readonly timeoutSeconds?: number;
-  /** `cloudformation: {role_arn, name}`: wrap the definition in an AWS::StepFunctions::StateMachine. */
-  readonly cloudformation?: { readonly roleArn?: string; readonly name?: string };
+  /** `cloudformation: {…}`: wrap the definition in an AWS::StepFunctions::StateMachine (cloudformation.ts). */
+  readonly cloudformation?: CloudFormationSettings;
+}
+
+/** The CloudFormation wrapper's keys (README "asl target", schemas/config.schema.json). */
+export interface CloudFormationSettings {
+  readonly roleArn?: string | undefined;
+  readonly name?: string | undefined;
+  /** Declare a least-privilege role for the state machine (and the close rule, the schedule) in the template. */
+  readonly role?: boolean;
+  readonly logging?: { readonly level: 'ALL' | 'ERROR' | 'FATAL'; readonly includeExecutionData: boolean; readonly retentionDays: number };
+  readonly tracing?: boolean;
+  /** Tags on the state machine, its log group, roles and job definitions. */
+  readonly tags?: readonly (readonly [string, string])[];
+  /** An AWS::Scheduler::Schedule that starts the machine. */
+  readonly schedule?: { readonly expression: string; readonly timezone: string; readonly enabled: boolean };
+  /** The platform of the job definitions the template declares (Batch): EC2 (default) or FARGATE. */
+  readonly platform?: 'EC2' | 'FARGATE';
+  /** Fargate job definitions: whether the task gets a public IP (needed without a NAT to pull images). */
+  readonly assignPublicIp?: boolean;
+}
+
+const CFN_KEYS = ['role_arn', 'name', 'role', 'logging', 'tracing', 'tags', 'schedule', 'platform', 'assign_public_ip'];
+// CloudWatch Logs' accepted retention periods (AWS::Logs::LogGroup RetentionInDays).
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+function readCloudFormation(c: Reader, raw: Record<string, unknown>, where: Where): CloudFormationSettings {
+  c.unknownKeys(CFN_KEYS);
+  const flag = (key: string): boolean | undefined => {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') {
+      c.error(`"${key}" must be true or false`, undefined, undefined, key);
+      return undefined;
+    }
+    return v;
+  };
+  const nested = (key: string, keys: readonly string[]): Reader | undefined => {
+    const v = raw[key];
+    if (v === undefined || v === null || typeof v === 'boolean') return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      c.error(`"${key}" must be true or a mapping`, undefined, undefined, key);
+      return undefined;
+    }
+    const r = new Reader(v as Record<string, unknown>, { ...where, label: `${where.label} (cloudformation.${key})`, prefix: [...(where.prefix ?? []), key] });
+    r.unknownKeys(keys);
+    return r;
+  };
+  let logging: CloudFormationSettings['logging'];
+  const logReader = nested('logging', ['level', 'include_execution_data', 'retention_days']);
+  if (raw['logging'] === true || logReader) {
+    const level = logReader?.string('level') ?? 'ERROR';
+    if (!['ALL', 'ERROR', 'FATAL'].includes(level)) logReader?.error(`"level" must be ALL, ERROR or FATAL, not "${level}"`, undefined, undefined, 'level');
+    const include = logReader ? (raw['logging'] as Record<string, unknown>)['include_execution_data'] : undefined;
+    if (include !== undefined && typeof include !== 'boolean') logReader?.error('"include_execution_data" must be true or false', undefined, undefined, 'include_execution_data');
+    const retentionDays = logReader?.number('retention_days', 1) ?? 30;
+    if (!RETENTION_DAYS.includes(retentionDays)) logReader?.error(`"retention_days" must be one of CloudWatch Logs' periods (${RETENTION_DAYS.join(', ')}), not ${retentionDays}`, undefined, undefined, 'retention_days');
+    logging = { level: level as 'ALL' | 'ERROR' | 'FATAL', includeExecutionData: include === true, retentionDays };
+    if (logReader) c.diagnostics.push(...logReader.diagnostics);
+  } else if (raw['logging'] !== undefined && raw['logging'] !== null && raw['logging'] !== false) c.error('"logging" must be true or a mapping {level, include_execution_data, retention_days}', undefined, undefined, 'logging');
+  let schedule: CloudFormationSettings['schedule'];
+  const sch = nested('schedule', ['expression', 'timezone', 'enabled']);
+  if (sch) {
+    const expression = sch.string('expression');
+    if (expression === undefined) sch.error('"schedule" needs an expression', 'e.g. expression: "cron(0 6 * * ? *)"');
+    else if (!/^(cron|rate|at)\(.+\)$/.test(expression)) sch.error(`"expression": "${expression}" is not an EventBridge Scheduler expression`, 'e.g. "cron(0 6 * * ? *)", "rate(1 hour)" or "at(2027-01-01T06:00:00)"', undefined, 'expression');
+    const timezone = sch.string('timezone') ?? 'UTC';
+    if (!/^(UTC|GMT|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)$/.test(timezone)) sch.error(`"timezone": "${timezone}" is not an IANA time zone name`, 'e.g. Europe/London', undefined, 'timezone');
+    const enabled = (raw['schedule'] as Record<string, unknown>)['enabled'];
+    if (enabled !== undefined && typeof enabled !== 'boolean') sch.error('"enabled" must be true or false', undefined, undefined, 'enabled');
+    if (expression) schedule = { expression, timezone, enabled: enabled !== false };
+    c.diagnostics.push(...sch.diagnostics);
+  } else if (raw['schedule'] !== undefined && raw['schedule'] !== null) c.error('"schedule" must be a mapping {expression, timezone, enabled}', undefined, undefined, 'schedule');
+  const tags = c.mapping('tags').map(([k, v]) => {
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') c.error(`tag "${k}" must be a string`, undefined, undefined, ['tags', k]);
+    if (k.startsWith('aws:')) c.error(`the tag "${k}" is reserved by AWS`, undefined, undefined, ['tags', k]);
+    return [k, String(v)] as const;
+  });
+  const platform = c.string('platform') ?? 'EC2';
+  if (platform !== 'EC2' && platform !== 'FARGATE') c.error(`"platform" must be EC2 or FARGATE, not "${platform}"`, undefined, undefined, 'platform');
+  const role = flag('role');
+  const roleArn = c.arn('role_arn');
+  if (role === true && roleArn !== undefined) c.error('"role: true" declares the role the template would otherwise take as role_arn: give one of them', undefined, undefined, 'role');
+  const tracing = flag('tracing');
+  const assignPublicIp = flag('assign_public_ip');
+  return {
+    roleArn,
+    name: c.string('name'),
+    ...(role !== undefined ? { role } : {}),
+    ...(logging ? { logging } : {}),
+    ...(tracing !== undefined ? { tracing } : {}),
+    ...(tags.length ? { tags } : {}),
+    ...(schedule ? { schedule } : {}),
+    ...(platform === 'FARGATE' ? { platform: 'FARGATE' as const } : {}),
+    ...(assignPublicIp !== undefined ? { assignPublicIp } : {}),
+  };
 }
 
 export const EXECUTOR_TYPES: readonly string[] = executorTypesOf('asl');
@@ -431,10 +525,9 @@ export function readAslConfig(
   if (cfn === true) cloudformation = {};
   else if (cfn && typeof cfn === 'object' && !Array.isArray(cfn)) {
     const c = new Reader(cfn as Record<string, unknown>, { file, line: 1, column: 1, label: `${label} (cloudformation)`, ...source, prefix: ['cloudformation'] });
-    c.unknownKeys(['role_arn', 'name']);
-    cloudformation = { roleArn: c.arn('role_arn'), name: c.string('name') };
+    cloudformation = readCloudFormation(c, cfn as Record<string, unknown>, { file, line: 1, column: 1, label: `${label} (cloudformation)`, ...source, prefix: ['cloudformation'] });
     machine.diagnostics.push(...c.diagnostics);
-  } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error('"cloudformation" must be true or a mapping {role_arn, name}', undefined, undefined, 'cloudformation');
+  } else if (cfn !== undefined && cfn !== null && cfn !== false) machine.error(`"cloudformation" must be true or a mapping {${CFN_KEYS.join(', ')}}`, undefined, undefined, 'cloudformation');
 
   const shared = withDefaults.shared_workspace;
   if (shared !== undefined && shared !== null && typeof shared !== 'boolean') machine.error('"shared_workspace" must be true or false', undefined, undefined, 'shared_workspace');

@@ -474,6 +474,8 @@ describe('per-node images', () => {
         JobRoleArn: roles.job_role_arn,
         ExecutionRoleArn: roles.execution_role_arn,
       },
+      // The executor's task timeout (the pipeline's max_time here), as the job's own.
+      Timeout: { AttemptDurationSeconds: 86400 },
     });
     // The executor's image (no job_definition given) and the gpu override's; "own" brings its own definition.
     expect(declared.map(([, r]) => r.Properties).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([container('repo/dagc:1'), container('repo/gpu:1')]);
@@ -501,7 +503,7 @@ describe('per-node images', () => {
     const def = body.Resources.StateMachine!.Properties.Definition as StateMachine;
     expect(jobDefinitionOf(def, 'prep')).toBe(BATCH.job_definition);
     expect(Object.values(body.Resources).filter((r) => r.Type === 'AWS::Batch::JobDefinition').map((r) => r.Properties)).toEqual([
-      { Type: 'container', ContainerProperties: { Image: 'repo/gpu:1', ResourceRequirements: [{ Type: 'VCPU', Value: '1' }, { Type: 'MEMORY', Value: '2048' }] } },
+      { Type: 'container', ContainerProperties: { Image: 'repo/gpu:1', ResourceRequirements: [{ Type: 'VCPU', Value: '1' }, { Type: 'MEMORY', Value: '2048' }] }, Timeout: { AttemptDurationSeconds: 86400 } },
     ]);
   });
 });

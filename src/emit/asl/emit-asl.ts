@@ -84,7 +84,15 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
   diagnostics.push(...nameDiagnostics);
   if (hasErrors(diagnostics)) return { names, diagnostics };
 
-  const jobDefinitions = createJobDefinitionRegistry({ vcpus: aslConfig.global.vcpus, memory: aslConfig.global.memory });
+  const cfn = aslConfig.machine.cloudformation;
+  const jobDefinitions = createJobDefinitionRegistry({
+    vcpus: aslConfig.global.vcpus,
+    memory: aslConfig.global.memory,
+    timeoutSeconds: aslConfig.global.timeoutSeconds,
+    ...(cfn?.tags ? { tags: cfn.tags } : {}),
+    ...(cfn?.platform ? { platform: cfn.platform } : {}),
+    ...(cfn?.assignPublicIp !== undefined ? { assignPublicIp: cfn.assignPublicIp } : {}),
+  });
   const built = buildStateMachineStates(ir.root, {
     config: aslConfig,
     stateName: (path) => {

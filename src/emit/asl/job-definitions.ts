@@ -29,15 +29,28 @@ export interface JobDefinitionRegistry {
 export interface JobDefinitionDefaults {
   readonly vcpus?: number;
   readonly memory?: number;
+  /** The executor's task timeout: the job's own Timeout (Batch stops an attempt that runs longer; at least 60). */
+  readonly timeoutSeconds?: number;
+  /** cloudformation.tags, on each job definition and (PropagateTags) the ECS tasks of its jobs. */
+  readonly tags?: readonly (readonly [string, string])[];
+  /** cloudformation.platform: FARGATE declares Fargate job definitions (PlatformCapabilities, network, platform). */
+  readonly platform?: 'EC2' | 'FARGATE';
+  readonly assignPublicIp?: boolean;
 }
+
+/** The role a Fargate job's agent pulls the image and writes logs with, when the config names none. */
+export const JOB_EXECUTION_ROLE = 'JobExecutionRole';
 
 export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): JobDefinitionRegistry {
   const declared = new Map<string, { logicalId: string; resource: Json }>();
+  let needsExecutionRole = false;
   return {
     jobDefinitionOf(settings) {
       const compute = settings.compute;
       if (compute.kind !== 'batch') throw new Error('a job definition for an ECS task (dagc bug)');
       if (compute.jobDefinition !== undefined) return compute.jobDefinition;
+      const fargate = defaults.platform === 'FARGATE';
+      if (fargate && !compute.executionRoleArn) needsExecutionRole = true;
       const container: { [key: string]: Json } = {
         Image: settings.image,
         ResourceRequirements: [
@@ -45,9 +58,24 @@ export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): Jo
           { Type: 'MEMORY', Value: String(defaults.memory ?? DEFAULT_MEMORY_MIB) },
         ],
         ...(compute.jobRoleArn ? { JobRoleArn: compute.jobRoleArn } : {}),
-        ...(compute.executionRoleArn ? { ExecutionRoleArn: compute.executionRoleArn } : {}),
+        ...(compute.executionRoleArn ? { ExecutionRoleArn: compute.executionRoleArn } : fargate ? { ExecutionRoleArn: { 'Fn::GetAtt': [JOB_EXECUTION_ROLE, 'Arn'] } } : {}),
+        // AWS::Batch::JobDefinition ContainerProperties for Fargate: NetworkConfiguration.AssignPublicIp and
+        // FargatePlatformConfiguration.PlatformVersion (AWS Batch User Guide, "Fargate job definitions").
+        ...(fargate
+          ? { NetworkConfiguration: { AssignPublicIp: defaults.assignPublicIp ? 'ENABLED' : 'DISABLED' }, FargatePlatformConfiguration: { PlatformVersion: 'LATEST' } }
+          : {}),
       };
-      const resource: Json = { Type: 'AWS::Batch::JobDefinition', Properties: { Type: 'container', ContainerProperties: container } };
+      const tags = defaults.tags ?? [];
+      const resource: Json = {
+        Type: 'AWS::Batch::JobDefinition',
+        Properties: {
+          Type: 'container',
+          ...(fargate ? { PlatformCapabilities: ['FARGATE'] } : {}),
+          ContainerProperties: container,
+          ...(defaults.timeoutSeconds !== undefined ? { Timeout: { AttemptDurationSeconds: Math.max(60, defaults.timeoutSeconds) } } : {}),
+          ...(tags.length ? { Tags: Object.fromEntries(tags), PropagateTags: true } : {}),
+        },
+      };
       const key = JSON.stringify(resource);
       let found = declared.get(key);
       if (!found) {
@@ -60,7 +88,19 @@ export function createJobDefinitionRegistry(defaults: JobDefinitionDefaults): Jo
       return `\${${found.logicalId}}`;
     },
     resources() {
-      return Object.fromEntries([...declared.values()].map((d) => [d.logicalId, d.resource] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+      const out: Record<string, Json> = Object.fromEntries([...declared.values()].map((d) => [d.logicalId, d.resource] as const).sort(([a], [b]) => (a < b ? -1 : 1)));
+      if (needsExecutionRole)
+        out[JOB_EXECUTION_ROLE] = {
+          Type: 'AWS::IAM::Role',
+          Properties: {
+            Description: 'dagc: the Fargate job agent pulls the image and writes logs with this role',
+            AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: ['ecs-tasks.amazonaws.com'] }, Action: 'sts:AssumeRole' }] },
+            // The managed policy the Amazon ECS guide names for task execution roles.
+            ManagedPolicyArns: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy' }],
+            ...(defaults.tags?.length ? { Tags: defaults.tags.map(([Key, Value]) => ({ Key, Value })) } : {}),
+          },
+        };
+      return out;
     },
   };
 }
