@@ -1,0 +1,124 @@
+// Issue 16: the run's built pipeline. `dagc fan open` (the first call of a rendered script) keeps the IR and the
+// resolved config with the run; a later `dagc exec` whose inputs are the same bytes reads it and loads neither
+// YAML parser's full front end, nor the schema validators, nor the IR builder (seen from the modules it loads,
+// through a module hook, and named by the bundle's source maps); a changed pipeline file is loaded again and the
+// changed dag hash is said; a run without the record (an older run) is loaded from the files and gets one.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { BIN } from './helpers/paths.js';
+import type { RunLog } from '../src/services/run-log/types.js';
+
+const PIPELINE = [
+  'dag:',
+  '  start_at: hello',
+  '  steps:',
+  '    hello:',
+  '      type: task',
+  '      command_type: shell',
+  '      command: echo "greeting=hello" >> "$DAGC_OUTPUT"',
+  '      next: success',
+  '    success: {type: success}',
+  '    fail: {type: fail}',
+  '',
+].join('\n');
+
+function sandbox(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-built-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
+  // Records every module file the process loads (ESM loader hooks, Node 20.6+).
+  writeFileSync(
+    path.join(dir, 'hooks.mjs'),
+    `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(path.join(dir, 'loaded.txt'))}, url + '\\n');\n  return next(url, context);\n}\n`,
+  );
+  writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+  return dir;
+}
+
+function dagc(dir: string, args: string[], opts: { trace?: boolean } = {}) {
+  rmSync(path.join(dir, 'loaded.txt'), { force: true });
+  const pre = opts.trace ? ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href] : [];
+  const r = spawnSync(process.execPath, [...pre, BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The source files (per the source maps) of every bundle module the last traced call loaded. */
+function loadedSources(dir: string): string[] {
+  const sources = new Set<string>();
+  for (const url of readFileSync(path.join(dir, 'loaded.txt'), 'utf8').split('\n').filter(Boolean)) {
+    const file = fileURLToPath(url);
+    if (!existsSync(`${file}.map`)) continue;
+    for (const s of (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources) sources.add(s.replace(/^(\.\.\/)+/, ''));
+  }
+  return [...sources];
+}
+
+const FRONT_END = [/node_modules\/yaml\//, /front-end\/schema\.ts$/, /front-end\/precompiled/, /front-end\/load-pipeline\.ts$/, /ir\/build\.ts$/, /node_modules\/ajv/, /node_modules\/tinyglobby/];
+
+describe("the run's built pipeline (issue 16)", () => {
+  it('fan open keeps it; exec then loads no front end, and records the same run log', () => {
+    const dir = sandbox();
+    expect(dagc(dir, ['fan', 'open', 'r1', '-f', 'pipeline.yaml']).status).toBe(0);
+    expect(existsSync(path.join(dir, '.run_log_store', 'r1', 'pipeline.json'))).toBe(true);
+
+    const ran = dagc(dir, ['exec', 'r1', 'hello', '-f', 'pipeline.yaml'], { trace: true });
+    expect(ran.stderr).toContain('hello SUCCESS');
+    expect(ran.status).toBe(0);
+    const sources = loadedSources(dir);
+    expect(sources.some((s) => s.endsWith('runtime/exec-node.ts'))).toBe(true); // the hook saw the bundle
+    for (const heavy of FRONT_END) expect(sources.filter((s) => heavy.test(s)), String(heavy)).toEqual([]);
+    expect(sources.filter((s) => /node_modules\/js-yaml/.test(s))).toEqual([]); // no -c: no YAML at all
+
+    // The same step with the files loaded (the path every call took before) records the same thing.
+    expect(dagc(dir, ['exec', 'r1', 'success', '-f', 'pipeline.yaml']).status).toBe(0);
+    const log = JSON.parse(dagc(dir, ['runs', 'show', 'r1', '--json']).stdout) as RunLog;
+    expect(log.status).toBe('SUCCESS');
+    expect(log.parameters).toEqual({ greeting: 'hello' });
+    expect(Object.keys(log.steps)).toEqual(['hello', 'success']);
+  });
+
+  it('with a config file, finds the store through js-yaml alone', () => {
+    const dir = sandbox();
+    writeFileSync(path.join(dir, 'config.yaml'), 'run_log_store:\n  type: chunked-fs\n  config:\n    log_folder: elsewhere\n');
+    expect(dagc(dir, ['fan', 'open', 'r2', '-f', 'pipeline.yaml', '-c', 'config.yaml']).status).toBe(0);
+    expect(existsSync(path.join(dir, 'elsewhere', 'r2', 'pipeline.json'))).toBe(true);
+    const ran = dagc(dir, ['exec', 'r2', 'hello', '-f', 'pipeline.yaml', '-c', 'config.yaml'], { trace: true });
+    expect(ran.status).toBe(0);
+    const sources = loadedSources(dir);
+    for (const heavy of FRONT_END) expect(sources.filter((s) => heavy.test(s)), String(heavy)).toEqual([]);
+  });
+
+  it('a pipeline file changed since the run was created is loaded again, and the new dag hash is said', () => {
+    const dir = sandbox();
+    expect(dagc(dir, ['fan', 'open', 'r3', '-f', 'pipeline.yaml']).status).toBe(0);
+    const created = (JSON.parse(readFileSync(path.join(dir, '.run_log_store', 'r3', 'run.json'), 'utf8')) as { dag_hash: string }).dag_hash;
+    writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE.replace('greeting=hello', 'greeting=changed'));
+    const ran = dagc(dir, ['exec', 'r3', 'hello', '-f', 'pipeline.yaml'], { trace: true });
+    expect(ran.status).toBe(0);
+    expect(ran.stderr).toMatch(new RegExp(`the pipeline changed since run "r3" was created \\(dag hash ${created} then, [0-9a-f]{40} now\\)`));
+    expect(loadedSources(dir).some((s) => /front-end\/load-pipeline\.ts$/.test(s))).toBe(true);
+    const log = JSON.parse(dagc(dir, ['runs', 'show', 'r3', '--json']).stdout) as RunLog;
+    expect(log.parameters).toEqual({ greeting: 'changed' }); // the step ran as the file says now, as before
+    // Every later call of this run is told too: the record stays the one the run was created from.
+    const again = dagc(dir, ['exec', 'r3', 'success', '-f', 'pipeline.yaml']);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('the pipeline changed since run "r3"');
+  });
+
+  it('a run without it (made before it was kept) is run from the files and gets it', () => {
+    const dir = sandbox();
+    expect(dagc(dir, ['fan', 'open', 'r4', '-f', 'pipeline.yaml']).status).toBe(0);
+    const built = path.join(dir, '.run_log_store', 'r4', 'pipeline.json');
+    rmSync(built);
+    const ran = dagc(dir, ['exec', 'r4', 'hello', '-f', 'pipeline.yaml'], { trace: true });
+    expect(ran.status).toBe(0);
+    expect(ran.stderr).not.toContain('changed');
+    expect(loadedSources(dir).some((s) => /front-end\/load-pipeline\.ts$/.test(s))).toBe(true);
+    expect(existsSync(built)).toBe(true);
+    dagc(dir, ['exec', 'r4', 'success', '-f', 'pipeline.yaml'], { trace: true });
+    expect(loadedSources(dir).some((s) => /front-end\/load-pipeline\.ts$/.test(s))).toBe(false);
+  });
+});
