@@ -16,6 +16,7 @@ export const ENGINE_SUITES = [
   'test/isolation.test.ts',
   'test/readme-tour.test.ts',
   'test/step-api.test.ts',
+  'test/scale-100k.test.ts',
 ];
 
 export default defineConfig({
