@@ -14,23 +14,11 @@ import { goOrSkipNotice, goProgram } from './helpers/go.js';
 import { BIN } from './helpers/paths.js';
 import { emulateArgo } from '../src/emulate/argo/index.js';
 import type { ArgoFault } from '../src/emulate/argo/controller-engine.js';
+import type { Phases } from './helpers/argo-phases.js';
+import { phasesOf } from './helpers/argo-phases.js';
 import { emulateArgoWithController } from '../src/emulate/argo/controller-engine.js';
 
 const HAVE_GO = goOrSkipNotice("Argo's workflow controller (go/argo harness)");
-
-type Phases = Record<string, string>;
-
-/** Node name → phase, without the workflow's name and without retry children (`X(1)`): both engines name the
- * rest alike (Argo's node names: the workflow name, task names joined by '.', items as `(i:item)`). */
-function phasesOf(nodes: readonly { name: string; phase: string }[]): Phases {
-  const out: Phases = {};
-  for (const n of nodes) {
-    const rest = n.name.includes('.') ? n.name.slice(n.name.indexOf('.') + 1) : '';
-    if (/\(\d+\)$/.test(n.name)) continue;
-    out[rest || '(workflow)'] = n.phase;
-  }
-  return out;
-}
 
 async function compileIn(dir: string): Promise<string> {
   const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', ...inputArgs(dir)], { cwd: dir });
@@ -104,5 +92,54 @@ describe.skipIf(!HAVE_GO)('dagc emulate --target argo --engine argo', () => {
     const bash = await runCli(['emulate', 'pipeline.yaml', '--target', 'bash', '--engine', 'argo'], { cwd: dir });
     expect(bash.status).toBe(2);
     expect(bash.stderr).toContain('the bash target has one engine');
+  });
+});
+
+// Argo substitutes `{{…}}` in every string of a template it processes (util/template/template.go: valyala/fasttemplate
+// with `{{`/`}}` tags, util/template/kind.go parseTag: a tag that starts with `=` is an expr-lang expression,
+// util/template/expression_template.go),
+// task arguments included (workflow/controller/dag.go resolveDependencyReferences → template.ReplaceStrict). Step names
+// reach the manifest only as argument values (dot paths; task and template names are sanitised), so a `{{` in one
+// is written `{{='{{'}}`, an expression whose value is the text `{{`.
+const BRACES = `dag:
+  start_at: "a{{workflow_name}}b"
+  steps:
+    "a{{workflow_name}}b":
+      type: task
+      command_type: shell
+      command: echo hi
+      next: "x {{ y"
+    "x {{ y":
+      type: stub
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`;
+
+describe.skipIf(!HAVE_GO)('a step name holding "{{"', () => {
+  it("renders escaped: Argo's validator accepts it, and both engines run the steps under their names", { timeout: 600_000 }, async () => {
+    goProgram('argo-controller-harness');
+    goProgram('argo-validate');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-argo-braces-'));
+    writeFileSync(path.join(dir, 'pipeline.yaml'), BRACES);
+    const linted = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '--lint'], { cwd: dir });
+    expect(linted.status, linted.stderr).toBe(0);
+    expect(linted.stderr).toContain("Argo's validator accepts the Workflow");
+    expect(linted.stdout).toContain(`value: a{{='{{'}}workflow_name}}b`);
+    const phases: Phases[] = [];
+    for (const engine of ['argo', 'dagc'] as const) {
+      const runId = `braces-${engine}`;
+      const r = await runEngine(engine, dir, runId, {});
+      expect(r.cli.status, r.cli.stderr).toBe(0);
+      phases.push(r.phases);
+      const shown = await runCli(['runs', 'show', runId, '--json'], { cwd: dir });
+      const log = JSON.parse(shown.stdout) as { status: string; steps: Record<string, { status: string }> };
+      expect(log.status).toBe('SUCCESS');
+      expect(Object.keys(log.steps)).toEqual(['a{{workflow_name}}b', 'x {{ y', 'success']);
+    }
+    expect(phases[1]).toEqual(phases[0]);
   });
 });

@@ -17,6 +17,11 @@ export interface PipedOptions {
    * `timeoutSeconds`), which also holds whatever it started (`sleep` in a shell step, a kernel under papermill).
    */
   readonly signal?: AbortSignal;
+  /**
+   * SIGKILLs the child (its group, as for `signal`) at once on abort, with no SIGTERM first: what the kernel or a
+   * kubelet does to a container that ran out of memory or was evicted (the Argo emulator's faults).
+   */
+  readonly kill?: AbortSignal;
   /** Stops the process group after this long; the result says `timedOut`. */
   readonly timeoutSeconds?: number;
   /**
@@ -64,7 +69,7 @@ export function killStoppable(): number {
 }
 
 export function spawnPiped(file: string, args: readonly string[], options: PipedOptions): Promise<PipedResult> {
-  const group = options.group ?? (options.signal !== undefined || options.timeoutSeconds !== undefined);
+  const group = options.group ?? (options.signal !== undefined || options.kill !== undefined || options.timeoutSeconds !== undefined);
   return new Promise((resolve) => {
     const child = spawn(file, args, { cwd: options.cwd, env: options.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
     let timedOut = false;
@@ -96,6 +101,8 @@ export function spawnPiped(file: string, args: readonly string[], options: Piped
     const onAbort = () => ((aborted = true), stop());
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const killNow = () => ((aborted = true), send('SIGKILL'));
+    if (options.kill?.aborted) killNow();
+    else options.kill?.addEventListener('abort', killNow, { once: true });
     if (options.signal) stoppable.add(killNow);
     child.stdout.setEncoding('utf8').on('data', (text: string) => options.out(text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => options.err(text));
@@ -107,6 +114,7 @@ export function spawnPiped(file: string, args: readonly string[], options: Piped
       done = true;
       for (const t of [timer, killTimer, pipeTimer]) if (t) clearTimeout(t);
       options.signal?.removeEventListener('abort', onAbort);
+      options.kill?.removeEventListener('abort', killNow);
       stoppable.delete(killNow);
       resolve({
         code: exited?.code ?? code,

@@ -133,6 +133,16 @@ export async function executeLeaf(ctx: RunContext, inv: NodeInvocation): Promise
   // it (Argo: "pod deleted", an Error, retried under retryPolicy Always): the step already succeeded, so nothing
   // runs again and nothing new is recorded.
   if (existing?.step.status === 'SUCCESS') return 'SUCCESS';
+  // An engine that lost the pod while the step ran retries it past the step's own attempts (Argo: retryPolicy
+  // OnError on a step without retries, emit/argo/containers.ts): the lost attempt is not run again, the step
+  // closes FAIL and the engine takes its failure route.
+  const allowed = node.type === 'task' ? Math.max(1, node.retry) : undefined;
+  if (existing && allowed !== undefined && (inv.attempt ?? 1) > allowed) {
+    const message = `its pod was lost while attempt ${(inv.attempt ?? 1) - 1} ran (the engine retried the pod; the step has ${allowed} attempt${allowed > 1 ? 's' : ''})`;
+    await putStep(ctx, names, existing.order, { ...existing.step, status: 'FAIL', message: existing.step.message || message });
+    ctx.events({ kind: 'step-end', step: names.internal, stepType: existing.step.step_type, status: 'FAIL', mock: false, seconds: 0, message });
+    return 'FAIL';
+  }
   const order = existing?.order ?? preciseNow();
   const step: StepBody = existing
     ? { ...existing.step, status: 'PROCESSING' }

@@ -104,9 +104,14 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
   const node = inv.loc.node as CompositeNode;
   const names = stepNames(inv);
   const record = await ctx.store.getStep(ctx.runId, names.internal);
-  if (!record) throw new Error(`fan in of "${names.internal}" before its fan out: the step has no record in run ${ctx.runId}`);
+  // No record: the fan-out's pod died before it recorded the composite (an engine's pod OOMKilled, evicted or lost;
+  // Argo still runs the fan-in, whose depends accept Omitted branches). No branch ran: the composite is recorded
+  // FAIL so the run log closes (DESIGN.md §3 invariant 5).
+  if (!record) return recordUnopened(ctx, inv, 'its fan out ended before it opened the composite (the engine stopped its pod): no branch ran');
   if (record.step.mock || record.step.status === 'FAIL') return record.step.status;
   const keys = branches ?? (await branchesOf(ctx, inv, names.internal));
+  // A map whose fan-out died after recording the composite but before its items: no branch is known to have run.
+  if (keys === undefined) return recordUnopened(ctx, inv, 'its fan out ended before it recorded the map items (the engine stopped its pod): no branch ran', record);
   // Read a few at a time: a map of 100,000 items must not hold a file (or a socket) open per branch (EMFILE at
   // 2,000 items under `ulimit -n 1024` when these were all started at once; issue 16).
   const statuses = await mapLimit(keys, BRANCH_READS, async (k) => (await ctx.store.getBranch(ctx.runId, k))?.branch.status);
@@ -125,6 +130,18 @@ export async function fanIn(ctx: RunContext, inv: NodeInvocation, branches?: rea
   await ctx.store.putStep(ctx.runId, { parent: record.parent, order: record.order, step });
   ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status, mock: false, seconds: 0, message: step.message });
   return status;
+}
+
+/** Records a composite whose fan-out never finished opening it as FAIL, with why. */
+async function recordUnopened(ctx: RunContext, inv: NodeInvocation, message: string, record?: { parent: string; order: number; step: Omit<StepLog, 'branches'> }): Promise<Status> {
+  const node = inv.loc.node as CompositeNode;
+  const names = stepNames(inv);
+  const fresh = newStepLog(node.name, names.internal, node.type);
+  const { branches: _b, ...body } = fresh;
+  const base = record?.step ?? { ...body, code_identities: await ctx.codeIdentities() };
+  await ctx.store.putStep(ctx.runId, { parent: record?.parent ?? names.parent, order: record?.order ?? preciseNow(), step: { ...base, status: 'FAIL', message } });
+  ctx.events({ kind: 'step-end', step: names.internal, stepType: node.type, status: 'FAIL', mock: false, seconds: 0, message });
+  return 'FAIL';
 }
 
 async function closeBranches(ctx: RunContext, names: readonly string[]): Promise<void> {
@@ -161,12 +178,14 @@ async function closeBranches(ctx: RunContext, names: readonly string[]): Promise
   }
 }
 
-/** The branch names of an opened composite, rebuilt from the IR (and the stored items for a map). */
-async function branchesOf(ctx: RunContext, inv: NodeInvocation, internal: string): Promise<string[]> {
+/** The branch names of an opened composite, rebuilt from the IR (and the stored items for a map: undefined when
+ * they were never stored). */
+async function branchesOf(ctx: RunContext, inv: NodeInvocation, internal: string): Promise<string[] | undefined> {
   const node = inv.loc.node as CompositeNode;
   if (node.type === 'parallel')
     return node.branches.map((b) => `${internal}.${branchName(b)}`);
   if (node.type === 'dag') return [`${internal}.${DAG_BRANCH_NAME}`];
-  const items = (await ctx.store.getMapItems(ctx.runId, internal)) ?? [];
+  const items = await ctx.store.getMapItems(ctx.runId, internal);
+  if (items === undefined) return undefined;
   return items.map((item) => `${internal}.${String(item)}`);
 }

@@ -18,6 +18,7 @@ import { assignTaskNames, taskName, templateName } from './argo-names.js';
 import type { ContainerTemplates, Manifest, Shape } from './containers.js';
 import { FAN_OUTPUT, STEP_INPUTS } from './containers.js';
 import type { ExposedParameter } from './parameters.js';
+import { escapeArgoBraces } from './parameters.js';
 import type { GraphPlan, PlannedTask } from './plan.js';
 import { planGraph } from './plan.js';
 import type { PodResolver } from './pod-settings.js';
@@ -85,8 +86,8 @@ class Builder {
   private chainArgs(task: Pick<PlannedTask, 'then' | 'else'>): Manifest[] {
     const out: Manifest[] = [];
     const join = (nodes: readonly Node[]) => nodes.map((n) => n.internalName).join(FOLD_SEPARATOR);
-    if (task.then.length) out.push({ name: STEP_INPUTS.then, value: join(task.then) });
-    if (task.else.length) out.push({ name: STEP_INPUTS.else, value: join(task.else) });
+    if (task.then.length) out.push({ name: STEP_INPUTS.then, value: escapeArgoBraces(join(task.then)) });
+    if (task.else.length) out.push({ name: STEP_INPUTS.else, value: escapeArgoBraces(join(task.else)) });
     return out;
   }
 
@@ -114,7 +115,7 @@ class Builder {
       } else {
         const attempts = t.node.type === 'task' ? Math.max(1, t.node.retry) : 1;
         task.template = this.shape(t.node, 'step', attempts, isRoot && t.node.name === startName);
-        parameters.push({ name: STEP_INPUTS.path, value: t.node.internalName });
+        parameters.push({ name: STEP_INPUTS.path, value: escapeArgoBraces(t.node.internalName) });
         parameters.push(...this.chainArgs(t));
         // The run's fail node fails its task, so the Workflow ends Failed (scripts.ts).
         if (isRoot && t.node.type === 'fail') parameters.push({ name: STEP_INPUTS.mode, value: 'fail' });
@@ -173,7 +174,7 @@ class Builder {
         name: 'fan-out',
         template: this.shape(node, 'fan-out', 1, start),
         arguments: {
-          parameters: [{ name: STEP_INPUTS.path, value: node.internalName }, ...pass, { name: STEP_INPUTS.format, value: node.type === 'map' ? 'indices' : 'count' }],
+          parameters: [{ name: STEP_INPUTS.path, value: escapeArgoBraces(node.internalName) }, ...pass, { name: STEP_INPUTS.format, value: node.type === 'map' ? 'indices' : 'count' }],
         },
       },
     ];
@@ -235,7 +236,7 @@ class Builder {
       depends: branchTasks.map(anyOutcome).join(' && '),
       arguments: {
         parameters: [
-          { name: STEP_INPUTS.path, value: node.internalName },
+          { name: STEP_INPUTS.path, value: escapeArgoBraces(node.internalName) },
           ...pass,
           ...this.chainArgs(chains),
           { name: STEP_INPUTS.mode, value: 'in' },
@@ -261,7 +262,7 @@ export function buildTemplates(ctx: BuildContext): BuiltTemplates {
   // not `argo terminate`: workflow/controller/exit_handler.go, operator.go). A workflow that ended before the
   // pipeline did leaves steps PROCESSING (a pod killed mid-step, a failure chain Argo never ran); the handler
   // closes them and the run FAIL, and leaves a finished run as it is (dagc fan close, runtime/close-run.ts).
-  const closer = ctx.containers.nameOf({ kind: 'step', pod: ctx.settings.pod, attempts: 1, start: false });
+  const closer = ctx.containers.nameOf({ kind: 'step', pod: ctx.settings.pod, attempts: 1, start: false, exitHandler: true });
   builder.dags.push({
     name: EXIT_TEMPLATE,
     dag: {

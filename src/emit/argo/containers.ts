@@ -22,6 +22,9 @@ export interface Shape {
   readonly start: boolean;
   /** Why the pod differs from the global one (an override name), for the template's name. */
   readonly label?: string;
+  /** The exit handler's pod: never retried (under `argo stop` Argo fails an exit handler's retried node with the
+   * workflow, as its controller showed: test/argo-faults.test.ts). */
+  readonly exitHandler?: boolean;
 }
 
 export const STEP_INPUTS = { path: 'path', mapIndex: 'map-index', then: 'then', else: 'else', mode: 'mode', format: 'format' } as const;
@@ -54,7 +57,7 @@ export function containerTemplate(shape: Shape, ctx: ContainerContext): Manifest
   const { pod } = shape;
   const global = ctx.settings.pod;
   const p = (name: string) => `{{inputs.parameters.${name}}}`;
-  const retries = shape.attempts > 1 ? '{{retries}}' : '0';
+  const retries = (shape.kind === 'step' && !shape.exitHandler) || shape.attempts > 1 ? '{{retries}}' : '0';
   const inputs =
     shape.kind === 'step'
       ? [
@@ -93,6 +96,12 @@ export function containerTemplate(shape: Shape, ctx: ContainerContext): Manifest
         ...(pod.backoff.maxDuration !== undefined ? { maxDuration: pod.backoff.maxDuration } : {}),
       },
     };
+  // A step without retries is still retried when Argo lost its pod (an Error: "pod deleted" with its node, not a
+  // step that failed, which is Failed and not retried under OnError: workflow/controller/operator.go
+  // processNodeRetries). The entrypoint sees the step's SUCCESS and records nothing new, so a step whose pod was
+  // lost after it succeeded carries on as the pipeline says instead of taking its failure route; a step whose pod
+  // was lost while it ran is closed FAIL without a second attempt (runtime/exec-node.ts).
+  else if (shape.kind === 'step' && !shape.exitHandler) body.retryStrategy = { limit: '1', retryPolicy: 'OnError' };
   body.activeDeadlineSeconds = pod.maxStepDuration;
   // Pod-level settings already on the workflow spec are only repeated where a node changes them.
   const metadata: Manifest = {};
@@ -120,7 +129,7 @@ export class ContainerTemplates {
   nameOf(shape: Shape): string {
     let podId = this.podIds.get(shape.pod);
     if (podId === undefined) this.podIds.set(shape.pod, (podId = this.nextPod++));
-    const quick = `${shape.kind}|${shape.attempts}|${shape.start}|${shape.label ?? ''}|${podId}`;
+    const quick = `${shape.kind}|${shape.attempts}|${shape.start}|${shape.label ?? ''}|${shape.exitHandler === true}|${podId}`;
     const seen = this.byShape.get(quick);
     if (seen) return seen;
     const name = this.name(shape);
@@ -138,6 +147,7 @@ export class ContainerTemplates {
     if (shape.label) parts.push(shape.label);
     if (shape.attempts > 1) parts.push(`r${shape.attempts}`);
     if (shape.start) parts.push('start');
+    if (shape.exitHandler) parts.push('exit');
     let name = templateName(parts.join('.'));
     // Two shapes with the same label (e.g. one override, different images by mode_config): the content decides.
     if (this.taken.has(name)) name = templateName(`${parts.join('.')}.${shortHash(key)}`);

@@ -87,7 +87,7 @@ describe('argo manifest', () => {
     const c = compileArgo(ir, argo({ image: 'img:1', node_selector: { pool: 'cpu' }, overrides: { gpu: { image: 'img:gpu', node_selector: { pool: 'gpu' }, resources: { limits: { gpu: 1 } } } } }), options());
     expect(errors(c)).toEqual([]);
     const names = templates(c.manifest).map((t) => t.name);
-    expect(names).toEqual(['main', 'dagc-exit', 'dagc-step', 'dagc-step-r3', 'dagc-step-gpu']);
+    expect([...names].sort()).toEqual(['dagc-exit', 'dagc-step', 'dagc-step-exit', 'dagc-step-gpu', 'dagc-step-r3', 'main']);
     const gpu = template(c.manifest, 'dagc-step-gpu');
     expect((gpu.container as Json).image).toBe('img:gpu');
     expect(gpu.nodeSelector).toEqual({ pool: 'gpu' });
@@ -98,7 +98,11 @@ describe('argo manifest', () => {
     const r3 = template(c.manifest, 'dagc-step-r3');
     expect(r3.retryStrategy).toEqual({ limit: '2', retryPolicy: 'Always', backoff: { duration: '120', factor: 2 } });
     expect(((r3.container as Json).args as string[]).slice(4, 6)).toEqual(['{{retries}}', '3']);
-    expect(template(c.manifest, 'dagc-step').retryStrategy).toBeUndefined();
+    // A step without retries is retried once on an Error (a lost pod), never on a Failed step; the exit handler
+    // is never retried.
+    expect(template(c.manifest, 'dagc-step').retryStrategy).toEqual({ limit: '1', retryPolicy: 'OnError' });
+    expect(((template(c.manifest, 'dagc-step').container as Json).args as string[]).slice(4, 6)).toEqual(['{{retries}}', '1']);
+    expect(template(c.manifest, 'dagc-step-exit').retryStrategy).toBeUndefined();
   });
 
   it('takes secrets from Kubernetes secrets by reference, and env, volumes and pod settings from the config', () => {
@@ -202,11 +206,13 @@ describe('argo manifest', () => {
     expect((tpl.manifest!.metadata as Json).annotations).toMatchObject({ 'dagc/dag-hash': LINEAR.dagHash, 'dagc/version': '9.9.9' });
   });
 
-  it('refuses names Argo would substitute', () => {
+  it("escapes names Argo would substitute: a dot path with {{ is written {{='{{'}} (test/argo-controller: Argo's validator and controller)", () => {
     const ir = pipeline(graph('', '{{workflow.name}}', [task('{{workflow.name}}', { next: 'success' }), success(), fail()]));
-    expect(errors(compileArgo(ir, argo({ image: 'x' }), options()))).toEqual([
-      'the step name "{{workflow.name}}" contains "{{", which Argo would take for one of its variables',
-    ]);
+    const c = compileArgo(ir, argo({ image: 'x' }), options());
+    expect(errors(c)).toEqual([]);
+    const main = template(c.manifest, 'main');
+    const args = ((main.dag as Json).tasks as Json[]).flatMap((t) => ((t.arguments as Json | undefined)?.parameters as Json[] | undefined) ?? []);
+    expect(args.find((p) => p.name === 'path' && String(p.value).includes('workflow'))?.value).toBe("{{='{{'}}workflow.name}}");
   });
 
   it('compiles the NESTED fixture without errors, each template named once', () => {

@@ -8,7 +8,6 @@ import type { IntegratedService } from '../../integrations/registry.js';
 import type { Pipeline } from '../../ir/types.js';
 import { ARGO_CRON_NAME_RULES, ARGO_NAME_RULES, toBackendName } from '../../ir/names.js';
 import type { NameRules } from '../../ir/names.js';
-import { walk } from '../../ir/walk.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import { hasErrors } from '../../core/diagnostics.js';
 import type { EmitOptions, EmitResult } from '../types.js';
@@ -65,25 +64,6 @@ function podConfig(config: DagcConfig): Record<string, unknown> {
   return out;
 }
 
-/** Step names Argo would substitute (`{{…}}`): they are task names and template names too, where no expression can
- * stand in for them. Values are escaped instead (escapeArgoBraces). */
-function checkBraces(ir: Pipeline): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  const bad = (s: string) => s.includes('{{');
-  for (const { node: n } of walk(ir.root))
-    if (bad(n.name))
-      out.push({
-        code: 'DAGC-ARGO-BRACES',
-        severity: 'error',
-        message: `the step name "${n.name}" contains "{{", which Argo would take for one of its variables`,
-        hint: 'rename the step',
-        file: n.source.file,
-        start: n.source.start,
-        pointer: n.source.pointer,
-      });
-  return out;
-}
-
 export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptions): ArgoCompilation {
   const { settings, diagnostics } = readArgoSettings(config);
   if (hasErrors(diagnostics)) return { diagnostics, settings, plans: [] };
@@ -101,7 +81,7 @@ export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptio
   const pods = new PodResolver(settings);
   const containers = new ContainerTemplates({ settings, dagcArgs, exposed: params.exposed });
   const built = buildTemplates({ ir, settings, pods, containers, exposed: params.exposed });
-  diagnostics.push(...pods.diagnostics, ...built.diagnostics, ...checkBraces(ir));
+  diagnostics.push(...pods.diagnostics, ...built.diagnostics);
 
   const cron = settings.kind === 'CronWorkflow';
   const nameRules = cron ? ARGO_CRON_NAME_RULES : settings.kind === 'Workflow' ? GENERATE_NAME_RULES : ARGO_NAME_RULES;

@@ -14,22 +14,10 @@ import { spawnPiped } from '../../core/spawn-piped.js';
 import { shellQuote } from '../../emit/render-template.js';
 import { findGoTool } from '../../emit/argo/go-tools.js';
 import { workflowSpecOf } from './emulator.js';
+import type { ArgoFault } from './faults.js';
+import { closeTerminatedRun, endedTerminated } from './terminated.js';
 
-export type ArgoFaultKind = 'oom' | 'evict' | 'node-loss' | 'stop' | 'terminate';
-
-export interface ArgoFault {
-  readonly kind: ArgoFaultKind;
-  /** The dagc dot path of the node whose pod it hits ("" or absent: the first pod). */
-  readonly path?: string;
-  /** Map item indices of that pod ("" outside maps). */
-  readonly mapIndex?: string;
-  /** Which try of a retried node (0: the first). */
-  readonly attempt?: number;
-  /** node-loss only: "success" loses the pod after its process exited 0, before the controller saw it. */
-  readonly when?: 'start' | 'success';
-  /** Milliseconds the pod's process runs before the fault. */
-  readonly delayMs?: number;
-}
+export type { ArgoFault, ArgoFaultKind } from './faults.js';
 
 export interface ControllerNode {
   readonly id: string;
@@ -162,6 +150,7 @@ export async function emulateArgoWithController(opts: ControllerEmulateOptions):
       throw new UserError(`Argo's controller harness ended (exit ${String(code)}) without a result`);
     }
     if (result.error) opts.err(`argo controller harness: ${result.error}\n`);
+    if (endedTerminated(spec, result.phase, result.message)) await closeTerminatedRun(spec, { runId: opts.runId, cwd: opts.cwd, env, dagc: opts.dagc, err: opts.err });
     const exit2 = result.pods.some((p) => p.exitCode === 2);
     const exitCode = result.phase === 'Succeeded' ? 0 : result.phase === 'Failed' && !exit2 && !result.error ? 1 : 2;
     return { result, exitCode };

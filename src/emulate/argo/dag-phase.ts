@@ -4,7 +4,7 @@
 // phase of the branch that led to it, found by a breadth-first walk from the tasks without dependencies; a
 // Failed or Errored branch wins over a Succeeded one. The DAG fails with the first failed target.
 
-export type Phase = 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted';
+export type Phase = 'Succeeded' | 'Failed' | 'Error' | 'Skipped' | 'Omitted' | 'Pending';
 
 export const completed = (p: Phase | undefined): p is 'Succeeded' | 'Failed' | 'Error' =>
   p === 'Succeeded' || p === 'Failed' || p === 'Error';

@@ -15,7 +15,10 @@
 //  - `retryStrategy`: `limit` retries (`{{retries}}` = 0, 1, …) under `retryPolicy` Always, OnFailure
 //    (the default) or OnError (docs/retries.md); backoff delays are not waited for;
 //  - `activeDeadlineSeconds` of a container template (the pod fails) and of the workflow (running pods are
-//    stopped, the workflow fails);
+//    stopped and their nodes Failed, no new pod starts, the exit handler still runs: exec_control.go);
+//  - faults on request (faults.ts, the request format of Argo's controller harness): OOMKilled, eviction, node
+//    loss, `argo stop` (running and new nodes Failed, the exit handler runs) and `argo terminate` (the same
+//    without the exit handler);
 //  - variables (docs/variables.md): workflow.name/namespace/uid/parameters.*, inputs.parameters.*,
 //    tasks.*.outputs.parameters.*, tasks.*.status, retries, pod.name, item;
 //  - `spec.onExit`: the exit handler runs after the entrypoint with `{{workflow.status}}`;
@@ -31,6 +34,8 @@ import { dependsTasks, evaluateDepends, evaluateWhen } from './expression.js';
 import type { PodEnvironment } from './pod.js';
 import { runPod } from './pod.js';
 import { createLimiter } from '../../core/limit.js';
+import type { ArgoFault } from './faults.js';
+import { FAULT_MESSAGES, FAULT_PHASES, FaultPlan } from './faults.js';
 import { UnresolvedError, itemScope, substitute } from './substitute.js';
 
 type Json = Record<string, unknown>;
@@ -50,6 +55,10 @@ export interface EmulationOptions {
   /** Secret values for `secretKeyRef`, by environment variable name. */
   readonly secretEnv: Readonly<Record<string, string | undefined>>;
   readonly pod: Omit<PodEnvironment, 'signal'>;
+  /** Faults to inject (faults.ts). */
+  readonly faults?: readonly ArgoFault[];
+  /** The workflow's activeDeadlineSeconds instead of the manifest's (the deadline fault). */
+  readonly deadlineSeconds?: number;
   /** WorkflowTemplates its tasks reach through `templateRef` (a split pipeline: emit/argo/split.ts). */
   readonly workflowTemplates?: readonly unknown[];
 }
@@ -127,7 +136,13 @@ class Engine {
   private readonly refs = new Map<string, Set<string>>();
   private readonly globals = new Map<string, string>();
   private readonly podSlots: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Stops the workflow's running pods (its deadline, stop, terminate); the exit handler's pods have their own. */
   private readonly abort = new AbortController();
+  private readonly exitAbort = new AbortController();
+  private inExitHandler = false;
+  private readonly faults: FaultPlan;
+  /** `argo stop` / `argo terminate` (faults.ts): the workflow's shutdown strategy once one was asked for. */
+  private shutdown: 'Stop' | 'Terminate' | undefined;
   /** Volume name → PersistentVolumeClaim name (spec.volumes). */
   private readonly claims = new Map<string, string>();
   readonly nodes: NodeRecord[] = [];
@@ -163,6 +178,7 @@ class Engine {
       const claim = asObject(v.persistentVolumeClaim).claimName;
       if (typeof claim === 'string') this.claims.set(String(v.name), claim);
     }
+    this.faults = new FaultPlan(opts.faults);
     this.podSlots = createLimiter(typeof spec.parallelism === 'number' ? spec.parallelism : undefined);
     this.globals.set('workflow.name', opts.workflowName);
     this.globals.set('workflow.namespace', 'default');
@@ -187,7 +203,7 @@ class Engine {
   }
 
   async run(): Promise<EmulationResult> {
-    const deadline = typeof this.spec.activeDeadlineSeconds === 'number' ? this.spec.activeDeadlineSeconds : undefined;
+    const deadline = this.opts.deadlineSeconds ?? (typeof this.spec.activeDeadlineSeconds === 'number' ? this.spec.activeDeadlineSeconds : undefined);
     const timer = deadline
       ? setTimeout(() => {
           this.deadlineExceeded = true;
@@ -201,9 +217,17 @@ class Engine {
       if (timer) clearTimeout(timer);
     }
     let phase: EmulationResult['phase'] = result.phase === 'Error' ? 'Error' : result.phase === 'Failed' || this.deadlineExceeded ? 'Failed' : 'Succeeded';
-    const message = this.deadlineExceeded ? `Step exceeded its deadline (workflow activeDeadlineSeconds ${deadline})` : (result.message ?? '');
+    // operator.go: a workflow that failed under a shutdown says so; the exit handler runs unless it was
+    // terminated (ShutdownStrategy.ShouldExecute).
+    const message =
+      this.shutdown && phase !== 'Succeeded'
+        ? `Stopped with strategy '${this.shutdown}'`
+        : this.deadlineExceeded
+          ? `Step exceeded its deadline (workflow activeDeadlineSeconds ${deadline})`
+          : (result.message ?? '');
     const onExit = this.spec.onExit;
-    if (typeof onExit === 'string' && onExit) {
+    if (typeof onExit === 'string' && onExit && this.shutdown !== 'Terminate') {
+      this.inExitHandler = true;
       this.globals.set('workflow.status', phase);
       const exit = await this.runTemplate(onExit, new Map(), `${this.opts.workflowName}.onExit`);
       if (phase === 'Succeeded' && failedOrError(exit.phase)) phase = 'Failed';
@@ -241,7 +265,28 @@ class Engine {
       if (!(error instanceof UnresolvedError)) throw error;
       result = { phase: 'Error', outputs: {}, message: error.message };
     }
+    // After `argo stop` the exit handler's DAG is failed as soon as its pod is created, which completes the
+    // workflow: the controller never looks at that pod's node again (it stays Pending), while the pod runs to its
+    // end (dag.go assessDAGPhase; a completed workflow is not operated on).
+    if (this.inExitHandler && this.shutdown && tmpl.container) {
+      this.nodes.push({ name: nodeName, template: name, phase: 'Pending', message: result.message });
+      return result;
+    }
     return this.record(nodeName, name, result);
+  }
+
+  /** Why no new pod may start, if one may not: a shutdown or the workflow's deadline (the exit handler's may). */
+  private noNewPods(): string | undefined {
+    if (this.inExitHandler) return undefined;
+    if (this.shutdown) return `workflow shutdown with strategy: ${this.shutdown}`;
+    if (this.deadlineExceeded) return 'Step exceeded its deadline';
+    return undefined;
+  }
+
+  private shutDown(strategy: 'Stop' | 'Terminate'): void {
+    if (this.shutdown) return;
+    this.shutdown = strategy;
+    this.abort.abort();
   }
 
   private async runContainer(tmpl: Json, scope: Map<string, string>, nodeName: string): Promise<NodeResult> {
@@ -283,6 +328,8 @@ class Engine {
       });
       for (const [, local] of mounts) await mkdir(local, { recursive: true });
       if (retries === 0) firstStart = this.now();
+      const refused = this.noNewPods();
+      if (refused) return { phase: 'Failed', outputs: {}, message: refused };
       // A retry under backoff.maxDuration is killed when that time is up (ARGO_DEADLINE, workflowpod.go
       // getDeadline; the executor's monitorDeadline), whatever the template's own deadline says.
       let podDeadline = deadline;
@@ -290,10 +337,33 @@ class Engine {
         const left = Math.max(0.001, (executionDeadline - this.now()) / 1000);
         podDeadline = podDeadline === undefined ? left : Math.min(podDeadline, left);
       }
-      const result = await this.podSlots(() => runPod({ command, env, outputs, deadlineSeconds: podDeadline, mounts }, { ...this.opts.pod, signal: this.abort.signal }));
+      const result = await this.podSlots(async () => {
+        // A pod waiting for a slot when the workflow stopped never starts.
+        const refusedNow = this.noNewPods();
+        if (refusedNow) return { phase: 'Failed' as const, outputs: {}, message: refusedNow, refused: true };
+        const fault = this.faults.take({ path: scope.get('inputs.parameters.path') ?? '', mapIndex: scope.get('inputs.parameters.map-index') ?? '', retries });
+        const kill = new AbortController();
+        const timer =
+          fault && fault.when !== 'success'
+            ? setTimeout(() => (fault.kind === 'stop' ? this.shutDown('Stop') : fault.kind === 'terminate' ? this.shutDown('Terminate') : kill.abort()), fault.delayMs ?? 0)
+            : undefined;
+        const signal = this.inExitHandler ? this.exitAbort.signal : this.abort.signal;
+        const ran = await runPod({ command, env, outputs, deadlineSeconds: podDeadline, mounts, kill: kill.signal }, { ...this.opts.pod, signal });
+        if (timer) clearTimeout(timer);
+        // The pod was killed (oom, evict, node loss), or lost after it ended (node loss at success): what Argo's
+        // controller then makes of it (faults.ts).
+        const killedBy = kill.signal.aborted ? fault?.kind : fault?.kind === 'node-loss' && fault.when === 'success' ? 'node-loss' : undefined;
+        if (killedBy === 'oom' || killedBy === 'evict' || killedBy === 'node-loss')
+          return { phase: FAULT_PHASES[killedBy], exitCode: ran.exitCode, outputs: {}, message: FAULT_MESSAGES[killedBy], refused: false };
+        return { ...ran, refused: false };
+      });
       if (result.exitCode !== undefined) this.exitCodes.push(result.exitCode);
+      // The controller fails the node of a pod running when the workflow stopped or passed its deadline
+      // (exec_control.go handleExecutionControlError), whatever the pod then did, and retries no more.
+      const stoppedBy = this.inExitHandler ? undefined : this.noNewPods();
+      if (stoppedBy) return { phase: 'Failed', outputs: {}, message: stoppedBy };
       const attempt: NodeResult = { phase: result.phase, outputs: result.outputs, message: result.message };
-      if (result.phase === 'Succeeded' || this.abort.signal.aborted) return attempt;
+      if (result.phase === 'Succeeded') return attempt;
       // The order of workflow/controller/operator.go processNodeRetries: backoff and maxDuration first, then the
       // retry policy, then the limit (children so far > limit).
       const finished = this.now();
@@ -312,7 +382,7 @@ class Engine {
         executionDeadline = maxDeadline;
       }
       const policyAllows = policy === 'Always' || (policy === 'OnFailure' && result.phase === 'Failed') || (policy === 'OnError' && result.phase === 'Error');
-      if (!policyAllows) return attempt;
+      if (!retry || !policyAllows) return attempt;
       if (retries + 1 > limit) return { ...attempt, message: 'No more retries left' };
       this.nodes.push({ name: `${nodeName}(${retries})`, phase: result.phase, message: result.message });
     }
@@ -402,10 +472,14 @@ class Engine {
       if (running.size) await Promise.race(running.values());
       else if (!progressed) break;
     }
-    const phase = assessDagPhase(
-      tasks.map((t) => ({ name: String(t.name), dependencies: deps.get(String(t.name)) ?? [], phase: states.get(String(t.name))?.phase })),
-      typeof dag.target === 'string' ? dag.target : undefined,
-    );
+    // Under a shutdown (stop, terminate) the controller fails every DAG at once, the exit handler's included
+    // (workflow/controller/dag.go assessDAGPhase: isShutdown → Failed).
+    const phase = this.shutdown
+      ? 'Failed'
+      : assessDagPhase(
+          tasks.map((t) => ({ name: String(t.name), dependencies: deps.get(String(t.name)) ?? [], phase: states.get(String(t.name))?.phase })),
+          typeof dag.target === 'string' ? dag.target : undefined,
+        );
     return { phase, outputs: {} };
   }
 

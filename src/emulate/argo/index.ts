@@ -10,6 +10,8 @@ import { shellQuote } from '../../emit/render-template.js';
 import type { Emulator } from '../types.js';
 import { environmentSecretNames } from '../../runtime/image-env.js';
 import type { EmulationResult } from './emulator.js';
+import type { ArgoFault } from './faults.js';
+import { closeTerminatedRun, endedTerminated } from './terminated.js';
 import { emulateWorkflow, workflowSpecOf } from './emulator.js';
 
 export interface EmulateArgoOptions {
@@ -26,6 +28,10 @@ export interface EmulateArgoOptions {
   readonly dagc: readonly string[];
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Faults to inject, in the request format of Argo's controller harness (faults.ts). */
+  readonly faults?: readonly ArgoFault[];
+  /** The workflow's activeDeadlineSeconds instead of the manifest's. */
+  readonly deadlineSeconds?: number;
   /** The WorkflowTemplates of a split pipeline (YAML, one object each), which its tasks reach by templateRef. */
   readonly workflowTemplates?: readonly string[];
 }
@@ -79,12 +85,16 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
 }
 
 export const emulator: Emulator = {
+      faults: opts.faults,
+      deadlineSeconds: opts.deadlineSeconds,
   async emulate(files, options) {
     const manifest = files[0];
     if (!manifest) throw new Error('the argo target compiled no manifest (dagc bug)');
     const engine = options.engine ?? 'dagc';
     if (engine === 'argo') {
       // Argo's own workflow controller (go/argo harness), instead of the built-in emulator.
+    if (endedTerminated(spec, result.phase, result.message))
+      await closeTerminatedRun(spec, { runId: opts.runId, cwd: opts.cwd, env: { ...baseEnv, PATH: `${shimDir}${path.delimiter}${baseEnv.PATH ?? ''}` }, dagc: opts.dagc, err: opts.err });
       const { emulateArgoWithController } = await import('./controller-engine.js');
       const { result, exitCode } = await emulateArgoWithController({
         manifest: manifest.text,

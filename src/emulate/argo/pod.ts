@@ -18,6 +18,8 @@ export interface PodSpec {
   readonly env: Readonly<Record<string, string>>;
   readonly outputs: readonly { readonly name: string; readonly path: string; readonly default?: string }[];
   readonly deadlineSeconds?: number;
+  /** Kills the pod's processes at once (SIGKILL) when aborted: an injected fault (faults.ts). */
+  readonly kill?: AbortSignal;
 }
 
 export interface PodEnvironment {
@@ -68,11 +70,25 @@ export async function runPod(spec: PodSpec, envr: PodEnvironment): Promise<PodRe
     env.TMPDIR = dir;
     const [file, ...args] = argv;
     if (!file) return { phase: 'Error', outputs: {}, message: 'the container has no command' };
+    // Killed before its process started (a fault at 0 ms): nothing of it ran.
+    if (spec.kill?.aborted) return { phase: 'Failed', exitCode: 137, outputs: {}, message: 'killed' };
 
     // A pod ends at its deadline or when the workflow stops: its whole process group is stopped.
-    const ran = await spawnPiped(file, args, { cwd: envr.cwd, env, out: envr.out, err: envr.err, signal: envr.signal, timeoutSeconds: spec.deadlineSeconds || undefined });
+    // A stopped pod gets SIGTERM, then SIGKILL after the grace period (scaled as the controller harness scales
+    // Kubernetes' 30 s: dagc exec needs a moment to record its end).
+    const ran = await spawnPiped(file, args, {
+      cwd: envr.cwd,
+      env,
+      out: envr.out,
+      err: envr.err,
+      signal: envr.signal,
+      kill: spec.kill,
+      killGraceMs: 1000,
+      timeoutSeconds: spec.deadlineSeconds || undefined,
+    });
     const outcome = { code: ran.code, error: ran.error, timedOut: ran.timedOut };
     if (outcome.error) return { phase: 'Error', outputs: {}, message: outcome.error };
+    if (spec.kill?.aborted) return { phase: 'Failed', exitCode: 137, outputs: {}, message: 'killed' };
     if (outcome.timedOut) return { phase: 'Failed', outputs: {}, message: `Pod was active on the node longer than the specified deadline (${spec.deadlineSeconds}s)` };
     const code = outcome.code ?? 1;
     const outputs: Record<string, string> = {};
