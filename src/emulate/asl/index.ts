@@ -42,6 +42,7 @@ import { openObjectStore } from '../../services/s3-client.js';
 import type { RunLogStore } from '../../services/run-log/types.js';
 import type { Json, MapState, State, StateMachine, TaskState } from '../../emit/asl/asl-types.js';
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
+import { HISTORY_LIMIT, PAYLOAD_LIMIT } from '../../emit/asl/limits.js';
 import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
 import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
@@ -270,6 +271,9 @@ export const emulator: Emulator = {
     const [program, ...prefix] = options.dagc;
 
     const container: (stateName: string, resource: string) => Handler = (stateName, resource) => async (input) => {
+      // One turn of the event loop first: the limit watcher reads the events before this job (a quota passed
+      // stops the execution at the state that passed it, as in Step Functions, and no job starts after it).
+      await new Promise((resolve) => setImmediate(resolve));
       if (stopped) return STOPPED;
       const { Command, Environment = [] } = containerOf(input);
       // A job starts from its image's environment (the launching shell's less dagc's variables and secrets:
@@ -363,13 +367,28 @@ export const emulator: Emulator = {
     polyfillWithResolvers();
     const { StateMachine } = await import('aws-local-stepfunctions');
     const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const historyLimit = Number(options.env.DAGC_EMULATE_HISTORY_LIMIT) || HISTORY_LIMIT;
     const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
+      // StartExecution refuses an input over the payload quota (before anything runs).
+      const inputBytes = Buffer.byteLength(JSON.stringify(input), 'utf8');
+      if (inputBytes > PAYLOAD_LIMIT) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: `the execution input is ${inputBytes} bytes, over the ${PAYLOAD_LIMIT}-byte quota` };
       const execution = engine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never },
         context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input, [PINNED_INPUT]: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
-      record?.execution(name, input, execution.eventLogs);
+      // The quotas Step Functions holds an execution to, read from the interpreter's events (which the localstack
+      // recorder reads after them): a state's input or output over 256 KiB fails the execution with
+      // States.DataLimitExceeded, which no Catch takes; a history past 25,000 events fails it.
+      let overLimit: { error: string; cause: string } | undefined;
+      const events = watchLimits(execution.eventLogs as AsyncGenerator<unknown>, historyLimit, (error, cause) => {
+        if (overLimit) return;
+        overLimit = { error, cause };
+        stopped = true;
+        execution.abort();
+      });
+      if (record) record.execution(name, input, events);
+      else void drain(events);
       let aborted = false;
       stopped = false;
       stopExecution = () => {
@@ -379,8 +398,11 @@ export const emulator: Emulator = {
       };
       try {
         await execution.result;
+        await settle();
+        if (overLimit) return { status: 'FAILED', ...overLimit };
         return aborted ? { status: 'ABORTED', error: 'dagc.ExecutionAborted', cause: 'the execution was stopped (StopExecution)' } : { status: 'SUCCEEDED' };
       } catch (error) {
+        if (overLimit) return { status: 'FAILED', ...overLimit };
         if (aborted) return { status: 'ABORTED', error: 'dagc.ExecutionAborted', cause: 'the execution was stopped (StopExecution)' };
         const cause = (error as { cause?: { name?: string; message?: string } }).cause;
         return { status: 'FAILED', error: cause?.name ?? 'States.Runtime', cause: cause?.message ?? String(error) };
@@ -413,6 +435,70 @@ export const emulator: Emulator = {
     return { exitCode, engine: ' (asl, aws-local-stepfunctions)', ...(recordedAs !== runId ? { runId: recordedAs } : {}) };
   },
 };
+
+/** Gives the event loop a turn, so that the limit watcher has read the events an execution ended with. */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+async function drain(events: AsyncGenerator<unknown>): Promise<void> {
+  for await (const _event of events) {
+    /* read only for the limits */
+  }
+}
+
+/** UTF-8 bytes of a payload as Step Functions counts it, without the emulator's own copy of a Distributed Map's items. */
+function payloadBytes(value: unknown): number {
+  if (value && typeof value === 'object' && !Array.isArray(value) && READ_ITEMS.slice(2) in value) {
+    const { [READ_ITEMS.slice(2)]: _items, ...rest } = value as Record<string, unknown>;
+    return Buffer.byteLength(JSON.stringify(rest), 'utf8');
+  }
+  return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+}
+
+/**
+ * Reads an execution's events (aws-local-stepfunctions' event log), calls `fail` when a quota is passed, and hands
+ * every event on (the returned generator). History: one event per interpreter event, and four more per Task state
+ * entered (TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded or TaskFailed in Step Functions' history) —
+ * an estimate close to, not exactly, Step Functions' count. AWS docs, "Step Functions service quotas": 256 KiB per
+ * state input or output (States.DataLimitExceeded, "a terminal error that can't be caught by States.ALL"),
+ * 25,000 history events ("the execution fails"; the docs name no error: the emulator says
+ * dagc.HistoryLimitExceeded). DAGC_EMULATE_HISTORY_LIMIT lowers the history limit (tests).
+ */
+function watchLimits(source: AsyncGenerator<unknown>, historyLimit: number, fail: (error: string, cause: string) => void): AsyncGenerator<unknown> {
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  let history = 0;
+  void (async () => {
+    for await (const event of source) {
+      const e = event as { type?: string; state?: { name?: string; type?: string; input?: unknown; output?: unknown } };
+      history += e.type === 'StateEntered' && e.state?.type === 'Task' ? 5 : 1;
+      if (history > historyLimit) fail('dagc.HistoryLimitExceeded', `the execution history reached ${historyLimit.toLocaleString('en-US')} events, Step Functions' quota: the execution fails`);
+      for (const [what, value] of [
+        ['input', e.state?.input],
+        ['output', e.state?.output],
+      ] as const) {
+        if (value === undefined) continue;
+        const bytes = payloadBytes(value);
+        if (bytes > PAYLOAD_LIMIT)
+          fail('States.DataLimitExceeded', `the ${what} of state "${e.state?.name ?? '?'}" is ${bytes.toLocaleString('en-US')} bytes, over the ${PAYLOAD_LIMIT.toLocaleString('en-US')}-byte quota`);
+      }
+      queue.push(event);
+      wake?.();
+    }
+    done = true;
+    wake?.();
+  })();
+  return (async function* () {
+    while (true) {
+      while (queue.length) yield queue.shift();
+      if (done) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  })();
+}
 
 interface MapPlace {
   readonly node: Node;
