@@ -116,6 +116,22 @@ describe('wide maps (issue 16)', () => {
     expect(bytes / items.length).toBeLessThan(2_000);
   }, 600_000);
 
+  it('a re-run given the same large parameter again does not call it a new value (attempts hold a reference)', () => {
+    const dir = sandbox();
+    writeFileSync(
+      path.join(dir, 'pipeline.yaml'),
+      'dag:\n  start_at: first\n  steps:\n    first: {type: stub, next: broken}\n    broken: {type: task, command_type: shell, command: "exit 1", next: success}\n    success: {type: success}\n    fail: {type: fail}\n',
+    );
+    writeFileSync(path.join(dir, 'parameters.yaml'), `items: [${[...Array(2000).keys()].join(', ')}]\n`);
+    expect(dagc(['run', 'pipeline.yaml', '-p', 'parameters.yaml', '--run-id', 'one'], dir).status).toBe(1);
+    const again = dagc(['run', 'pipeline.yaml', '-p', 'parameters.yaml', '--run-id', 'two', '--use-cached', 'one'], dir);
+    expect(again.status).toBe(1);
+    expect(again.stderr).not.toContain('is not used');
+    writeFileSync(path.join(dir, 'other.yaml'), `items: [${[...Array(2001).keys()].join(', ')}]\n`);
+    const changed = dagc(['run', 'pipeline.yaml', '-p', 'other.yaml', '--run-id', 'three', '--use-cached', 'one'], dir);
+    expect(changed.stderr).toContain('the new value of "items" is not used');
+  }, 300_000);
+
   it('a 5 MB parameter reaches a shell step and a Python step through $DAGC_PARAMETERS', () => {
     const python = spawnSync('python3', ['--version']);
     if (python.status !== 0) {

@@ -24,6 +24,7 @@ import { configuredParallelism } from '../config/parallelism.js';
 import { sharedWorkspace } from './workspace.js';
 import { parseJson } from '../core/py-float.js';
 import { mockedExecutor, onlyStep } from './mocking.js';
+import { sameAsRecorded } from '../services/run-log/shared-values.js';
 
 export interface OpenRunOptions {
   pipeline: Pipeline;
@@ -172,7 +173,8 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
   const started = previous ? (Object.values(previous.log.steps).find((s) => s.attempts.length)?.attempts[0]?.parameters ?? previous.log.parameters) : {};
   const overridden = previous
     ? Object.keys(parameters).filter(
-        (k) => Object.hasOwn(previous.log.parameters, k) && JSON.stringify(parameters[k]) !== JSON.stringify(started[k]),
+        // A large value is recorded in the attempts as a reference to it (services/run-log/shared-values.ts).
+        (k) => Object.hasOwn(previous.log.parameters, k) && !sameAsRecorded(parameters[k], started[k]),
       )
     : [];
   if (previous) parameters = { ...parameters, ...previous.log.parameters };

@@ -103,6 +103,15 @@ export function shareStepValues(record: StepRecord): { record: StepRecord; value
   return { record: { ...record, step: { ...record.step, attempts } }, values };
 }
 
+/**
+ * Whether `value` is what an attempt recorded as `recorded`: equal JSON, or the reference a store made of it.
+ * (A re-run compares the parameters given now with those the earlier run started from.)
+ */
+export function sameAsRecorded(value: unknown, recorded: unknown): boolean {
+  if (isValueRef(recorded) && !isValueRef(value)) return share(value)?.ref.$dagc_value === recorded.$dagc_value;
+  return JSON.stringify(value) === JSON.stringify(recorded);
+}
+
 /** The digests of the references a step's attempts hold that are small enough to be put back in place. */
 export function inlineDigests(steps: Iterable<{ attempts: readonly StepAttempt[] }>): Set<string> {
   const out = new Set<string>();
