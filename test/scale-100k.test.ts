@@ -5,11 +5,15 @@
 // fan-in failed with EMFILE from 2,000 items.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { BIN } from './helpers/paths.js';
+import { gunzipSync } from 'node:zlib';
+import { BIN, ROOT } from './helpers/paths.js';
+import { runCli } from './helpers/cli.js';
+import { scrubRunLog } from './helpers/run-log-compare.js';
+import type { RunLog } from '../src/services/run-log/types.js';
 
 const ITEMS = 100_000;
 const TIME = '/usr/bin/time';
@@ -67,5 +71,18 @@ describe('a map of 100,000 items (issue 16)', () => {
     expect(leaves.size).toBe(ITEMS);
     expect(successes).toBe(ITEMS);
     expect(notSuccess).toBe(0);
+  }, 3_600_000);
+
+  // One process per step: the wide map of the fast suite (200 items, a list shared by 601 attempts) through the
+  // rendered bash script and the Argo emulator, each equal to the run log dagc 8e1776e's `dagc run` recorded.
+  it.each(['bash', 'argo'])('the %s target records the 200-item map of fixtures/scale/wide-map as dagc run did before', async (target) => {
+    const fixture = path.join(ROOT, 'fixtures', 'scale', 'wide-map');
+    const dir = mkdtempSync(path.join(tmpdir(), `dagc-wide-${target}-`));
+    cpSync(fixture, dir, { recursive: true });
+    const ran = await runCli(['emulate', 'pipeline.yaml', '--target', target, '-p', 'parameters.yaml', '--run-id', 'wide-map-run'], { cwd: dir, timeoutMs: 3_000_000 });
+    expect(ran.status, ran.stderr.slice(-2000)).toBe(0);
+    const shown = await runCli(['runs', 'show', 'wide-map-run', '--json'], { cwd: dir });
+    const before = JSON.parse(gunzipSync(readFileSync(path.join(fixture, 'reference.json.gz'))).toString('utf8')) as RunLog;
+    expect(scrubRunLog(JSON.parse(shown.stdout) as RunLog)).toEqual(scrubRunLog(before));
   }, 3_600_000);
 });
