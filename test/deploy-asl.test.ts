@@ -8,7 +8,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { SFNClient, DescribeExecutionCommand, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
-import { IAMClient, GetRoleCommand } from '@aws-sdk/client-iam';
+import { IAMClient, GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { runCli } from './helpers/cli.js';
@@ -141,6 +141,16 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     expect(schedule.Target?.Arn).toBe(`${MACHINE_ARN}:live`);
     const role = await iam.send(new GetRoleCommand({ RoleName: 'dagc-pipeline' }));
     expect(JSON.parse(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).Statement[0].Principal.Service).toEqual(['scheduler.amazonaws.com', 'states.amazonaws.com']);
+    // Its policy: what the definition calls (src/emit/asl/iam-policy.ts), with this account, region and machine.
+    const policy = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: 'dagc-pipeline', PolicyName: 'dagc-state-machine' }))).PolicyDocument!)) as {
+      Statement: { Sid: string; Resource: string[] }[];
+    };
+    expect(policy.Statement.map((x) => x.Sid)).toEqual(['BatchJobs', 'BatchSubmit', 'ScheduleStart', 'SyncEventsRule']);
+    expect(policy.Statement.find((x) => x.Sid === 'BatchSubmit')!.Resource).toEqual([
+      `arn:aws:batch:${REGION}:${ACCOUNT}:job-queue/dagc`,
+      `arn:aws:batch:${REGION}:${ACCOUNT}:job-definition/dagc:1`,
+    ]);
+    expect(policy.Statement.find((x) => x.Sid === 'ScheduleStart')!.Resource).toEqual([MACHINE_ARN, `${MACHINE_ARN}:*`]);
 
     // Again, through a proxy that records every request: every resource unchanged, and only reads were made.
     const proxy = await startFaultProxy(moto.endpoint, () => undefined);
