@@ -1,6 +1,6 @@
 // Names a user may give that once crashed a run after validate accepted it, or ran as code (issue 19): a file
 // name with a newline in the bash script's header comment, a step name starting with `-` (read as an option by
-// `dagc exec`), step names and map items longer than a file name may be (ENAMETOOLONG on the captured output).
+// `dagc exec`, in the bash script and in Argo's pods), step names and map items longer than a file name may be (ENAMETOOLONG on the captured output).
 // The oracles: files that exist only if a name ran as a command, the run log's status, bash's own parser.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
 import { BIN } from './helpers/paths.js';
+import { checkManifest } from './argo-checks.js';
 
 function bash(script: string, args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -103,6 +104,54 @@ describe('hostile names', () => {
     expect(ran.status, ran.stdout + ran.stderr).toBe(0);
     await expectFinished(dir, 'names');
   });
+
+  // Argo's pods and Step Functions' tasks call dagc with the run id and dot path after `--` (issue 19: Argo's
+  // pod ran `dagc exec RUN -dash`, which dagc read as an unknown option, and the workflow Failed).
+  const DASHED = `dag:
+  start_at: -dash
+  steps:
+    -dash:
+      type: task
+      command_type: shell
+      command: echo dash
+      next: -m
+    -m:
+      type: map
+      iterate_on: items
+      iterate_as: item
+      branch:
+        start_at: -t
+        steps:
+          -t:
+            type: task
+            command_type: shell
+            command: echo "item $DAGC_PRM_item"
+            next: success
+          success: {type: success}
+          fail: {type: fail}
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`;
+  it.each(['argo', 'asl'])('emulate --target %s: steps named -dash and -t, a map -m over items -a and -b', async (target) => {
+    const dir = mkdtempSync(path.join(tmpdir(), `dagc-hostile-dash-${target}-`));
+    writeFileSync(path.join(dir, 'pipeline.yaml'), DASHED);
+    writeFileSync(path.join(dir, 'params.yaml'), 'items: ["-a", "-b"]\n');
+    if (target === 'argo') {
+      const compiled = await runCli(['compile', 'pipeline.yaml', '-p', 'params.yaml', '--target', 'argo'], { cwd: dir });
+      expect(compiled.status, compiled.stderr).toBe(0);
+      expect(compiled.stdout).toContain('-- "$run" "$node"');
+      expect(checkManifest(compiled.stdout)).toEqual([]);
+    }
+    const ran = await runCli(['emulate', 'pipeline.yaml', '-p', 'params.yaml', '--target', target, '--run-id', 'dashed'], { cwd: dir, timeoutMs: 180_000 });
+    expect(ran.status, ran.stdout + ran.stderr).toBe(0);
+    const shown = await runCli(['runs', 'show', 'dashed', '--json'], { cwd: dir });
+    const log = JSON.parse(shown.stdout) as { status: string; steps: Record<string, { status: string; branches: Record<string, { steps: Record<string, { status: string }> }> }> };
+    expect(log.status).toBe('SUCCESS');
+    expect(log.steps['-dash']!.status).toBe('SUCCESS');
+    expect(Object.keys(log.steps['-m']!.branches).sort()).toEqual(['-m.-a', '-m.-b']);
+    expect(log.steps['-m']!.branches['-m.-a']!.steps['-m.-a.-t']!.status).toBe('SUCCESS');
+  }, 240_000);
 
   it('a step named __proto__ (and constructor) compiles to ASL: states are not keyed through a prototype', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dagc-hostile-proto-'));

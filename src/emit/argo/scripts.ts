@@ -7,7 +7,8 @@
 //  - the in-pod config, written from $DAGC_CONFIG_JSON (the workflow argument dagc_config) to a file.
 // Every name and value reaches dagc as a quoted positional parameter: nothing from the pipeline is ever
 // parsed as shell code (`set -f` also stops globbing of the `%`-joined lists of folded nodes; dot paths never
-// contain `%`, magnus-spec.md §1.2).
+// contain `%`, magnus-spec.md §1.2). The run id and dot path come last, after `--`, so a step named `-x` is a
+// name and not an option of dagc (issue 19).
 
 /** Where the fan-out writes what to run; the template's output parameter reads it (valueFrom.path). */
 export const FAN_OUTPUT_PATH = '/tmp/dagc-fan.json';
@@ -30,21 +31,21 @@ set -f
 mode=$1 run=$2 node=$3 at=$4 attempt=$(($5 + 1)) attempts=$6 after_ok=$7 after_fail=$8
 shift 8
 ${CONFIG_LINES}
-if [ "$mode" = close ]; then exec dagc fan close "$run" "$node" "$@"; fi
+if [ "$mode" = close ]; then exec dagc fan close "$@" -- "$run" "$node"; fi
 fold() {
   list=$1
   shift
   IFS=${FOLD_SEPARATOR}
   for step in $list; do
     unset IFS
-    dagc exec "$run" "$step" \${at:+--map-index "$at"} "$@" || return
+    dagc exec \${at:+--map-index "$at"} "$@" -- "$run" "$step" || return
   done
   unset IFS
 }
 if [ "$mode" = in ]; then
-  dagc fan in "$run" "$node" \${at:+--map-index "$at"} "$@"
+  dagc fan in \${at:+--map-index "$at"} "$@" -- "$run" "$node"
 else
-  dagc exec "$run" "$node" \${at:+--map-index "$at"} --attempt "$attempt" "$@"
+  dagc exec \${at:+--map-index "$at"} --attempt "$attempt" "$@" -- "$run" "$node"
 fi
 rc=$?
 if [ "$rc" -eq 0 ]; then
@@ -64,7 +65,7 @@ set -f
 run=$1 node=$2 at=$3 format=$4
 shift 4
 ${CONFIG_LINES}
-dagc fan out "$run" "$node" \${at:+--map-index "$at"} --format "$format" --output ${FAN_OUTPUT_PATH} "$@"
+dagc fan out \${at:+--map-index "$at"} --format "$format" --output ${FAN_OUTPUT_PATH} "$@" -- "$run" "$node"
 rc=$?
 # 1: the node could not open (it is recorded FAIL and has nothing to run); the fan-in closes it.
 if [ "$rc" -eq 1 ]; then exit 0; fi
