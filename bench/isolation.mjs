@@ -3,9 +3,11 @@
 // folder), in a small project (the pipeline and a few files, like the quickstart) and in one with 200 source
 // files. Reported as the extra time per step, as a ratio to `node -e 0` measured in the same run (target: at
 // most 0.05 × a node start more than without). Runs alternate isolated/shared so machine load hits both alike.
-// On a loaded machine wall-clock differences drown in noise, so the workspace itself is also measured in CPU
-// time (open, check for writes through, remove), against the CPU time a `node -e 0` process uses.
-import { execFileSync } from 'node:child_process';
+// On a loaded machine wall-clock differences drown in noise, so the same runs are also measured in CPU time
+// (user + system of dagc and its steps, as bash's `times` counts its children), against the CPU time of
+// `node -e 0` counted the same way; and the workspace alone (open, check for writes through, remove) in this
+// process, against the CPU time a `node -e 0` process counts for itself.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,24 +78,42 @@ export async function benchIsolationCpu() {
   return lines.join('\n');
 }
 
+/** CPU time (ms, user + system) of a command and its children, as bash's `times` reports them. */
+function childCpu(argv, cwd) {
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1 || exit 97; times', 'bash', ...argv], { cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status})`);
+  const children = r.stdout.trim().split('\n')[1] ?? '';
+  const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return 1000 * seconds.reduce((a, b) => a + b, 0);
+}
+
 export function benchIsolation() {
   const baseline = timeCommand([node, '-e', '0'], { runs: 11 }).median;
-  const lines = [`node -e 0 (baseline)                                   ${fmt(baseline)}`];
+  const baselineCpu = Array.from({ length: 11 }, () => childCpu([node, '-e', '0'])).sort((a, b) => a - b)[5];
+  const lines = [`node -e 0 (baseline)                                   ${fmt(baseline)}, CPU ${fmt(baselineCpu)}`];
   for (const [label, files] of [['small project (quickstart-sized)', 3], ['project with 200 source files', 200]]) {
     const dir = project(files);
     let id = 0;
     const once = (extra) => timeCommand([node, bin, 'run', 'pipeline.yaml', ...extra, '--run-id', `r${id++}`], { cwd: dir, runs: 1 }).samples[0];
     const isolated = [];
     const shared = [];
+    const isolatedCpu = [];
+    const sharedCpu = [];
+    const cpuOnce = (extra) => childCpu([node, bin, 'run', 'pipeline.yaml', ...extra, '--run-id', `r${id++}`], dir);
     for (let i = 0; i < 5; i++) {
       isolated.push(once([]));
       shared.push(once(['-c', 'shared.yaml']));
+      isolatedCpu.push(cpuOnce([]));
+      sharedCpu.push(cpuOnce(['-c', 'shared.yaml']));
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const perStep = (median(isolated) - median(shared)) / STEPS;
+    const perStepCpu = (median(isolatedCpu) - median(sharedCpu)) / STEPS;
     lines.push(
       `${label.padEnd(34)} isolation per step ${fmt(perStep).padStart(9)} = ${(perStep / baseline).toFixed(3)}× a node start` +
         ` (run of ${STEPS} steps: ${fmt(median(isolated))} isolated, ${fmt(median(shared))} shared)`,
+      `${''.padEnd(34)} in CPU time       ${fmt(perStepCpu).padStart(9)} = ${(perStepCpu / baselineCpu).toFixed(3)}× a node start's CPU` +
+        ` (run of ${STEPS} steps: ${fmt(median(isolatedCpu))} isolated, ${fmt(median(sharedCpu))} shared)`,
     );
   }
   return lines.join('\n');

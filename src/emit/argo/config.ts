@@ -112,6 +112,8 @@ export const GLOBAL_KEYS = [
   'concurrency_policy',
   // Where a large pipeline is split (split.ts).
   'limits',
+  // Read by the pods' `dagc exec` (runtime/workspace.ts sharedWorkspace), not by the manifest.
+  'shared_workspace',
 ] as const;
 
 const DEFAULT_RESOURCES = { memory: '1Gi', cpu: '250m' };
@@ -422,6 +424,14 @@ export function readArgoSettings(config: DagcConfig): ReadSettingsResult {
     readPodSettings(r, value, p, pod);
   }
 
+  // The pods' `dagc exec` reads it from the config the manifest carries (DAGC_CONFIG_JSON). The emulator's pods
+  // all start in one folder, so there the steps share it; a cluster's pods each have their own: said here.
+  if (r.boolean(raw, 'shared_workspace', ROOT_PATH) === true)
+    r.warn(
+      `${ROOT_PATH}.shared_workspace`,
+      'each step runs in its pod\'s working folder without a fresh workspace, as magnus did; `dagc emulate` runs every pod in one folder, so there steps see the files earlier steps left, but on a cluster each pod has its own copy of the image and only catalog files reach a later step',
+      'declare the files a step reads in its catalog get, and drop shared_workspace to run here as on a cluster',
+    );
   const kind = r.oneOf(raw, 'kind', ROOT_PATH, ARGO_KINDS) ?? 'Workflow';
   const schedules = readSchedules(r, raw);
   const argoVersion = r.string(raw, 'argo_version', ROOT_PATH) ?? '3.6';

@@ -42,6 +42,17 @@ export interface EmulateArgoResult {
   readonly exitCode: number;
 }
 
+/** Names of the container variables any template fills from a Kubernetes secret (env[].valueFrom.secretKeyRef). */
+function secretRefNames(spec: Record<string, unknown>): Set<string> {
+  const names = new Set<string>();
+  const templates = Array.isArray(spec.templates) ? (spec.templates as { container?: { env?: unknown } }[]) : [];
+  for (const t of templates) {
+    const env = Array.isArray(t.container?.env) ? (t.container.env as { name?: unknown; valueFrom?: { secretKeyRef?: unknown } }[]) : [];
+    for (const e of env) if (typeof e.name === 'string' && e.valueFrom?.secretKeyRef) names.add(e.name);
+  }
+  return names;
+}
+
 export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgoResult> {
   // Argo reads manifests as YAML 1.1 (go-yaml), which is how dagc writes them.
   const manifest: unknown = parse(opts.manifest, { version: '1.1' });
@@ -63,9 +74,12 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
     await chmod(shim, 0o755);
     // A pod starts from the image's environment: here, this process's, without dagc's own variables (the
     // workflow sets those it means to pass).
+    // The variables the manifest fills from Kubernetes secrets (secretKeyRef, stood in for by this process's
+    // variable of that name) are secrets too: a pod whose container does not ask for one must not have it.
+    const secretRefs = secretRefNames(spec);
     const baseEnv: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.env))
-      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k)) baseEnv[k] = v;
+      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k) && !secretRefs.has(k)) baseEnv[k] = v;
     const result = await emulateWorkflow(manifest, {
       workflowName: opts.runId,
       arguments: args,
