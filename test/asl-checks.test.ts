@@ -139,7 +139,8 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
       [BATCH.replace(/ {4}job_definition:.*\n/, ''), '    cloudformation: {name: etl-registered, role_arn: "arn:aws:iam::123456789012:role/sfn"}\n'],
       [ECS, '    cloudformation: true\n'],
       // Every optional part: the declared roles, logging, X-Ray, tags, a schedule, Fargate job definitions.
-      [BATCH.replace(/ {4}job_definition:.*\n/, ''), FULL_CFN],
+      // Fargate sizes, which EC2 job definitions refuse (the vcpus check above), on the Fargate ones dagc declares.
+      [BATCH.replace(/ {4}job_definition:.*\n/, '    vcpus: 0.5\n    memory: 1024\n'), FULL_CFN],
       [ECS, '    cloudformation: {role: true, logging: true, tracing: true}\n'],
       [BATCH + '    map_width: 5000\n', '    cloudformation: {role: true, name: etl-wide}\n', MAP_PIPELINE],
     ] as const) {
@@ -170,5 +171,6 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect(full!.Resources['Schedule']!.Properties).toMatchObject({ ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'Europe/London', State: 'ENABLED' });
     const job = Object.values(full!.Resources).find((x) => x.Type === 'AWS::Batch::JobDefinition')!.Properties;
     expect(job).toMatchObject({ PlatformCapabilities: ['FARGATE'], Timeout: { AttemptDurationSeconds: 86400 }, Tags: { team: 'data' }, PropagateTags: true });
+    expect((job['ContainerProperties'] as { ResourceRequirements: unknown }).ResourceRequirements).toEqual([{ Type: 'VCPU', Value: '0.5' }, { Type: 'MEMORY', Value: '1024' }]);
   });
 });

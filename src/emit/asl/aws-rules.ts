@@ -58,13 +58,15 @@ export function awsRules(config: DagcConfig, asl: AslConfig, definition: StateMa
     const s = place.settings;
     if (s.compute.kind === 'ecs' && s.compute.launchType === 'FARGATE' && s.gpu !== undefined)
       out.push(at([...place.key, 'gpu'], 'DAGC-ASL-FARGATE-GPU', 'ECS on Fargate has no GPUs', 'use launch_type: EC2 with a GPU container instance, or drop gpu', place.node));
-    if (s.compute.kind === 'batch' && s.vcpus !== undefined && (!Number.isInteger(s.vcpus) || s.vcpus < 1))
+    // A job definition dagc declares with cloudformation: {platform: FARGATE} runs on Fargate, which takes 0.25 and 0.5.
+    const onFargate = s.compute.kind === 'batch' && s.compute.jobDefinition === undefined && asl.machine.cloudformation?.platform === 'FARGATE';
+    if (s.compute.kind === 'batch' && !onFargate && s.vcpus !== undefined && (!Number.isInteger(s.vcpus) || s.vcpus < 1))
       out.push(
         at(
           [...place.key, 'vcpus'],
           'DAGC-ASL-BATCH-VCPUS',
           `Batch jobs on EC2 take whole vCPUs (at least 1), not ${s.vcpus}`,
-          'give vcpus as a whole number; Fargate sizes (0.25, 0.5) need a Fargate job definition, which dagc does not register',
+          'give vcpus as a whole number; Fargate sizes (0.25, 0.5) need a Fargate job definition (cloudformation: {platform: FARGATE} declares them for images without a job_definition)',
           place.node,
         ),
       );
