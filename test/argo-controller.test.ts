@@ -81,9 +81,10 @@ describe.skipIf(!HAVE_GO)('dagc emulate --target argo --engine argo', () => {
     const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', 'argo', '--json', '--run-id', 'cli'], { cwd: dir, timeoutMs: 300_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain("Argo workflow Succeeded (Argo's controller)");
-    // stdout: the diagnostics document (the preview warning), then the run's.
-    const docs = r.stdout.split(/\n(?=\{)/).map((d) => JSON.parse(d) as { runId?: string; engine?: { phase: string; nodes: { displayName: string; phase: string }[] } });
-    const run = docs.find((d) => d.runId === 'cli')!;
+    // stdout: one document, the run's (compile's preview warning goes to stderr).
+    const run = JSON.parse(r.stdout) as { runId?: string; engine?: { phase: string; nodes: { displayName: string; phase: string }[] } };
+    expect(run.runId).toBe('cli');
+    expect(r.stderr).toContain('DAGC-ARGO-PREVIEW');
     expect(run.engine!.phase).toBe('Succeeded');
     expect(run.engine!.nodes.find((n) => n.displayName === 'fan-in')?.phase).toBe('Succeeded');
     const bogus = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', 'kubelet'], { cwd: dir });
