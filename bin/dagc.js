@@ -12,10 +12,13 @@ if (major < 20) {
 const argv = process.argv.slice(2);
 // `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle loads a fraction of the
 // modules (src/cli/entry-node.ts).
-if (argv[0] === 'exec' || argv[0] === 'fan') {
-  const { entryMain } = await import('../dist/entry/entry.js');
-  process.exitCode = await entryMain(argv);
-} else {
-  const { main } = await import('../dist/main.js');
-  process.exitCode = await main(argv);
+// dagc's own modules failing to load (a dist/ being rebuilt, a broken install) exit 2 like any internal error,
+// never 1: a rendered script reads 1 from `dagc exec` as "the step failed" and routes to on_failure.
+let entry;
+try {
+  entry = argv[0] === 'exec' || argv[0] === 'fan' ? (await import('../dist/entry/entry.js')).entryMain : (await import('../dist/main.js')).main;
+} catch (error) {
+  process.stderr.write(`dagc: internal error: cannot load dagc's own modules: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
 }
+process.exitCode = await entry(argv);
