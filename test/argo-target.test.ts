@@ -9,7 +9,10 @@ import { parse } from 'yaml';
 import { runCli } from './helpers/cli.js';
 import { CONFORMANCE, caseNames, expectedFile, inputArgs, playCase } from './helpers/conformance.js';
 import { copyFixture } from './helpers/fixture-dir.js';
-import { HAS_SHARED, sharedOrSkipNotice } from './helpers/paths.js';
+import { sharedOrSkipNotice } from './helpers/paths.js';
+
+/** Argo's schema, CRD and CEL rules are read from ../shared: without it those checks are skipped, and said so. */
+const HAS_SHARED = sharedOrSkipNotice("Argo's JSON schema, CRD and CEL checks of the rendered manifests");
 import { checkManifest } from './argo-checks.js';
 
 const compileArgs = (dir: string) => ['compile', 'pipeline.yaml', '--target', 'argo', ...inputArgs(dir)];

@@ -1,9 +1,11 @@
 // Property (fast-check, fixed seed, bounded budget): hostile step names, parameter values and map items go
-// through `dagc run` and the rendered bash script (issue 19). For every generated pipeline: nothing in a name or
-// value runs as a command (each hostile fragment would create a marker file), no file appears outside the
-// project, both runs close their run log SUCCESS, and both record the same steps with the same statuses and the
-// same parameters. The budget is CASES here; a longer run: DAGC_FUZZ_CASES=200 npx vitest run test/hostile-property.test.ts (scripts/fuzz-hostile.sh).
-// (The Argo and ASL emulators are not part of this property yet.)
+// through `dagc run`, the rendered bash script, and both emulators (`dagc emulate --target argo`, the built-in
+// Argo engine, and `--target asl`, aws-local-stepfunctions) (issue 19). For every generated pipeline: nothing in a
+// name or value runs as a command (each hostile fragment would create a marker file), no file appears outside
+// the sandbox, every run closes its run log SUCCESS, and all four record the same steps with the same statuses
+// and the same parameters. A target may refuse a name it cannot carry at compile time (exit 2, a located
+// message, nothing run); that is counted and said. The budget is CASES here; a longer run:
+// DAGC_FUZZ_CASES=200 npx vitest run test/hostile-property.test.ts (scripts/fuzz-hostile.sh).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,9 +100,11 @@ function shape(log: Log): unknown {
 }
 
 describe('hostile names, parameters and map items (property)', () => {
-  it(`${CASES} generated pipelines: nothing injected, nothing outside, same closed run log under dagc run and bash`, async () => {
+  it(`${CASES} generated pipelines: nothing injected, nothing outside, same closed run log under dagc run, bash, argo and asl`, async () => {
     let tried = 0;
     let refused = 0;
+    const targetRefused = { argo: 0, asl: 0 };
+    const emulatedOk = { argo: 0, asl: 0 };
     await fc.assert(
       fc.asyncProperty(stepName(1), fc.uniqueArray(text(2), { minLength: 1, maxLength: 3 }), text(3), async (name, items, value) => {
         tried++;
@@ -134,10 +138,34 @@ describe('hostile names, parameters and map items (property)', () => {
         const b = JSON.parse((await runCli(['runs', 'show', 'b', '--json'], { cwd: dir })).stdout) as Log;
         expect(a.status).toBe('SUCCESS');
         expect(shape(b)).toEqual(shape(a));
+        for (const [target, runId] of [['argo', 'c'], ['asl', 'd']] as const) {
+          const emulated = await runCli(['emulate', 'pipeline.yaml', '-p', 'params.yaml', '--target', target, '--run-id', runId], {
+            cwd: dir,
+            env,
+            timeoutMs: 180_000,
+          });
+          const marksNow = readdirSync(root, { recursive: true }).map(String).filter((f) => new RegExp(`^${MARK}\\d[a-e]$`).test(path.basename(f)));
+          expect(marksNow, `${target}: a name or value ran as code`).toEqual([]);
+          expect(readdirSync(root).sort(), `${target}: a file outside the sandbox's project and tmp`).toEqual(['project', 'tmp']);
+          const shown = await runCli(['runs', 'show', runId, '--json'], { cwd: dir });
+          if (emulated.status === 2 && shown.status !== 0) {
+            // The target refused what it cannot carry before anything ran: said with a location, no stack.
+            expect(emulated.stderr, `${target} refused`).toMatch(/error|DAGC-/);
+            expect(emulated.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)?\n/);
+            targetRefused[target]++;
+            continue;
+          }
+          expect(emulated.status, `${target}: ${emulated.stderr}`).toBe(0);
+          expect(shape(JSON.parse(shown.stdout) as Log), target).toEqual(shape(a));
+          emulatedOk[target]++;
+        }
       }),
       { seed: SEED, numRuns: CASES, endOnFailure: true },
     );
-    console.warn(`[hostile-property] tried ${tried} generated pipelines (seed ${SEED}): ${tried - refused} ran under dagc run and bash, ${refused} refused by validate`);
+    console.warn(
+      `[hostile-property] tried ${tried} generated pipelines (seed ${SEED}): ${tried - refused} ran under dagc run and bash, ${refused} refused by validate; ` +
+        `argo emulator ${emulatedOk.argo} equal run logs, ${targetRefused.argo} refused at compile; asl emulator ${emulatedOk.asl} equal, ${targetRefused.asl} refused`,
+    );
     expect(tried).toBe(CASES);
-  }, 600_000);
+  }, 1_800_000);
 });

@@ -1,7 +1,7 @@
 // One pod of the emulated workflow: the container's command and args run here as a process, in the user's
 // working directory, with the container's env. What a pod has that this machine lacks is mapped:
 //  - `dagc` is this dagc (`node <package>/bin/dagc.js`), as the first word of the command and on the PATH;
-//  - `/tmp/…` is a temp folder of this pod alone, so parallel pods do not share files, and output parameters
+//  - `/tmp/…` (in the command and the container's env, parameter values excepted) is a temp folder of this pod alone, so parallel pods do not share files, and output parameters
 //    (`valueFrom.path`, docs/walk-through/output-parameters.md) are read from there;
 //  - a persistent volume's mount path is a folder of the working directory (.argo-volumes/<claim>), shared
 //    by every pod like the claim is;
@@ -65,7 +65,9 @@ export async function runPod(spec: PodSpec, envr: PodEnvironment): Promise<PodRe
     const argv = spec.command.map((a) => mapTmp(a, dir));
     if (argv[0] === 'dagc') argv.splice(0, 1, ...envr.dagc);
     const env: Record<string, string> = { ...envr.baseEnv };
-    for (const [k, v] of Object.entries(spec.env)) env[k] = mapTmp(v, dir);
+    // A parameter's value is data, recorded in the run log as given: a pod sees it as written, so it is never
+    // mapped (issue 19: a value "/tmp/x…" reached the step, and the run log, as this pod's folder).
+    for (const [k, v] of Object.entries(spec.env)) env[k] = /^(DAGC|MAGNUS)_PRM_/.test(k) ? v : mapTmp(v, dir);
     env.PATH = `${envr.shimDir}${path.delimiter}${env.PATH ?? ''}`;
     env.TMPDIR = dir;
     const [file, ...args] = argv;
