@@ -85,12 +85,16 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
       arguments: args,
       secretEnv: opts.env,
       pod: { cwd: opts.cwd, baseEnv, tmpRoot: root, dagc: opts.dagc, shimDir, out: opts.out, err: opts.err },
+      faults: opts.faults,
+      deadlineSeconds: opts.deadlineSeconds,
       workflowTemplates: (opts.workflowTemplates ?? []).map((t) => parse(t, { version: '1.1' }) as unknown),
     });
     const claims = ((spec.volumes as { persistentVolumeClaim?: { claimName?: unknown } }[] | undefined) ?? [])
       .map((v) => v.persistentVolumeClaim?.claimName)
       .filter((c): c is string => typeof c === 'string');
     if (claims.length) opts.err(`persistent volume claims ${claims.join(', ')}: emulated by folders under .argo-volumes/\n`);
+    if (endedTerminated(spec, result.phase, result.message))
+      await closeTerminatedRun(spec, { runId: opts.runId, cwd: opts.cwd, env: { ...baseEnv, PATH: `${shimDir}${path.delimiter}${baseEnv.PATH ?? ''}` }, dagc: opts.dagc, err: opts.err });
     const exitCode = result.phase === 'Succeeded' ? 0 : result.phase === 'Failed' && !result.exitCodes.includes(2) ? 1 : 2;
     return { result, exitCode };
   } finally {
@@ -99,16 +103,12 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
 }
 
 export const emulator: Emulator = {
-      faults: opts.faults,
-      deadlineSeconds: opts.deadlineSeconds,
   async emulate(files, options) {
     const manifest = files[0];
     if (!manifest) throw new Error('the argo target compiled no manifest (dagc bug)');
     const engine = options.engine ?? 'dagc';
     if (engine === 'argo') {
       // Argo's own workflow controller (go/argo harness), instead of the built-in emulator.
-    if (endedTerminated(spec, result.phase, result.message))
-      await closeTerminatedRun(spec, { runId: opts.runId, cwd: opts.cwd, env: { ...baseEnv, PATH: `${shimDir}${path.delimiter}${baseEnv.PATH ?? ''}` }, dagc: opts.dagc, err: opts.err });
       const { emulateArgoWithController } = await import('./controller-engine.js');
       const { result, exitCode } = await emulateArgoWithController({
         manifest: manifest.text,
