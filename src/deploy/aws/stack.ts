@@ -7,7 +7,6 @@
 // API: https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/ (CreateChangeSet, DescribeChangeSet,
 // ExecuteChangeSet, DeleteChangeSet, DescribeStacks, DescribeStackEvents); change sets:
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html
-import { createHash } from 'node:crypto';
 import type { CloudFormationClient, Change, Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import type { AwsClients } from './clients.js';
 import { call } from './errors.js';
@@ -15,6 +14,7 @@ import { cloudFormationSdk } from './sdk.js';
 import type { FieldChange, ResourceOutcome } from '../types.js';
 import { RemoteError } from '../types.js';
 import { UserError } from '../../core/errors.js';
+import { sha256 } from '../../core/sha256.js';
 
 export interface StackDesired {
   readonly name: string;
@@ -126,7 +126,7 @@ export async function applyStack(aws: AwsClients, desired: StackDesired, dryRun:
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([Key, Value]) => ({ Key, Value }));
   // A name from what is asked for: the same deploy twice asks for the same change set.
-  const digest = createHash('sha256').update(JSON.stringify([desired.template, parameters, tags])).digest('hex').slice(0, 16);
+  const digest = sha256(JSON.stringify([desired.template, parameters, tags])).slice(0, 16);
   const changeSetName = `dagc-${digest}`;
   let made;
   try {
