@@ -277,7 +277,10 @@ export const command: Command = {
         const { openEntry } = await import('./entrypoint.js');
         const { stepNames, newStepLog, stepTypeOf } = await import('../runtime/exec-node.js');
         const { preciseNow } = await import('../runtime/clock.js');
-        const { ctx, inv } = await openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, { ...callIo, env: { ...callIo.env, DAGC_MAP_INDEX: index } }, false);
+        // The step may be a leaf or a composite (a map whose fan out or count read failed): exec's or fan's entry.
+        const open = (composite: boolean) =>
+          openEntry({ ...args, options: { ...args.options }, positionals: [runId ?? '', path] }, { ...callIo, env: { ...callIo.env, DAGC_MAP_INDEX: index } }, composite);
+        const { ctx, inv } = await open(false).catch(() => open(true));
         const names = stepNames(inv);
         const got = await ctx.store.getStep(ctx.runId, names.internal);
         if (got?.step.status === 'SUCCESS') return;

@@ -59,6 +59,7 @@ export type ChoiceRule = (
   | { Variable: string; IsPresent: boolean }
   | { Variable: string; StringMatches: string }
   | { Variable: string; StringEquals: string }
+  | { Variable: string; NumericGreaterThan: number }
   | { And: ChoiceRule[] }
   | { Or: ChoiceRule[] }
 ) & { Next?: string };

@@ -23,6 +23,13 @@ import { containerCommand } from './container-script.js';
 
 /** The inline Map's index array is built by States.ArrayRange, which makes at most 1,000 items (AWS docs, intrinsic functions). */
 export const INLINE_MAP_LIMIT = 1000;
+/** An inline Map runs at most 40 iterations at once (AWS docs, "Map state in Inline mode": MaxConcurrency). */
+export const INLINE_CONCURRENCY_LIMIT = 40;
+/**
+ * MaxConcurrency of a Distributed Map whose node sets no max_concurrency: each child execution submits a job,
+ * and Batch takes about 50 SubmitJob calls a second (Metaflow's step_functions plugin retries its throttling).
+ */
+export const DEFAULT_DISTRIBUTED_CONCURRENCY = 50;
 
 /** How a graph's terminal nodes end: the whole execution, a branch, or an inline dag that returns to its fan in. */
 export type GraphMode = { kind: 'root' } | { kind: 'branch' } | { kind: 'inline'; exit: string };
@@ -67,6 +74,9 @@ export const ROLE = {
   failed: 'failed',
   // Where a node's infrastructure errors and timeouts go first: a Pass that names the node (noteAbort).
   abort: 'abort',
+  // An inline map's guard on its item count (buildMap).
+  width: 'width',
+  tooWide: 'too-wide',
 } as const;
 export const START_RECORDER = 'dagc.start';
 
@@ -151,7 +161,8 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
           break;
         case 'map':
           out.push(`${node.internalName}.${ROLE.fanOut}`);
-          if (!distributed(node)) out.push(`${node.internalName}.${ROLE.count}`, `${node.internalName}.${ROLE.items}`);
+          if (!distributed(node))
+            out.push(`${node.internalName}.${ROLE.count}`, `${node.internalName}.${ROLE.width}`, `${node.internalName}.${ROLE.tooWide}`, `${node.internalName}.${ROLE.items}`);
           out.push(node.internalName);
           visit(node.branch);
           out.push(`${node.internalName}.${ROLE.fanIn}`, `${node.internalName}.${ROLE.abort}`);
@@ -214,10 +225,15 @@ function describe(node: Node): string {
   }
 }
 
+/**
+ * A map is a Distributed Map when its declared width (map_width) or its max_concurrency is over what an inline
+ * Map runs at once (40): an inline Map would run it 40 at a time whatever max_concurrency says. A map that
+ * declares neither is inline, with a guard on its item count (buildMap).
+ */
 export function isDistributed(ctx: Pick<BuildContext, 'config' | 'distributedMaps'>, node: Node): boolean {
   if (!ctx.distributedMaps || node.type !== 'map') return false;
-  const width = ctx.config.forNode(node).mapWidth;
-  return width !== undefined && width > INLINE_MAP_LIMIT;
+  const settings = ctx.config.forNode(node);
+  return (settings.mapWidth ?? 0) > INLINE_CONCURRENCY_LIMIT || settings.maxConcurrency > INLINE_CONCURRENCY_LIMIT;
 }
 
 export function buildStateMachineStates(root: Graph, ctx: BuildContext): { startAt: string; states: Record<string, State> } {
@@ -692,7 +708,7 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
       ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: keyOf(mapIndicesKey) },
       ItemSelector: selector,
       ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, StartAt: branch.startAt, States: branch.states },
-      ...(settings.maxConcurrency > 0 ? { MaxConcurrency: settings.maxConcurrency } : {}),
+      MaxConcurrency: settings.maxConcurrency > 0 ? settings.maxConcurrency : DEFAULT_DISTRIBUTED_CONCURRENCY,
       ResultPath: null,
       Catch: catchAll(fanIn),
       Next: fanIn,
@@ -707,7 +723,25 @@ function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Sc
       ResultPath: '$.dagc',
       TimeoutSeconds: 60,
       Catch: catchAll(fanIn),
-      Next: name(`${node.internalName}.${ROLE.items}`),
+      Next: name(`${node.internalName}.${ROLE.width}`),
+    };
+    // States.ArrayRange fails over 1,000 items with States.Runtime, which no Catch sees: a map that declared no
+    // width and has more items fails here instead, as an error the run closes with (the node's abort note).
+    states[name(`${node.internalName}.${ROLE.width}`)] = {
+      Type: 'Choice',
+      Comment: `${node.internalName}: an inline Map takes at most ${INLINE_MAP_LIMIT.toLocaleString('en-US')} items`,
+      Choices: [{ Variable: '$.dagc.map.count', NumericGreaterThan: INLINE_MAP_LIMIT, Next: name(`${node.internalName}.${ROLE.tooWide}`) }],
+      Default: name(`${node.internalName}.${ROLE.items}`),
+    };
+    states[name(`${node.internalName}.${ROLE.tooWide}`)] = {
+      Type: 'Pass',
+      Comment: `${node.internalName}: too many items for an inline Map`,
+      Parameters: {
+        Error: 'dagc.MapTooWide',
+        'Cause.$': `States.Format('the map has {} items, over the ${INLINE_MAP_LIMIT} an inline Map takes: declare map_width in its asl settings (a Distributed Map)', $.dagc.map.count)`,
+      },
+      ResultPath: '$.dagcError',
+      Next: name(`${node.internalName}.${ROLE.abort}`),
     };
     states[name(`${node.internalName}.${ROLE.items}`)] = {
       Type: 'Pass',

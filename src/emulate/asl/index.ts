@@ -19,7 +19,9 @@
 //                States.TaskFailed
 //      timeout   the job is killed after afterMs, States.Timeout (its TimeoutSeconds, compressed)
 //      stop      StopExecution while the job runs (after afterMs): the execution ends ABORTED
-//      runtime   a map's count read answers 1,001 items: States.ArrayRange fails with States.Runtime
+//      runtime   a map's count read answers a count that is no number: the index range's States.MathAdd fails
+//                with States.Runtime, which no Catch sees (a map of over 1,000 items no longer reaches
+//                States.ArrayRange: build-states.ts buildMap guards the count)
 //      exit      the job's container exits with `code` before its command runs (as dagc's entrypoint does with
 //                exit 2 on bad input)
 //    `times` (default 1) is how many job attempts of that state the fault hits (a Batch retry is one more).
@@ -85,23 +87,29 @@ function* allStates(states: Record<string, State>): Generator<[string, State]> {
 /** Where the interpreter's copy of a Distributed Map keeps the items its reader Task read. */
 const READ_ITEMS = '$.dagcEmulatedItemReader';
 
+/** The Resource of the Task that runs one child execution of a Distributed Map in the emulator's copy. */
+const CHILD_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
+
 /**
  * The interpreter's copy of `states` with each Distributed Map split in two: a Task of the map's own name (so
  * every transition into it still lands there) that does the ItemReader's S3 read, then the map, inline, over
  * what it read. The map's new name has a space, which no name dagc writes has, so it cannot collide.
+ * With `children`, each iteration of that inline map is one Task that runs the map's ItemProcessor as a child
+ * execution of its own (a separate state machine, its own name, the ItemSelector's output as its input), as
+ * Step Functions runs a Distributed Map's iterations; `children` gets each such Task's name → its machine.
  */
-export function inlineDistributedMaps(states: Record<string, State>): Record<string, State> {
+export function inlineDistributedMaps(states: Record<string, State>, children?: Map<string, StateMachine>): Record<string, State> {
   const out: Record<string, State> = {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type === 'Parallel') {
-      out[name] = { ...state, Branches: state.Branches.map((b) => ({ ...b, States: inlineDistributedMaps(b.States) })) };
+      out[name] = { ...state, Branches: state.Branches.map((b) => ({ ...b, States: inlineDistributedMaps(b.States, children) })) };
       continue;
     }
     if (state.Type !== 'Map') {
       out[name] = state;
       continue;
     }
-    const processor = { ...state.ItemProcessor, States: inlineDistributedMaps(state.ItemProcessor.States) };
+    const processor = { ...state.ItemProcessor, States: inlineDistributedMaps(state.ItemProcessor.States, children) };
     if (!state.ItemReader) {
       out[name] = { ...state, ItemProcessor: processor };
       continue;
@@ -118,7 +126,15 @@ export function inlineDistributedMaps(states: Record<string, State>): Record<str
       Next: inline,
     };
     out[name] = read;
-    out[inline] = { ...map, ItemsPath: READ_ITEMS, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'INLINE' } } } as MapState;
+    if (!children) {
+      out[inline] = { ...map, ItemsPath: READ_ITEMS, ItemProcessor: { ...processor, ProcessorConfig: { Mode: 'INLINE' } } } as MapState;
+      continue;
+    }
+    const child = `${name.slice(0, 74)} child`;
+    children.set(child, { StartAt: processor.StartAt, States: processor.States });
+    // The iteration's input, whole, is the child's (ResultPath null: the Map keeps no results).
+    const run: TaskState = { Type: 'Task', Comment: `${name}: one child execution (emulated)`, Resource: CHILD_EXECUTION, Parameters: { 'Input.$': '$' }, ResultPath: null, End: true };
+    out[inline] = { ...map, ItemsPath: READ_ITEMS, ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: child, States: { [child]: run } } } as MapState;
   }
   return out;
 }
@@ -330,14 +346,23 @@ export const emulator: Emulator = {
     const read: Handler = (input) => readMapObject(input as { Bucket: string; Key: string }, maps, store, options.config);
     const reader: (stateName: string) => Handler = (stateName) => async (input) => {
       if (stopped) throw named('States.Aborted', 'the execution was stopped');
-      return takeFault(faults, stateName)?.fault === 'runtime' ? { Body: JSON.stringify({ count: 1001 }), ContentType: 'application/json' } : read(input);
+      // runtime: a count that is no number, which States.MathAdd cannot take (States.Runtime).
+      return takeFault(faults, stateName)?.fault === 'runtime' ? { Body: '{"count": "many"}', ContentType: 'application/json' } : read(input);
     };
 
     // $$.Execution.Input is pinned to the execution's input in branches and iterations (execution-input.ts).
-    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(pinExecutionInput(definition.States)) };
+    const children = new Map<string, StateMachine>();
+    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(pinExecutionInput(definition.States), children) };
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
-    for (const [name, state] of allStates(machine.States)) {
+    // A Distributed Map's child executions (inlineDistributedMaps), run once the interpreter is loaded.
+    let runChild: ((child: string, input: unknown) => Promise<unknown>) | undefined;
+    const childStates = [...children.values()].flatMap((c) => [...allStates(c.States)]);
+    for (const [name, state] of [...allStates(machine.States), ...childStates]) {
+      if (state.Type === 'Task' && state.Resource === CHILD_EXECUTION) {
+        handlers[name] = (input) => runChild!(name, input);
+        continue;
+      }
       // A retried task's Parallel holds the user's retrier (build-states.ts retriedTask): its waits are scaled too.
       if (state.Type === 'Parallel' && state.Retry)
         state.Retry = state.Retry.map((r) => ({
@@ -367,6 +392,29 @@ export const emulator: Emulator = {
     polyfillWithResolvers();
     const { StateMachine } = await import('aws-local-stepfunctions');
     const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const childEngines = new Map([...children].map(([name, def]) => [name, new StateMachine(structuredClone(def) as never, { validationOptions: { checkPaths: true, checkArn: true } })]));
+    let childCount = 0;
+    // A child execution: its own name (the definition reads the run id from its input, $.run, not from
+    // $$.Execution.Name), its input the iteration's, its context's execution input that input. A child that fails
+    // fails the Map Run, whose failure tolerance is 0: States.ExceedToleratedFailureThreshold on the map.
+    runChild = async (child, input) => {
+      if (stopped) return STOPPED;
+      childCount += 1;
+      const name = `dagc-child-${childCount}`;
+      const childInput = (input as { Input?: unknown }).Input as Json;
+      const execution = childEngines.get(child)!.run(childInput as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate-child:${name}`, Input: childInput, [PINNED_INPUT]: childInput }, State: { RetryCount: 0 } },
+        noThrowOnAbort: true,
+      });
+      void drain(execution.eventLogs as AsyncGenerator<unknown>);
+      try {
+        return await execution.result;
+      } catch (error) {
+        const cause = (error as { cause?: { name?: string; message?: string } }).cause;
+        throw named('States.ExceedToleratedFailureThreshold', `a child execution failed: ${cause?.name ?? 'States.Runtime'}: ${cause?.message ?? String(error)}`);
+      }
+    };
     const historyLimit = Number(options.env.DAGC_EMULATE_HISTORY_LIMIT) || HISTORY_LIMIT;
     const start = async (input: Json, name: string): Promise<{ status: 'SUCCEEDED' | 'FAILED' | 'ABORTED'; error?: string; cause?: string }> => {
       // StartExecution refuses an input over the payload quota (before anything runs).
