@@ -47,7 +47,6 @@ import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
 import { HISTORY_LIMIT, PAYLOAD_LIMIT } from '../../emit/asl/limits.js';
 import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
-import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -350,9 +349,8 @@ export const emulator: Emulator = {
       return takeFault(faults, stateName)?.fault === 'runtime' ? { Body: '{"count": "many"}', ContentType: 'application/json' } : read(input);
     };
 
-    // $$.Execution.Input is pinned to the execution's input in branches and iterations (execution-input.ts).
     const children = new Map<string, StateMachine>();
-    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(pinExecutionInput(definition.States), children) };
+    const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States, children) };
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
     // A Distributed Map's child executions (inlineDistributedMaps), run once the interpreter is loaded.
@@ -404,7 +402,7 @@ export const emulator: Emulator = {
       const childInput = (input as { Input?: unknown }).Input as Json;
       const execution = childEngines.get(child)!.run(childInput as never, {
         overrides: { taskResourceLocalHandlers: handlers as never },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate-child:${name}`, Input: childInput, [PINNED_INPUT]: childInput }, State: { RetryCount: 0 } },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate-child:${name}`, Input: childInput }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
       void drain(execution.eventLogs as AsyncGenerator<unknown>);
@@ -422,7 +420,7 @@ export const emulator: Emulator = {
       if (inputBytes > PAYLOAD_LIMIT) return { status: 'FAILED', error: 'States.DataLimitExceeded', cause: `the execution input is ${inputBytes} bytes, over the ${PAYLOAD_LIMIT}-byte quota` };
       const execution = engine.run(input as never, {
         overrides: { taskResourceLocalHandlers: handlers as never },
-        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input, [PINNED_INPUT]: input }, State: { RetryCount: 0 } },
+        context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate:${name}`, Input: input }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
       // The quotas Step Functions holds an execution to, read from the interpreter's events (which the localstack
