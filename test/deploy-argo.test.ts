@@ -3,7 +3,8 @@
 // server holds is read back with the admin's own requests, not through dagc; "no write" is the resourceVersion
 // staying the same. No Argo controller runs: the test moves a Workflow's phases itself.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -196,6 +197,48 @@ describe.skipIf(SKIP !== undefined)('dagc deploy --target argo (kube-apiserver)'
     expect(logs.stderr).toMatch(/no pod of run "run-1" ran the step "hello" in "pipelines"\nhint: pods may have been garbage-collected/);
     expect(out).toMatch(/^argo {2}hello: Running\n[^]*^argo {2}run run-1: Running\n[^]*^argo {2}hello: Succeeded\nargo {2}success: Succeeded\n[^]*^argo {2}run run-1: Succeeded\n/m);
     expect(out).toMatch(/^run run-1 Succeeded on argo: 0 steps succeeded, 0 failed \(as the run log records them\)$/m);
+  });
+
+  it('a split pipeline (several WorkflowTemplates, issue 16) deploys every part; again: unchanged; parts it drops are pruned', async () => {
+    const chain = (n: number) =>
+      `dag:\n  start_at: s1\n  steps:\n${Array.from({ length: n }, (_, i) => `    s${i + 1}:\n      type: task\n      command_type: shell\n      command: echo ${i + 1}\n      next: ${i + 1 < n ? `s${i + 2}` : 'success'}\n`).join('')}    success:\n      type: success\n    fail:\n      type: fail\n`;
+    const config = `executor:\n  type: argo\n  config:\n    image: ghcr.io/example/dagc-steps:1\n    name: longrun\n    kind: WorkflowTemplate\n    persistent_volumes: [{name: dagc-data, mount_path: /mnt}]\n    limits: {tasks_per_dag: 10, templates_per_object: 8, object_bytes: 16384}\ndeploy:\n  argo:\n    namespace: ${NS}\n`;
+    writeFileSync(path.join(dir, 'long.yaml'), chain(60));
+    writeFileSync(path.join(dir, 'long-config.yaml'), config);
+    const deployLong = (...more: string[]) => dagc(['deploy', 'long.yaml', '--target', 'argo', '-c', 'long-config.yaml', ...more]);
+    // What dagc compile writes: the main WorkflowTemplate and the parts it names by templateRef.
+    const compiledNames = async () => {
+      const r = await dagc(['compile', 'long.yaml', '--target', 'argo', '-c', 'long-config.yaml', '-o', 'long-out/']);
+      expect(r.status, r.stderr).toBe(0);
+      return readdirSync(path.join(dir, 'long-out'))
+        .map((f) => (parse(readFileSync(path.join(dir, 'long-out', f), 'utf8')) as { metadata: { name: string } }).metadata.name)
+        .sort();
+    };
+    const names = await compiledNames();
+    expect(names.length).toBeGreaterThan(1);
+    const out = await deployLong();
+    expect(out.stderr).toBe('');
+    expect(out.status).toBe(0);
+    expect(lines(out.stdout).slice(0, -1).sort()).toEqual(names.map((n) => `created WorkflowTemplate ${NS}/${n}`).sort());
+    const held = async () => {
+      const list = (await cluster.request('GET', `${WFT}?labelSelector=${encodeURIComponent('dagc.dev/pipeline=long')}`)).body as { items: { metadata: { name: string; resourceVersion: string } }[] };
+      return Object.fromEntries(list.items.map((i) => [i.metadata.name, i.metadata.resourceVersion]));
+    };
+    const first = await held();
+    expect(Object.keys(first).sort()).toEqual(names);
+    const again = await deployLong();
+    expect(again.status).toBe(0);
+    expect(lines(again.stdout).at(-1)).toBe(`${names.length} resources (${names.length} unchanged)`);
+    expect(await held()).toEqual(first);
+
+    writeFileSync(path.join(dir, 'long.yaml'), chain(12));
+    rmSync(path.join(dir, 'long-out'), { recursive: true, force: true });
+    const fewer = await compiledNames();
+    expect(fewer.length).toBeLessThan(names.length);
+    const pruned = await deployLong('--prune');
+    expect(pruned.status).toBe(0);
+    for (const gone of names.filter((n) => !fewer.includes(n))) expect(pruned.stdout).toMatch(new RegExp(`^deleted +WorkflowTemplate +${NS}/${gone}$`, 'm'));
+    expect(Object.keys(await held()).sort()).toEqual(fewer);
   });
 
   describe('throttling and server faults (a proxy answering as the API server does, then the real server)', () => {

@@ -91,19 +91,27 @@ function templateConfig(config: DagcConfig): DagcConfig {
   return { ...config, executor: { ...config.executor, config: { ...own, kind: 'WorkflowTemplate' } } };
 }
 
-async function render(ctx: ArgoContext, config: DagcConfig): Promise<KubeObject> {
+/** Every object `dagc compile` writes for `config`: the main one, then a split pipeline's WorkflowTemplates. */
+async function render(ctx: ArgoContext, config: DagcConfig): Promise<KubeObject[]> {
   const { files } = await compileLoaded(ctx.compiler, ctx.inputs, config, ctx.request, undefined, ctx.report);
-  return parseYaml(files[0]!.text) as KubeObject;
+  return files.map((f) => parseYaml(f.text) as KubeObject);
 }
 
-/** The desired objects: the template, and the CronWorkflow when the config schedules the pipeline. */
-async function desiredObjects(ctx: ArgoContext, namespace: string): Promise<KubeObject[]> {
-  const template = await render(ctx, templateConfig(ctx.inputs.config));
+/**
+ * The desired objects: the WorkflowTemplates of a split pipeline (src/emit/argo/split.ts: templates the main one
+ * names by templateRef), the main template, and the CronWorkflow when the config schedules the pipeline. Each is
+ * a resource of its own, labelled for this pipeline, so a part the pipeline no longer has is pruned like any.
+ */
+async function desiredObjects(ctx: ArgoContext, namespace: string): Promise<{ template: KubeObject; objects: KubeObject[] }> {
+  const [template, ...parts] = await render(ctx, templateConfig(ctx.inputs.config));
+  if (!template) throw new Error('dagc compile wrote no object (dagc bug)');
   const name = template.metadata.name;
-  template.metadata = { ...template.metadata, namespace, labels: { ...(template.metadata.labels ?? {}), ...labels(ctx) } };
-  const objects = [template];
+  for (const o of [...parts, template]) o.metadata = { ...o.metadata, namespace, labels: { ...(o.metadata.labels ?? {}), ...labels(ctx) } };
+  // The parts first: the main template refers to them.
+  const objects = [...parts, template];
   if (ctx.inputs.config.executor.config?.['kind'] === 'CronWorkflow') {
-    const cron = await render(ctx, ctx.inputs.config);
+    const [cron] = await render(ctx, ctx.inputs.config);
+    if (!cron) throw new Error('dagc compile wrote no CronWorkflow (dagc bug)');
     const spec = { ...(cron.spec as Record<string, unknown>) };
     // The schedule's settings as dagc compile renders them (schedules or schedule, timezone, concurrencyPolicy);
     // the workflow itself by reference, so the template is the one place a step lives.
@@ -115,12 +123,12 @@ async function desiredObjects(ctx: ArgoContext, namespace: string): Promise<Kube
       spec,
     });
   }
-  return objects;
+  return { template, objects };
 }
 
 export async function deployArgo(ctx: ArgoContext, options: DeployOptions): Promise<ResourceOutcome[]> {
   const cluster = await connect(ctx.request, ctx.settings);
-  const objects = await desiredObjects(ctx, cluster.namespace);
+  const { objects } = await desiredObjects(ctx, cluster.namespace);
   await requireArgo(cluster, ['WorkflowTemplate', 'CronWorkflow']);
   const outcomes: ResourceOutcome[] = [];
   const dryRun = options.dryRun === true;
@@ -165,10 +173,10 @@ export async function submitArgo(ctx: ArgoContext, runId: string, useCached: str
   if (runId.length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(runId))
     throw new UserError(`run id "${runId}" cannot name a Workflow: Kubernetes names are lower-case letters, digits, "-" and ".", at most 63 here`, 'choose a --run-id such as nightly-2027-01-01');
   const cluster = await connect(ctx.request, ctx.settings);
-  const [template] = await desiredObjects(ctx, cluster.namespace);
+  const { template } = await desiredObjects(ctx, cluster.namespace);
   await requireArgo(cluster, ['WorkflowTemplate', 'Workflow']);
   const where = cluster.where;
-  const templateName = template!.metadata.name;
+  const templateName = template.metadata.name;
   let deployed: WorkflowLike;
   try {
     deployed = await cluster.api.read<WorkflowLike>({ apiVersion: GROUP_VERSION, kind: 'WorkflowTemplate', metadata: { name: templateName, namespace: cluster.namespace } });
