@@ -291,12 +291,16 @@ async function close(args: ParsedArgs, io: Io): Promise<number> {
     if (error instanceof RunLogNotFoundError) throw new UserError(`there is no run "${runId}" in ${store.location}`, listHint(args));
     throw error;
   }
-  if (record.status !== 'PROCESSING') {
-    io.err(`run ${runId} already ended ${record.status}: nothing to close\n`);
-    return 0;
-  }
   const reason = stringOption(args.options, 'reason') ?? 'abandoned';
   const { closeUnfinished } = await import('../runtime/close-run.js');
+  if (record.status !== 'PROCESSING') {
+    // Killed after a success or fail node set the run's status but before that node recorded its own end (the
+    // SIGKILL sweep, issue 19): the run keeps its status, the steps left PROCESSING close FAIL.
+    let left = 0;
+    await closeUnfinished({ store, runId, events: () => left++ }, `closed with dagc runs close: ${reason}`, { keepRunStatus: true });
+    io.err(`run ${runId} already ended ${record.status}: ${left ? `closed ${left} step${left === 1 ? '' : 's'} left PROCESSING` : 'nothing to close'}\n`);
+    return 0;
+  }
   await closeUnfinished({ store, runId, events: () => {} }, `closed with dagc runs close: ${reason}`);
   io.err(`run ${runId} closed FAIL (${reason})\n`);
   return 0;
