@@ -5,6 +5,7 @@ export const ENGINE_SUITES = [
   'test/argo-controller.test.ts',
   'test/argo-faults.test.ts',
   'test/argo-split.test.ts',
+  'test/asl-split.test.ts',
   'test/asl-localstack.test.ts',
   'test/deploy-argo.test.ts',
   'test/deploy-asl.test.ts',

@@ -193,7 +193,8 @@ const NODE_KEYS = [
   'map_width',
 ];
 // shared_workspace is read by the jobs' `dagc asl-task` (runtime/workspace.ts sharedWorkspace), not by the definition.
-const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation', 'shared_workspace'];
+// limits: read by the split (split.ts, emit-asl.ts), its types checked by the config's schema.
+const MACHINE_KEYS = ['machine_timeout_seconds', 'cloudformation', 'shared_workspace', 'limits'];
 
 /** Environment variables the state machine sets itself (container-script.ts). */
 export const RESERVED_ENV = ['DAGC_ASL_RUN_ID', 'DAGC_ASL_RETRY', 'DAGC_ASL_INPUT', 'DAGC_ASL_ERROR', 'DAGC_ASL_CAUSE', 'DAGC_MAP_INDEX'];

@@ -13,7 +13,9 @@ import type { EmitOptions, EmitResult } from '../types.js';
 import type { AslConfig } from './asl-config.js';
 import { readAslConfig } from './asl-config.js';
 import type { StateMachine } from './asl-types.js';
-import { buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
+import { WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
+import type { AslSplitLimits } from './split.js';
+import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
 import { DEFINITION_LIMIT, definitionSize } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
@@ -35,6 +37,8 @@ export interface AslEmitMode {
 
 export interface AslRendered {
   readonly definition?: StateMachine;
+  /** The child machines of a split definition (split.ts); `definition` is then their parent. */
+  readonly parts?: readonly StateMachine[];
   /** dot path (or role path) → state name. */
   readonly names: ReadonlyMap<string, string>;
   readonly config?: AslConfig;
@@ -111,6 +115,20 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     States: built.states,
     TimeoutSeconds: aslConfig.machine.timeoutSeconds ?? ir.root.maxTime,
   };
+  // Over a quota (the definition's bytes, the history of one execution): child machines (split.ts).
+  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, aslLimits(config), SPLIT_MAP_WIDTH);
+  if (split) {
+    const where = firstStep(ir, options.source);
+    if (cfn)
+      diagnostics.push({ code: 'DAGC-ASL-SPLIT', severity: 'error', message: `the state machine is split into ${split.parts.length} child machines, which the cloudformation: wrapper does not declare yet`, hint: 'drop executor.config.cloudformation: the split writes the definitions and a stack that wires them', ...where });
+    for (const [i, part] of [split.parent, ...split.parts].entries()) {
+      if (!mode.skipValidation) diagnostics.push(...validateDefinition(part, options.source));
+      const bytes = definitionSize(part).compact;
+      if (bytes > DEFINITION_LIMIT)
+        diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
+    }
+    return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics };
+  }
   if (!mode.skipValidation) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
   for (const node of nodes) {
@@ -126,8 +144,7 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
       severity: 'error',
       message: `the state machine is ${size.compact.toLocaleString('en-US')} bytes (UTF-8); Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
       hint: 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
-      file: options.source,
-      start: { line: 1, column: 1 },
+      ...firstStep(ir, options.source),
     });
   else if (size.indented > DEFINITION_LIMIT)
     diagnostics.push({
@@ -141,9 +158,40 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
   return { definition, names, config: aslConfig, jobDefinitions, diagnostics };
 }
 
+/** Items per map assumed when deciding a split by history events (the budget of `dagc check` takes --map-width). */
+const SPLIT_MAP_WIDTH = 10;
+
+/** executor.config.limits (types checked by the config's schema), else Step Functions' quotas. */
+function aslLimits(config: DagcConfig): AslSplitLimits {
+  const raw = (config.executor.config as Record<string, unknown> | undefined)?.limits as { definition_bytes?: number; history_events?: number } | undefined;
+  return {
+    definitionBytes: raw?.definition_bytes ?? DEFAULT_ASL_LIMITS.definitionBytes,
+    historyEvents: raw?.history_events ?? DEFAULT_ASL_LIMITS.historyEvents,
+  };
+}
+
+/** Where a limit error points: the pipeline's first step (the pipeline is what outgrew the quota). */
+function firstStep(ir: Pipeline, source: string): { file: string; start: { line: number; column: number }; pointer?: string } {
+  const first = ir.root.nodes.find((n) => n.name === ir.root.startAt);
+  return first ? { file: first.source.file, start: first.source.start, pointer: first.source.pointer } : { file: source, start: { line: 1, column: 1 } };
+}
+
 export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult {
   const rendered = renderAsl(ir, config, options);
   if (!rendered.definition || !rendered.config || hasErrors(rendered.diagnostics)) return { files: [], diagnostics: rendered.diagnostics };
+  if (rendered.parts) {
+    // A split machine: the parent, its parts, and the stack that creates them and gives the parent their ARNs.
+    const stem = options.outputName.replace(/(\.asl)?\.json$/i, '');
+    const partFile = (k: number) => `${stem}.part-${k}.asl.json`;
+    return {
+      files: [
+        { path: options.outputName, format: 'json', body: rendered.definition },
+        ...rendered.parts.map((p, i) => ({ path: partFile(i + 1), format: 'json' as const, body: p })),
+        { path: `${stem}.stack.json`, format: 'json', body: splitStack(rendered.definition, rendered.parts, ir.dagHash) },
+      ],
+      diagnostics: rendered.diagnostics,
+    };
+  }
   const cfn = rendered.config.machine.cloudformation;
   const body = cfn ? cloudFormationTemplate(rendered.definition, cfn, ir.dagHash, rendered.jobDefinitions?.resources() ?? {}) : rendered.definition;
   const diagnostics = [...rendered.diagnostics];

@@ -47,6 +47,7 @@ import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
 import { HISTORY_LIMIT, PAYLOAD_LIMIT } from '../../emit/asl/limits.js';
 import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
+import { START_EXECUTION } from '../../emit/asl/split.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -72,6 +73,30 @@ export function definitionOf(text: string): StateMachine {
   const definition = document.Resources?.StateMachine?.Properties?.Definition;
   if (!definition) throw new Error('the CloudFormation template holds no StateMachine Definition (dagc bug)');
   return definition;
+}
+
+/** The parts of a split machine (emit/asl/split.ts) by the parent's Task that starts each, read from the stack that
+ * wires them (its DefinitionSubstitutions give each part's key the part's resource). */
+export function splitParts(parent: StateMachine, texts: readonly string[]): Map<string, StateMachine> {
+  const byKey = new Map<string, StateMachine>();
+  for (const text of texts) {
+    const doc = JSON.parse(text) as { Resources?: Record<string, { Properties?: { DefinitionString?: string; DefinitionSubstitutions?: Record<string, { Ref?: string }> } }> };
+    const resources = doc.Resources ?? {};
+    for (const r of Object.values(resources))
+      for (const [key, ref] of Object.entries(r.Properties?.DefinitionSubstitutions ?? {})) {
+        const body = ref.Ref ? resources[ref.Ref]?.Properties?.DefinitionString : undefined;
+        if (body) byKey.set(key, JSON.parse(body) as StateMachine);
+      }
+  }
+  const out = new Map<string, StateMachine>();
+  for (const [name, state] of allStates(parent.States)) {
+    if (state.Type !== 'Task' || state.Resource !== START_EXECUTION) continue;
+    const arn = String((state.Parameters as Record<string, unknown> | undefined)?.StateMachineArn ?? '');
+    const part = byKey.get(/^\$\{(\w+)\}$/.exec(arn)?.[1] ?? '');
+    if (!part) throw new UserError(`the state ${name} starts ${arn}, which no compiled file defines`, 'emulate the files dagc compile --target asl -o FOLDER/ wrote, the stack included');
+    out.set(name, part);
+  }
+  return out;
 }
 
 /** Every state of a definition with its name, branches and iterations included. */
@@ -351,12 +376,31 @@ export const emulator: Emulator = {
 
     const children = new Map<string, StateMachine>();
     const machine: StateMachine = { ...definition, States: inlineDistributedMaps(definition.States, children) };
+    // A split machine's parts (emit/asl/split.ts), found through the stack that wires them: aws-local-stepfunctions
+    // has no states:startExecution, so each is run here as a child execution by the parent's Task that starts it.
+    const partTasks = new Set<string>();
+    for (const [task, part] of splitParts(definition, files.slice(1).map((f) => f.text))) {
+      children.set(task, { ...part, States: inlineDistributedMaps(part.States, children) });
+      partTasks.add(task);
+    }
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
     const handlers: Record<string, Handler> = {};
     // A Distributed Map's child executions (inlineDistributedMaps), run once the interpreter is loaded.
     let runChild: ((child: string, input: unknown) => Promise<unknown>) | undefined;
     const childStates = [...children.values()].flatMap((c) => [...allStates(c.States)]);
     for (const [name, state] of [...allStates(machine.States), ...childStates]) {
+      // A part of a split machine: startExecution.sync:2 gives the child's output as JSON under Output, and a
+      // failed child fails the Task.
+      if (state.Type === 'Task' && partTasks.has(name)) {
+        handlers[name] = async (input) => {
+          try {
+            return { Output: await runChild!(name, input), Status: 'SUCCEEDED' };
+          } catch (error) {
+            throw named('States.TaskFailed', (error as Error).message);
+          }
+        };
+        continue;
+      }
       if (state.Type === 'Task' && state.Resource === CHILD_EXECUTION) {
         handlers[name] = (input) => runChild!(name, input);
         continue;

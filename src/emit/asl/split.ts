@@ -1,0 +1,280 @@
+// A state machine over a Step Functions quota (issue 16) — the 1,048,576-byte definition or the 25,000 events of
+// one execution's history — becomes a parent machine that runs child machines, each under both quotas.
+//
+// The pipeline's own states (the branch of dagc.run, build-states.ts) are put in an order of their transitions
+// (file order where free) and cut into parts by size and by the history events they may add (limits.ts counts
+// them). Each part is a child machine started with `arn:aws:states:::states:startExecution.sync:2` (the parent
+// waits, and gets the child's output as JSON: AWS docs "Start a new AWS Step Functions state machine execution").
+// Routing crosses parts through the state's data: a transition leaving a part goes to an exit Pass that writes the
+// target into `$.dagc_route.exit` and ends the child; the parent's Choice sends the run to the part holding the
+// target, with `$.dagc_route.entry` naming it, and that part's first state (a Choice) goes there. So every
+// `Next` and `Catch` (on_failure included) keeps its target whatever part it lands in. The terminal states a
+// part reaches (Succeed, Fail, and the Passes leading only to them, e.g. dagc.cause → dagc.abort) are copied
+// into it: a child that fails fails the parent's Task, which fails dagc.run as the state itself would have.
+// The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
+// children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
+import type { ChoiceState, PassState, State, StateMachine, TaskState } from './asl-types.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, definitionSize, estimateHistory } from './limits.js';
+
+export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
+/** The DefinitionSubstitutions key of part k in the parent's definition (the wiring stack fills it with the ARN). */
+export const partKey = (k: number) => `dagcPart${k}`;
+
+export interface AslSplitLimits {
+  /** Bytes per definition (UTF-8, minified). */
+  readonly definitionBytes: number;
+  /** History events per execution. */
+  readonly historyEvents: number;
+}
+
+export const DEFAULT_ASL_LIMITS: AslSplitLimits = { definitionBytes: DEFINITION_LIMIT, historyEvents: HISTORY_LIMIT };
+
+export interface SplitMachine {
+  readonly parent: StateMachine;
+  readonly parts: readonly StateMachine[];
+}
+
+type Json = Record<string, unknown>;
+
+/** Every transition target at a state's own level (not inside its branches or iterations). */
+function targets(state: State): string[] {
+  const out: string[] = [];
+  const s = state as unknown as Json;
+  if (typeof s.Next === 'string') out.push(s.Next);
+  if (typeof s.Default === 'string') out.push(s.Default);
+  for (const c of (s.Choices as Json[] | undefined) ?? []) if (typeof c.Next === 'string') out.push(c.Next);
+  for (const c of (s.Catch as Json[] | undefined) ?? []) if (typeof c.Next === 'string') out.push(c.Next);
+  return out;
+}
+
+/** The state with its transitions renamed by `to`. */
+function retarget(state: State, to: (name: string) => string): State {
+  const s = { ...(state as unknown as Json) };
+  if (typeof s.Next === 'string') s.Next = to(s.Next);
+  if (typeof s.Default === 'string') s.Default = to(s.Default);
+  if (Array.isArray(s.Choices)) s.Choices = (s.Choices as Json[]).map((c) => (typeof c.Next === 'string' ? { ...c, Next: to(c.Next) } : c));
+  if (Array.isArray(s.Catch)) s.Catch = (s.Catch as Json[]).map((c) => (typeof c.Next === 'string' ? { ...c, Next: to(c.Next) } : c));
+  return s as unknown as State;
+}
+
+/** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`. */
+function readParentContext(states: Record<string, State>): Record<string, State> {
+  const text = JSON.stringify(states)
+    .split('$$.Execution.Input')
+    .join('$$.Execution.Input.dagc_split.input')
+    .split('$$.Execution.Name')
+    .join('$$.Execution.Input.dagc_split.run');
+  return JSON.parse(text) as Record<string, State>;
+}
+
+const eventsOf = (name: string, state: State, mapWidth: number) =>
+  estimateHistory({ StartAt: name, States: { [name]: state } } as StateMachine, { mapWidth }).events - 2;
+const bytesOf = (name: string, state: State) => Buffer.byteLength(JSON.stringify({ [name]: state }), 'utf8');
+
+/**
+ * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
+ * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate.
+ */
+export function splitMachine(machine: StateMachine, run: string, limits: AslSplitLimits, mapWidth: number): SplitMachine | undefined {
+  const fits = definitionSize(machine).compact <= limits.definitionBytes && estimateHistory(machine, { mapWidth }).events <= limits.historyEvents;
+  if (fits) return undefined;
+  const holder = machine.States[run];
+  if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
+  const branch = holder.Branches[0]!;
+  const states = branch.States;
+
+  // Terminal states, and Passes that lead only to them: copied into each part that reaches them.
+  const terminal = new Set<string>();
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [name, s] of Object.entries(states)) {
+      if (terminal.has(name)) continue;
+      const t = targets(s);
+      if (s.Type === 'Succeed' || s.Type === 'Fail' || (s.Type === 'Pass' && t.length > 0 && t.every((x) => terminal.has(x)))) {
+        terminal.add(name);
+        changed = true;
+      }
+    }
+  }
+  // A topological order of the other states (file order where free), the start first.
+  const names = Object.keys(states).filter((n) => !terminal.has(n));
+  const index = new Map(names.map((n, i) => [n, i]));
+  const indegree = new Map(names.map((n) => [n, 0]));
+  for (const n of names) for (const t of new Set(targets(states[n]!))) if (indegree.has(t)) indegree.set(t, indegree.get(t)! + 1);
+  const ready = names.filter((n) => indegree.get(n) === 0);
+  const order: string[] = [];
+  while (ready.length) {
+    ready.sort((a, b) => (a === branch.StartAt ? -1 : b === branch.StartAt ? 1 : index.get(a)! - index.get(b)!));
+    const n = ready.shift()!;
+    order.push(n);
+    for (const t of new Set(targets(states[n]!)))
+      if (indegree.has(t)) {
+        indegree.set(t, indegree.get(t)! - 1);
+        if (indegree.get(t) === 0) ready.push(t);
+      }
+  }
+  if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
+
+  // Parts by size and events, leaving room for the copied terminals, the entry Choice and the exits.
+  const terminalBytes = [...terminal].reduce((n, t) => n + bytesOf(t, states[t]!), 0);
+  const byteBudget = limits.definitionBytes - terminalBytes - 4096;
+  const eventBudget = limits.historyEvents - 100;
+  const parts: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  let events = 0;
+  for (const n of order) {
+    // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
+    const b = bytesOf(n, states[n]!) + 320;
+    const e = eventsOf(n, states[n]!, mapWidth) + 2;
+    if (current.length && (bytes + b > byteBudget || events + e > eventBudget)) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+      events = 0;
+    }
+    current.push(n);
+    bytes += b;
+    events += e;
+  }
+  if (current.length) parts.push(current);
+  if (parts.length < 2) return undefined;
+
+  const partOf = new Map<string, number>();
+  parts.forEach((p, k) => p.forEach((n) => partOf.set(n, k + 1)));
+  // Entries: the states a transition from another part leads to (the start, for part 1).
+  const entries = parts.map(() => new Set<string>());
+  entries[0]!.add(branch.StartAt);
+  for (const n of order) for (const t of targets(states[n]!)) if (partOf.has(t) && partOf.get(t) !== partOf.get(n)) entries[partOf.get(t)! - 1]!.add(t);
+
+  const exitTargets: string[][] = [];
+  const children = parts.map((members, i): StateMachine => {
+    const k = i + 1;
+    const own = new Set(members);
+    const out: Record<string, State> = {};
+    const exits = new Map<string, string>();
+    const copied = new Set<string>();
+    const copy = (t: string) => {
+      if (copied.has(t)) return;
+      copied.add(t);
+      for (const x of targets(states[t]!)) copy(x);
+    };
+    const to = (t: string): string => {
+      if (own.has(t)) return t;
+      if (terminal.has(t)) {
+        copy(t);
+        return t;
+      }
+      let exit = exits.get(t);
+      if (!exit) {
+        exit = `dagc.exit-${exits.size + 1}`;
+        exits.set(t, exit);
+      }
+      return exit;
+    };
+    const entry = 'dagc.entry-part';
+    const routed = [...entries[i]!];
+    const body: Record<string, State> = {};
+    for (const n of members) body[n] = retarget(states[n]!, to);
+    out[entry] = {
+      Type: 'Choice',
+      Comment: `part ${k} of ${parts.length}: starts where the parent's $.dagc_route.entry says`,
+      Choices: routed.map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
+      Default: members[0]!,
+    } as unknown as ChoiceState;
+    Object.assign(out, readParentContext(body));
+    for (const t of [...terminal].filter((x) => copied.has(x))) out[t] = states[t]!;
+    exitTargets.push([...exits.keys()]);
+    for (const [t, exit] of exits)
+      out[exit] = { Type: 'Pass', Comment: `on to ${t} (part ${partOf.get(t)})`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;
+    return {
+      Comment: `${machine.Comment ?? ''} Part ${k} of ${parts.length}, started by the parent machine (${START_EXECUTION}).`.trim(),
+      StartAt: entry,
+      States: out,
+      ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
+    } as StateMachine;
+  });
+
+  // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
+  const pipeline: Record<string, State> = {
+    'dagc.split': {
+      Type: 'Pass',
+      Comment: 'the run id and the execution input, for the child machines (their $$.Execution is their own)',
+      Parameters: { 'run.$': '$$.Execution.Name', 'input.$': '$$.Execution.Input' },
+      ResultPath: '$.dagc_split',
+      Next: 'dagc.part-1',
+    } as unknown as PassState,
+  };
+  const enter = new Map<string, string>();
+  parts.forEach((_, i) => {
+    const k = i + 1;
+    for (const t of entries[i]!) if (k > 1) enter.set(t, `dagc.enter-${k}-${enter.size + 1}`);
+  });
+  parts.forEach((_, i) => {
+    const k = i + 1;
+    pipeline[`dagc.part-${k}`] = {
+      Type: 'Task',
+      Comment: `runs part ${k} of the pipeline (a child machine), waiting for it`,
+      Resource: START_EXECUTION,
+      Parameters: { StateMachineArn: `\${${partKey(k)}}`, 'Input.$': '$' },
+      // The child's output (JSON with :2) is the run's data from here on.
+      ResultPath: '$.dagc_part',
+      OutputPath: '$.dagc_part.Output',
+      Next: `dagc.part-${k}.route`,
+    } as unknown as TaskState;
+    const leaving = exitTargets[i]!;
+    pipeline[`dagc.part-${k}.route`] = {
+      Type: 'Choice',
+      Comment: `where part ${k} left the run ($.dagc_route.exit), or the end of the pipeline`,
+      Choices: leaving.map((t) => ({ And: [{ Variable: '$.dagc_route.exit', IsPresent: true }, { Variable: '$.dagc_route.exit', StringEquals: t }], Next: enter.get(t)! })),
+      Default: 'dagc.split-end',
+    } as unknown as ChoiceState;
+  });
+  for (const [t, name] of enter)
+    pipeline[name] = { Type: 'Pass', Comment: `enters part ${partOf.get(t)} at ${t}`, Result: { entry: t }, ResultPath: '$.dagc_route', Next: `dagc.part-${partOf.get(t)}` } as unknown as PassState;
+  pipeline['dagc.split-end'] = { Type: 'Succeed', Comment: 'the last part ended the pipeline' } as unknown as State;
+  // A route Choice with no rule is invalid ASL: such a part only ends the pipeline.
+  for (let k = 1; k <= parts.length; k++) {
+    const route = pipeline[`dagc.part-${k}.route`] as unknown as Json;
+    if ((route.Choices as unknown[]).length === 0) {
+      delete pipeline[`dagc.part-${k}.route`];
+      (pipeline[`dagc.part-${k}`] as unknown as Json).Next = 'dagc.split-end';
+    }
+  }
+  const parent: StateMachine = {
+    ...machine,
+    States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: 'dagc.split', States: pipeline }] } },
+  };
+  return { parent, parts: children };
+}
+
+/**
+ * The CloudFormation that wires a split machine: each part an AWS::StepFunctions::StateMachine, and the parent
+ * whose DefinitionSubstitutions give `${dagcPart<k>}` the part's ARN (Ref of a state machine is its ARN). The role
+ * is a parameter: it must allow what the jobs need and, for the parts, states:StartExecution, DescribeExecution,
+ * StopExecution and the EventBridge rule a .sync call manages (AWS docs, "IAM policies for nested workflows").
+ */
+export function splitStack(parent: StateMachine, parts: readonly StateMachine[], dagHash: string): Record<string, unknown> {
+  const resources: Record<string, unknown> = {};
+  parts.forEach((p, i) => {
+    resources[`Part${i + 1}`] = {
+      Type: 'AWS::StepFunctions::StateMachine',
+      Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionString: JSON.stringify(p) },
+    };
+  });
+  resources.StateMachine = {
+    Type: 'AWS::StepFunctions::StateMachine',
+    Properties: {
+      RoleArn: { Ref: 'RoleArn' },
+      DefinitionString: JSON.stringify(parent),
+      DefinitionSubstitutions: Object.fromEntries(parts.map((_, i) => [partKey(i + 1), { Ref: `Part${i + 1}` }])),
+    },
+  };
+  return {
+    AWSTemplateFormatVersion: '2010-09-09',
+    Description: `dagc pipeline ${dagHash.slice(0, 12)}: a state machine split into ${parts.length} child machines (dagc compile --target asl)`,
+    Parameters: { RoleArn: { Type: 'String', Description: 'the role of every machine: the jobs it runs, and states:StartExecution/DescribeExecution/StopExecution plus events:PutTargets/PutRule/DescribeRule on StepFunctionsGetEventsForStepFunctionsExecutionRule' } },
+    Resources: resources,
+    Outputs: { StateMachineArn: { Value: { Ref: 'StateMachine' } } },
+  };
+}

@@ -1,0 +1,106 @@
+// Issue 16: a state machine over a Step Functions quota (definition bytes, history events of one execution) is
+// split into child machines started with states:startExecution.sync:2 (src/emit/asl/split.ts), written as the
+// parent, its parts and the stack that wires them. The quotas are lowered in the config (16 KiB, 200 events) so
+// a 30-step chain proves what 10,000 steps need. Oracles: asl-validator on every definition, the history
+// estimate of limits.ts, and `dagc run`'s run log against the emulated one (aws-local-stepfunctions runs the
+// parts: it has no startExecution, the emulator runs each part's definition as a child execution).
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import aslValidator from 'asl-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { runCli } from './helpers/cli.js';
+import { scrubbedText } from './helpers/run-log-compare.js';
+import type { S3TestServer } from './helpers/s3-server.js';
+import { startS3Server } from './helpers/s3-server.js';
+import type { RunLog } from '../src/services/run-log/types.js';
+import type { StateMachine } from '../src/emit/asl/asl-types.js';
+import { estimateHistory } from '../src/emit/asl/limits.js';
+
+let s3: S3TestServer;
+beforeAll(async () => {
+  s3 = await startS3Server();
+});
+afterAll(async () => s3?.close());
+
+function project(pipeline: string, prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-split-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline);
+  const config = {
+    executor: {
+      type: 'asl',
+      config: {
+        image: 'dagc:test',
+        job_queue: 'arn:aws:batch:eu-west-1:123456789012:job-queue/dagc',
+        job_definition: 'arn:aws:batch:eu-west-1:123456789012:job-definition/dagc:1',
+        limits: { definition_bytes: 16384, history_events: 200 },
+      },
+    },
+    run_log_store: { type: 's3', config: { ...s3.config(`${prefix}/runs/`) } },
+    catalog: { type: 's3', config: { ...s3.config(`${prefix}/catalog/`) } },
+  };
+  writeFileSync(path.join(dir, 'config.yaml'), JSON.stringify(config));
+  return dir;
+}
+
+async function compiled(dir: string): Promise<{ files: string[]; definitions: StateMachine[] }> {
+  const r = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '-o', 'out/'], { cwd: dir, env: s3.env });
+  expect(r.status, r.stderr).toBe(0);
+  const files = readdirSync(path.join(dir, 'out')).sort();
+  const definitions = files.filter((f) => !f.endsWith('.stack.json')).map((f) => JSON.parse(readFileSync(path.join(dir, 'out', f), 'utf8')) as StateMachine);
+  return { files, definitions };
+}
+
+function expectWithinQuotas(definitions: StateMachine[]): void {
+  for (const d of definitions) {
+    const result = aslValidator(structuredClone(d), { checkPaths: true, checkArn: true });
+    expect(result.errorsText('\n')).toBe('');
+    // Parts hold the pipeline's states; the parent only runs them (its few states are under any quota).
+    if (!Object.values(d.States).some((s) => s.Type === 'Parallel' && JSON.stringify(s).includes('startExecution')))
+      expect(Buffer.byteLength(JSON.stringify(d))).toBeLessThanOrEqual(16384);
+    expect(estimateHistory(d, { mapWidth: 10 }).events).toBeLessThanOrEqual(200);
+  }
+}
+
+async function runLogs(dir: string, id: string): Promise<{ reference: string; emulated: string; status: number }> {
+  const ran = await runCli(['run', 'pipeline.yaml', '--run-id', `${id}-run`], { cwd: dir });
+  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', `${id}-asl`], { cwd: dir, env: s3.env, timeoutMs: 400_000 });
+  if (emulated.status !== ran.status) console.log(emulated.stderr.slice(-3000));
+  expect(emulated.status, emulated.stderr).toBe(ran.status);
+  const show = async (runId: string, args: string[]) => {
+    const r = await runCli(['runs', 'show', runId, '--json', ...args], { cwd: dir, env: s3.env });
+    expect(r.status, r.stderr).toBe(0);
+    return scrubbedText(JSON.parse(r.stdout) as RunLog).split(runId).join('<id>');
+  };
+  return { reference: await show(`${id}-run`, []), emulated: await show(`${id}-asl`, ['-c', 'config.yaml']), status: ran.status ?? -1 };
+}
+
+describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => {
+  it('a 30-step chain with an on_failure handler: parts under both quotas, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 30, shell: true, failAt: 14, handler: true }), 'chain');
+    const { files, definitions } = await compiled(dir);
+    expect(files).toContain('pipeline.asl.json');
+    expect(files).toContain('pipeline.stack.json');
+    expect(definitions.length).toBeGreaterThan(2);
+    expectWithinQuotas(definitions);
+    const logs = await runLogs(dir, 'chain');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 24, shell: true, failAt: 11 }), 'fails');
+    expectWithinQuotas((await compiled(dir)).definitions);
+    const logs = await runLogs(dir, 'fails');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it('compiles the same bytes twice', { timeout: 120_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 30, shell: true }), 'same');
+    const a = await compiled(dir);
+    const b = await compiled(dir);
+    expect(b.definitions).toEqual(a.definitions);
+  });
+});
