@@ -119,6 +119,8 @@ async function afterLoad(ctx: RunContext, inputs: EntryInputs, events: EventSink
 export async function openRunOnly(args: ParsedArgs, io: Io, exclusive = false): Promise<RunContext> {
   const runId = requirePositional(args, 0, 'the run id');
   const inputs = await entryInputs(args, io, runId);
+  // The rendered script's start (`dagc fan open`): its folders are checked as `dagc run` checks them (issue 19).
+  if (exclusive) await (await import('../runtime/project-folders.js')).checkProjectFolders(inputs.config, io.cwd);
   const { openRun } = await import('../runtime/open-run.js');
   const progress = createPlainProgress(io);
   const ctx = await openRun({

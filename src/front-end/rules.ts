@@ -511,6 +511,7 @@ export async function checkRules(root: SourceFile, options: RulesOptions): Promi
   const subFiles = new Map<string, SourceFile>();
   const loaded = new Map<string, { file?: SourceFile; diagnostics: Diagnostic[] }>();
   const explored = new Map<string, number>();
+  const projectRoots = [realpath(options.cwd), realpath(path.dirname(root.abs))];
 
   // Each file is read once, and its own problems reported once, however often it is included.
   const load = async (abs: string) => {
@@ -559,6 +560,19 @@ export async function checkRules(root: SourceFile, options: RulesOptions): Promi
         continue;
       }
       const real = realpath(abs);
+      // A file outside the project (neither under the working directory nor under the pipeline file's folder,
+      // links resolved) is not read at all, so no diagnostic can quote it (issue 19: /etc/passwd's first line).
+      if (!projectRoots.some((r) => real === r || real.startsWith(r.endsWith(path.sep) ? r : r + path.sep))) {
+        diagnostics.push(
+          file.doc.at(
+            use.pointer,
+            'DAGC-DAG-DEFINITION-OUTSIDE',
+            `dag step "${use.step}" includes "${use.ref}", which is outside the project (the working directory and the pipeline file's folder); it is not read`,
+            'keep dag_definition files inside the project, beside the pipeline file or below it',
+          ),
+        );
+        continue;
+      }
       if (stack.includes(real)) {
         const chain = [...stack.slice(stack.indexOf(real)), real].map((p) => path.basename(p));
         diagnostics.push(

@@ -53,7 +53,12 @@ export interface RunOutcome {
 /** Runs already loaded inputs here (the executor must traverse here). */
 export async function runLoaded(inputs: Inputs, request: RunRequest, report: Reporter): Promise<RunOutcome> {
   if (inputs.warnings.length) await report(inputs.warnings);
-  const [{ openRun }, { runPipeline }] = await Promise.all([import('../runtime/open-run.js'), import('../executors/local.js')]);
+  const [{ openRun }, { runPipeline }, { checkProjectFolders }] = await Promise.all([
+    import('../runtime/open-run.js'),
+    import('../executors/local.js'),
+    import('../runtime/project-folders.js'),
+  ]);
+  await checkProjectFolders(inputs.config, request.cwd);
   // local-container: everything is checked and the engine and images probed before the run exists.
   const containers =
     inputs.config.executor.type === 'local-container'
