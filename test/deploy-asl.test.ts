@@ -10,7 +10,7 @@ import { SFNClient, DescribeExecutionCommand, DescribeStateMachineCommand, Descr
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { IAMClient, GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
-import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { runCli } from './helpers/cli.js';
 import { executionInput } from '../src/runtime/execution-input.js';
 import { BIN } from './helpers/paths.js';
@@ -383,6 +383,32 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
       expect(after).not.toEqual(before);
       expect(after).toEqual(await compiled());
       expect((await cfn.send(new DescribeStacksCommand({ StackName: 'pipeline' }))).Stacks![0]!.StackStatus).toBe('UPDATE_COMPLETE');
+    });
+
+    it('role: true: the stack declares the roles (no parameters to give), and the machine runs as its own role', async () => {
+      writeFileSync(
+        path.join(dir, 'config.yaml'),
+        CONFIG('deploy:\n  asl:\n    tags: {team: data}\n').replace('    job_definition: ', '    cloudformation: {name: etl, role: true, logging: true, tracing: true, tags: {team: data}}\n    job_definition: '),
+      );
+      const out = await deploy();
+      expect(out.stderr).toBe('');
+      expect(out.status).toBe(0);
+      expect(lines(out.stdout)[0]).toBe('created Stack pipeline CREATE_COMPLETE');
+      const resources = (await cfn.send(new DescribeStackResourcesCommand({ StackName: 'pipeline' }))).StackResources!;
+      const byId = Object.fromEntries(resources.map((r) => [r.LogicalResourceId, r]));
+      expect(Object.keys(byId).sort()).toEqual(['CloseRule', 'CloseRuleRole', 'LogGroup', 'StateMachine', 'StateMachineRole']);
+      const roleName = byId['StateMachineRole']!.PhysicalResourceId!;
+      const machine = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:etl` }));
+      expect(machine.roleArn).toBe((await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role!.Arn);
+      // The policy CloudFormation made of the template's Fn::Sub: this account, region and machine. (moto keeps an
+      // inline policy a stack created as Python's repr of the document: single quotes, which no value here holds.)
+      const doc = (text: string) => JSON.parse(decodeURIComponent(text).replace(/'/g, '"')) as { Statement: { Sid: string; Resource: string[] }[] };
+      const closeRole = byId['CloseRuleRole']!.PhysicalResourceId!;
+      const close = doc((await iam.send(new GetRolePolicyCommand({ RoleName: closeRole, PolicyName: 'dagc' }))).PolicyDocument!);
+      expect(close.Statement[0]!.Resource).toEqual([`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:etl`]);
+      const policy = doc((await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'dagc' }))).PolicyDocument!);
+      expect(policy.Statement.map((x) => x.Sid)).toEqual(['BatchJobs', 'BatchSubmit', 'Logging', 'SyncEventsRule', 'Tracing']);
+      expect(policy.Statement.find((x) => x.Sid === 'SyncEventsRule')!.Resource).toEqual([`arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForBatchJobsRule`]);
     });
 
     it('a template parameter without a value is bad input (exit 2) naming it, before any change set', async () => {

@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { diffValues, formatChanges } from '../src/deploy/diff.js';
 import { retryFreshRole } from '../src/deploy/aws/errors.js';
+import { retryAfterMs, retryDelay } from '../src/deploy/kube/retry.js';
+import { concretePolicy, stateMachinePolicy } from '../src/emit/asl/iam-policy.js';
 
 describe('diffValues', () => {
   it('finds nothing between equal documents whatever their key order', () => {
@@ -58,5 +60,72 @@ describe('retryFreshRole', () => {
     expect(calls).toBe(1);
     const other = new Error('InvalidDefinition');
     await expect(retryFreshRole(true, async () => Promise.reject(other), async () => {})).rejects.toBe(other);
+  });
+});
+
+describe('the Kubernetes retry policy (src/deploy/kube/retry.ts, as client-go checkWait)', () => {
+  it('reads Retry-After as seconds or an HTTP date, capped at 30 s', () => {
+    expect(retryAfterMs('2')).toBe(2000);
+    expect(retryAfterMs('0')).toBe(0);
+    expect(retryAfterMs('3600')).toBe(30_000);
+    const now = Date.parse('2027-01-01T06:00:00Z');
+    expect(retryAfterMs('Fri, 01 Jan 2027 06:00:05 GMT', now)).toBe(5000);
+    expect(retryAfterMs('soon')).toBeUndefined();
+    expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+
+  it('retries a 429 always (backoff with full jitter without Retry-After), a 5xx only with Retry-After, nothing else', () => {
+    expect(retryDelay(429, '1', 1)).toBe(1000);
+    expect(retryDelay(429, undefined, 1, () => 0.999)).toBe(249);
+    expect(retryDelay(429, undefined, 4, () => 0.999)).toBe(1998);
+    expect(retryDelay(429, undefined, 10, () => 0.999)).toBe(7992);
+    expect(retryDelay(503, '0', 1)).toBe(0);
+    expect(retryDelay(503, undefined, 1)).toBeUndefined();
+    expect(retryDelay(500, undefined, 1)).toBeUndefined();
+    expect(retryDelay(409, '1', 1)).toBeUndefined();
+    expect(retryDelay(200, undefined, 1)).toBeUndefined();
+  });
+});
+
+describe('the state machine role policy (src/emit/asl/iam-policy.ts)', () => {
+  const task = (resource: string, parameters: Record<string, unknown>) => ({ Type: 'Task', Resource: resource, Parameters: parameters, End: true });
+
+  it('names job queues and definitions as the definition does, by name, ARN or declared placeholder', () => {
+    const statements = stateMachinePolicy({
+      States: {
+        a: task('arn:aws:states:::batch:submitJob.sync', { JobQueue: 'arn:aws:batch:eu-west-1:1:job-queue/q', JobDefinition: 'dagc:3' }),
+        b: {
+          Type: 'Parallel',
+          Branches: [{ States: { c: task('arn:aws:states:::batch:submitJob.sync', { JobQueue: 'arn:aws:batch:eu-west-1:1:job-queue/q', JobDefinition: '${JobDefinitionabc}' }) } }],
+          End: true,
+        },
+      },
+    });
+    expect(statements.find((s) => s.Sid === 'BatchSubmit')!.Resource).toEqual([
+      'arn:aws:batch:eu-west-1:1:job-queue/q',
+      'arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-definition/dagc:*',
+      { Ref: 'JobDefinitionabc' },
+    ]);
+    expect(statements.map((s) => s.Sid)).toEqual(['BatchJobs', 'BatchSubmit', 'SyncEventsRule']);
+  });
+
+  it('gives a Distributed Map its child executions and the fixed prefix of the keys its reader reads', () => {
+    const statements = stateMachinePolicy({
+      States: {
+        m: {
+          Type: 'Map',
+          ItemReader: { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'runs', 'Key.$': "States.Format('pre/fix/{}/map', $$.Execution.Name)" } },
+          ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, StartAt: 'x', States: { x: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    });
+    const concrete = concretePolicy(statements, { partition: 'aws', region: 'eu-west-1', account: '123456789012', machineName: 'etl' }) as { Statement: { Sid: string; Resource: string[] }[] };
+    expect(Object.fromEntries(concrete.Statement.map((s) => [s.Sid, s.Resource]))).toEqual({
+      MapExecutions: ['arn:aws:states:eu-west-1:123456789012:execution:etl/*'],
+      MapRedrive: ['arn:aws:states:eu-west-1:123456789012:mapRun:etl/*:*'],
+      MapStart: ['arn:aws:states:eu-west-1:123456789012:stateMachine:etl'],
+      StoreReads: ['arn:aws:s3:::runs/pre/fix/*'],
+    });
   });
 });
