@@ -118,4 +118,19 @@ describe('a re-run resumes inside an unfinished composite', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.executed).toHaveLength(1 + 8 + 6);
   }, 120_000);
+
+  it('re-runs a stubs-only pipeline (no catalog folder was ever made)', async () => {
+    const stubs = mkdtempSync(path.join(tmpdir(), 'dagc-rerun-stubs-'));
+    writeFileSync(
+      path.join(stubs, 'pipeline.yaml'),
+      'dag:\n  start_at: s1\n  steps:\n    s1:\n      type: stub\n      next: s2\n    s2:\n      type: stub\n      next: success\n    success: {type: success}\n    fail: {type: fail}\n',
+    );
+    expect((await runCli(['run', 'pipeline.yaml', '--run-id', 'one'], { cwd: stubs })).status).toBe(0);
+    expect(existsSync(path.join(stubs, '.catalog', 'one'))).toBe(false);
+    const again = await runCli(['run', 'pipeline.yaml', '--run-id', 'two', '--use-cached', 'one'], { cwd: stubs });
+    expect(again.status, again.stderr).toBe(0);
+    const shown = JSON.parse((await runCli(['runs', 'show', 'two', '--json'], { cwd: stubs })).stdout) as { status: string; steps: Record<string, { mock: boolean }> };
+    expect(shown.status).toBe('SUCCESS');
+    expect([shown.steps.s1!.mock, shown.steps.s2!.mock]).toEqual([true, true]);
+  });
 });
