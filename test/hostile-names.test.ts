@@ -9,8 +9,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import type { CliResult } from './helpers/cli.js';
-import { BIN } from './helpers/paths.js';
+import { BIN, sharedOrSkipNotice } from './helpers/paths.js';
 import { checkManifest } from './argo-checks.js';
+
+const ARGO_CHECKS = sharedOrSkipNotice("Argo's schema and CRD checks of the hostile-name manifest");
 
 function bash(script: string, args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -141,7 +143,8 @@ describe('hostile names', () => {
       const compiled = await runCli(['compile', 'pipeline.yaml', '-p', 'params.yaml', '--target', 'argo'], { cwd: dir });
       expect(compiled.status, compiled.stderr).toBe(0);
       expect(compiled.stdout).toContain('-- "$run" "$node"');
-      expect(checkManifest(compiled.stdout)).toEqual([]);
+      // Argo's schema and CRD checks read ../shared/argo: without it they are skipped, and said so.
+      if (ARGO_CHECKS) expect(checkManifest(compiled.stdout)).toEqual([]);
     }
     const ran = await runCli(['emulate', 'pipeline.yaml', '-p', 'params.yaml', '--target', target, '--run-id', 'dashed'], { cwd: dir, timeoutMs: 180_000 });
     expect(ran.status, ran.stdout + ran.stderr).toBe(0);
