@@ -20,7 +20,8 @@
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
 import { RunLogExistsError, RunLogNotFoundError } from './types.js';
 import type { ServiceProvider } from '../provider.js';
-import { assembleRunLog } from './assemble.js';
+import type { RecordIndex } from './assemble.js';
+import { assembleRunLog, writeRunLog } from './assemble.js';
 import { branchRecord, definedEntries, jsonClone, runRecord, setOwn, stepRecord } from './normalize.js';
 import { preciseNow } from '../fs-util.js';
 import { mapLimit } from '../../core/limit.js';
@@ -30,7 +31,7 @@ import { toSafeFileName } from '../safe-file-name.js';
 import { assertSafeRunId } from '../check-run-id.js';
 import type { ObjectStore, S3Settings } from '../s3-client.js';
 import { openObjectStore, s3Settings, s3Url } from '../s3-client.js';
-import { inlineDigests, inlineValues, shareStepValues } from './shared-values.js';
+import { INLINE_MAX_BYTES, inlineDigests, inlineValues, isValueRef, refDigest, shareStepValues } from './shared-values.js';
 
 /** magnus's map placeholder (src/ir/types.ts MAP_PLACEHOLDER; services sit below the IR and cannot import it). */
 const MAP_PLACEHOLDER = 'map_variable_placeholder';
@@ -321,6 +322,45 @@ export function createS3RunLogStore(objects: ObjectStore): RunLogStore {
     async getMapItems(runId, internalName) {
       const value = (await readRecord(runId, key(runId, 'map-items', internalName))) as MapItemsRecord | undefined;
       return value?.items;
+    },
+
+    // As chunked-fs: the records' index first (a batch of bodies at a time), then each step read when written.
+    async writeRunLog(runId, out) {
+      const { run } = await readRunObject(runId);
+      const parameters = await readParameters(runId, run.initial_parameters ?? {});
+      const index = async <T, R>(kind: Kind, pick: (record: T) => R): Promise<R[]> => {
+        const keys = (await objects.list(`${runId}/${kind}/`)).filter((k) => k.endsWith('.json'));
+        const found: R[] = [];
+        for (let i = 0; i < keys.length; i += 256) {
+          const batch = await mapLimit(keys.slice(i, i + 256), 16, async (k) => (await readJson(k)) as T | undefined);
+          for (const r of batch) if (r !== undefined) found.push(pick(r));
+        }
+        return found;
+      };
+      const steps = await index<StepRecord, RecordIndex>('steps', (r) => ({ parent: r.parent, order: r.order, name: r.step.internal_name }));
+      const branches = await index<BranchRecord, RecordIndex & { status: BranchRecord['branch']['status'] }>('branches', (r) => ({
+        parent: r.parent,
+        order: r.order,
+        name: r.branch.internal_name,
+        status: r.branch.status,
+      }));
+      const values = new Map<string, unknown>();
+      const loadStep = async (name: string) => {
+        const record = (await readJson(key(runId, 'steps', name))) as StepRecord | undefined;
+        if (!record) return undefined;
+        const body = stepRecord(record).step;
+        for (const a of body.attempts)
+          for (const v of Object.values(a.parameters ?? {})) {
+            const d = isValueRef(v) && v.bytes <= INLINE_MAX_BYTES ? refDigest(v) : undefined;
+            if (d && !values.has(d)) {
+              const value = await readJson(`${runId}/values/${d}.json`);
+              if (value !== undefined) values.set(d, value);
+            }
+          }
+        inlineValues([body], values);
+        return body;
+      };
+      await writeRunLog(runRecord(run), parameters, { steps, branches }, loadStep, out);
     },
 
     async putBuiltPipeline(runId, text) {
