@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { scrubbedText } from './helpers/run-log-compare.js';
 import type { S3TestServer } from './helpers/s3-server.js';
@@ -94,6 +94,16 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expectWithinQuotas((await compiled(dir)).definitions);
     const logs = await runLogs(dir, 'fails');
     expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it('a parallel node too large for a part: each branch runs as a child machine, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(parallelPipeline({ branches: 4, perBranch: 4, shell: true }), 'wide');
+    const { definitions } = await compiled(dir);
+    expect(definitions.length).toBeGreaterThanOrEqual(5);
+    expectWithinQuotas(definitions);
+    const logs = await runLogs(dir, 'wide');
+    expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
   });
 

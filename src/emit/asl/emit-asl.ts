@@ -16,7 +16,7 @@ import type { StateMachine } from './asl-types.js';
 import { WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits } from './split.js';
 import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
-import { DEFINITION_LIMIT, definitionSize } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, definitionSize, estimateHistory } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -117,6 +117,14 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
   };
   // Over a quota (the definition's bytes, the history of one execution): child machines (split.ts).
   const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, aslLimits(config), SPLIT_MAP_WIDTH);
+  if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
+  const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
+  for (const node of nodes) {
+    const settings = aslConfig.forNode(node);
+    if (settings !== aslConfig.global)
+      places.push({ settings, key: [], node: { name: node.internalName, file: node.source.file, line: node.source.start.line, column: node.source.start.column } });
+  }
+  diagnostics.push(...awsRules(config, aslConfig, definition, places, config.file ?? options.source));
   if (split) {
     const where = firstStep(ir, options.source);
     if (cfn)
@@ -126,17 +134,12 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
       const bytes = definitionSize(part).compact;
       if (bytes > DEFINITION_LIMIT)
         diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
+      const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
+      if (events > HISTORY_LIMIT)
+        diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
     }
     return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics };
   }
-  if (!mode.skipValidation) diagnostics.push(...validateDefinition(definition, options.source));
-  const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
-  for (const node of nodes) {
-    const settings = aslConfig.forNode(node);
-    if (settings !== aslConfig.global)
-      places.push({ settings, key: [], node: { name: node.internalName, file: node.source.file, line: node.source.start.line, column: node.source.start.column } });
-  }
-  diagnostics.push(...awsRules(config, aslConfig, definition, places, config.file ?? options.source));
   const size = definitionSize(definition);
   if (size.compact > DEFINITION_LIMIT)
     diagnostics.push({

@@ -13,7 +13,7 @@
 // into it: a child that fails fails the parent's Task, which fails dagc.run as the state itself would have.
 // The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
-import type { ChoiceState, PassState, State, StateMachine, TaskState } from './asl-types.js';
+import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
 import { DEFINITION_LIMIT, HISTORY_LIMIT, definitionSize, estimateHistory } from './limits.js';
 
 export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
@@ -81,7 +81,33 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   const holder = machine.States[run];
   if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
   const branch = holder.Branches[0]!;
-  const states = branch.States;
+  // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine.
+  const offloaded: StateMachine[] = [];
+  const states: Record<string, State> = {};
+  for (const [name, s] of Object.entries(branch.States)) {
+    const big = bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2;
+    if (s.Type !== 'Parallel' || !big) {
+      states[name] = s;
+      continue;
+    }
+    const branches = s.Branches.map((b) => {
+      const k = offloaded.length + 1;
+      offloaded.push({
+        Comment: `${machine.Comment ?? ''} Part ${k}: a branch of ${name}, started by its Parallel (${START_EXECUTION}).`.trim(),
+        StartAt: b.StartAt,
+        States: readParentContext(b.States),
+        ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
+      } as StateMachine);
+      return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
+    });
+    states[name] = { ...s, Branches: branches } as State;
+  }
+  const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
+  if (offloaded.length) {
+    const parent = withOffloaded();
+    if (definitionSize(parent).compact <= limits.definitionBytes && estimateHistory(parent, { mapWidth }).events <= limits.historyEvents) return { parent, parts: offloaded };
+  }
+  const offset = offloaded.length;
 
   // Terminal states, and Passes that lead only to them: copied into each part that reaches them.
   const terminal = new Set<string>();
@@ -149,7 +175,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
 
   const exitTargets: string[][] = [];
   const children = parts.map((members, i): StateMachine => {
-    const k = i + 1;
+    const k = offset + i + 1;
     const own = new Set(members);
     const out: Record<string, State> = {};
     const exits = new Map<string, string>();
@@ -196,32 +222,15 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   });
 
   // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
-  const pipeline: Record<string, State> = {
-    'dagc.split': {
-      Type: 'Pass',
-      Comment: 'the run id and the execution input, for the child machines (their $$.Execution is their own)',
-      Parameters: { 'run.$': '$$.Execution.Name', 'input.$': '$$.Execution.Input' },
-      ResultPath: '$.dagc_split',
-      Next: 'dagc.part-1',
-    } as unknown as PassState,
-  };
+  const pipeline: Record<string, State> = { 'dagc.split': contextPass(`dagc.part-${offset + 1}`) };
   const enter = new Map<string, string>();
   parts.forEach((_, i) => {
-    const k = i + 1;
-    for (const t of entries[i]!) if (k > 1) enter.set(t, `dagc.enter-${k}-${enter.size + 1}`);
+    const k = offset + i + 1;
+    for (const t of entries[i]!) if (i > 0) enter.set(t, `dagc.enter-${k}-${enter.size + 1}`);
   });
   parts.forEach((_, i) => {
-    const k = i + 1;
-    pipeline[`dagc.part-${k}`] = {
-      Type: 'Task',
-      Comment: `runs part ${k} of the pipeline (a child machine), waiting for it`,
-      Resource: START_EXECUTION,
-      Parameters: { StateMachineArn: `\${${partKey(k)}}`, 'Input.$': '$' },
-      // The child's output (JSON with :2) is the run's data from here on.
-      ResultPath: '$.dagc_part',
-      OutputPath: '$.dagc_part.Output',
-      Next: `dagc.part-${k}.route`,
-    } as unknown as TaskState;
+    const k = offset + i + 1;
+    pipeline[`dagc.part-${k}`] = startPart(k, { Next: `dagc.part-${k}.route` });
     const leaving = exitTargets[i]!;
     pipeline[`dagc.part-${k}.route`] = {
       Type: 'Choice',
@@ -231,10 +240,10 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     } as unknown as ChoiceState;
   });
   for (const [t, name] of enter)
-    pipeline[name] = { Type: 'Pass', Comment: `enters part ${partOf.get(t)} at ${t}`, Result: { entry: t }, ResultPath: '$.dagc_route', Next: `dagc.part-${partOf.get(t)}` } as unknown as PassState;
+    pipeline[name] = { Type: 'Pass', Comment: `enters part ${offset + partOf.get(t)!} at ${t}`, Result: { entry: t }, ResultPath: '$.dagc_route', Next: `dagc.part-${offset + partOf.get(t)!}` } as unknown as PassState;
   pipeline['dagc.split-end'] = { Type: 'Succeed', Comment: 'the last part ended the pipeline' } as unknown as State;
   // A route Choice with no rule is invalid ASL: such a part only ends the pipeline.
-  for (let k = 1; k <= parts.length; k++) {
+  for (let k = offset + 1; k <= offset + parts.length; k++) {
     const route = pipeline[`dagc.part-${k}.route`] as unknown as Json;
     if ((route.Choices as unknown[]).length === 0) {
       delete pipeline[`dagc.part-${k}.route`];
@@ -245,7 +254,31 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     ...machine,
     States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: 'dagc.split', States: pipeline }] } },
   };
-  return { parent, parts: children };
+  return { parent, parts: [...offloaded, ...children] };
+}
+
+/** The run id and the execution input in `$.dagc_split`, for the child machines (their $$.Execution is their own). */
+function contextPass(next: string): State {
+  return {
+    Type: 'Pass',
+    Comment: 'the run id and the execution input, for the child machines (their $$.Execution is their own)',
+    Parameters: { 'run.$': '$$.Execution.Name', 'input.$': '$$.Execution.Input' },
+    ResultPath: '$.dagc_split',
+    Next: next,
+  } as unknown as State;
+}
+
+/** The Task that runs part k and waits for it; the child's output (JSON with :2) is the run's data from there on. */
+function startPart(k: number, then: { Next: string } | { End: true }): State {
+  return {
+    Type: 'Task',
+    Comment: `runs part ${k} (a child machine), waiting for it`,
+    Resource: START_EXECUTION,
+    Parameters: { StateMachineArn: `\${${partKey(k)}}`, 'Input.$': '$' },
+    ResultPath: '$.dagc_part',
+    OutputPath: '$.dagc_part.Output',
+    ...then,
+  } as unknown as State;
 }
 
 /**

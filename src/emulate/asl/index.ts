@@ -89,7 +89,8 @@ export function splitParts(parent: StateMachine, texts: readonly string[]): Map<
       }
   }
   const out = new Map<string, StateMachine>();
-  for (const [name, state] of allStates(parent.States)) {
+  // The parent starts parts, and so may a part (the branches of a wide Parallel run as parts of their own).
+  for (const [name, state] of [parent, ...byKey.values()].flatMap((m) => [...allStates(m.States)])) {
     if (state.Type !== 'Task' || state.Resource !== START_EXECUTION) continue;
     const arn = String((state.Parameters as Record<string, unknown> | undefined)?.StateMachineArn ?? '');
     const part = byKey.get(/^\$\{(\w+)\}$/.exec(arn)?.[1] ?? '');
