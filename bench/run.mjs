@@ -23,6 +23,8 @@ console.log((await import('./config.mjs')).benchConfig());
 console.log('\n== argo ==');
 const { benchArgo } = await import('./argo.mjs');
 console.log(benchArgo());
+console.log('\n== compile at scale (10,000 steps, each target; 4k/2k) ==');
+console.log((await import('./compile-scale.mjs')).benchCompileScale());
 console.log('\n== asl ==');
 console.log((await import('./asl.mjs')).benchAsl());
 console.log('\n== deploy (start-up to the first request) ==');

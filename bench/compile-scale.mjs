@@ -1,0 +1,77 @@
+// Compile at scale (issue 16), as ratios to `node -e 0` measured in the same run: a 500-step chain to Argo (target
+// ≤ 2×), a 10,000-task chain and 200 parallel branches × 50 steps to bash, argo and asl (target ≤ 25×; Argo and
+// ASL split them into several objects), the 4,000/2,000-step ratio of each target (2.0 is linear), and magnus
+// 0.5's Argo render of the same 500 steps where its venv is installed (~/.cache/dagc/magnus-venv-0.5.1).
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { fmt, ratio, timeCommand } from './lib.mjs';
+import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = path.join(root, 'bin', 'dagc.js');
+const node = process.execPath;
+const ASL_CONFIG = path.join(root, 'fixtures', 'asl', 'config.yaml');
+// The argo target needs a volume for the file stores (its pods share no disk).
+const ARGO_CONFIG = `executor:
+  type: argo
+  config:
+    image: registry.example.com/pipeline:1
+    persistent_volumes:
+      - name: pvc
+        mount_path: /mnt
+run_log_store:
+  type: chunked-fs
+  config:
+    log_folder: /mnt/runs
+catalog:
+  type: file-system
+  config:
+    catalog_location: /mnt/catalog
+`;
+
+export function benchCompileScale() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-bench-compile-'));
+  writeFileSync(path.join(dir, 'argo.yaml'), ARGO_CONFIG);
+  const configOf = { bash: [], argo: ['-c', 'argo.yaml'], asl: ['-c', ASL_CONFIG] };
+  const write = (name, yaml) => (writeFileSync(path.join(dir, name), yaml), name);
+  const baseline = timeCommand([node, '-e', '0'], { cwd: dir, runs: 11 }).median;
+  const lines = [`node -e 0 (baseline)  ${fmt(baseline)}`];
+  const compile = (file, target, runs) => {
+    const out = `out-${target}-${file.replace(/\W/g, '_')}/`;
+    const t = timeCommand([node, bin, 'compile', file, '--target', target, ...configOf[target], '-o', out], { cwd: dir, runs }).median;
+    return { ms: t, files: readdirSync(path.join(dir, out)).length };
+  };
+
+  const p500 = write('chain-500.yaml', chainPipeline({ steps: 500, shell: true }));
+  const a500 = compile(p500, 'argo', 5);
+  lines.push(`500-step chain → argo        ${fmt(a500.ms)} = ${ratio(a500.ms, baseline)} baseline (target ≤ 2×)`);
+  const venv = path.join(homedir(), '.cache', 'dagc', 'magnus-venv-0.5.1', 'bin', 'magnus');
+  if (existsSync(venv)) {
+    writeFileSync(path.join(dir, 'magnus-argo.yaml'), 'executor:\n  type: argo\n  config:\n    image: registry.example.com/pipeline:1\n    output_file: magnus-argo.out.yaml\n');
+    try {
+      const m = timeCommand([venv, 'execute', '--file', p500, '--config-file', 'magnus-argo.yaml'], { cwd: dir, runs: 3 }).median;
+      lines.push(`500-step chain → magnus 0.5 argo render  ${fmt(m)} = ${ratio(m, baseline)} baseline (dagc: ${ratio(a500.ms, m)} of magnus)`);
+    } catch (error) {
+      lines.push(`magnus 0.5 argo render of 500 steps failed: ${String(error.message).split('\n')[0].slice(0, 160)}`);
+    }
+  } else lines.push('magnus 0.5 not installed (~/.cache/dagc/magnus-venv-0.5.1): no magnus figure');
+
+  const c2k = write('chain-2000.yaml', chainPipeline({ steps: 2000, shell: true }));
+  const c4k = write('chain-4000.yaml', chainPipeline({ steps: 4000, shell: true }));
+  const c10k = write('chain-10000.yaml', chainPipeline({ steps: 10000, shell: true }));
+  const wide = write('parallel-200x50.yaml', parallelPipeline({ branches: 200, perBranch: 50, shell: true }));
+  for (const target of ['bash', 'argo', 'asl']) {
+    const two = compile(c2k, target, 3).ms;
+    const four = compile(c4k, target, 3).ms;
+    const big = compile(c10k, target, 1);
+    const par = compile(wide, target, 1);
+    lines.push(
+      `${target.padEnd(4)}  10,000-task chain ${fmt(big.ms)} = ${ratio(big.ms, baseline)} (${big.files} files)  200×50 parallel ${fmt(par.ms)} = ${ratio(par.ms, baseline)} (${par.files} files)  4k/2k ${(four / two).toFixed(2)}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(benchCompileScale());
