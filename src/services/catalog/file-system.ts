@@ -91,6 +91,28 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
     stage,
   });
 
+  /**
+   * A run's folder in the catalog, refused when it (or the catalog folder) is a symbolic link that leads out of
+   * the catalog folder: a step (under local-container, a container writing in the mounted project) may plant
+   * one, and a put, a get or a re-run's copy on the host would then write or read elsewhere (issue 19).
+   */
+  const runFolder = async (runId: string): Promise<string> => {
+    const folder = path.join(root, runId);
+    let real: string;
+    try {
+      real = await realpath(folder);
+    } catch {
+      return folder; // not made yet: the put makes it a real folder
+    }
+    const realRoot = await realpath(root);
+    if (!isInside(realRoot, real) || (!path.isAbsolute(catalogLocation) && !isInside(await realpath(opts.cwd), realRoot)))
+      throw new CatalogError(
+        `the catalog folder of run ${runId} (${shown(runId)}) links outside the catalog (to ${real})`,
+        'remove the symbolic link: a run\'s catalog folder is a real folder that dagc makes',
+      );
+    return folder;
+  };
+
   return {
     name: 'file-system',
     location: catalogLocation,
@@ -105,6 +127,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       // Nothing to put is not an error (spec §5 "no match"), even when the folder was never made.
       if (!(await isDirectory(folder))) return [];
       await checkFolderInside(cwd, folder, computeDataFolder);
+      await runFolder(runId);
       const entries: DataCatalogEntry[] = [];
       for (const rel of await globFiles(folder, pattern)) {
         const source = path.join(folder, rel);
@@ -122,6 +145,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       assertSafeRunId(runId);
       checkPattern(pattern);
       checkComputeDataFolder(computeDataFolder);
+      await runFolder(runId);
       const base = path.join(root, runId, computeDataFolder);
       const where = shown(runId, computeDataFolder);
       const hint = `an earlier step must put it: list "${pattern}" under that step's catalog: put: (with compute_data_folder "${computeDataFolder}")`;
@@ -158,6 +182,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
     async putContent(runId, name, content) {
       assertSafeRunId(runId);
       checkEntryName(name);
+      await runFolder(runId);
       const destination = path.join(root, runId, name);
       await writeFileAtomic(destination, content);
       return entry(name, sha256(content), `${runId}/${name}`, 'put');
@@ -167,6 +192,7 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       assertSafeRunId(fromRunId);
       assertSafeRunId(toRunId);
       if (fromRunId === toRunId) return;
+      await Promise.all([runFolder(fromRunId), runFolder(toRunId)]);
       const source = path.join(root, fromRunId);
       if (!(await isDirectory(source)))
         throw new CatalogError(

@@ -24,4 +24,23 @@ describe('file-system catalog: a compute data folder linked outside the project'
     await expect(catalog.put({ runId: 'r2', computeDataFolder: 'data', pattern: '*.txt', workspace: ws })).rejects.toThrow('links outside');
     expect(existsSync(path.join(project, '.catalog', 'r2'))).toBe(false);
   });
+
+  it("a run's catalog folder planted as a link out of the catalog: put, get, putContent and a re-run's copy refuse it", async () => {
+    const project = mkdtempSync(path.join(tmpdir(), 'dagc-cat-escape-'));
+    const outside = mkdtempSync(path.join(tmpdir(), 'dagc-cat-outside-'));
+    writeFileSync(path.join(outside, 'host-file.txt'), 'h');
+    const catalog = createFileSystemCatalog({ cwd: project, catalogLocation: '.catalog', computeDataFolder: 'data' });
+    mkdirSync(path.join(project, 'data'));
+    writeFileSync(path.join(project, 'data', 'x.txt'), 'x');
+    expect((await catalog.put({ runId: 'good', computeDataFolder: 'data', pattern: '*.txt' })).length).toBe(1);
+    // What a step (or a container writing in the mounted project) could leave behind.
+    symlinkSync(outside, path.join(project, '.catalog', 'planted'));
+    await expect(catalog.put({ runId: 'planted', computeDataFolder: 'data', pattern: '*.txt' })).rejects.toThrow('links outside the catalog');
+    await expect(catalog.putContent('planted', 'y.txt', 'y')).rejects.toThrow('links outside the catalog');
+    await expect(catalog.get({ runId: 'planted', computeDataFolder: '.', pattern: '*.txt' })).rejects.toThrow('links outside the catalog');
+    await expect(catalog.copyRun('planted', 'rerun')).rejects.toThrow('links outside the catalog');
+    await expect(catalog.copyRun('good', 'planted')).rejects.toThrow('links outside the catalog');
+    expect(readdirSync(outside)).toEqual(['host-file.txt']);
+    expect(existsSync(path.join(project, '.catalog', 'rerun'))).toBe(false);
+  });
 });
