@@ -110,6 +110,44 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect(r.stderr).toContain('cfg.yaml:10:');
   });
 
+  describe('EC2-only settings on the Fargate job definitions dagc declares (platform: FARGATE)', () => {
+    const FARGATE = BATCH.replace(/ {4}job_definition:.*\n/, '') + '    cloudformation: {platform: FARGATE}\n';
+
+    it('a GPU', async () => {
+      const r = await compile(FARGATE, '    gpu: 1\n');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('DAGC-ASL-FARGATE-GPU');
+      expect(r.stderr).toContain('Batch on Fargate has no GPUs');
+      expect(r.stderr).toContain('cfg.yaml:8:');
+    });
+
+    it('a vCPU and memory pair Fargate does not offer', async () => {
+      const r = await compile(FARGATE, '    vcpus: 0.25\n    memory: 4096\n');
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('DAGC-ASL-FARGATE-SIZE');
+      expect(r.stderr).toContain('with 0.25 vCPU give memory one of 512, 1,024, 2,048 MiB');
+      expect(r.stderr).toContain('cfg.yaml:8:');
+      // Fargate's own sizes compile; the same 0.25 vCPU on an EC2 job definition does not.
+      expect((await compile(FARGATE, '    vcpus: 0.25\n    memory: 2048\n')).status).toBe(0);
+      expect((await compile(FARGATE, '    vcpus: 16\n    memory: 40960\n')).status).toBe(0);
+      expect((await compile(BATCH, '    vcpus: 0.25\n    memory: 2048\n')).status).toBe(2);
+    });
+  });
+
+  it('a CloudFormation template over 51,200 bytes: said at compile time, with the S3 deploy hint', async () => {
+    const steps = Array.from({ length: 120 }, (_, i) => `    s${i}:\n      type: task\n      command_type: shell\n      command: echo ${i}\n      next: ${i === 119 ? 'success' : `s${i + 1}`}\n`).join('');
+    const big = `dag:\n  start_at: s0\n  steps:\n${steps}    success: {type: success}\n    fail: {type: fail}\n`;
+    const r = await compile(BATCH, '    cloudformation: true\n', big);
+    // A warning, not an error: the same template deploys from S3 (up to 1 MB), as the hint says.
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('DAGC-ASL-TEMPLATE-SIZE');
+    expect(r.stderr).toMatch(/pipeline\.yaml:1:1/);
+    expect(r.stderr).toContain('--s3-bucket');
+    expect(Buffer.byteLength(r.stdout, 'utf8')).toBeGreaterThan(51_200);
+    // Without the wrapper there is no template to size.
+    expect((await compile(BATCH, '', big)).stderr).not.toContain('DAGC-ASL-TEMPLATE-SIZE');
+  });
+
   it('ECS overrides over 8,192 characters', async () => {
     const r = await compile(ECS, `    env: {BIG: "${'x'.repeat(8300)}"}\n`);
     expect(r.status).toBe(2);

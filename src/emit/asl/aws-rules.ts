@@ -9,12 +9,29 @@
 //     differences for Fargate")
 //   - fractional vCPUs for Batch jobs: a Batch job on EC2 resources takes whole vCPUs, at least 1 (AWS docs,
 //     ResourceRequirement: "For jobs that are running on EC2 resources … must be at least one"); the Fargate values
-//     0.25 and 0.5 need a Fargate job definition, which dagc does not register
+//     0.25 and 0.5 need a Fargate job definition (cloudformation: {platform: FARGATE})
+//   - EC2-only settings on those Fargate job definitions: a GPU, or a vCPU/memory pair Fargate does not offer
 import type { DagcConfig } from '../../config/types.js';
 import { sectionDiagnostic } from '../../config/source.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 import type { AslConfig, AslSettings } from './asl-config.js';
 import type { State, StateMachine } from './asl-types.js';
+import { DEFAULT_MEMORY_MIB, DEFAULT_VCPUS } from './job-definitions.js';
+
+/** Batch on Fargate: the MEMORY values (MiB) each VCPU value takes (AWS Batch API reference, ResourceRequirement). */
+const FARGATE_SIZES: ReadonlyMap<number, readonly number[]> = new Map([
+  [0.25, [512, 1024, 2048]],
+  [0.5, [1024, 2048, 3072, 4096]],
+  [1, range(2048, 8192, 1024)],
+  [2, range(4096, 16384, 1024)],
+  [4, range(8192, 30720, 1024)],
+  [8, range(16384, 61440, 4096)],
+  [16, range(32768, 122880, 8192)],
+]);
+
+function range(from: number, to: number, step: number): number[] {
+  return Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
+}
 
 /** ECS RunTask: the overrides' total size. */
 export const ECS_OVERRIDES_LIMIT = 8192;
@@ -71,6 +88,32 @@ export function awsRules(config: DagcConfig, asl: AslConfig, definition: StateMa
         ),
       );
   }
+
+  // EC2-only settings on the Fargate job definitions dagc declares (cloudformation: {platform: FARGATE}): Batch on
+  // Fargate takes no GPU and only the Fargate sizes (AWS Batch API, ResourceRequirement: "GPUs aren't available for
+  // jobs that are running on Fargate resources"; VCPU 0.25, 0.5, 1, 2, 4, 8 or 16, each with its MEMORY values).
+  if (asl.machine.cloudformation?.platform === 'FARGATE')
+    for (const place of places) {
+      const s = place.settings;
+      if (s.compute.kind !== 'batch' || s.compute.jobDefinition !== undefined) continue;
+      if (s.gpu !== undefined)
+        out.push(at([...place.key, 'gpu'], 'DAGC-ASL-FARGATE-GPU', 'Batch on Fargate has no GPUs (cloudformation: {platform: FARGATE})', 'drop gpu, or run this node on EC2: give it a job_definition of an EC2 job definition', place.node));
+      const vcpus = s.vcpus ?? asl.global.vcpus ?? DEFAULT_VCPUS;
+      const memory = s.memory ?? asl.global.memory ?? DEFAULT_MEMORY_MIB;
+      const sizes = FARGATE_SIZES.get(vcpus);
+      if (!sizes || !sizes.includes(memory))
+        out.push(
+          at(
+            [...place.key, s.vcpus !== undefined || s.memory === undefined ? 'vcpus' : 'memory'],
+            'DAGC-ASL-FARGATE-SIZE',
+            `Batch on Fargate takes no job of ${vcpus} vCPU with ${memory} MiB`,
+            sizes
+              ? `with ${vcpus} vCPU give memory one of ${sizes.map((m) => m.toLocaleString('en-US')).join(', ')} MiB`
+              : `Fargate vCPU values are ${[...FARGATE_SIZES.keys()].join(', ')}`,
+            place.node,
+          ),
+        );
+    }
 
   for (const [state, task] of tasks(definition.States)) {
     if (!task.Resource.startsWith('arn:aws:states:::ecs:')) continue;
