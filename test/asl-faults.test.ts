@@ -1,5 +1,5 @@
 // Faults AWS can throw at a Step Functions run, injected in `dagc emulate --target asl` (DAGC_EMULATE_FAULTS,
-// src/emulate/asl/index.ts): a throttled SubmitJob, a Spot host lost while the job runs, a task timeout,
+// src/emulate/asl/aws-local.ts): a throttled SubmitJob, a Spot host lost while the job runs, a task timeout,
 // StopExecution, and States.Runtime (a map's index range over 1,000 items, which no Catch sees). Each time the
 // run log must end consistent — no step or branch PROCESSING, the run FAIL with the cause in a step's message —
 // and `dagc run --use-cached` must resume it. Infrastructure errors must cost no user attempt: `retry: 2` still

@@ -1,4 +1,4 @@
-// Step Functions' quotas under `dagc emulate --target asl` (src/emulate/asl/index.ts watchLimits; AWS docs, "Step
+// Step Functions' quotas under `dagc emulate --target asl` (src/emulate/asl/aws-local.ts watchLimits; AWS docs, "Step
 // Functions service quotas" and "Handling errors"): a state's input or output over 256 KiB fails the execution
 // with States.DataLimitExceeded, which no Catch takes; an execution history past its limit fails the execution.
 // Either way the closing execution (the EventBridge rule's) closes the run FAIL with nothing left PROCESSING.

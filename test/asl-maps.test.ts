@@ -1,6 +1,6 @@
 // Maps on the asl target (src/emit/asl/build-states.ts isDistributed, buildMap): a map declared wider than an
 // inline Map runs at once (map_width: 41 > 40) is a Distributed Map with a MaxConcurrency, which the emulator runs
-// as Step Functions does — each item a child execution with its own name and input (src/emulate/asl/index.ts) —
+// as Step Functions does — each item a child execution with its own name and input (src/emulate/asl/aws-local.ts) —
 // to dagc run's run log; a map that declared no width and has 1,001 items fails before States.ArrayRange would
 // (an error no Catch sees), as an error the run closes with, naming the map and the fix.
 import { writeFileSync } from 'node:fs';

@@ -649,7 +649,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
           };
           Object.assign(states, inline.states);
         } else {
-          Object.assign(states, buildMap(node, settings, scope, ctx, fanIn, graph));
+          Object.assign(states, buildMap(node, settings, scope, ctx, fanIn));
         }
         states[fanIn] = fanInState;
         states[name(`${node.internalName}.${ROLE.abort}`)] = noteAbort(graph, node, scope, ctx);
@@ -661,7 +661,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
 }
 
 /** fan out → (count → items →) Map, for one map node. */
-function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Scope, ctx: BuildContext, fanIn: string, graph: Graph): Record<string, State> {
+function buildMap(node: Node & { type: 'map' }, settings: AslSettings, scope: Scope, ctx: BuildContext, fanIn: string): Record<string, State> {
   const name = (path: string) => ctx.stateName(path);
   const fanOut = name(`${node.internalName}.${ROLE.fanOut}`);
   const mapState = name(node.internalName);
