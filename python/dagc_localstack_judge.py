@@ -39,6 +39,10 @@ STATUS_WAIT_SECONDS = 600
 
 
 def probe():
+    # What the interpreter needs beyond moto itself (moto's extras stepfunctions, server or all bring them); the
+    # parser's own import is left to the run, it costs seconds.
+    import antlr4  # noqa: F401
+    import jsonpath_ng  # noqa: F401
     import moto  # noqa: F401
     from moto.stepfunctions.parser.asl.eval.environment import Environment  # noqa: F401
 
@@ -61,8 +65,15 @@ def request_key(state, request):
     if isinstance(overrides, dict) and isinstance(overrides.get("Environment"), list):
         # moto's Batch integration adds MANAGED_BY_AWS (as AWS does for .sync jobs) after the parameters are read;
         # dropped here too, in case a version adds it earlier.
+        # The close job's DAGC_ASL_CAUSE is the text of an error's cause, which each interpreter words its own way for
+        # the errors it raises itself (aws-local-stepfunctions' task timeout says "States.Timeout"): its value is not
+        # part of what identifies the call.
         overrides = dict(overrides)
-        overrides["Environment"] = [e for e in overrides["Environment"] if not (isinstance(e, dict) and (e.get("name") or e.get("Name")) == "MANAGED_BY_AWS")]
+        overrides["Environment"] = [
+            {**e, "Value": ""} if isinstance(e, dict) and e.get("Name") == "DAGC_ASL_CAUSE" else e
+            for e in overrides["Environment"]
+            if not (isinstance(e, dict) and (e.get("name") or e.get("Name")) == "MANAGED_BY_AWS")
+        ]
         part["ContainerOverrides"] = overrides
     return state + "\n" + json.dumps(part, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -102,6 +113,10 @@ class Judge:
                     return queue.pop(0)
             self.unrecorded.append({"state": state, "request": request})
             return None
+
+    def note(self, state, difference, detail):
+        with self.lock:
+            self.known.append({"state": state, "difference": difference, "request": detail})
 
     def record(self, env, state, kind, error=None):
         event = {"state": state, "kind": kind}
@@ -146,6 +161,8 @@ def install(judge):
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import distributed_item_processor_worker
     from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iterator import distributed_iterator_worker
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+    from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import branches_decl
+    from moto.stepfunctions.parser.asl.component.state.fail import state_fail
     from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
     from moto.stepfunctions.parser.asl.eval.environment import Environment
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
@@ -236,16 +253,37 @@ def install(judge):
         judge.record(env, self.name, "entered")
         try:
             eval_body(self, env)
-        except FailureEventException as ex:
-            judge.record(env, self.name, "fail", error_name_of(ex.failure_event))
-            raise
-        except Exception:
-            judge.record(env, self.name, "fail", "States.Runtime")
+        except Exception as ex:
+            # A branch or iteration stopped from outside (a sibling failed, the execution was stopped) ends with
+            # whatever its state was doing raising: that is no failure of the state, and is not traced.
+            if isinstance(env.program_state(), ProgramRunning):
+                judge.record(env, self.name, "fail", error_name_of(ex.failure_event) if isinstance(ex, FailureEventException) else "States.Runtime")
             raise
         if isinstance(env.program_state(), (ProgramRunning, ProgramEnded)):
             judge.record(env, self.name, "exited")
 
     CommonStateField._eval_body = traced_eval_body
+
+    # An error passed on under a "States." name: by a Fail state's Error(Path) (dagc's dagc.abort passes on the
+    # error it caught, such as States.Timeout), or as a failed Parallel branch's or Map iteration's error, which
+    # becomes the Parallel's or Map's. LocalStack's interpreter makes each a CustomErrorName, which refuses that
+    # prefix (ValueError), so the state fails with States.Runtime instead, which nothing then catches. Step
+    # Functions reports the name as it is (AWS Step Functions developer guide: "Fail workflow state", Error and
+    # ErrorPath; "Parallel workflow state": a branch's unhandled error fails the Parallel state). The name is let
+    # through here, and reported as a known difference.
+    def passed_on_error_name(error_name=None):
+        if isinstance(error_name, str) and error_name.startswith("States."):
+            judge.note("(a passed-on error)", "statesNameRefused", error_name)
+            try:
+                return StatesErrorName.from_name(error_name)
+            except Exception:  # noqa: BLE001 - a States. name the interpreter does not know
+                name = CustomErrorName(None)
+                name.error_name = error_name
+                return name
+        return CustomErrorName(error_name)
+
+    for module in (state_fail, branches_decl, iteration_worker):
+        module.CustomErrorName = passed_on_error_name
 
     handle_retry = ExecutionState._handle_retry
 
@@ -312,8 +350,10 @@ def judge_executions(request):
             sfn = boto3.client("stepfunctions", region_name=region)
             judge.sfn = sfn
             s3 = boto3.client("s3", region_name=region)
+            # The definition as UTF-8 text: LocalStack's ASL parser keeps a \u escape in a state name as it is
+            # written (a state "a-\u2713" where the definition names "a-✓"), where JSON means the character.
             machine = sfn.create_state_machine(
-                name="dagc-judge", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/dagc-judge"
+                name="dagc-judge", definition=json.dumps(definition, ensure_ascii=False), roleArn="arn:aws:iam::123456789012:role/dagc-judge"
             )["stateMachineArn"]
             calls = execution.get("calls", [])
             put_reader_objects(definition, calls, s3)

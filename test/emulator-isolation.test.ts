@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from './helpers/cli.js';
-import { runCli } from './helpers/cli.js';
 import { CONFORMANCE, expectedFile } from './helpers/conformance.js';
 import { copyFixture } from './helpers/fixture-dir.js';
 import { BIN } from './helpers/paths.js';
