@@ -511,7 +511,10 @@ export async function checkRules(root: SourceFile, options: RulesOptions): Promi
   const subFiles = new Map<string, SourceFile>();
   const loaded = new Map<string, { file?: SourceFile; diagnostics: Diagnostic[] }>();
   const explored = new Map<string, number>();
-  const projectRoots = [realpath(options.cwd), realpath(path.dirname(root.abs))];
+  // The pipeline file's folder as named and, where the file is a link, the folder it really lives in: a project
+  // whose pipeline is a link (to a shared checkout, as test/hash-vectors links magnus's scenarios) includes the
+  // files beside it there.
+  const projectRoots = [realpath(options.cwd), realpath(path.dirname(root.abs)), path.dirname(realpath(root.abs))];
 
   // Each file is read once, and its own problems reported once, however often it is included.
   const load = async (abs: string) => {
