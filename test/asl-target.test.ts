@@ -257,7 +257,7 @@ describe('asl target: dagc check', () => {
     const lines = within.stdout.split('\n');
     expect(lines[0]).toBe('dagc check pipeline.yaml --target asl (maps of 10 items unless they declare map_width)');
     expect(lines.find((l) => l.startsWith('  states'))).toBe(
-      '  states       37 (1 Choice, 7 Fail, 1 Map, 2 Parallel, 11 Pass, 2 Succeed, 13 Task) for 18 pipeline nodes: 2.06 states per node',
+      '  states       51 (2 Choice, 7 Fail, 1 Map, 2 Parallel, 24 Pass, 2 Succeed, 13 Task) for 18 pipeline nodes: 2.83 states per node',
     );
     expect(lines.at(-2)).toBe('within every limit');
     const wide = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', '../../asl/config.yaml', '--map-width', '5000'], { cwd: dir });
