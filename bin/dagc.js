@@ -9,6 +9,9 @@ if (major < 20) {
   process.stderr.write(`dagc needs Node.js 20 or newer (this is ${process.versions.node})\n`);
   process.exit(2);
 }
+// The AWS SDK v3 warns on every process under Node < 22 (a deprecation of its own, not dagc's): once per step
+// process under the asl target, in the middle of a step's output. dagc supports Node 20; the user's own setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const argv = process.argv.slice(2);
 // `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle loads a fraction of the
 // modules (src/cli/entry-node.ts).
