@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The dagc command. Kept free of imports beyond node:module so that start-up stays at Node's own floor;
-// the one command needed is loaded on demand by dist/main.js.
-import module from 'node:module';
+// The dagc command. A CommonJS file (bin/package.json): an ES module as the main script costs every process
+// the ES loader's start, ~0.09x a node start (issue 16). Kept free of imports beyond Node's own so that
+// start-up stays at Node's floor; the one command needed is loaded on demand by dist/main.js.
+/* global require, __dirname, Buffer */
+'use strict';
 
-module.enableCompileCache?.();
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
   process.stderr.write(`dagc needs Node.js 20 or newer (this is ${process.versions.node})\n`);
@@ -13,15 +14,110 @@ if (major < 20) {
 // process under the asl target, in the middle of a step's output. dagc supports Node 20; the user's own setting wins.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const argv = process.argv.slice(2);
-// `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle loads a fraction of the
-// modules (src/cli/entry-node.ts).
+
 // dagc's own modules failing to load (a dist/ being rebuilt, a broken install) exit 2 like any internal error,
 // never 1: a rendered script reads 1 from `dagc exec` as "the step failed" and routes to on_failure.
-let entry;
-try {
-  entry = argv[0] === 'exec' || argv[0] === 'fan' ? (await import('../dist/entry/entry.js')).entryMain : (await import('../dist/main.js')).main;
-} catch (error) {
+function cannotLoad(error) {
   process.stderr.write(`dagc: internal error: cannot load dagc's own modules: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(2);
 }
-process.exitCode = await entry(argv);
+
+if (argv[0] === 'exec' || argv[0] === 'fan') {
+  // `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle (src/cli/entry-node.ts,
+  // one CommonJS file) loads a fraction of the modules, compiled from V8's code cache.
+  let entry;
+  try {
+    entry = loadEntry();
+  } catch (error) {
+    cannotLoad(error);
+  }
+  entry.main(argv).then((code) => {
+    process.exitCode = code;
+    entry.keepCache();
+  });
+} else {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('node:module').enableCompileCache?.();
+  import('../dist/main.js').then((m) => m.main(argv), cannotLoad).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+/**
+ * dist/entry/entry.cjs, compiled with V8's code cache (what v8-compile-cache does for a whole program; Node 20
+ * has no module.enableCompileCache). A cache file holds the bundle's bytes it was made from and V8's data; it is
+ * used only when those bytes equal the bundle's (V8 itself checks only the length, its version and its flags).
+ * It lives beside the bundle (written by the build, scripts/build.mjs), else in $XDG_CACHE_HOME/dagc or
+ * ~/.cache/dagc; a call that found none valid, or whose cache V8 rejected (another Node), writes one after its
+ * command ran, so that the functions the command compiled are in it. Writing is best effort: a read-only install
+ * just compiles every time.
+ */
+function loadEntry() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const vm = require('node:vm');
+  const { createRequire } = require('node:module');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const file = path.join(__dirname, '..', 'dist', 'entry', 'entry.cjs');
+  const source = fs.readFileSync(file);
+  const MAGIC = 'dagc-v8-cache-1\n';
+  const headerBytes = MAGIC.length + 4;
+  const beside = `${file}.cache`;
+  const inHome = () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
+    return path.join(home, 'dagc', `entry-${source.length}.cache`);
+  };
+  const read = (where) => {
+    let data;
+    try {
+      data = fs.readFileSync(where);
+    } catch {
+      return undefined;
+    }
+    if (data.length <= headerBytes + source.length || data.latin1Slice(0, MAGIC.length) !== MAGIC) return undefined;
+    if (data.readUInt32LE(MAGIC.length) !== source.length) return undefined;
+    const end = headerBytes + source.length;
+    return source.equals(data.subarray(headerBytes, end)) ? data.subarray(end) : undefined;
+  };
+  let cachedData = read(beside);
+  if (!cachedData && !process.env.DAGC_NO_CODE_CACHE) cachedData = read(inHome());
+  if (process.env.DAGC_NO_CODE_CACHE) cachedData = undefined;
+  // esbuild writes ASCII only (its default charset), so latin1 is the text, as a one-byte string. The wrapper
+  // takes a line of its own: the bundle's line N is the script's line N + 1 (test/entrypoint-built.test.ts).
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source.latin1Slice()}\n})`;
+  const script = new vm.Script(wrapped, {
+    filename: file,
+    cachedData,
+    // The bundle's import() of packages that are ES modules only (log-update, @babel/code-frame).
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
+  });
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
+  return {
+    main: mod.exports.entryMain,
+    keepCache() {
+      if (process.env.DAGC_NO_CODE_CACHE || (cachedData && !script.cachedDataRejected)) return;
+      try {
+        const header = Buffer.alloc(headerBytes);
+        header.write(MAGIC, 'latin1');
+        header.writeUInt32LE(source.length, MAGIC.length);
+        const bytes = Buffer.concat([header, source, script.createCachedData()]);
+        for (const where of [beside, inHome()]) {
+          try {
+            fs.mkdirSync(path.dirname(where), { recursive: true });
+            const temp = `${where}.${process.pid}.tmp`;
+            fs.writeFileSync(temp, bytes);
+            fs.renameSync(temp, where);
+            return;
+          } catch {
+            /* not writable here: try the next place */
+          }
+        }
+      } catch {
+        /* a cache is never worth failing a step for */
+      }
+    },
+  };
+}

@@ -82,30 +82,58 @@ await build({
   plugins: [precompiledValidators],
 });
 
-// The per-node entry (`dagc exec`, `dagc fan`; src/cli/entry-node.ts) is built again on its own: with one entry
-// point, what it imports statically is one module and only its dynamic imports are chunks, where the CLI's
-// bundle splits it into some forty modules shared with other commands, each one resolved and linked at every
-// step's start (issue 16). bin/dagc.js picks it for those two commands.
+// The per-node entry (`dagc exec`, `dagc fan`; src/cli/entry-node.ts) is built again on its own, as ONE CommonJS
+// file, dist/entry/entry.cjs (issue 16): bin/dagc.js compiles it through vm.Script with V8's code cache, so a
+// step's process neither parses nor links some forty ES modules (Node 20 has no module.enableCompileCache).
+// The large packages only some calls need (the YAML parsers and ajv when the run's built pipeline cannot be
+// used, the AWS SDK for an S3 store, tinyglobby for a catalog) stay in node_modules, required when used; the
+// rest (dagc's sources, p-limit) is bundled. Every one of those packages has a CommonJS build, and import() is
+// made require(): a vm.Script's import() needs --experimental-vm-modules on Node 20. The precompiled schema
+// validators (~0.5 MB, used only when the files are loaded) are files of their own beside it.
+const validatorFiles = {
+  name: 'entry-validators',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(precompiled\/[a-z0-9_]+|precompiled-validators)\.js$/ }, (args) =>
+      /src[\\/]front-end$/.test(args.resolveDir) ? { path: `${args.path.slice(0, -3)}.cjs`, external: true } : undefined,
+    );
+  },
+};
+await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(
+    ['precompiled-validators', ...Object.keys(validatorsSource.definitions).map((name) => `precompiled/${name}`)].map((name) => [name, `src/front-end/${name}.ts`]),
+  ),
+  outdir: `${staging}/entry`,
+  outExtension: { '.js': '.cjs' },
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['ajv'],
+  logLevel: 'warning',
+  plugins: [precompiledValidators],
+});
 await build({
   absWorkingDir: root,
   entryPoints: { entry: 'src/cli/entry-node.ts' },
-  outdir: `${staging}/entry`,
-  // Less to parse at every step's start; names are kept so that --debug stack traces stay readable.
+  outfile: `${staging}/entry/entry.cjs`,
+  // Less to parse when the code cache cannot be used; names are kept so that --debug stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  chunkNames: 'chunks/[name]-[hash]',
-  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz'],
-  banner: {
-    js: "import { createRequire as __dagcCreateRequire } from 'node:module'; const require = __dagcCreateRequire(import.meta.url);",
-  },
+  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz', '@aws-sdk/*', '@smithy/*', 'yaml', 'js-yaml', 'ajv', 'ajv-formats', 'tinyglobby'],
+  // import.meta.url (package-root.ts, lazy-crypto.ts, python-home.ts) is this file's URL.
+  define: { 'import.meta.url': '__dagcModuleUrl' },
+  banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  supported: { 'dynamic-import': false },
   logLevel: 'warning',
-  plugins: [precompiledValidators],
+  plugins: [validatorFiles],
 });
 
 const old = `${root}/.dist-old-${process.pid}`;

@@ -1,14 +1,16 @@
 // Issue 16: the run's built pipeline. `dagc fan open` (the first call of a rendered script) keeps the IR and the
-// resolved config with the run; a later `dagc exec` whose inputs are the same bytes reads it and loads neither
-// YAML parser's full front end, nor the schema validators, nor the IR builder (seen from the modules it loads,
-// through a module hook, and named by the bundle's source maps); a changed pipeline file is loaded again and the
-// changed dag hash is said; a run without the record (an older run) is loaded from the files and gets one.
+// resolved config with the run; a later `dagc exec` whose inputs are the same bytes reads it and runs neither
+// YAML parser's full front end, nor the schema validators, nor the IR builder (seen from the functions V8 ran,
+// through NODE_V8_COVERAGE, named by the bundle's source maps; the entry is one file, so which of its sources
+// ran is what tells); a changed pipeline file is loaded again and the changed dag hash is said; a run without
+// the record (an older run) is loaded from the files and gets one.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { BIN } from './helpers/paths.js';
 import type { RunLog } from '../src/services/run-log/types.js';
 
@@ -29,29 +31,58 @@ const PIPELINE = [
 function sandbox(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-built-'));
   writeFileSync(path.join(dir, 'pipeline.yaml'), PIPELINE);
-  // Records every module file the process loads (ESM loader hooks, Node 20.6+).
-  writeFileSync(
-    path.join(dir, 'hooks.mjs'),
-    `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) {\n  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(path.join(dir, 'loaded.txt'))}, url + '\\n');\n  return next(url, context);\n}\n`,
-  );
-  writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
   return dir;
 }
 
+const coverageDir = (dir: string) => path.join(tmpdir(), `${path.basename(dir)}-coverage`);
+
 function dagc(dir: string, args: string[], opts: { trace?: boolean } = {}) {
-  rmSync(path.join(dir, 'loaded.txt'), { force: true });
-  const pre = opts.trace ? ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href] : [];
-  const r = spawnSync(process.execPath, [...pre, BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  rmSync(coverageDir(dir), { recursive: true, force: true });
+  // The code cache is left out of a traced call: V8 then compiles what it runs, as coverage expects.
+  const trace = opts.trace ? { NODE_V8_COVERAGE: coverageDir(dir), DAGC_NO_CODE_CACHE: '1' } : {};
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...trace } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** The source files (per the source maps) of every bundle module the last traced call loaded. */
+interface Coverage {
+  result: { url: string; functions: { ranges: { startOffset: number; count: number }[] }[] }[];
+}
+
+/** bin/dagc.js's wrapper line, newline included. */
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) {\n';
+
+/**
+ * The source files (per the source maps) of the code the last traced call ran: of a file with a map, the sources
+ * of the functions that ran; of a package file without one, its path from node_modules/. bin/dagc.js compiles
+ * the entry bundle behind a one-line wrapper, so the bundle's line N is the script's line N + 1.
+ */
 function loadedSources(dir: string): string[] {
   const sources = new Set<string>();
-  for (const url of readFileSync(path.join(dir, 'loaded.txt'), 'utf8').split('\n').filter(Boolean)) {
-    const file = fileURLToPath(url);
-    if (!existsSync(`${file}.map`)) continue;
-    for (const s of (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources) sources.add(s.replace(/^(\.\.\/)+/, ''));
+  for (const name of readdirSync(coverageDir(dir))) {
+    for (const script of (JSON.parse(readFileSync(path.join(coverageDir(dir), name), 'utf8')) as Coverage).result) {
+      const file = script.url.startsWith('file:') ? fileURLToPath(script.url) : script.url;
+      if (!path.isAbsolute(file)) continue;
+      if (!existsSync(`${file}.map`)) {
+        if (file.includes('/node_modules/')) sources.add(file.slice(file.indexOf('node_modules/')));
+        continue;
+      }
+      const map = new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8')));
+      const wrapped = /[\\/]entry[\\/]entry\.cjs$/.test(file) ? 1 : 0;
+      const text = readFileSync(file, 'utf8');
+      const lineStarts = [0];
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+      // Where each line of the script V8 ran starts (its offsets are the script's).
+      const scriptStarts = wrapped ? [0, ...lineStarts.map((start) => start + WRAPPER.length)] : lineStarts;
+      for (const fn of script.functions) {
+        const range = fn.ranges[0];
+        if (!range || range.count === 0) continue;
+        let line = scriptStarts.length - 1;
+        while (line > 0 && scriptStarts[line]! > range.startOffset) line--;
+        if (line < wrapped) continue; // the wrapper itself
+        const entry = map.findEntry(line - wrapped, range.startOffset - scriptStarts[line]!) as { originalSource?: string };
+        if (entry.originalSource) sources.add(entry.originalSource.replace(/^(file:\/\/)?.*?(src|node_modules)\//, '$2/'));
+      }
+    }
   }
   return [...sources];
 }
