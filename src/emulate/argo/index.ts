@@ -13,6 +13,7 @@ import type { EmulationResult } from './emulator.js';
 import type { ArgoFault } from './faults.js';
 import { closeTerminatedRun, endedTerminated } from './terminated.js';
 import { emulateWorkflow, workflowSpecOf } from './emulator.js';
+import { takeArgoRunId } from './take-run-id.js';
 
 export interface EmulateArgoOptions {
   /** The manifest as written (YAML). */
@@ -53,6 +54,15 @@ function secretRefNames(spec: Record<string, unknown>): Set<string> {
   return names;
 }
 
+/** The environment a pod starts from: this process's, less dagc's own variables and the secrets (host's and secretKeyRef's). */
+function podBaseEnv(spec: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, hostSecrets?: ReadonlySet<string>): Record<string, string> {
+  const secretRefs = secretRefNames(spec);
+  const baseEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !hostSecrets?.has(k) && !secretRefs.has(k)) baseEnv[k] = v;
+  return baseEnv;
+}
+
 export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgoResult> {
   // Argo reads manifests as YAML 1.1 (go-yaml), which is how dagc writes them.
   const manifest: unknown = parse(opts.manifest, { version: '1.1' });
@@ -76,10 +86,7 @@ export async function emulateArgo(opts: EmulateArgoOptions): Promise<EmulateArgo
     // workflow sets those it means to pass).
     // The variables the manifest fills from Kubernetes secrets (secretKeyRef, stood in for by this process's
     // variable of that name) are secrets too: a pod whose container does not ask for one must not have it.
-    const secretRefs = secretRefNames(spec);
-    const baseEnv: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.env))
-      if (v !== undefined && !k.startsWith('DAGC_') && !k.startsWith('MAGNUS_') && !opts.hostSecrets?.has(k) && !secretRefs.has(k)) baseEnv[k] = v;
+    const baseEnv = podBaseEnv(spec, opts.env, opts.hostSecrets);
     const result = await emulateWorkflow(manifest, {
       workflowName: opts.runId,
       arguments: args,
@@ -107,6 +114,20 @@ export const emulator: Emulator = {
     const manifest = files[0];
     if (!manifest) throw new Error('the argo target compiled no manifest (dagc bug)');
     const engine = options.engine ?? 'dagc';
+    if (engine !== 'dagc' && engine !== 'argo')
+      throw new UserError(`unknown --engine "${engine}" for the argo target`, 'use dagc (the built-in emulator, the default) or argo (Argo\'s own controller, built from go/argo)');
+    // The run id is taken before any pod starts, as the bash script's first call takes it (issue 19): a second
+    // emulation with a run id the store has (running or ended) refuses with exit 2 and runs nothing.
+    const spec = workflowSpecOf(parse(manifest.text, { version: '1.1' }));
+    const hostSecrets = environmentSecretNames(options.config, options.pipeline);
+    await takeArgoRunId(spec, files.slice(1).map((f) => parse(f.text, { version: '1.1' }) as unknown), {
+      runId: options.runId,
+      useCached: options.useCached,
+      cwd: options.cwd,
+      baseEnv: podBaseEnv(spec, options.env, hostSecrets),
+      secretEnv: options.env,
+      dagc: options.dagc,
+    });
     if (engine === 'argo') {
       // Argo's own workflow controller (go/argo harness), instead of the built-in emulator.
       const { emulateArgoWithController } = await import('./controller-engine.js');
@@ -124,7 +145,6 @@ export const emulator: Emulator = {
       const problem = result.phase === 'Succeeded' ? '' : result.message ? ` (${result.message})` : '';
       return { exitCode, engine: `: Argo workflow ${result.phase}${problem} (Argo's controller)`, details: result };
     }
-    if (engine !== 'dagc') throw new UserError(`unknown --engine "${engine}" for the argo target`, 'use dagc (the built-in emulator, the default) or argo (Argo\'s own controller, built from go/argo)');
     const { result, exitCode } = await emulateArgo({
       manifest: manifest.text,
       workflowTemplates: files.slice(1).map((f) => f.text),
@@ -132,7 +152,7 @@ export const emulator: Emulator = {
       useCached: options.useCached,
       cwd: options.cwd,
       env: options.env,
-      hostSecrets: environmentSecretNames(options.config, options.pipeline),
+      hostSecrets,
       dagc: options.dagc,
       out: options.out,
       err: options.err,

@@ -49,6 +49,7 @@ import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
 import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
 import { START_EXECUTION } from '../../emit/asl/split.js';
+import { takeAslRunId } from './take-run-id.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
@@ -499,6 +500,8 @@ export const awsLocalEmulator: Emulator = {
         stopExecution = undefined;
       }
     };
+    // The run id is taken before the execution starts, as the bash script's first call takes it (issue 19).
+    await takeAslRunId(definition, options, runId);
     // The execution input (README "asl target"): a re-run names the earlier run there, as StartExecution would.
     const ended = await start(options.useCached ? { use_cached: options.useCached } : {}, runId);
     let engineError = ended.status === 'SUCCEEDED' ? undefined : ended;
