@@ -1,10 +1,18 @@
 // sha256 in hex, of a string, a file or a stream as it flows (the catalog's data_hash, spec §5: sha256, streamed,
 // because data files may be larger than memory), and the short name hashes built on it.
 import { nodeCrypto } from './lazy-crypto.js';
+import { sha256Bytes } from './sha256-js.js';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 
+/** Inputs up to this many bytes are hashed in JavaScript (core/sha256-js.ts), sparing node:crypto's load. */
+const SMALL = 64 * 1024;
+
 export function sha256(content: string | Buffer): string {
+  if (content.length <= SMALL) {
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    if (bytes.length <= SMALL) return sha256Bytes(bytes);
+  }
   return nodeCrypto().createHash('sha256').update(content).digest('hex');
 }
 
