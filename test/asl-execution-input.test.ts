@@ -4,7 +4,7 @@
 // configured store's records, and from a real S3-protocol server where dagc asl-task copies the count to the
 // name's keys; and a run, then a re-run, whose host environment holds DAGC_* variables that say otherwise: the
 // jobs see only what the execution input and the compiled files say.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +115,77 @@ describe('asl execution names and input under the emulator', () => {
     const rerun = await runLog(dir, 'clean-2');
     expect([rerun.use_cached, rerun.original_run_id, rerun.status]).toEqual([true, 'clean-1', 'SUCCESS']);
     expect(rerun.steps.shards?.mock).toBe(true);
+  });
+
+  // The host's environment with every DAGC_* variable removed (set undefined: runCli's spawn drops them).
+  const noDagc = (extra: Record<string, string> = {}): Record<string, string | undefined> => ({
+    ...Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('DAGC_') || k.startsWith('MAGNUS_')).map((k) => [k, undefined])),
+    ...extra,
+  });
+
+  const SAY = `dag:
+  start_at: say
+  steps:
+    say: {type: task, command_type: shell, command: 'printf "%s" "$DAGC_PRM_msg" > "$SAY_OUT"', next: success}
+    success: {type: success}
+    fail: {type: fail}
+`;
+
+  it('-p and --use-cached travel in the execution input: quotes and backslashes intact, nothing from the host', { timeout: 240_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-input-'));
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'dagc-asl-said-')), 'said.txt');
+    writeFileSync(path.join(dir, 'pipeline.yaml'), SAY);
+    // A value whose JSON text needs backslashes (aws-local-stepfunctions drops them from an intrinsic's result).
+    const msg = 'say "hi" \\ C:\\temp\\n';
+    writeFileSync(path.join(dir, 'params.yaml'), `msg: ${JSON.stringify(msg)}\n`);
+    const first = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-p', 'params.yaml', '--run-id', 'in-1'], { cwd: dir, env: noDagc({ SAY_OUT: out }), timeoutMs: 200_000 });
+    expect(first.status, first.stderr).toBe(0);
+    // The step's DAGC_PRM_msg is the value's JSON text.
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toBe(msg);
+    const log = await runLog(dir, 'in-1');
+    expect(log.parameters).toEqual({ msg });
+    // The parameters are in the input only, not compiled into the jobs' commands: an input without them (the
+    // emulator's DAGC_EMULATE_INPUT replaces what -p and --use-cached make) gives a run without them.
+    const bare = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-p', 'params.yaml', '--run-id', 'in-bare'], {
+      cwd: dir,
+      env: noDagc({ SAY_OUT: out, DAGC_EMULATE_INPUT: '{}' }),
+      timeoutMs: 200_000,
+    });
+    expect(bare.status, bare.stderr).toBe(0);
+    expect((await runLog(dir, 'in-bare')).parameters).toEqual({});
+    expect(readFileSync(out, 'utf8')).toBe('');
+    // The re-run: use_cached in the input, the parameters again; the step is taken from in-1.
+    writeFileSync(out, 'untouched');
+    const again = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-p', 'params.yaml', '--use-cached', 'in-1', '--run-id', 'in-2'], {
+      cwd: dir,
+      env: noDagc({ SAY_OUT: out }),
+      timeoutMs: 200_000,
+    });
+    expect(again.status, again.stderr).toBe(0);
+    const rerun = await runLog(dir, 'in-2');
+    expect([rerun.use_cached, rerun.original_run_id, rerun.status, rerun.parameters]).toEqual([true, 'in-1', 'SUCCESS', { msg }]);
+    expect(rerun.steps.say?.mock).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe('untouched');
+  });
+
+  it.each([
+    ['an unknown key', '{"parameter": {"x": 1}}', 'unknown key "parameter"'],
+    ['a parameter name the run cannot carry', '{"parameters": {"Bad-Name": 1}}', 'parameter "Bad-Name"'],
+    ['use_cached that is no run id', '{"use_cached": "../etc"}', 'use_cached in the execution input must be a run id'],
+    ['an input that is no object', '[1, 2]', 'must be a JSON object'],
+  ])('bad execution input (%s) is the first step FAIL with the reason, not retried', { timeout: 240_000 }, async (_what, input, reason) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-input-'));
+    const out = path.join(dir, 'said.txt');
+    writeFileSync(path.join(dir, 'pipeline.yaml'), SAY.replace('say: {type: task', 'say: {type: task, retry: 3'));
+    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '--run-id', 'bad-1'], { cwd: dir, env: noDagc({ SAY_OUT: out, DAGC_EMULATE_INPUT: input }), timeoutMs: 200_000 });
+    expect(r.status, r.stderr).toBe(1);
+    const log = await runLog(dir, 'bad-1');
+    expect(log.status).toBe('FAIL');
+    expect(log.steps.say?.status).toBe('FAIL');
+    expect(log.steps.say?.message).toContain('dagc.BadInput');
+    expect(log.steps.say?.message).toContain(reason);
+    // The step's command never ran, and no attempt was made (exit 2 is not retried).
+    expect(log.steps.say?.attempts).toEqual([]);
+    expect(() => readFileSync(out)).toThrow();
   });
 });

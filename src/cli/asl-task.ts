@@ -245,12 +245,6 @@ export const command: Command = {
       const sub: Io = capture ? { ...callIo, out: (text) => void (out += text) } : callIo;
       return { code: await runCommand(command, rest, sub), out };
     };
-    if ('error' in input) {
-      // A bad input is the run's failure, recorded as such (the run is closed FAIL with the reason), then exit 2.
-      io.err(`dagc asl-task: ${input.error}\n`);
-      if (runId) await call(['fan', ...entry, '--', 'close', runId, `dagc.BadInput: ${input.error}`], false);
-      return 2;
-    }
     const recorded: AttemptsRecorded = async (path) => {
       const { openEntry } = await import('./entrypoint.js');
       const { stepNames } = await import('../runtime/exec-node.js');
@@ -307,6 +301,17 @@ export const command: Command = {
         await walk(log.steps);
       },
     };
+    if ('error' in input) {
+      // A bad input is the run's failure, recorded as such: the step this Task runs is recorded FAIL with the
+      // reason (the run created if this is its first Task), the run closed FAIL, then exit 2 (not retried).
+      io.err(`dagc asl-task: ${input.error}\n`);
+      const said = `dagc.BadInput: ${input.error}`;
+      const words = args.positionals.map(decodeArg);
+      const step = words[0] === 'start' ? words[2] : words[0] === 'close' ? undefined : words[1];
+      if (runId && step) await notes.step(step, io.env.DAGC_MAP_INDEX, said).catch((error: unknown) => io.err(`dagc asl-task: ${(error as Error).message}\n`));
+      if (runId) await call(['fan', ...entry, '--', 'close', runId, said], false);
+      return 2;
+    }
     return runAslOperation(args.positionals.map(decodeArg), entry, io.env, call, recorded, aliasMapObjects, notes);
   },
 };

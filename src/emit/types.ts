@@ -100,4 +100,9 @@ export interface Compiler {
    * resources the emulator never calls). The emulator then runs exactly what `compile` makes of this config.
    */
   emulationConfig?(config: DagcConfig): DagcConfig;
+  /**
+   * Whether `dagc emulate -p FILE` passes the parameters when the run starts, as the engine's own submit does
+   * (asl: the execution input, {parameters}), instead of compiling the file into the output.
+   */
+  readonly parametersAtStart?: boolean;
 }

@@ -10,6 +10,9 @@ export interface EmulateOptions {
   readonly runId: string;
   /** A previous run to re-run from (steps that succeeded there are taken as they are). */
   readonly useCached?: string | undefined;
+  /** The -p file's parameters, where the target passes them when the run starts (Compiler.parametersAtStart);
+   * the compiled files then name no parameters file. */
+  readonly parameters?: Readonly<Record<string, unknown>> | undefined;
   /** Where the steps run: the folder the compiled files' relative paths start from. */
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;

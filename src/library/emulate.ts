@@ -48,11 +48,14 @@ export async function emulate(request: EmulateRequest, report: Reporter = ignore
   // With a config filled in for emulation, the cloud's integrations do not apply: nothing runs there (the
   // emulator checks the given config's own, as every entrypoint call will).
   if (config === inputs.config) await checkTargetIntegrations(target, config);
-  const { files } = await compileLoaded(target, inputs, config, request, undefined, report);
+  // asl: -p's parameters travel in the execution input, as `dagc submit` sends them; the jobs name no -p file.
+  const atStart = target.parametersAtStart === true && request.parametersFile !== undefined;
+  const { files } = await compileLoaded(target, inputs, config, atStart ? { ...request, parametersFile: undefined } : request, undefined, report);
   const runId = request.runId ?? (await import('../runtime/run-id.js')).generateRunId();
   const result = await target.emulate(files, {
     runId,
     useCached: request.useCached ?? (request.env.DAGC_USE_CACHED || undefined),
+    ...(atStart ? { parameters: inputs.parameters } : {}),
     // Pods and jobs start in the image's project folder, the pipeline's (compile names files from there).
     cwd: target.pathsFrom === 'output' ? request.cwd : imageProjectFolder(request),
     env: request.env,

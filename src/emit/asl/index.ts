@@ -19,4 +19,6 @@ export const compiler: Compiler = {
   ],
   check: checkAsl,
   emulationConfig,
+  // `dagc emulate -p`: in the execution input ({parameters}), as `dagc submit --target asl` passes them.
+  parametersAtStart: true,
 };

@@ -27,6 +27,10 @@
 //    `times` (default 1) is how many job attempts of that state the fault hits (a Batch retry is one more).
 //  - A Batch submit's RetryStrategy is applied as Batch applies it (attempts, EvaluateOnExit rules in order).
 //    A failed job's cause is the job's description as Batch (or ECS) gives it, compact JSON.
+//  - The execution input is what `dagc submit --target asl` sends: {parameters} from -p (not compiled into the
+//    jobs' commands), {use_cached} from --use-cached (emulatedInput); DAGC_EMULATE_INPUT (JSON text) replaces it.
+//    A container's `States.JsonToString(PATH)` environment value is read by path in the interpreter's copy
+//    (execution-input.ts: aws-local-stepfunctions drops the backslashes of an intrinsic's result).
 //  - Retry intervals are scaled to 1 ms per second (BackoffRate and MaxDelaySeconds still apply), timeouts
 //    above Node's longest timer (24.8 days) are clamped to it.
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
@@ -48,6 +52,7 @@ import { HISTORY_LIMIT, PAYLOAD_LIMIT } from '../../emit/asl/limits.js';
 import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
 import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
+import { executionInput } from '../../runtime/execution-input.js';
 import { START_EXECUTION } from '../../emit/asl/split.js';
 import { takeAslRunId } from './take-run-id.js';
 
@@ -168,7 +173,7 @@ export function inlineDistributedMaps(states: Record<string, State>, children?: 
 
 interface ContainerInput {
   Command: string[];
-  Environment?: { Name: string; Value: string }[];
+  Environment?: { Name: string; Value: unknown }[];
 }
 
 /** The container overrides of a Batch SubmitJob or an ECS RunTask request. */
@@ -319,7 +324,8 @@ export const awsLocalEmulator: Emulator = {
       // A job starts from its image's environment (the launching shell's less dagc's variables and secrets:
       // runtime/image-env.ts) and what the Task passes; a re-run's id comes in the execution input.
       const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
-      for (const e of Environment) env[e.Name] = e.Value;
+      // A value the copy reads by path instead of States.JsonToString (execution-input.ts) is serialized here.
+      for (const e of Environment) env[e.Name] = typeof e.Value === 'string' ? e.Value : JSON.stringify(e.Value);
       // The image's `dagc` is this dagc.
       const [command, ...args] = Command;
       const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
@@ -500,10 +506,14 @@ export const awsLocalEmulator: Emulator = {
         stopExecution = undefined;
       }
     };
-    // The run id is taken before the execution starts, as the bash script's first call takes it (issue 19).
-    await takeAslRunId(definition, options, runId);
-    // The execution input (README "asl target"): a re-run names the earlier run there, as StartExecution would.
-    const ended = await start(options.useCached ? { use_cached: options.useCached } : {}, runId);
+    // The execution input (README "asl target"), as `dagc submit --target asl` builds it: -p's parameters and the
+    // run a re-run starts from travel there, not in the jobs' commands or the host's environment.
+    const input = emulatedInput(options);
+    const inputEnv = executionInput(JSON.stringify(input));
+    // The run id is taken before the execution starts, as the bash script's first call takes it (issue 19), with
+    // what the execution input gives every Task (a bad input: none of it; the first Task records the run FAIL).
+    await takeAslRunId(definition, { ...options, useCached: undefined }, runId, 'env' in inputEnv ? inputEnv.env : {});
+    const ended = await start(input, runId);
     let engineError = ended.status === 'SUCCEEDED' ? undefined : ended;
     if (ended.status !== 'SUCCEEDED') {
       // The EventBridge rule on the execution's status (cloudformation.ts): a new execution only closes the run.
@@ -527,6 +537,30 @@ export const awsLocalEmulator: Emulator = {
     return { exitCode, engine: ' (asl, aws-local-stepfunctions)', ...(recordedAs !== runId ? { runId: recordedAs } : {}) };
   },
 };
+
+/**
+ * The execution input an emulation starts with: {parameters} from -p (EmulateOptions.parameters) and {use_cached}
+ * from --use-cached, the shape `dagc submit --target asl` sends (src/deploy/index.ts). Names the containers'
+ * reader refuses are refused here too, as submit refuses them (exit 2). DAGC_EMULATE_INPUT, the raw JSON text of
+ * an input, replaces it (tests: the first step records a bad input as the run's FAIL).
+ */
+export function emulatedInput(options: Pick<EmulateOptions, 'parameters' | 'useCached' | 'env'>): Json {
+  const raw = options.env.DAGC_EMULATE_INPUT;
+  if (raw !== undefined && raw !== '') {
+    try {
+      return JSON.parse(raw) as Json;
+    } catch {
+      throw new UserError('DAGC_EMULATE_INPUT is not JSON', 'give the execution input as JSON text, e.g. {"parameters": {"n": 1}}');
+    }
+  }
+  const input: { [key: string]: Json } = {};
+  // Plain JSON, as Step Functions holds an input (a whole float's `.0` is not kept: see README "asl target").
+  if (options.parameters !== undefined) input['parameters'] = JSON.parse(JSON.stringify(options.parameters)) as Json;
+  if (options.useCached) input['use_cached'] = options.useCached;
+  const accepted = executionInput(JSON.stringify(input));
+  if ('error' in accepted) throw new UserError(`the execution input cannot carry these parameters: ${accepted.error}`, 'rename the parameter in the -p file (the run reads it as DAGC_PRM_<NAME>)');
+  return input;
+}
 
 /** Gives the event loop a turn, so that the limit watcher has read the events an execution ended with. */
 function settle(): Promise<void> {
