@@ -13,6 +13,7 @@ import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { runCli } from './helpers/cli.js';
 import { executionInput } from '../src/runtime/execution-input.js';
+import { runIdOfExecutionName } from '../src/runtime/run-id.js';
 import { BIN } from './helpers/paths.js';
 import type { FaultProxy, MotoServer } from './helpers/moto-server.js';
 import { motoOrSkipNotice, startFaultProxy, startMoto } from './helpers/moto-server.js';
@@ -275,6 +276,41 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
     const three = await submit();
     expect(three.status).toBe(2);
     expect(three.stderr).toMatch(/run "nightly-1" already exists on pipeline \(ABORTED\)/);
+  });
+
+  it('an execution name the run-id rule refuses: submit prints the run id it maps to, runs list and watch find it by that id', async () => {
+    expect((await deploy()).status).toBe(0);
+    const NAME = 'nightly@2024-06-01';
+    const RUN = runIdOfExecutionName(NAME);
+    expect(RUN).not.toBe(NAME);
+    const one = await dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', NAME]);
+    expect(one.stderr).toMatch(new RegExp(`^started arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:${NAME}$`, 'm'));
+    expect(one.status).toBe(0);
+    // stdout is the run log's id, for RUN=$(dagc submit …); dagc runs show $RUN reads it.
+    expect(one.stdout).toBe(`${RUN}\n`);
+    const executions = await sfn.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }));
+    expect(executions.executions?.map((e) => e.name)).toEqual([NAME]);
+    const listed = await dagc(['runs', 'list', '--target', 'asl', 'pipeline.yaml', '-c', 'config.yaml', '--json']);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ runId: RUN, execution: NAME, status: 'RUNNING' })]);
+    // watch by the printed run id follows the execution named NAME.
+    const child = spawn(process.execPath, [BIN, 'watch', RUN, 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--interval', '0.2'], { cwd: dir, env: { ...process.env, ...moto.env } });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('close', r));
+    for (let i = 0; i < 100 && !out.includes(`run ${RUN}: RUNNING`); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain(`run ${RUN}: RUNNING`);
+    await sfn.send(new StopExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:pipeline:${NAME}` }));
+    expect(await exited).toBe(1);
+    expect(out).toContain(`run ${RUN}: ABORTED`);
+    // A name Step Functions refuses is bad input before any request.
+    const refused = await dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', 'nightly 1']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/"nightly 1" holds " ", which Step Functions refuses in an execution name/);
+    const long = await dagc(['submit', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', 'x'.repeat(81)]);
+    expect(long.status).toBe(2);
+    expect(long.stderr).toMatch(/is 81 characters: a Step Functions execution name has 1 to 80/);
   });
 
   it('submit -p and --use-cached send {parameters, use_cached} as the execution input, as the containers read it', async () => {

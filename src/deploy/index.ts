@@ -92,7 +92,8 @@ export async function submit(request: SubmitRequest, report: Reporter = ignoreDi
   const target = checkTarget(request.target);
   const { generateRunId, checkRunId } = await import('../runtime/run-id.js');
   const runId = request.runId ?? generateRunId();
-  const bad = checkRunId(runId);
+  // asl: any execution name Step Functions accepts (submitAsl checks it); its run log is under the run id it maps to.
+  const bad = target === 'asl' ? undefined : checkRunId(runId);
   if (bad) throw new UserError(bad);
   if (request.useCached !== undefined) {
     const badOld = checkRunId(request.useCached);
@@ -132,6 +133,8 @@ export async function submit(request: SubmitRequest, report: Reporter = ignoreDi
 
 export interface EngineRun {
   readonly runId: string;
+  /** asl: the execution's name, where it is not the run id (runtime/run-id.ts runIdOfExecutionName). */
+  readonly execution?: string;
   readonly status: string;
   readonly started?: string;
   readonly ended?: string;
@@ -223,7 +226,9 @@ export function stepEvents(steps: RunLog['steps'], seen: Map<string, string>): R
 export async function watch(request: RunRequest, runId: string, options: WatchOptions): Promise<{ status: string; ok: boolean }> {
   const { target, settings, template } = await settingsOnly(request);
   const pipeline = pipelineIdentity(request.pipelineFile);
-  const follow = await runLogFollower(request, runId, options.onEvent);
+  // asl: an execution's name may be given, whose run log is under the run id it maps to (runtime/run-id.ts).
+  const { runIdOfExecutionName } = await import('../runtime/run-id.js');
+  const follow = await runLogFollower(request, target === 'asl' ? runIdOfExecutionName(runId) : runId, options.onEvent);
   // Engine events first, then what the run log says at the same poll: the two views side by side.
   const onEvent = async (e: { text: string; tick?: boolean }) => {
     if (e.tick) await follow();

@@ -15,6 +15,7 @@ import type { AslDeploySettings } from '../settings.js';
 import type { DeployOptions, ResourceOutcome } from '../types.js';
 import { RemoteError } from '../types.js';
 import { UserError } from '../../core/errors.js';
+import { runIdOfExecutionName } from '../../runtime/run-id.js';
 
 /** AWS tag keys dagc sets (AWS allows "/" and "." in keys; "aws:" is AWS's own prefix). */
 export const AWS_TAGS = { managedBy: 'dagc.dev/managed-by', pipeline: 'dagc.dev/pipeline', dagHash: 'dagc.dev/dag-hash' } as const;
@@ -213,39 +214,65 @@ export interface SubmitOutcome {
   readonly started: boolean;
 }
 
-// Execution names: 1-80 characters; dagc's run ids are a subset except for length.
-const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+/**
+ * Why Step Functions would refuse `name` as an execution name, or undefined (AWS Step Functions API Reference,
+ * StartExecution `name`: 1-80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / and
+ * control characters U+0000-001F, U+007F-009F). Any such name maps to a run id (runtime/run-id.ts).
+ */
+export function checkExecutionName(name: string): string | undefined {
+  const length = [...name].length;
+  if (length < 1 || length > 80) return `"${name}" is ${length} characters: a Step Functions execution name has 1 to 80`;
+  // eslint-disable-next-line no-control-regex
+  const bad = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/u.exec(name);
+  if (bad) return `"${name}" holds ${JSON.stringify(bad[0])}, which Step Functions refuses in an execution name`;
+  return undefined;
+}
 
-export async function submitAsl(ref: AslRunRef, runId: string, input: string): Promise<SubmitOutcome> {
-  if (!EXECUTION_NAME.test(runId)) throw new UserError(`run id "${runId}" is too long for a Step Functions execution name (at most 80 characters)`, 'choose a shorter --run-id');
+/** An execution as dagc names its run: the run id its name maps to (the run log's), and the name when they differ. */
+function runOf(name: string): { runId: string; execution?: string } {
+  const runId = runIdOfExecutionName(name);
+  return runId === name ? { runId } : { runId, execution: name };
+}
+
+/**
+ * Submits an execution named `executionName` (a run id, or any name Step Functions accepts: its run log is under
+ * the run id the name maps to, runtime/run-id.ts runIdOfExecutionName, which `runId` of the outcome is).
+ */
+export async function submitAsl(ref: AslRunRef, executionName: string, input: string): Promise<SubmitOutcome> {
+  const refused = checkExecutionName(executionName);
+  if (refused) throw new UserError(`--run-id ${refused}`, 'choose another --run-id');
+  const { runId } = runOf(executionName);
   return withClients(ref.env, async (aws, id) => {
     const sfn = await sfnSdk();
     const { name, arn } = await deployedMachine(aws, id, ref);
-    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${runId}`;
+    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${executionName}`;
     try {
       const existing = await aws.sfn.send(new sfn.DescribeExecutionCommand({ executionArn }));
       if (existing.status === 'RUNNING' && existing.input === input) return { runId, id: executionArn, started: false };
       throw new UserError(
-        `run "${runId}" already exists on ${name} (${existing.status}${existing.input === input ? '' : ', with another input'})`,
+        `run "${executionName}" already exists on ${name} (${existing.status}${existing.input === input ? '' : ', with another input'})`,
         'Step Functions keeps execution names for 90 days: choose another --run-id, or leave it out for a new one',
       );
     } catch (error) {
       if (error instanceof UserError) throw error;
-      if (!isNotFound(error) && (error as { name?: string })?.name !== 'ExecutionDoesNotExist') await call(`DescribeExecution ${runId}`, () => Promise.reject(error));
+      if (!isNotFound(error) && (error as { name?: string })?.name !== 'ExecutionDoesNotExist') await call(`DescribeExecution ${executionName}`, () => Promise.reject(error));
     }
     try {
-      const out = await aws.sfn.send(new sfn.StartExecutionCommand({ stateMachineArn: arn, name: runId, input }));
+      const out = await aws.sfn.send(new sfn.StartExecutionCommand({ stateMachineArn: arn, name: executionName, input }));
       return { runId, id: out.executionArn ?? executionArn, started: true };
     } catch (error) {
       if ((error as { name?: string })?.name === 'StateMachineDoesNotExist')
         throw new UserError(`the state machine "${name}" is not deployed`, 'run dagc deploy with the same pipeline and config first');
-      return call(`StartExecution ${runId}`, () => Promise.reject(error));
+      return call(`StartExecution ${executionName}`, () => Promise.reject(error));
     }
   });
 }
 
 export interface EngineRun {
+  /** The run log's run id: the execution's name, or the run id a name the run-id rule refuses maps to. */
   readonly runId: string;
+  /** The execution's name, where it is not the run id. */
+  readonly execution?: string;
   readonly status: string;
   readonly started?: string;
   readonly ended?: string;
@@ -264,7 +291,7 @@ export async function listAsl(ref: AslRunRef): Promise<EngineRun[]> {
       });
       for (const e of page.executions ?? [])
         runs.push({
-          runId: e.name ?? '',
+          ...runOf(e.name ?? ''),
           status: e.status ?? '',
           ...(e.startDate ? { started: e.startDate.toISOString() } : {}),
           ...(e.stopDate ? { ended: e.stopDate.toISOString() } : {}),
@@ -273,6 +300,31 @@ export async function listAsl(ref: AslRunRef): Promise<EngineRun[]> {
     } while (token);
     return runs.sort((a, b) => (a.started ?? '').localeCompare(b.started ?? '') || a.runId.localeCompare(b.runId));
   });
+}
+
+/**
+ * The ARN of the execution of run `runId` (or named `runId`): the execution of that name, else the one whose
+ * name maps to that run id (runtime/run-id.ts runIdOfExecutionName; `dagc submit` prints the run id). When none
+ * does, the ARN of that name, which DescribeExecution then reports as missing.
+ */
+async function executionOfRun(aws: AwsClients, machineArn: string, runId: string): Promise<string> {
+  const sfn = await sfnSdk();
+  const named = `${machineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
+  if (runIdOfExecutionName(runId) !== runId) return named; // an execution name, not a run id: its own
+  try {
+    await aws.sfn.send(new sfn.DescribeExecutionCommand({ executionArn: named }));
+    return named;
+  } catch (error) {
+    if (!isNotFound(error) && (error as { name?: string })?.name !== 'ExecutionDoesNotExist') return call(`DescribeExecution ${runId}`, () => Promise.reject(error));
+  }
+  let token: string | undefined;
+  do {
+    const page = await call('ListExecutions', () => aws.sfn.send(new sfn.ListExecutionsCommand({ stateMachineArn: machineArn, ...(token ? { nextToken: token } : {}) })));
+    const found = (page.executions ?? []).find((e) => e.name !== undefined && e.name !== runId && runIdOfExecutionName(e.name) === runId);
+    if (found?.executionArn) return found.executionArn;
+    token = page.nextToken;
+  } while (token);
+  return named;
 }
 
 export interface EngineEvent {
@@ -298,7 +350,7 @@ export async function watchAsl(
   return withClients(ref.env, async (aws, id) => {
     const sfn = await sfnSdk();
     const { name, arn } = await deployedMachine(aws, id, ref);
-    const executionArn = `${arn.replace(':stateMachine:', ':execution:')}:${runId}`;
+    const executionArn = await executionOfRun(aws, arn, runId);
     let last = '';
     let seen = 0;
     for (;;) {
