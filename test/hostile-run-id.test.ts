@@ -7,7 +7,7 @@
 // every executor. The oracle for "ran nothing": a file outside the project that every step execution appends to
 // (counted by the steps themselves, not read from the run log), and the run log folder's own listing.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,5 +135,51 @@ describe('a refused re-run leaves no run record', () => {
     }
     expect(runsIn(dir)).toEqual(['old']);
     expect(executions(countFile)).toEqual(LEAVES);
+  }, 300_000);
+
+  it('--use-cached of a run whose catalog folder is gone: refused before the record exists (dagc run, bash, argo, asl)', async () => {
+    const { dir, countFile } = project();
+    const env = { COUNT_FILE: countFile };
+    writeFileSync(
+      path.join(dir, 'catalog.yaml'),
+      `dag:
+  start_at: a
+  steps:
+    a:
+      type: task
+      command_type: shell
+      command: mkdir -p data && echo x > data/f.txt && echo a >> "$COUNT_FILE"
+      catalog: {put: [f.txt]}
+      next: b
+    b:
+      type: task
+      command_type: shell
+      command: echo b >> "$COUNT_FILE"; exit 1
+      next: success
+    success: {type: success}
+    fail: {type: fail}
+`,
+    );
+    const old = await runCli(['run', 'catalog.yaml', '--run-id', 'old'], { cwd: dir, env });
+    expect(old.status, old.stderr).toBe(1);
+    rmSync(path.join(dir, '.catalog', 'old'), { recursive: true });
+    const compiled = await runCli(['compile', 'catalog.yaml', '--target', 'bash', '-o', 'c.sh'], { cwd: dir });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const emulateOld = (target: string, runId: string) =>
+      runCli(['emulate', 'catalog.yaml', '--target', target, '--run-id', runId, '--use-cached', 'old'], { cwd: dir, env, timeoutMs: 180_000 });
+    const attempts: [string, () => Promise<CliResult>][] = [
+      ['dagc run', () => runCli(['run', 'catalog.yaml', '--run-id', 'r1', '--use-cached', 'old'], { cwd: dir, env })],
+      ['bash', () => bash('c.sh', ['r2'], dir, { ...env, DAGC_USE_CACHED: 'old' })],
+      ['argo', () => emulateOld('argo', 'r3')],
+      ['asl', () => emulateOld('asl', 'r4')],
+    ];
+    for (const [name, attempt] of attempts) {
+      const r = await attempt();
+      expect(r.status, `${name}: ${r.stderr}`).toBe(2);
+      expect(r.stderr, name).toContain('Catalogs from previous run old are not found');
+      // Before: dagc run left a record closed FAIL, the bash script's and the emulators' runs one too.
+      expect(runsIn(dir), name).toEqual(['old']);
+    }
+    expect(executions(countFile)).toEqual(['a', 'b']);
   }, 300_000);
 });

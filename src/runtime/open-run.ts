@@ -197,6 +197,12 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
     },
     created_at: isoNow(),
   };
+  // A previous run that recorded nothing in its catalog (killed before its first task finished, stubs only) has
+  // no catalog folder to copy: the re-run starts from it all the same (issue 19). One that did and whose folder
+  // is gone is refused before the run record exists, so a refused re-run leaves no record (issue 19); checked by
+  // the calls that must create the run (dagc run, dagc fan open), not by an engine's every later call.
+  const copiesCatalog = previous !== undefined && [...previous.steps.values()].some((s) => s.data_catalog.length > 0);
+  if (copiesCatalog && (opts.mode === 'run' || opts.exclusive)) await catalog.checkRun?.(previous.log.run_id);
   let stored: RunRecord;
   try {
     stored = await store.createRun(record, parameters, { existsOk: opts.mode === 'entrypoint' && !opts.exclusive });
@@ -224,10 +230,9 @@ export async function openRun(opts: OpenRunOptions): Promise<RunContext> {
       message: `shared_workspace: every step runs in ${cwd} and sees the files earlier steps left there, as magnus did`,
       hint: 'on a cluster each step starts from its image and its catalog gets only; drop executor.config.shared_workspace to run steps that way here',
     });
-  // A previous run that recorded nothing in its catalog (killed before its first task finished, stubs only) has
-  // no catalog folder to copy: the re-run starts from it all the same (issue 19). One that did and whose folder
-  // is gone refuses, and the new run's record closes FAIL rather than staying PROCESSING.
-  if (previous && created && [...previous.steps.values()].some((s) => s.data_catalog.length > 0)) {
+  // A catalog folder that went away since the check above (or one an engine's first call finds gone): the new
+  // run's record closes FAIL rather than staying PROCESSING.
+  if (previous && created && copiesCatalog) {
     try {
       await catalog.copyRun(previous.log.run_id, runId);
     } catch (error) {

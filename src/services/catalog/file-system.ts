@@ -78,6 +78,11 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
   const { catalogLocation } = opts;
   const root = path.resolve(opts.cwd, catalogLocation);
   const shown = (...parts: string[]) => toPosix(path.join(catalogLocation, ...parts));
+  const missingRun = (runId: string) =>
+    new CatalogError(
+      `Catalogs from previous run ${runId} are not found in ${shown(runId)}`,
+      `a re-run starts from the earlier run's catalog: use the same catalog config (-c) as run ${runId}, or re-run without --use-cached`,
+    );
   const entry = (
     name: string,
     data_hash: string,
@@ -188,17 +193,19 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
       return entry(name, sha256(content), `${runId}/${name}`, 'put');
     },
 
+    async checkRun(runId) {
+      assertSafeRunId(runId);
+      await runFolder(runId);
+      if (!(await isDirectory(path.join(root, runId)))) throw missingRun(runId);
+    },
+
     async copyRun(fromRunId, toRunId) {
       assertSafeRunId(fromRunId);
       assertSafeRunId(toRunId);
       if (fromRunId === toRunId) return;
       await Promise.all([runFolder(fromRunId), runFolder(toRunId)]);
       const source = path.join(root, fromRunId);
-      if (!(await isDirectory(source)))
-        throw new CatalogError(
-          `Catalogs from previous run ${fromRunId} are not found in ${shown(fromRunId)}`,
-          `a re-run starts from the earlier run's catalog: use the same catalog config (-c) as run ${fromRunId}, or re-run without --use-cached`,
-        );
+      if (!(await isDirectory(source))) throw missingRun(fromRunId);
       for (const rel of await walkFiles(source))
         await copyHashed(path.join(source, rel), path.join(root, toRunId, rel));
     },

@@ -87,6 +87,12 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
     stage,
   });
 
+  const missingRun = (runId: string) =>
+    new CatalogError(
+      `Catalogs from previous run ${runId} are not found in ${location}${runId}`,
+      `a re-run starts from the earlier run's catalog: use the same catalog config (-c) as run ${runId}, or re-run without --use-cached`,
+    );
+
   return {
     name: 's3',
     location,
@@ -169,16 +175,17 @@ export function createS3Catalog(opts: S3CatalogOptions): Catalog {
       return entry(name, sha256(content), `${runId}/${name}`, 'put');
     },
 
+    async checkRun(runId) {
+      assertSafeRunId(runId);
+      if ((await objects.list(`${runId}/`)).length === 0) throw missingRun(runId);
+    },
+
     async copyRun(fromRunId, toRunId) {
       assertSafeRunId(fromRunId);
       assertSafeRunId(toRunId);
       if (fromRunId === toRunId) return;
       const keys = await objects.list(`${fromRunId}/`);
-      if (keys.length === 0)
-        throw new CatalogError(
-          `Catalogs from previous run ${fromRunId} are not found in ${location}${fromRunId}`,
-          `a re-run starts from the earlier run's catalog: use the same catalog config (-c) as run ${fromRunId}, or re-run without --use-cached`,
-        );
+      if (keys.length === 0) throw missingRun(fromRunId);
       for (const k of keys) await objects.copy(k, `${toRunId}/${k.slice(fromRunId.length + 1)}`);
     },
   };

@@ -32,6 +32,12 @@ export interface Catalog {
   putContent(runId: string, name: string, content: Buffer | string): Promise<DataCatalogEntry>;
   /** Copies every file of an earlier run's catalog into a new run's (re-runs, spec §3.11). */
   copyRun(fromRunId: string, toRunId: string): Promise<void>;
+  /**
+   * Throws the CatalogError copyRun would throw for `runId` as a source (no catalog folder, a folder linking
+   * out), without copying: a re-run checks it before it creates its run record, so a refused re-run leaves no
+   * record (issue 19). Catalogs that keep nothing have none.
+   */
+  checkRun?(runId: string): Promise<void>;
 }
 
 /**
