@@ -81,9 +81,8 @@ function loadEntry() {
     const end = headerBytes + source.length;
     return source.equals(data.subarray(headerBytes, end)) ? data.subarray(end) : undefined;
   };
-  let cachedData = read(beside);
-  if (!cachedData && !process.env.DAGC_NO_CODE_CACHE) cachedData = read(inHome());
-  if (process.env.DAGC_NO_CODE_CACHE) cachedData = undefined;
+  const useCache = !process.env.DAGC_NO_CODE_CACHE;
+  const cachedData = useCache ? (read(beside) ?? read(inHome())) : undefined;
   // esbuild writes ASCII only (its default charset), so latin1 is the text, as a one-byte string. The wrapper
   // takes a line of its own: the bundle's line N is the script's line N + 1 (test/entrypoint-built.test.ts).
   const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source.latin1Slice()}\n})`;
@@ -98,7 +97,7 @@ function loadEntry() {
   return {
     main: mod.exports.entryMain,
     keepCache() {
-      if (process.env.DAGC_NO_CODE_CACHE || (cachedData && !script.cachedDataRejected)) return;
+      if (!useCache || (cachedData && !script.cachedDataRejected)) return;
       try {
         const header = Buffer.alloc(headerBytes);
         header.write(MAGIC, 'latin1');

@@ -2,7 +2,8 @@
 // imports. The runtime entrypoint (`dagc exec`) runs once per step, so its import graph must stay small
 // (shared/notes/toolchain.md §6: a bundled yaml-only entry starts as fast as `node -e 0`).
 import { build } from 'esbuild';
-import { existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -140,3 +141,18 @@ const old = `${root}/.dist-old-${process.pid}`;
 if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, old);
 renameSync(staging, `${root}/dist`);
 rmSync(old, { recursive: true, force: true });
+
+// The per-node entry's V8 code cache (bin/dagc.js loadEntry) is made here, by a `dagc exec` of a shell step in a
+// scratch project, so that an install or an image starts with one that holds what a step runs (a pod's first
+// call would otherwise compile everything and write a cache nobody reads). The `fan open` before it uses none.
+{
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-warm-'));
+  try {
+    writeFileSync(path.join(dir, 'p.yaml'), 'dag:\n  start_at: s\n  steps:\n    s: {type: task, command_type: shell, command: "true", next: success}\n    success: {type: success}\n    fail: {type: fail}\n');
+    const dagc = (args, env = {}) => spawnSync(process.execPath, [path.join(root, 'bin', 'dagc.js'), ...args, '-f', 'p.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, ...env } });
+    dagc(['fan', 'open', 'warm'], { DAGC_NO_CODE_CACHE: '1' });
+    dagc(['exec', 'warm', 's']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

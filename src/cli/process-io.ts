@@ -14,7 +14,10 @@ export function createProcessIo(json = false): Io {
       if (json && diagnostics.some((d) => d.severity === 'error')) process.stdout.write(JSON.stringify({ diagnostics }, null, 2) + '\n');
       else process.stderr.write(await formatDiagnostics(diagnostics, { color: process.stderr.isTTY === true }));
     },
-    isTTY: process.stdout.isTTY === true,
+    // Read when asked: process.stdout is made on first use (a stream, ~1.5 ms), and `dagc exec` never asks.
+    get isTTY() {
+      return process.stdout.isTTY === true;
+    },
     cwd: process.cwd(),
     env: process.env,
   };
