@@ -1,12 +1,150 @@
 // Every definition passes asl-validator before it is written (DESIGN.md §3 invariant 3); its findings become
 // dagc diagnostics. Gotchas (shared/notes/toolchain.md §3): it mutates its input, so it gets a copy, and both
 // checks must be named (`{}` would turn ARN and path checks off).
-import aslValidator from 'asl-validator';
+//
+// asl-validator's own entry builds a new Ajv and compiles its JSON Schema at every call (~1 s), and a split
+// machine is validated part by part (issue 16: a 10,000-step chain is ~80 parts). So this runs the same
+// checks, in the same order, with one Ajv per process: the schema step is asl-validator 4's
+// checks/json-schema-errors.js with the Ajv kept (its setup only adds formats, so doing it once changes nothing),
+// the other checks are asl-validator's own modules. validate-asl.test.ts compares the two on valid and broken
+// definitions.
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import jsonata from 'jsonata';
+import { registerAll } from 'asl-path-validator';
+import { JSONPath } from 'jsonpath-plus';
+import { isArnFormatValid } from 'asl-validator/dist/src/checks/formats.js';
+import { missingTransitionTargetErrors } from 'asl-validator/dist/src/checks/missing-transition-target-errors.js';
+import { stateTransitionsErrors } from 'asl-validator/dist/src/checks/state-transitions-errors.js';
+import { duplicateStateNames } from 'asl-validator/dist/src/checks/duplicate-state-names-errors.js';
+import { missingTerminalStateErrors } from 'asl-validator/dist/src/checks/missing-terminal-state-errors.js';
+import { mustNotHaveDuplicateFieldNamesAfterEvaluation } from 'asl-validator/dist/src/checks/duplicate-payload-template-fields.js';
+import { AtMostOne, ExactlyOne, IsChoice, IsFail, IsMap, IsSucceed, IsTask, IsWait, stateChecks } from 'asl-validator/dist/src/checks/state-checks.js';
+import type { AslCheckError, StateCheck } from 'asl-validator/dist/src/checks/state-checks.js';
+import { StateMachineErrorCode } from 'asl-validator/dist/src/types.js';
+import common from 'asl-validator/dist/src/schemas/common.json' with { type: 'json' };
+import paths from 'asl-validator/dist/src/schemas/paths.json' with { type: 'json' };
+import jsonataSchema from 'asl-validator/dist/src/schemas/jsonata.json' with { type: 'json' };
+import choice from 'asl-validator/dist/src/schemas/choice.json' with { type: 'json' };
+import fail from 'asl-validator/dist/src/schemas/fail.json' with { type: 'json' };
+import parallel from 'asl-validator/dist/src/schemas/parallel.json' with { type: 'json' };
+import pass from 'asl-validator/dist/src/schemas/pass.json' with { type: 'json' };
+import baseStateMachine from 'asl-validator/dist/src/schemas/base-state-machine.json' with { type: 'json' };
+import stateMachine from 'asl-validator/dist/src/schemas/state-machine.json' with { type: 'json' };
+import state from 'asl-validator/dist/src/schemas/state.json' with { type: 'json' };
+import succeed from 'asl-validator/dist/src/schemas/succeed.json' with { type: 'json' };
+import task from 'asl-validator/dist/src/schemas/task.json' with { type: 'json' };
+import wait from 'asl-validator/dist/src/schemas/wait.json' with { type: 'json' };
+import map from 'asl-validator/dist/src/schemas/map.json' with { type: 'json' };
+import errorsSchema from 'asl-validator/dist/src/schemas/errors.json' with { type: 'json' };
 import type { Diagnostic } from '../../core/diagnostics.js';
 
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const OPTIONS = { checkPaths: true, checkArn: true };
+
+let compiled: ValidateFunction | undefined;
+
+/** asl-validator's Ajv, set up as json-schema-errors.js sets it up with both checks on; compiled once. */
+function schemaValidator(): ValidateFunction {
+  if (compiled) return compiled;
+  const ajv = new Ajv({
+    schemas: [common, paths, jsonataSchema, choice, fail, parallel, pass, baseStateMachine, stateMachine, state, succeed, task, wait, map, errorsSchema],
+    allowUnionTypes: true,
+  });
+  addFormats(ajv);
+  const validateJsonataString = (value: string) => {
+    const trimmed = value.trim();
+    try {
+      let expr = trimmed.startsWith('{%') ? trimmed.slice(2) : trimmed;
+      expr = expr.endsWith('%}') ? expr.slice(0, -2) : expr;
+      jsonata(expr);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  ajv.addFormat('jsonata_string', validateJsonataString);
+  ajv.addFormat('maybe_jsonata_string', (value: string) => {
+    const trimmed = value.trim();
+    return trimmed.startsWith('{%') || trimmed.endsWith('%}') ? validateJsonataString(trimmed) : true;
+  });
+  registerAll(ajv);
+  ajv.addFormat('asl_arn', isArnFormatValid);
+  const validate = ajv.getSchema('http://asl-validator.cloud/state-machine.json#');
+  if (!validate) throw new Error('asl-validator: state-machine.json is not among its schemas');
+  return (compiled = validate);
+}
+
+/** json-schema-errors.js's selection: the deepest errors, a oneOf error hiding the others at its path, no repeats. */
+function jsonSchemaErrors(definition: unknown): AslCheckError[] {
+  const validate = schemaValidator();
+  validate(definition);
+  const errors: ErrorObject[] | null | undefined = validate.errors;
+  if (!errors) return [];
+  let selected: ErrorObject[] = [];
+  let deepest = 0;
+  for (const error of errors) {
+    const depth = error.instancePath.split('/').length;
+    if (depth === deepest) selected.push(error);
+    else if (depth > deepest) selected = [error];
+    deepest = Math.max(deepest, depth);
+  }
+  const withOneOf = new Set(selected.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+  const out = selected
+    .filter((e) => e.keyword === 'oneOf' || !withOneOf.has(e.instancePath))
+    .map((e) => ({
+      'Error code': StateMachineErrorCode.SchemaValidationFailed,
+      Message: `${e.instancePath} is invalid. ${e.message ?? ''}`,
+      schemaError: { instancePath: e.instancePath, schemaPath: decodeURIComponent(e.schemaPath) },
+    }));
+  return out.filter((v, i, a) => a.findIndex((v2) => v2.schemaError.schemaPath === v.schemaError.schemaPath && v2.schemaError.instancePath === v.schemaError.instancePath) === i);
+}
+
+const not =
+  (...tests: StateCheck['filter'][]): StateCheck['filter'] =>
+  (entry) =>
+    !tests.some((t) => t(entry));
+
+/** validator.js's state checks, in its order. */
+const STATE_CHECKS: StateCheck[] = [
+  { filter: IsTask, checker: AtMostOne({ props: ['TimeoutSeconds', 'TimeoutSecondsPath'], errorCode: StateMachineErrorCode.TaskTimeoutError }) },
+  { filter: IsTask, checker: AtMostOne({ props: ['HeartbeatSeconds', 'HeartbeatSecondsPath'], errorCode: StateMachineErrorCode.TaskHeartbeatError }) },
+  { filter: IsMap, checker: ExactlyOne({ props: ['ItemProcessor', 'Iterator'], errorCode: StateMachineErrorCode.MapItemProcessorError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['ItemSelector', 'Parameters'], errorCode: StateMachineErrorCode.MapItemSelectorError }) },
+  { filter: IsWait, checker: ExactlyOne({ props: ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'], errorCode: StateMachineErrorCode.WaitDurationError }) },
+  { filter: not(IsSucceed, IsFail, IsChoice), checker: ExactlyOne({ props: ['End', 'Next'], errorCode: StateMachineErrorCode.TerminalStateWithNextError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['ToleratedFailureCount', 'ToleratedFailureCountPath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['ToleratedFailurePercentage', 'ToleratedFailurePercentagePath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['MaxConcurrency', 'MaxConcurrencyPath'], errorCode: StateMachineErrorCode.MapMaxConcurrencyError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['Items', 'ItemsPath'], errorCode: StateMachineErrorCode.MapItemsError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['MaxItems', 'MaxItemsPath'], path: '$.ItemReader.ReaderConfig', errorCode: StateMachineErrorCode.MapItemReaderMaxItemsError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['MaxItemsPerBatch', 'MaxItemsPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
+  { filter: IsMap, checker: AtMostOne({ props: ['MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
+  { filter: IsFail, checker: AtMostOne({ props: ['Cause', 'CausePath'], errorCode: StateMachineErrorCode.FailCauseProperty }) },
+  { filter: IsFail, checker: AtMostOne({ props: ['Error', 'ErrorPath'], errorCode: StateMachineErrorCode.FailErrorProperty }) },
+];
+
+/** asl-validator 4's validator(definition, { checkPaths: true, checkArn: true }).errors, with the Ajv kept. */
+export function aslErrors(input: unknown): AslCheckError[] {
+  const definition = structuredClone(input) as { QueryLanguage?: string };
+  const defaultQueryLanguage = definition.QueryLanguage ?? 'JSONPath';
+  for (const states of JSONPath({ path: '$..States', json: definition }) as Record<string, { QueryLanguage?: string }>[])
+    for (const name of Object.keys(states)) if (!states[name]!.QueryLanguage) states[name]!.QueryLanguage = defaultQueryLanguage;
+  const errors = jsonSchemaErrors(definition);
+  if (errors.length) return errors;
+  return [
+    ...missingTransitionTargetErrors(definition, OPTIONS),
+    ...stateTransitionsErrors(definition, OPTIONS),
+    ...duplicateStateNames(definition, OPTIONS),
+    ...missingTerminalStateErrors(definition, OPTIONS),
+    ...mustNotHaveDuplicateFieldNamesAfterEvaluation(definition, OPTIONS),
+    ...stateChecks(definition, OPTIONS, STATE_CHECKS),
+  ];
+}
+
 export function validateDefinition(definition: unknown, file: string): Diagnostic[] {
-  const result = aslValidator(structuredClone(definition), { checkPaths: true, checkArn: true });
-  return result.errors.map((e) => ({
+  return aslErrors(definition).map((e) => ({
     code: 'DAGC-ASL-INVALID',
     severity: 'error' as const,
     message: `the rendered state machine is not valid ASL: ${e['Error code']}: ${e.Message}${
