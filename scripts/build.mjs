@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -91,14 +92,32 @@ await build({
 // rest (dagc's sources, p-limit) is bundled. Every one of those packages has a CommonJS build, and import() is
 // made require(): a vm.Script's import() needs --experimental-vm-modules on Node 20. The precompiled schema
 // validators (~0.5 MB, used only when the files are loaded) are files of their own beside it.
+// So are the YAML parsers and tinyglobby, each bundled into one file (dist/entry/vendor/), as the CLI's bundle has
+// them: left as node_modules' many files, they cost a call that loads the pipeline files ~0.15x a node start.
+const VENDORED = ['yaml', 'js-yaml', 'tinyglobby'];
 const validatorFiles = {
   name: 'entry-validators',
   setup(b) {
     b.onResolve({ filter: /^\.\/(precompiled\/[a-z0-9_]+|precompiled-validators)\.js$/ }, (args) =>
       /src[\\/]front-end$/.test(args.resolveDir) ? { path: `${args.path.slice(0, -3)}.cjs`, external: true } : undefined,
     );
+    b.onResolve({ filter: /^(yaml|js-yaml|tinyglobby)$/ }, (args) => ({ path: `./vendor/${args.path}.cjs`, external: true }));
   },
 };
+await build({
+  absWorkingDir: root,
+  // Their CommonJS builds, as require() finds them (an ES build's import.meta.url is empty in a CommonJS file).
+  entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor/${name}`, createRequire(`${root}/package.json`).resolve(name)])),
+  outdir: `${staging}/entry`,
+  outExtension: { '.js': '.cjs' },
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+});
 await build({
   absWorkingDir: root,
   entryPoints: Object.fromEntries(
@@ -128,7 +147,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: 'linked',
-  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz', '@aws-sdk/*', '@smithy/*', 'yaml', 'js-yaml', 'ajv', 'ajv-formats', 'tinyglobby'],
+  external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz', '@aws-sdk/*', '@smithy/*', 'ajv', 'ajv-formats'],
   // import.meta.url (package-root.ts, lazy-crypto.ts, python-home.ts) is this file's URL.
   define: { 'import.meta.url': '__dagcModuleUrl' },
   banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
