@@ -1,10 +1,17 @@
 // The one place compiled documents become text (shared/STYLE.md §6.2): JSON/YAML in the key order the compiler
-// built, formatted by prettier, so the same input gives the same bytes.
+// built, laid out as prettier does, so the same input gives the same bytes.
 import { stringify } from 'yaml';
 import type { OutputFile } from './types.js';
+import { JsonWriter } from './json-text.js';
 
 export async function serialiseOutput(file: OutputFile): Promise<string> {
   if (file.format === 'text') return file.body.endsWith('\n') ? file.body : file.body + '\n';
+  // prettier's layout without prettier (json-text.ts): the same bytes, linear in the document, and prettier's
+  // ~0.7 MB stays unloaded; prettier prints what that writer leaves to it.
+  if (file.format === 'json') {
+    const text = new JsonWriter().write(file.body);
+    if (text !== undefined) return text;
+  }
   // prettier's standalone build with only the json and yaml printers: bundled into compile's chunk (~0.7 MB
   // instead of the 12 MB package as a runtime dependency); same bytes as the full package (checked over every
   // conformance golden when this changed).
