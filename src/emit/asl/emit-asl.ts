@@ -176,7 +176,15 @@ function aslLimits(config: DagcConfig): AslSplitLimits {
 /** Where a limit error points: the pipeline's first step (the pipeline is what outgrew the quota). */
 function firstStep(ir: Pipeline, source: string): { file: string; start: { line: number; column: number }; pointer?: string } {
   const first = ir.root.nodes.find((n) => n.name === ir.root.startAt);
-  return first ? { file: first.source.file, start: first.source.start, pointer: first.source.pointer } : { file: source, start: { line: 1, column: 1 } };
+  if (!first) return { file: source, start: { line: 1, column: 1 } };
+  // Looked up only when an error is reported: the position re-parses the pipeline (a second on 2,000 steps).
+  return {
+    file: first.source.file,
+    get start() {
+      return first.source.start;
+    },
+    pointer: first.source.pointer,
+  };
 }
 
 export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult {

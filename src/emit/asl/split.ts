@@ -141,26 +141,55 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   }
   if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
 
-  // Parts by size and events, leaving room for the copied terminals, the entry Choice and the exits.
-  const terminalBytes = [...terminal].reduce((n, t) => n + bytesOf(t, states[t]!), 0);
-  const byteBudget = limits.definitionBytes - terminalBytes - 4096;
+  // Parts by size and events, leaving room for the entry Choice, the exits and the terminals each part copies.
+  // Only the terminals a part's own states reach count against its bytes (there may be one per step, e.g. a
+  // Pass noting a task's abort: counting every one against every part made parts shrink as the pipeline grew,
+  // down to one state each from ~6,000 steps, issue 16).
+  const reached = new Map<string, readonly string[]>();
+  const reach = (t: string): readonly string[] => {
+    const known = reached.get(t);
+    if (known) return known;
+    reached.set(t, [t]);
+    const all = new Set([t]);
+    for (const x of targets(states[t]!)) if (terminal.has(x)) for (const y of reach(x)) all.add(y);
+    const list = [...all];
+    reached.set(t, list);
+    return list;
+  };
+  const byteBudget = limits.definitionBytes - 4096;
   const eventBudget = limits.historyEvents - 100;
   const parts: string[][] = [];
   let current: string[] = [];
+  let copied = new Set<string>();
   let bytes = 0;
   let events = 0;
+  /** The bytes of the terminals `n` reaches that the part does not copy yet. */
+  const newTerminalBytes = (n: string, into?: Set<string>): number => {
+    let total = 0;
+    const seen = new Set<string>();
+    for (const t of targets(states[n]!))
+      if (terminal.has(t))
+        for (const y of reach(t))
+          if (!copied.has(y) && !seen.has(y)) {
+            seen.add(y);
+            total += bytesOf(y, states[y]!);
+            into?.add(y);
+          }
+    return total;
+  };
   for (const n of order) {
     // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
-    const b = bytesOf(n, states[n]!) + 320;
+    const own = bytesOf(n, states[n]!) + 320;
     const e = eventsOf(n, states[n]!, mapWidth) + 2;
-    if (current.length && (bytes + b > byteBudget || events + e > eventBudget)) {
+    if (current.length && (bytes + own + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
       parts.push(current);
       current = [];
+      copied = new Set();
       bytes = 0;
       events = 0;
     }
     current.push(n);
-    bytes += b;
+    bytes += own + newTerminalBytes(n, copied);
     events += e;
   }
   if (current.length) parts.push(current);
