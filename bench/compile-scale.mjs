@@ -36,17 +36,19 @@ export function benchCompileScale() {
   writeFileSync(path.join(dir, 'argo.yaml'), ARGO_CONFIG);
   const configOf = { bash: [], argo: ['-c', 'argo.yaml'], asl: ['-c', ASL_CONFIG] };
   const write = (name, yaml) => (writeFileSync(path.join(dir, name), yaml), name);
-  const baseline = timeCommand([node, '-e', '0'], { cwd: dir, runs: 11 }).median;
-  const lines = [`node -e 0 (baseline)  ${fmt(baseline)}`];
+  const base = timeCommand([node, '-e', '0'], { cwd: dir, runs: 11 });
+  const baseline = base.median;
+  const lines = [`node -e 0 (baseline)  ${fmt(baseline)} (fastest ${fmt(base.min)})`];
   const compile = (file, target, runs) => {
     const out = `out-${target}-${file.replace(/\W/g, '_')}/`;
-    const t = timeCommand([node, bin, 'compile', file, '--target', target, ...configOf[target], '-o', out], { cwd: dir, runs }).median;
-    return { ms: t, files: readdirSync(path.join(dir, out)).length };
+    const t = timeCommand([node, bin, 'compile', file, '--target', target, ...configOf[target], '-o', out], { cwd: dir, runs });
+    return { ms: t.median, min: t.min, files: readdirSync(path.join(dir, out)).length };
   };
 
   const p500 = write('chain-500.yaml', chainPipeline({ steps: 500, shell: true }));
-  const a500 = compile(p500, 'argo', 5);
-  lines.push(`500-step chain → argo        ${fmt(a500.ms)} = ${ratio(a500.ms, baseline)} baseline (target ≤ 2×)`);
+  const a500 = compile(p500, 'argo', 7);
+  // The fastest of the runs beside the median: on a shared machine, the run its load disturbed least.
+  lines.push(`500-step chain → argo        ${fmt(a500.ms)} = ${ratio(a500.ms, baseline)} baseline (target ≤ 2×; fastest ${ratio(a500.min, base.min)})`);
   const venv = path.join(homedir(), '.cache', 'dagc', 'magnus-venv-0.5.1', 'bin', 'magnus');
   if (existsSync(venv)) {
     writeFileSync(path.join(dir, 'magnus-argo.yaml'), 'executor:\n  type: argo\n  config:\n    image: registry.example.com/pipeline:1\n    output_file: magnus-argo.out.yaml\n');
