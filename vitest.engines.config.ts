@@ -13,6 +13,7 @@ export const ENGINE_SUITES = [
   'test/report-browser.test.ts',
   'test/install-tarball.test.ts',
   'test/local-container.test.ts',
+  'test/local-container-links.test.ts',
   'test/run-id-exclusive-container.test.ts',
   'test/sigkill-sweep-full.test.ts',
   'test/isolation.test.ts',

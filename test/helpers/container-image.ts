@@ -226,8 +226,13 @@ interface PackageJson {
  */
 function runtimeModules(): Module[] {
   const build = readFileSync(path.join(ROOT, 'scripts', 'build.mjs'), 'utf8');
-  const list = /\bexternal:\s*\[([^\]]*)\]/.exec(build)?.[1] ?? '';
-  const externals = [...list.matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  // Every bundle's list (the CLI's and the per-step entry's, which keeps yaml, js-yaml, @aws-sdk/* … out); a
+  // `@scope/*` stands for the scope's installed packages.
+  const lists = [...build.matchAll(/\bexternal:\s*\[([^\]]*)\]/g)].map((m) => m[1]!);
+  const named = new Set(lists.flatMap((list) => [...list.matchAll(/['"]([^'"]+)['"]/g)].map((m) => m[1]!)));
+  const externals = [...named].flatMap((name) =>
+    name.endsWith('/*') ? readdirSync(path.join(ROOT, 'node_modules', name.slice(0, -2))).map((p) => `${name.slice(0, -2)}/${p}`) : [name],
+  );
   const found = new Map<string, Module>();
   const queue: { name: string; from: string; optional: boolean }[] = externals.map((name) => ({
     name,
