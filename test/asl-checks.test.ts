@@ -48,6 +48,9 @@ const ECS = `executor:
     subnets: [subnet-1]
 `;
 
+const DB_SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::';
+const TOKEN_PARAMETER = 'arn:aws:ssm:eu-west-1:123456789012:parameter/dagc/token';
+
 const FULL_CFN = `    cloudformation:
       role: true
       logging: {level: ALL, include_execution_data: true, retention_days: 14}
@@ -164,7 +167,7 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect(definitionSize(def).compact).toBe(3000 + 14);
   });
 
-  it('a rendered CloudFormation template (state machine, job definitions, close rule) passes cfn-lint', { timeout: 120_000 }, async (ctx) => {
+  it('a rendered CloudFormation template (state machine, job definitions, close rule) passes cfn-lint', { timeout: 900_000 }, async (ctx) => {
     const lint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
     if (lint.status !== 0) {
       console.warn('cfn-lint is not installed (pip install cfn-lint): the template lint is skipped');
@@ -178,7 +181,8 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
       [ECS, '    cloudformation: true\n'],
       // Every optional part: the declared roles, logging, X-Ray, tags, a schedule, Fargate job definitions.
       // Fargate sizes, which EC2 job definitions refuse (the vcpus check above), on the Fargate ones dagc declares.
-      [BATCH.replace(/ {4}job_definition:.*\n/, '    vcpus: 0.5\n    memory: 1024\n'), FULL_CFN],
+      // With secrets, the declared job definitions run as the declared JobRole, which may read exactly those.
+      [BATCH.replace(/ {4}job_definition:.*\n/, `    vcpus: 0.5\n    memory: 1024\n    secret_as_env: {DB: "${DB_SECRET}", TOKEN: "${TOKEN_PARAMETER}"}\n`), FULL_CFN],
       [ECS, '    cloudformation: {role: true, logging: true, tracing: true}\n'],
       [BATCH + '    map_width: 5000\n', '    cloudformation: {role: true, name: etl-wide}\n', MAP_PIPELINE],
     ] as const) {
@@ -197,10 +201,22 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     // The declared roles hold what the definitions call (iam-policy.ts), and the optional parts are there.
     const [, , , full, ecs, wide] = linted_;
     const sids = (t: Template) => (t.Resources['StateMachineRole']!.Properties['Policies'] as { PolicyDocument: { Statement: { Sid: string }[] } }[])[0]!.PolicyDocument.Statement.map((x) => x.Sid);
-    expect(sids(full!)).toEqual(['BatchJobs', 'BatchSubmit', 'Logging', 'ScheduleStart', 'SyncEventsRule', 'Tracing']);
+    // Jobs submitted with the config's tags: the role may tag them (batch:TagResource on job/*).
+    expect(sids(full!)).toEqual(['BatchJobs', 'BatchSubmit', 'BatchTagJobs', 'Logging', 'ScheduleStart', 'SyncEventsRule', 'Tracing']);
+    const policy = (t: Template, id: string) => (t.Resources[id]!.Properties['Policies'] as { PolicyDocument: { Statement: { Sid: string; Action: string[]; Resource: unknown[] }[] } }[])[0]!.PolicyDocument.Statement;
+    expect(policy(full!, 'StateMachineRole').find((x) => x.Sid === 'BatchTagJobs')).toMatchObject({ Action: ['batch:TagResource'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job/*' }] });
+    expect(policy(full!, 'JobRole')).toEqual([
+      { Sid: 'ParametersRead', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: [TOKEN_PARAMETER] },
+      { Sid: 'SecretsRead', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf'] },
+    ]);
+    expect((full!.Resources['JobRole']!.Properties['AssumeRolePolicyDocument'] as { Statement: { Principal: unknown }[] }).Statement[0]!.Principal).toEqual({ Service: ['ecs-tasks.amazonaws.com'] });
+    // Every submit carries the tags (and propagates them to the job's ECS task).
+    const submits = JSON.stringify(full!.Resources['StateMachine']!.Properties['Definition']).match(/"Tags":\{"team":"data"\},"PropagateTags":true/g) ?? [];
+    expect(submits.length).toBeGreaterThan(0);
+    expect(submits.length).toBe((JSON.stringify(full!.Resources['StateMachine']!.Properties['Definition']).match(/batch:submitJob/g) ?? []).length);
     expect(sids(ecs!)).toEqual(['EcsPassRole', 'EcsRunTask', 'EcsTasks', 'Logging', 'SyncEventsRule', 'Tracing']);
     expect(sids(wide!)).toEqual(['BatchJobs', 'BatchSubmit', 'MapExecutions', 'MapRedrive', 'MapStart', 'StoreReads', 'SyncEventsRule']);
-    expect(Object.keys(full!.Resources).map((k) => k.replace(/^JobDefinition[0-9a-f]{12}$/, 'JobDefinition…')).sort()).toEqual(['CloseRule', 'CloseRuleRole', 'JobDefinition…', 'JobExecutionRole', 'LogGroup', 'Schedule', 'StateMachine', 'StateMachineRole']);
+    expect(Object.keys(full!.Resources).map((k) => k.replace(/^JobDefinition[0-9a-f]{12}$/, 'JobDefinition…')).sort()).toEqual(['CloseRule', 'CloseRuleRole', 'JobDefinition…', 'JobExecutionRole', 'JobRole', 'LogGroup', 'Schedule', 'StateMachine', 'StateMachineRole']);
     expect(full!.Parameters).toBeUndefined();
     const machine = full!.Resources['StateMachine']!.Properties;
     expect(machine['TracingConfiguration']).toEqual({ Enabled: true });
@@ -209,6 +225,7 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect(full!.Resources['Schedule']!.Properties).toMatchObject({ ScheduleExpression: 'cron(0 6 * * ? *)', ScheduleExpressionTimezone: 'Europe/London', State: 'ENABLED' });
     const job = Object.values(full!.Resources).find((x) => x.Type === 'AWS::Batch::JobDefinition')!.Properties;
     expect(job).toMatchObject({ PlatformCapabilities: ['FARGATE'], Timeout: { AttemptDurationSeconds: 86400 }, Tags: { team: 'data' }, PropagateTags: true });
+    expect((job['ContainerProperties'] as { JobRoleArn: unknown }).JobRoleArn).toEqual({ 'Fn::GetAtt': ['JobRole', 'Arn'] });
     expect((job['ContainerProperties'] as { ResourceRequirements: unknown }).ResourceRequirements).toEqual([{ Type: 'VCPU', Value: '0.5' }, { Type: 'MEMORY', Value: '1024' }]);
   });
 });

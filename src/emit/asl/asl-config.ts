@@ -86,6 +86,8 @@ export interface CloudFormationSettings {
   readonly platform?: 'EC2' | 'FARGATE';
   /** Fargate job definitions: whether the task gets a public IP (needed without a NAT to pull images). */
   readonly assignPublicIp?: boolean;
+  /** Not a key: the Secrets Manager / SSM ARNs of every secret_as_env, which a declared job role may read. */
+  readonly secrets?: readonly string[];
 }
 
 const CFN_KEYS = ['role_arn', 'name', 'role', 'logging', 'tracing', 'tags', 'schedule', 'platform', 'assign_public_ip'];
@@ -575,8 +577,11 @@ export function readAslConfig(
     else perNode.set(node, image.settings);
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
+  // The template's job role may read the secrets the jobs fetch (cloudformation.ts JobRole): every secret_as_env
+  // ARN of the executor and of the nodes' overrides.
+  const secrets = [...new Set([global, ...perNode.values()].flatMap((s) => s.secretAsEnv.map(([, v]) => v)).filter((v) => v.startsWith('arn:')))].sort();
   return {
-    config: { global, machine: { timeoutSeconds, cloudformation }, forNode: (node) => perNode.get(node) ?? global },
+    config: { global, machine: { timeoutSeconds, cloudformation: cloudformation && secrets.length ? { ...cloudformation, secrets } : cloudformation }, forNode: (node) => perNode.get(node) ?? global },
     diagnostics,
   };
 }

@@ -308,6 +308,11 @@ function pipelineStates(root: Graph, ctx: BuildContext): { startAt: string; stat
   return { startAt: recorder, states };
 }
 
+/** The tags the config puts on Batch jobs: the CloudFormation wrapper's (cloudformation: {tags}). */
+function jobTags(ctx: BuildContext): readonly (readonly [string, string])[] {
+  return ctx.config.machine.cloudformation?.tags ?? [];
+}
+
 /** Parameters of a `.sync` Task that runs the container command on Batch or ECS. */
 function batchOrEcsTask(
   ctx: BuildContext,
@@ -351,6 +356,9 @@ function batchOrEcsTask(
         ...(requirements.length ? { ResourceRequirements: requirements } : {}),
       },
       RetryStrategy: HOST_LOST_RETRY,
+      // cloudformation.tags on every job (AWS Batch API SubmitJob: tags, a map of at most 50; propagateTags: the
+      // job's tags also go on the ECS task that runs it). The role needs batch:TagResource (iam-policy.ts).
+      ...(jobTags(ctx).length ? { Tags: Object.fromEntries(jobTags(ctx)), PropagateTags: true } : {}),
     };
   } else {
     if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });

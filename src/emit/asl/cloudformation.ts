@@ -10,7 +10,7 @@
 // events.amazonaws.com and may states:StartExecution on the machine.
 import type { Json, StateMachine } from './asl-types.js';
 import type { CloudFormationSettings } from './asl-config.js';
-import { stateMachinePolicy, templatePolicy } from './iam-policy.js';
+import { jobRolePolicy, stateMachinePolicy, templatePolicy } from './iam-policy.js';
 
 /** The EventBridge rule that closes the run of an execution that ended badly (see above). */
 function closeRule(): { [key: string]: Json } {
@@ -70,6 +70,8 @@ function role(service: readonly string[], policy: Json, tags: readonly (readonly
  *                policy can name it without depending on it
  *   logging      a log group under /aws/vendedlogs/states/ (the prefix the Step Functions guide recommends for
  *                vended logs' resource policy) and LoggingConfiguration {Level, IncludeExecutionData}
+ *                With secret_as_env ARNs, JobRole too (ecs-tasks.amazonaws.com; Secrets Manager / SSM reads of
+ *                exactly those ARNs), the job role of the job definitions the template declares without one
  *   tracing      TracingConfiguration {Enabled: true} (X-Ray)
  *   tags         on the machine, the log group, the roles, the job definitions and the schedule's group-less
  *                schedule (Scheduler schedules take no tags)
@@ -87,6 +89,20 @@ export function cloudFormationTemplate(
   const declareRoles = opts.role === true;
   const machineName: Json | undefined = opts.name ?? (declareRoles ? { Ref: 'AWS::StackName' } : undefined);
   const resources: Record<string, Json> = { ...jobDefinitions };
+  // With role: true and secrets to read, the job definitions the template declares without a job role of the
+  // config's (job_role_arn) run as JobRole, which may read exactly those secrets (iam-policy.ts jobRolePolicy).
+  const jobStatements = declareRoles ? jobRolePolicy(opts.secrets ?? []) : [];
+  const roleless = Object.entries(jobDefinitions).filter(([, r]) => {
+    const job = r as { Type?: string; Properties?: { ContainerProperties?: { JobRoleArn?: unknown } } };
+    return job.Type === 'AWS::Batch::JobDefinition' && job.Properties?.ContainerProperties?.JobRoleArn === undefined;
+  });
+  if (jobStatements.length && roleless.length) {
+    resources['JobRole'] = role(['ecs-tasks.amazonaws.com'], templatePolicy(jobStatements, ''), tags, "dagc: the jobs run as this role; it may read the secrets the pipeline's secret_as_env names");
+    for (const [id, r] of roleless) {
+      const job = r as { Properties: { ContainerProperties: Record<string, Json> } };
+      resources[id] = { ...job, Properties: { ...job.Properties, ContainerProperties: { ...job.Properties.ContainerProperties, JobRoleArn: { 'Fn::GetAtt': ['JobRole', 'Arn'] } } } } as unknown as Json;
+    }
+  }
   const parameters: Record<string, Json> = {};
   if (declareRoles) {
     const statements = stateMachinePolicy(definition, { logging: opts.logging !== undefined, tracing: opts.tracing === true, schedule: opts.schedule !== undefined });

@@ -6,7 +6,9 @@
 //   Batch .sync   https://docs.aws.amazon.com/step-functions/latest/dg/batch-iam.html — batch:SubmitJob on the job
 //                 queue and job definitions; batch:DescribeJobs and batch:TerminateJob (no resource-level
 //                 permissions: "*"); events:PutTargets/PutRule/DescribeRule on the managed rule
-//                 StepFunctionsGetEventsForBatchJobsRule
+//                 StepFunctionsGetEventsForBatchJobsRule. A submit with Tags also needs batch:TagResource on the
+//                 job (Service Authorization Reference, "Actions, resources, and condition keys for AWS Batch":
+//                 SubmitJob authorizes batch:SubmitJob and, with tags, batch:TagResource; resource job/*)
 //   ECS .sync     https://docs.aws.amazon.com/step-functions/latest/dg/ecs-iam.html — ecs:RunTask on the task
 //                 definition; ecs:StopTask and ecs:DescribeTasks; events:* as above on
 //                 StepFunctionsGetEventsForECSTaskRule; iam:PassRole of the task's roles to ecs-tasks.amazonaws.com
@@ -20,7 +22,15 @@
 //                 says: they do not support resource-level permissions)
 //   X-Ray         https://docs.aws.amazon.com/step-functions/latest/dg/xray-iam.html — xray:PutTraceSegments,
 //                 PutTelemetryRecords, GetSamplingRules, GetSamplingTargets on "*"
-// Secrets are not here: the jobs fetch them with their own role (build-states.ts), never the state machine.
+// Secrets are not the state machine's: the jobs fetch them with their own role (build-states.ts). With role: true
+// the template declares that role for the job definitions it declares (jobRolePolicy, cloudformation.ts JobRole):
+//   Secrets Manager https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_iam-policies.html
+//                 secretsmanager:GetSecretValue on each secret's ARN (a JSON key, version stage or id after the
+//                 ARN, as ECS's valueFrom takes them, is dropped; an ARN without its 6-character suffix gets
+//                 "-??????", the guide's wildcard for it)
+//   SSM           https://docs.aws.amazon.com/systems-manager/latest/userguide/sysman-paramstore-access.html
+//                 ssm:GetParameter and ssm:GetParameters on each parameter's ARN
+//   (a customer-managed KMS key of a secret also needs kms:Decrypt, which the ARN does not say: not granted)
 import type { Json } from './asl-types.js';
 
 /** A policy resource: an ARN (with `${AWS::Partition}`, `${AWS::Region}`, `${AWS::AccountId}` and
@@ -56,6 +66,8 @@ interface Found {
   batch: boolean;
   ecs: boolean;
   distributed: boolean;
+  /** A Batch submit carries Tags. */
+  batchTags: boolean;
   s3: Set<string>;
 }
 
@@ -75,6 +87,7 @@ function walkStates(states: Record<string, unknown>, found: Found): void {
     const resource = typeof s['Resource'] === 'string' ? s['Resource'] : '';
     if (resource.startsWith('arn:aws:states:::batch:submitJob')) {
       found.batch = true;
+      if (params['Tags'] !== undefined) found.batchTags = true;
       for (const [k, set] of [['JobQueue', found.jobQueues], ['JobDefinition', found.jobDefinitions]] as const) {
         const v = params[k];
         if (typeof v !== 'string') continue;
@@ -106,7 +119,7 @@ function taskDefinitionArn(v: string): string {
 
 /** The statements of the role a state machine with this definition runs as, sorted by Sid. */
 export function stateMachinePolicy(definition: unknown, opts: RoleOptions = {}): PolicyStatement[] {
-  const found: Found = { jobQueues: new Set(), jobDefinitions: new Set(), refs: new Set(), taskDefinitions: new Set(), clusters: new Set(), batch: false, ecs: false, distributed: false, s3: new Set() };
+  const found: Found = { jobQueues: new Set(), jobDefinitions: new Set(), refs: new Set(), taskDefinitions: new Set(), clusters: new Set(), batch: false, ecs: false, distributed: false, batchTags: false, s3: new Set() };
   walkStates(((definition ?? {}) as { States?: Record<string, unknown> }).States ?? {}, found);
   const out: PolicyStatement[] = [];
   const sorted = (s: Set<string>) => [...s].sort();
@@ -123,6 +136,7 @@ export function stateMachinePolicy(definition: unknown, opts: RoleOptions = {}):
       ],
     });
     out.push({ Sid: 'BatchJobs', Effect: 'Allow', Action: ['batch:DescribeJobs', 'batch:TerminateJob'], Resource: ['*'] });
+    if (found.batchTags) out.push({ Sid: 'BatchTagJobs', Effect: 'Allow', Action: ['batch:TagResource'], Resource: [arn('batch', 'job/*')] });
   }
   if (found.ecs) {
     out.push({ Sid: 'EcsRunTask', Effect: 'Allow', Action: ['ecs:RunTask'], Resource: sorted(found.taskDefinitions).map(taskDefinitionArn) });
@@ -175,4 +189,22 @@ export function templatePolicy(statements: readonly PolicyStatement[], machineNa
     return r.includes('${MachineName}') ? { 'Fn::Sub': [r, { MachineName: machineName }] } : { 'Fn::Sub': r };
   };
   return { Version: '2012-10-17', Statement: statements.map((s) => ({ ...s, Resource: s.Resource.map(sub) })) as unknown as Json };
+}
+
+/** A secret's ARN as IAM authorises it: arn:PARTITION:secretsmanager:REGION:ACCOUNT:secret:NAME-SUFFIX. */
+function secretResource(value: string): string {
+  const parts = value.split(':');
+  const name = parts.slice(6, 7).join('');
+  const base = parts.slice(0, 6).join(':') + ':' + name;
+  return /-[A-Za-z0-9]{6}$/.test(name) ? base : `${base}-??????`;
+}
+
+/** The statements of the role the declared job definitions run as: read the secrets the jobs fetch, sorted by Sid. */
+export function jobRolePolicy(secrets: readonly string[]): PolicyStatement[] {
+  const managed = [...new Set(secrets.filter((s) => s.split(':')[2] === 'secretsmanager').map(secretResource))].sort();
+  const parameters = [...new Set(secrets.filter((s) => s.split(':')[2] === 'ssm'))].sort();
+  const out: PolicyStatement[] = [];
+  if (parameters.length) out.push({ Sid: 'ParametersRead', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: parameters });
+  if (managed.length) out.push({ Sid: 'SecretsRead', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: managed });
+  return out;
 }
