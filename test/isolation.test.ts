@@ -6,7 +6,7 @@
 //  - a step reading a file an earlier step wrote, without a catalog get: it fails on every runner and says
 //    what to add; with the get it succeeds on every runner.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('dagc run', () => {
     expect(shared.stderr).toContain('shared_workspace: every step runs in');
   });
 
-  it('fails a step that writes into a project file, and each retry starts without the last one\'s files', async () => {
+  it("a step's write into an image file reaches neither the project nor a later step, and each retry starts without the last one's files", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dagc-isolation-'));
     writeFileSync(path.join(dir, 'notes.txt'), 'mine\n');
     writeFileSync(
@@ -169,7 +169,12 @@ describe('dagc run', () => {
     scribble:
       type: task
       command_type: shell
-      command: echo theirs >> notes.txt
+      command: echo theirs >> notes.txt && chmod 600 notes.txt && grep -q theirs notes.txt
+      next: read
+    read:
+      type: task
+      command_type: shell
+      command: test "$(cat notes.txt)" = mine && test -r notes.txt && ! test -e left-behind
       next: success
     success:
       type: success
@@ -177,12 +182,18 @@ describe('dagc run', () => {
       type: fail
 `,
     );
+    const mode = statSync(path.join(dir, 'notes.txt')).mode;
     const ran = await runCli(['run', 'pipeline.yaml', '--run-id', 'r'], { cwd: dir });
-    expect(ran.status).toBe(1);
+    expect(ran.status, ran.stderr).toBe(0);
     const log = JSON.parse((await runCli(['runs', 'show', 'r', '--json'], { cwd: dir })).stdout) as RunLog;
     expect(log.steps.retried!.status).toBe('SUCCESS');
     expect(log.steps.retried!.attempts.map((a) => a.status)).toEqual(['FAIL', 'SUCCESS']);
-    expect(log.steps.scribble!.message).toContain("the step wrote into the project's file notes.txt");
+    // As in a pod: the step changed its own copy (and saw the change), the next step and the project did not.
+    expect(log.steps.scribble!.status).toBe('SUCCESS');
+    expect(log.steps.read!.status).toBe('SUCCESS');
+    expect(readFileSync(path.join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
+    expect(statSync(path.join(dir, 'notes.txt')).mode).toBe(mode);
+    expect(existsSync(path.join(dir, 'left-behind'))).toBe(false);
   });
 });
 

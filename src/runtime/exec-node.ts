@@ -265,6 +265,7 @@ async function workspaceFor(ctx: RunContext, node: TaskNode | StubNode): Promise
     leaveOut: storeFolders(ctx.config),
     dataFolders: [...new Set([ctx.catalog.computeDataFolder, computeFolder(ctx, node)])],
     withProject: node.type === 'task',
+    run: ctx.runId,
   });
 }
 
