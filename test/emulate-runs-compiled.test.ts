@@ -77,7 +77,9 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
     const dir = copyFixture(path.join(CONFORMANCE, CASE));
     writeConfig(dir, 'bytes');
     const env = { ...process.env, ...s3.env, NO_COLOR: '1' };
-    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'asl.yaml', '-p', 'parameters.yaml'], { cwd: dir, env });
+    // -p's parameters travel in the execution input (as `dagc submit --target asl -p` sends them): the definition
+    // emulate runs is the one compiled without -p.
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'asl.yaml'], { cwd: dir, env });
     expect(compiled.status, compiled.stderr).toBe(0);
 
     // The library's emulate: the files it ran are the command's output.
@@ -92,7 +94,7 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
     // The emulator itself, given the printed text: it runs that text (a second run, the same run log).
     const target = await loadTarget('asl');
     const inputs = await loadInputFiles({ ...inputsOf(dir, 'asl.yaml'), env });
-    const options = { runId: `${CASE}-2`, cwd: dir, env, dagc: thisDagc(), pipeline: inputs.pipeline, config: inputs.config, out, err: out };
+    const options = { runId: `${CASE}-2`, cwd: dir, env, dagc: thisDagc(), pipeline: inputs.pipeline, config: inputs.config, parameters: inputs.parameters, out, err: out };
     const direct = await target.emulate([{ path: path.join(dir, 'pipeline.asl.json'), text: compiled.stdout, executable: false }], options);
     expect(direct.exitCode, printed).toBe(0);
     const again = (await runLogOf(dir, `${CASE}-2`, 'asl.yaml', s3.env)).split(`s3://${s3.bucket}/bytes/catalog/`).join('.catalog/');
@@ -112,7 +114,9 @@ describe('asl: emulate runs the definition `dagc compile --target asl` writes', 
     writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline.replace('      iterate_as: shard\n', '      iterate_as: shard\n      overrides:\n        asl: wide\n'));
     writeConfig(dir, 'wide', { overrides: { wide: { map_width: 5000 } } });
     const env = { ...process.env, ...s3.env, NO_COLOR: '1' };
-    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'asl.yaml', '-p', 'parameters.yaml'], { cwd: dir, env });
+    // -p's parameters travel in the execution input (as `dagc submit --target asl -p` sends them): the definition
+    // emulate runs is the one compiled without -p.
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'asl.yaml'], { cwd: dir, env });
     expect(compiled.status, compiled.stderr).toBe(0);
     expect(compiled.stdout).toContain('"Mode": "DISTRIBUTED"');
     expect(compiled.stdout).toContain('"ItemReader"');

@@ -19,6 +19,9 @@ export interface TakeRunIdOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How to run dagc: [node, bin/dagc.js]. */
   readonly dagc: readonly string[];
+  /** Where what `dagc fan open` says when it takes the run goes (the run's warnings: shared_workspace, a re-run's
+   * parameters), as the bash script's first call prints them. */
+  readonly err?: ((text: string) => void) | undefined;
 }
 
 /** Creates the run record for an emulation, or throws a UserError (exit 2) with `dagc fan open`'s reason. */
@@ -37,7 +40,10 @@ export async function takeRunId(opts: TakeRunIdOptions): Promise<void> {
   ];
   let said = '';
   const ran = await spawnPiped(program, args, { cwd: opts.cwd, env: opts.env, out: (t) => void (said += t), err: (t) => void (said += t) });
-  if (ran.code === 0) return;
+  if (ran.code === 0) {
+    if (said.trim() !== '') opts.err?.(said.endsWith('\n') ? said : `${said}\n`);
+    return;
+  }
   // dagc fan prints "dagc fan: MESSAGE" and "hint: HINT": passed on as this command's own.
   const lines = said.split('\n').filter((l) => l.trim() !== '');
   const hint = lines.find((l) => l.startsWith('hint: '))?.slice('hint: '.length);

@@ -127,6 +127,7 @@ export const emulator: Emulator = {
       baseEnv: podBaseEnv(spec, options.env, hostSecrets),
       secretEnv: options.env,
       dagc: options.dagc,
+      err: options.err,
     });
     if (engine === 'argo') {
       // Argo's own workflow controller (go/argo harness), instead of the built-in emulator.

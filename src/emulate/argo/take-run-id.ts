@@ -35,6 +35,8 @@ export interface ArgoRunIdOptions {
   /** Where secretKeyRef variables come from (dagc emulate's environment). */
   readonly secretEnv: Readonly<Record<string, string | undefined>>;
   readonly dagc: readonly string[];
+  /** Where the run's warnings `dagc fan open` prints go. */
+  readonly err?: ((text: string) => void) | undefined;
 }
 
 export async function takeArgoRunId(spec: Json, workflowTemplates: readonly unknown[], opts: ArgoRunIdOptions): Promise<void> {
@@ -86,7 +88,7 @@ export async function takeArgoRunId(spec: Json, workflowTemplates: readonly unkn
       await writeFile(file, `${config}\n`);
       entry.push('-c', file);
     }
-    await takeRunId({ runId: opts.runId, entry, useCached: opts.useCached, cwd: opts.cwd, env, dagc: opts.dagc });
+    await takeRunId({ runId: opts.runId, entry, useCached: opts.useCached, cwd: opts.cwd, env, dagc: opts.dagc, err: opts.err });
   } finally {
     await rm(root, { recursive: true, force: true });
   }

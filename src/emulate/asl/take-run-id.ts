@@ -36,5 +36,6 @@ export async function takeAslRunId(definition: unknown, options: EmulateOptions,
     cwd: options.cwd,
     env: { ...imageEnvironment(options.env, options.config, options.pipeline), ...inputEnv },
     dagc: options.dagc,
+    err: options.err,
   });
 }
