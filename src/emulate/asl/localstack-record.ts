@@ -54,7 +54,7 @@ export class AslRecorder {
   /** `handler`, recording each call. `isStopped` tells whether the execution was stopped (StopExecution). */
   task(state: string, handler: Handler, isStopped: () => boolean): Handler {
     return async (input) => {
-      const call: TaskCall = { state, request: structuredClone(input) };
+      const call: TaskCall = { state, request: asEvaluated(structuredClone(input)) };
       // The slot is taken when the call is made: calls of one state are replayed in this order.
       this.current?.calls.push(call);
       const stoppedBefore = isStopped();
@@ -136,4 +136,22 @@ export class AslRecorder {
     }
     recorded.events.push(...trace.map((t) => ({ ...t }) as TraceEvent));
   }
+}
+
+/**
+ * The request as the definition evaluates it: the emulator's copy reads a container's `States.JsonToString(PATH)`
+ * environment value by path (execution-input.ts) and its container serializes it, so here that value becomes the
+ * JSON text the intrinsic gives (compact, as LocalStack's json_to_string and JSON.stringify write it).
+ */
+function asEvaluated(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) {
+    if (key === 'Environment')
+      return value.map((e: unknown) => {
+        if (e && typeof e === 'object' && 'Value' in e && typeof (e as { Value: unknown }).Value !== 'string') return { ...e, Value: JSON.stringify((e as { Value: unknown }).Value) };
+        return e;
+      });
+    return value.map((v) => asEvaluated(v));
+  }
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asEvaluated(v, k)]));
+  return value;
 }

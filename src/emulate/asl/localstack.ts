@@ -60,6 +60,11 @@ export const KNOWN_DIFFERENCES = {
     'the state fails with an uncatchable States.Runtime), where Step Functions reports the name as it is (AWS Step ' +
     'Functions developer guide, "Fail workflow state" and "Parallel workflow state"); dagc passes on States.Timeout ' +
     'that way. The judge lets the name through',
+  runtimeUncatchable:
+    "LocalStack's interpreter (moto 5.2) lets a States.ALL catcher or retrier take States.Runtime and " +
+    'States.DataLimitExceeded (ErrorEqualsDecl matches States.ALL with every name), where Step Functions does not (AWS ' +
+    'Step Functions developer guide, "Handling errors in Step Functions workflows", States.ALL: it cannot catch the ' +
+    'States.DataLimitExceeded terminal error or Runtime error types). The judge holds LocalStack to the guide',
   lostTail:
     'aws-local-stepfunctions forwards the events of a branch or iteration to the execution\'s log asynchronously and ' +
     'drops those that arrive after the execution ended (EventLogger.dispatch after close): the last Pass/Succeed/Choice ' +
