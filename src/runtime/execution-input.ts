@@ -1,6 +1,7 @@
 // The execution input of an asl state machine (README "asl target"): what `dagc asl-task` reads in every Task
 // (DAGC_ASL_INPUT) and what `dagc submit --target asl` builds, so a submit checks its input with the reader the
 // containers use before StartExecution.
+import { parseJson, stringifyJson } from '../core/py-float.js';
 import { checkRunId } from './run-id.js';
 
 /**
@@ -17,7 +18,8 @@ export function executionInput(raw: string | undefined): { env: Record<string, s
   if (raw === undefined || raw === '') return { env: {} };
   let input: unknown;
   try {
-    input = JSON.parse(raw);
+    // A whole float written 1.0 (as `dagc submit` writes it: stringifyJson) stays a float (issue 15).
+    input = parseJson(raw);
   } catch {
     return { error: 'the execution input is not JSON' };
   }
@@ -34,7 +36,7 @@ export function executionInput(raw: string | undefined): { env: Record<string, s
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'parameters in the execution input must be an object of parameter names to values' };
       for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
         if (!/^[a-z_][a-z0-9_]*$/.test(name)) return { error: `parameter "${name}" in the execution input: names are lower case letters, digits and "_"` };
-        env[`DAGC_PRM_${name.toUpperCase()}`] = JSON.stringify(v);
+        env[`DAGC_PRM_${name.toUpperCase()}`] = stringifyJson(v);
       }
     } else return { error: `unknown key "${key}" in the execution input (parameters, use_cached)` };
   }

@@ -53,6 +53,7 @@ import type { EmulateOptions, Emulator } from '../types.js';
 import type { AslRecorder } from './localstack-record.js';
 import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
 import { executionInput } from '../../runtime/execution-input.js';
+import { jsonCloneKeepFloats, parseJson, stringifyJson } from '../../core/py-float.js';
 import { START_EXECUTION } from '../../emit/asl/split.js';
 import { takeAslRunId } from './take-run-id.js';
 
@@ -314,6 +315,8 @@ export const awsLocalEmulator: Emulator = {
     let stopped = false;
     const STOPPED = { Status: 'STOPPED' };
     const [program, ...prefix] = options.dagc;
+    // The execution input's own text for a value that is the whole input (set below, before the execution starts).
+    let asInputText: (value: unknown) => string | undefined = () => undefined;
 
     const container: (stateName: string, resource: string) => Handler = (stateName, resource) => async (input) => {
       // One turn of the event loop first: the limit watcher reads the events before this job (a quota passed
@@ -325,7 +328,7 @@ export const awsLocalEmulator: Emulator = {
       // runtime/image-env.ts) and what the Task passes; a re-run's id comes in the execution input.
       const env: Record<string, string | undefined> = imageEnvironment(options.env, options.config, options.pipeline);
       // A value the copy reads by path instead of States.JsonToString (execution-input.ts) is serialized here.
-      for (const e of Environment) env[e.Name] = typeof e.Value === 'string' ? e.Value : JSON.stringify(e.Value);
+      for (const e of Environment) env[e.Name] = typeof e.Value === 'string' ? e.Value : (asInputText(e.Value) ?? JSON.stringify(e.Value));
       // The image's `dagc` is this dagc.
       const [command, ...args] = Command;
       const [bin, argv] = command === CONTAINER_PROGRAM ? [program!, [...prefix, ...args]] : [command!, args];
@@ -508,8 +511,14 @@ export const awsLocalEmulator: Emulator = {
     };
     // The execution input (README "asl target"), as `dagc submit --target asl` builds it: -p's parameters and the
     // run a re-run starts from travel there, not in the jobs' commands or the host's environment.
-    const input = emulatedInput(options);
-    const inputEnv = executionInput(JSON.stringify(input));
+    // Its text keeps a whole float's `.0` (stringifyJson, as submit sends it); the interpreter is given plain JSON,
+    // and the job that reads the whole input (DAGC_ASL_INPUT) gets that text, as LocalStack's interpreter gives
+    // 1.0 back from States.JsonToString (json.dumps of a float).
+    const inputText = stringifyJson(emulatedInput(options));
+    const input = JSON.parse(inputText) as Json;
+    const plainInput = JSON.stringify(input);
+    asInputText = (value) => (JSON.stringify(value) === plainInput ? inputText : undefined);
+    const inputEnv = executionInput(inputText);
     // The run id is taken before the execution starts, as the bash script's first call takes it (issue 19), with
     // what the execution input gives every Task (a bad input: none of it; the first Task records the run FAIL).
     await takeAslRunId(definition, { ...options, useCached: undefined }, runId, 'env' in inputEnv ? inputEnv.env : {});
@@ -548,16 +557,16 @@ export function emulatedInput(options: Pick<EmulateOptions, 'parameters' | 'useC
   const raw = options.env.DAGC_EMULATE_INPUT;
   if (raw !== undefined && raw !== '') {
     try {
-      return JSON.parse(raw) as Json;
+      return parseJson(raw) as Json;
     } catch {
       throw new UserError('DAGC_EMULATE_INPUT is not JSON', 'give the execution input as JSON text, e.g. {"parameters": {"n": 1}}');
     }
   }
   const input: { [key: string]: Json } = {};
-  // Plain JSON, as Step Functions holds an input (a whole float's `.0` is not kept: see README "asl target").
-  if (options.parameters !== undefined) input['parameters'] = JSON.parse(JSON.stringify(options.parameters)) as Json;
+  // PyFloats kept: the input text writes a whole float as 1.0, as `dagc submit` does (issue 15).
+  if (options.parameters !== undefined) input['parameters'] = jsonCloneKeepFloats(options.parameters) as Json;
   if (options.useCached) input['use_cached'] = options.useCached;
-  const accepted = executionInput(JSON.stringify(input));
+  const accepted = executionInput(stringifyJson(input));
   if ('error' in accepted) throw new UserError(`the execution input cannot carry these parameters: ${accepted.error}`, 'rename the parameter in the -p file (the run reads it as DAGC_PRM_<NAME>)');
   return input;
 }
