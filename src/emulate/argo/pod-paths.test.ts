@@ -20,3 +20,23 @@ describe('mapPaths', () => {
       expect(mapPaths(name, '/pod', mounts)).toBe(name);
   });
 });
+
+describe('runPod: the positional data of a dagc pod script', () => {
+  it('reaches the script as given (a step named /tmp/x), while the script and the options after -f are mapped', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { runPod } = await import('./pod.js');
+    const cwd = mkdtempSync(path.join(tmpdir(), 'dagc-pod-'));
+    const script = 'printf "%s|%s|%s|%s\\n" "$2" "$3" "$5" "$TMPDIR" > "$PWD/said"; printf x > /tmp/dagc-fan.json';
+    const ran = await runPod(
+      { command: ['sh', '-c', script, 'dagc-step', 'task', 'r1', '/tmp/x', '-f', '/tmp/p.yaml'], env: {}, outputs: [{ name: 'fan', path: '/tmp/dagc-fan.json' }] },
+      { cwd, baseEnv: { PATH: process.env.PATH ?? '' }, tmpRoot: cwd, dagc: ['node'], shimDir: cwd, out: () => undefined, err: () => undefined, signal: new AbortController().signal },
+    );
+    expect(ran.phase).toBe('Succeeded');
+    const [run, name, pipeline, tmp] = readFileSync(path.join(cwd, 'said'), 'utf8').trim().split('|');
+    expect([run, name]).toEqual(['r1', '/tmp/x']);
+    expect(pipeline).toBe(`${tmp}/p.yaml`);
+    expect(ran.outputs.fan).toBe('x');
+  });
+});

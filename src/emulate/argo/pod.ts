@@ -62,7 +62,12 @@ export async function runPod(spec: PodSpec, envr: PodEnvironment): Promise<PodRe
   try {
     const mounts = spec.mounts ?? [];
     const mapTmp = (text: string, d: string) => mapPaths(text, d, mounts);
-    const argv = spec.command.map((a) => mapTmp(a, dir));
+    // dagc's pod scripts (`sh -c SCRIPT dagc-step MODE RUN PATH … -f PIPELINE …`) take the step's data (its run
+    // id, dot path, map item, next states) as positional arguments before -f: data, never paths to map (issue 19:
+    // a step named `/tmp/x` became this pod's folder). The script and dagc's own options are mapped.
+    const isDagcScript = spec.command[0] === 'sh' && spec.command[1] === '-c' && /^dagc-/.test(spec.command[3] ?? '');
+    const optionsAt = isDagcScript ? spec.command.indexOf('-f', 4) : -1;
+    const argv = spec.command.map((a, i) => (isDagcScript && i >= 4 && (optionsAt < 0 || i < optionsAt) ? a : mapTmp(a, dir)));
     if (argv[0] === 'dagc') argv.splice(0, 1, ...envr.dagc);
     const env: Record<string, string> = { ...envr.baseEnv };
     // A parameter's value is data, recorded in the run log as given: a pod sees it as written, so it is never
