@@ -443,7 +443,9 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
       const close = doc((await iam.send(new GetRolePolicyCommand({ RoleName: closeRole, PolicyName: 'dagc' }))).PolicyDocument!);
       expect(close.Statement[0]!.Resource).toEqual([`arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:etl`]);
       const policy = doc((await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'dagc' }))).PolicyDocument!);
-      expect(policy.Statement.map((x) => x.Sid)).toEqual(['BatchJobs', 'BatchSubmit', 'Logging', 'SyncEventsRule', 'Tracing']);
+      // The config's tags go on every Batch job too (SubmitJob Tags), which needs batch:TagResource on jobs.
+      expect(policy.Statement.map((x) => x.Sid)).toEqual(['BatchJobs', 'BatchSubmit', 'BatchTagJobs', 'Logging', 'SyncEventsRule', 'Tracing']);
+      expect(policy.Statement.find((x) => x.Sid === 'BatchTagJobs')!.Resource).toEqual([`arn:aws:batch:${REGION}:${ACCOUNT}:job/*`]);
       expect(policy.Statement.find((x) => x.Sid === 'SyncEventsRule')!.Resource).toEqual([`arn:aws:events:${REGION}:${ACCOUNT}:rule/StepFunctionsGetEventsForBatchJobsRule`]);
     });
 
