@@ -4,7 +4,7 @@
 // end their graph.
 import { reachableFrom } from '../core/graph.js';
 import type { ChainNode, FailNode, Graph, Node, SuccessNode } from './types.js';
-import { failNode, isTerminal } from './types.js';
+import { failNode, isTerminal, nodesByName } from './types.js';
 
 export type Outcome = 'success' | 'failure';
 
@@ -24,16 +24,8 @@ export function routeAfter(graph: Graph, node: Node, outcome: Outcome): string |
   return outcome === 'success' ? node.next : failureRoute(graph, node);
 }
 
-/** The graph's nodes by step name (getNode scans; graphs of thousands of steps ask this many times). */
-function byName(graph: Graph): ReadonlyMap<string, Node> {
-  let map = byNameCache.get(graph);
-  if (!map) {
-    map = new Map(graph.nodes.map((n) => [n.name, n]));
-    byNameCache.set(graph, map);
-  }
-  return map;
-}
-const byNameCache = new WeakMap<Graph, ReadonlyMap<string, Node>>();
+/** The graph's nodes by step name (types.ts keeps them per graph). */
+const byName = nodesByName;
 
 export interface ReachOptions {
   /**

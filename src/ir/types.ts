@@ -143,18 +143,54 @@ export function isTerminal(node: Node): node is SuccessNode | FailNode {
   return node.type === 'success' || node.type === 'fail';
 }
 
+/**
+ * A graph's nodes by name, and its success and fail nodes, computed once per graph: emitters and the runtime ask
+ * for them once per node, and a scan each time made a 10,000-step compile quadratic (issue 16). Graphs are not
+ * changed once built; the index is made again should a graph's node list be another or of another length.
+ */
+interface GraphIndex {
+  readonly nodes: readonly Node[];
+  readonly length: number;
+  readonly byName: ReadonlyMap<string, Node>;
+  readonly success: SuccessNode | undefined;
+  readonly fail: FailNode | undefined;
+}
+const graphIndexes = new WeakMap<Graph, GraphIndex>();
+
+function graphIndex(graph: Graph): GraphIndex {
+  const known = graphIndexes.get(graph);
+  if (known && known.nodes === graph.nodes && known.length === graph.nodes.length) return known;
+  const byName = new Map<string, Node>();
+  let success: SuccessNode | undefined;
+  let fail: FailNode | undefined;
+  // The first of a name wins, as a scan would find it.
+  for (const n of graph.nodes) {
+    if (!byName.has(n.name)) byName.set(n.name, n);
+    if (n.type === 'success') success ??= n;
+    else if (n.type === 'fail') fail ??= n;
+  }
+  const index = { nodes: graph.nodes, length: graph.nodes.length, byName, success, fail };
+  graphIndexes.set(graph, index);
+  return index;
+}
+
+/** The graph's nodes by step name. */
+export function nodesByName(graph: Graph): ReadonlyMap<string, Node> {
+  return graphIndex(graph).byName;
+}
+
 export function getNode(graph: Graph, name: string): Node | undefined {
-  return graph.nodes.find((n) => n.name === name);
+  return graphIndex(graph).byName.get(name);
 }
 
 export function successNode(graph: Graph): SuccessNode {
-  const node = graph.nodes.find((n): n is SuccessNode => n.type === 'success');
+  const node = graphIndex(graph).success;
   if (!node) throw new Error(`graph '${graph.internalName}' has no success node (the front end should have refused it)`);
   return node;
 }
 
 export function failNode(graph: Graph): FailNode {
-  const node = graph.nodes.find((n): n is FailNode => n.type === 'fail');
+  const node = graphIndex(graph).fail;
   if (!node) throw new Error(`graph '${graph.internalName}' has no fail node (the front end should have refused it)`);
   return node;
 }

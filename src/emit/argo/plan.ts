@@ -80,9 +80,15 @@ export function planGraph(graph: Graph, isRoot: boolean): GraphPlan {
   });
   // Edges in breadth-first order of their source, success before failure (the order `depends` lists them in).
   const incoming = new Map<string, Incoming[]>([...withTasks].map((n) => [n.name, []]));
+  // Every node's failure edge goes to the fail node: a scan of its list per edge would be quadratic (issue 16).
+  const added = new Set<string>();
   const addEdge = (to: Node | undefined, edge: Incoming) => {
     const list = to && incoming.get(to.name);
-    if (list && !list.some((e) => e.from === edge.from && e.outcome === edge.outcome)) list.push(edge);
+    const key = `${to?.name}\0${edge.from}\0${edge.outcome}`;
+    if (list && !added.has(key)) {
+      added.add(key);
+      list.push(edge);
+    }
   };
   const chains = new Map<string, { then: readonly Node[]; else: readonly Node[] }>();
   for (const node of withTasks) {

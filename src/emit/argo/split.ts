@@ -80,16 +80,19 @@ function order(planned: readonly PlannedTask[], skip: (t: PlannedTask) => boolea
   for (const t of kept) {
     const from = new Set(t.incoming.map((e) => e.from).filter((f) => keptNames.has(f)));
     indegree.set(t.node.name, from.size);
-    for (const f of from) out.set(f, [...(out.get(f) ?? []), t.node.name]);
+    for (const f of from) {
+      const list = out.get(f);
+      if (list) list.push(t.node.name);
+      else out.set(f, [t.node.name]);
+    }
   }
   // The root success node goes last: it must be the last chunk's leaf (plan.ts).
   const rank = (t: PlannedTask) => (t.requiresOmitted ? Number.MAX_SAFE_INTEGER : (index.get(t.node.name) ?? 0));
-  const ready = kept.filter((t) => indegree.get(t.node.name) === 0);
+  const ready = new MinHeap<PlannedTask>(rank);
+  for (const t of kept) if (indegree.get(t.node.name) === 0) ready.push(t);
   const byName = new Map(kept.map((t) => [t.node.name, t]));
   const result: PlannedTask[] = [];
-  while (ready.length) {
-    ready.sort((a, b) => rank(a) - rank(b));
-    const t = ready.shift()!;
+  for (let t = ready.pop(); t !== undefined; t = ready.pop()) {
     result.push(t);
     for (const n of out.get(t.node.name) ?? []) {
       const d = (indegree.get(n) ?? 0) - 1;
@@ -98,6 +101,47 @@ function order(planned: readonly PlannedTask[], skip: (t: PlannedTask) => boolea
     }
   }
   return result.length === kept.length ? result : undefined;
+}
+
+/** The ready tasks, lowest rank first, equal ranks in the order they became ready (as a stable sort of the list
+ * would give), in O(log n) per task: a graph of thousands of parallel branches has thousands ready at once. */
+class MinHeap<T> {
+  private readonly items: { item: T; rank: number; at: number }[] = [];
+  private pushed = 0;
+  constructor(private readonly rankOf: (item: T) => number) {}
+  private static before(a: { rank: number; at: number }, b: { rank: number; at: number }): boolean {
+    return a.rank < b.rank || (a.rank === b.rank && a.at < b.at);
+  }
+  push(item: T): void {
+    const a = this.items;
+    const entry = { item, rank: this.rankOf(item), at: this.pushed++ };
+    let i = a.length;
+    a.push(entry);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!MinHeap.before(entry, a[parent]!)) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = entry;
+  }
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (top === undefined || last === undefined || a.length === 0) return top?.item;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= a.length) break;
+      const c = l + 1 < a.length && MinHeap.before(a[l + 1]!, a[l]!) ? l + 1 : l;
+      if (!MinHeap.before(a[c]!, last)) break;
+      a[i] = a[c]!;
+      i = c;
+    }
+    a[i] = last;
+    return top.item;
+  }
 }
 
 /** A task name not yet used in this DAG template. */
@@ -163,6 +207,19 @@ export function chunkGraph(req: ChunkRequest): { templates: Manifest[]; diagnost
   const taskOf = new Map(req.planned.map((t, i) => [t.node.name, req.tasks[i]!]));
   const fileIndex = new Map(req.planned.map((t, i) => [t.node.name, i]));
   const templates: Manifest[] = [];
+  // The fail task's routes in, by the chunk they come from (one pass: every task may route there).
+  const chunkOf = new Map<string, number>();
+  bounds.forEach(([s, e], i) => {
+    for (let k = s; k < e; k++) chunkOf.set(seq[k]!.node.name, i);
+  });
+  const failRoutes = new Map<number, Incoming[]>();
+  for (const r of failTask?.incoming ?? []) {
+    const i = chunkOf.get(r.from);
+    if (i === undefined) continue;
+    const list = failRoutes.get(i);
+    if (list) list.push(r);
+    else failRoutes.set(i, [r]);
+  }
   bounds.forEach(([s, e], i) => {
     const members = seq.slice(s, e);
     const inChunk = new Set(members.map((t) => t.node.name));
@@ -175,7 +232,7 @@ export function chunkGraph(req: ChunkRequest): { templates: Manifest[]; diagnost
     });
     let failHere = false;
     if (failTask && failName) {
-      const routes = failTask.incoming.filter((r) => inChunk.has(r.from));
+      const routes = failRoutes.get(i) ?? [];
       if (routes.length || members.some((t) => t.requiresOmitted)) {
         failHere = true;
         const task = { ...taskOf.get(failName)! };
