@@ -235,7 +235,17 @@ async function show(args: ParsedArgs, io: Io): Promise<number> {
       io.out(pending);
       pending = '';
       // Waits for a slow reader of stdout instead of buffering the run log in memory.
-      if (process.stdout.writableLength > 1 << 20) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      // A reader that went away (EPIPE, process-io.ts) destroys stdout: 'close' then ends the wait.
+      if (process.stdout.writableLength > 1 << 20 && !process.stdout.destroyed)
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            process.stdout.off('drain', done);
+            process.stdout.off('close', done);
+            resolve();
+          };
+          process.stdout.on('drain', done);
+          process.stdout.on('close', done);
+        });
     };
     await store.writeRunLog(runId, async (text) => {
       pending += text;
