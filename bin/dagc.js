@@ -22,16 +22,22 @@ function cannotLoad(error) {
   process.exit(2);
 }
 
-if (argv[0] === 'exec' || argv[0] === 'fan') {
-  // `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle (src/cli/entry-node.ts,
-  // one CommonJS file) loads a fraction of the modules, compiled from V8's code cache.
+// `dagc exec` and `dagc fan` run once per step of a rendered target: their own bundle (src/cli/entry-node.ts,
+// one CommonJS file) loads a fraction of the modules, compiled from V8's code cache. `dagc compile` and
+// `dagc validate`, run over and over by CI and editors on whole pipelines, have one too (src/cli/entry-compile.ts).
+const bundle = argv[0] === 'exec' || argv[0] === 'fan' ? 'entry' : argv[0] === 'compile' || argv[0] === 'validate' ? 'compile' : undefined;
+if (bundle !== undefined) {
   let entry;
   try {
-    entry = loadEntry();
+    entry = loadEntry(bundle);
   } catch (error) {
     cannotLoad(error);
   }
-  entry.main(argv).then((code) => {
+  entry.main(argv).then(async (code) => {
+    // scripts/build.mjs runs more commands in this process before the cache is written, so that it holds what
+    // each of them compiles (compile for every target, validate).
+    const more = process.env.DAGC_CODE_CACHE_WARM;
+    if (more) for (const next of JSON.parse(more)) await entry.main(next);
     process.exitCode = code;
     entry.keepCache();
   });
@@ -44,7 +50,7 @@ if (argv[0] === 'exec' || argv[0] === 'fan') {
 }
 
 /**
- * dist/entry/entry.cjs, compiled with V8's code cache (what v8-compile-cache does for a whole program; Node 20
+ * dist/entry/NAME.cjs, compiled with V8's code cache (what v8-compile-cache does for a whole program; Node 20
  * has no module.enableCompileCache). A cache file holds the bundle's bytes it was made from and V8's data; it is
  * used only when those bytes equal the bundle's (V8 itself checks only the length, its version and its flags).
  * It lives beside the bundle (written by the build, scripts/build.mjs), else in $XDG_CACHE_HOME/dagc or
@@ -52,14 +58,14 @@ if (argv[0] === 'exec' || argv[0] === 'fan') {
  * command ran, so that the functions the command compiled are in it. Writing is best effort: a read-only install
  * just compiles every time.
  */
-function loadEntry() {
+function loadEntry(name) {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const fs = require('node:fs');
   const path = require('node:path');
   const vm = require('node:vm');
   const { createRequire } = require('node:module');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const file = path.join(__dirname, '..', 'dist', 'entry', 'entry.cjs');
+  const file = path.join(__dirname, '..', 'dist', 'entry', `${name}.cjs`);
   const source = fs.readFileSync(file);
   const MAGIC = 'dagc-v8-cache-1\n';
   const headerBytes = MAGIC.length + 4;
@@ -67,7 +73,7 @@ function loadEntry() {
   const inHome = () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const home = process.env.XDG_CACHE_HOME || path.join(require('node:os').homedir(), '.cache');
-    return path.join(home, 'dagc', `entry-${source.length}.cache`);
+    return path.join(home, 'dagc', `${name}-${source.length}.cache`);
   };
   const read = (where) => {
     let data;
@@ -85,7 +91,7 @@ function loadEntry() {
   const cachedData = useCache ? (read(beside) ?? read(inHome())) : undefined;
   // esbuild writes ASCII only (its default charset), so latin1 is the text, as a one-byte string. The wrapper
   // takes a line of its own: the bundle's line N is the script's line N + 1 (test/entrypoint-built.test.ts).
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${source.latin1Slice()}\n})`;
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __dagcImport) {\n${source.latin1Slice()}\n})`;
   const script = new vm.Script(wrapped, {
     filename: file,
     cachedData,
@@ -93,7 +99,8 @@ function loadEntry() {
     importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ?? ((specifier) => import(specifier)),
   });
   const mod = { exports: {} };
-  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file));
+  // __dagcImport: a plugin's import() (src/core/import-module.ts), made here, in a file Node loaded itself.
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file), (specifier) => import(specifier));
   return {
     main: mod.exports.entryMain,
     keepCache() {

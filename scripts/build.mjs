@@ -135,10 +135,41 @@ await build({
   logLevel: 'warning',
   plugins: [precompiledValidators],
 });
-await build({
+// `dagc compile` and `dagc validate` (src/cli/entry-compile.ts) are a bundle of the same kind; they load the
+// YAML parsers and the schema validators on every call, so those are in it, under its code cache.
+// The emulators (and the ASL interpreter, JSONata and JSONPath under them, ~0.4 MB) are registered by
+// library/targets.ts but never run by compile or validate: in that bundle their import() resolves to a module
+// that says so, should a change ever reach one from there.
+const precompiledInline = {
+  name: 'precompiled-inline',
+  setup(b) {
+    precompiledValidators.setup(b);
+    b.onResolve({ filter: /^\.\.\/emulate\/[a-z]+\/index\.js$/ }, (args) =>
+      /src[\\/]library[\\/]targets\.ts$/.test(args.importer) ? { path: args.path, namespace: 'not-in-compile-bundle' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'not-in-compile-bundle' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`dagc: ${args.path} is not in dist/entry/compile.cjs (only compile and validate are; emulate runs from dist/main.js)`)});`,
+      loader: 'js',
+    }));
+  },
+};
+// src/core/import-module.ts in a bundle bin/dagc.js runs: its import() is bin/dagc.js's (the wrapper's __dagcImport).
+const hostImport = {
+  name: 'host-import',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]core[\\/]import-module\.ts$/ }, () => ({
+      contents: 'export function importModule(specifier) { return __dagcImport(specifier); }',
+      loader: 'js',
+    }));
+  },
+};
+for (const [name, source, plugin] of [
+  ['entry', 'src/cli/entry-node.ts', validatorFiles],
+  ['compile', 'src/cli/entry-compile.ts', precompiledInline],
+]) await build({
   absWorkingDir: root,
-  entryPoints: { entry: 'src/cli/entry-node.ts' },
-  outfile: `${staging}/entry/entry.cjs`,
+  entryPoints: { [name]: source },
+  outfile: `${staging}/entry/${name}.cjs`,
   // Less to parse when the code cache cannot be used; names are kept so that --debug stack traces stay readable.
   minifyWhitespace: true,
   minifySyntax: true,
@@ -153,13 +184,57 @@ await build({
   banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
-  plugins: [validatorFiles],
+  plugins: [plugin, hostImport],
 });
 
 const old = `${root}/.dist-old-${process.pid}`;
 if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, old);
 renameSync(staging, `${root}/dist`);
 rmSync(old, { recursive: true, force: true });
+
+// A pipeline with the usual kinds of node, for compile's code cache.
+const WARM_PIPELINE = `dag:
+  start_at: prepare
+  steps:
+    prepare:
+      type: task
+      command_type: shell
+      command: echo prepare
+      catalog:
+        put: [data/*.csv]
+      next: fan
+    fan:
+      type: parallel
+      branches:
+        a:
+          start_at: train
+          steps:
+            train: {type: task, command: pkg.train.main, next: success, retry: 2}
+            success: {type: success}
+            fail: {type: fail}
+        b:
+          start_at: wait
+          steps:
+            wait: {type: stub, next: success}
+            success: {type: success}
+            fail: {type: fail}
+      next: each
+    each:
+      type: map
+      iterate_on: items
+      iterate_as: item
+      branch:
+        start_at: leaf
+        steps:
+          leaf: {type: task, command_type: shell, command: 'echo "$item"', next: success, on_failure: fail}
+          success: {type: success}
+          fail: {type: fail}
+      next: success
+    success:
+      type: success
+    fail:
+      type: fail
+`;
 
 // The per-node entry's V8 code cache (bin/dagc.js loadEntry) is made here, by a `dagc exec` of a shell step in a
 // scratch project, so that an install or an image starts with one that holds what a step runs (a pod's first
@@ -171,6 +246,16 @@ rmSync(old, { recursive: true, force: true });
     const dagc = (args, env = {}) => spawnSync(process.execPath, [path.join(root, 'bin', 'dagc.js'), ...args, '-f', 'p.yaml'], { cwd: dir, stdio: 'ignore', env: { ...process.env, ...env } });
     dagc(['fan', 'open', 'warm'], { DAGC_NO_CODE_CACHE: '1' });
     dagc(['exec', 'warm', 's']);
+    // compile's cache: validate, then the three targets, in one process (bin/dagc.js DAGC_CODE_CACHE_WARM).
+    writeFileSync(path.join(dir, 'c.yaml'), WARM_PIPELINE);
+    writeFileSync(path.join(dir, 'argo.yaml'), 'executor:\n  type: argo\n  config:\n    image: dagc-warm:1\n    persistent_volumes:\n      - name: pvc\n        mount_path: /mnt\nrun_log_store:\n  type: chunked-fs\n  config:\n    log_folder: /mnt/runs\ncatalog:\n  type: file-system\n  config:\n    catalog_location: /mnt/catalog\n');
+    writeFileSync(path.join(dir, 'asl.yaml'), 'executor:\n  type: asl\n  config:\n    image: dagc-warm:1\n    compute: batch\n    job_queue: arn:aws:batch:eu-west-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:eu-west-1:123456789012:job-definition/d:1\nrun_log_store:\n  type: s3\n  config:\n    bucket: b\ncatalog:\n  type: s3\n  config:\n    bucket: b\n');
+    const compile = (target, config) => ['compile', 'c.yaml', '--target', target, ...(config ? ['-c', config] : []), '-o', `out-${target}/`];
+    spawnSync(process.execPath, [path.join(root, 'bin', 'dagc.js'), 'validate', 'c.yaml'], {
+      cwd: dir,
+      stdio: 'ignore',
+      env: { ...process.env, DAGC_CODE_CACHE_WARM: JSON.stringify([compile('bash'), compile('argo', 'argo.yaml'), compile('asl', 'asl.yaml')]) },
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,7 +49,7 @@ interface Coverage {
 }
 
 /** bin/dagc.js's wrapper line, newline included. */
-const WRAPPER = '(function (exports, require, module, __filename, __dirname) {\n';
+const WRAPPER = '(function (exports, require, module, __filename, __dirname, __dagcImport) {\n';
 
 /**
  * The source files (per the source maps) of the code the last traced call ran: of a file with a map, the sources

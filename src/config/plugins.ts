@@ -15,6 +15,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importModule } from '../core/import-module.js';
 import type { Diagnostic } from '../core/diagnostics.js';
 import type { YamlDocument } from '../front-end/load.js';
 import { EXECUTOR_TYPES } from './executors.js';
@@ -116,7 +117,7 @@ export async function loadPlugins(names: readonly string[], baseDir: string, doc
     }
     let mod: Record<string, unknown>;
     try {
-      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+      mod = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
     } catch (error) {
       at(`the plugin "${name}" failed to load: ${(error as Error).message}`, `check that ${file} runs under this Node.js (${process.version})`);
       continue;
