@@ -22,6 +22,17 @@ function scalarText(value: unknown): string {
   return text;
 }
 
+/** Keys repeat in every state of a machine (Type, Next, …): each key's text is made once. */
+const keyTexts = new Map<string, string>();
+function keyText(key: string): string {
+  let text = keyTexts.get(key);
+  if (text === undefined) {
+    text = scalarText(key);
+    if (keyTexts.size < 10_000) keyTexts.set(key, text);
+  }
+  return text;
+}
+
 function members(value: object): [string | undefined, unknown][] {
   if (Array.isArray(value)) return value.map((v) => [undefined, v === undefined || typeof v === 'function' || typeof v === 'symbol' ? null : v]);
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -30,7 +41,7 @@ function members(value: object): [string | undefined, unknown][] {
   for (const k of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[k];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    out.push([scalarText(k), v]);
+    out.push([keyText(k), v]);
   }
   return out;
 }

@@ -16,7 +16,7 @@ import type { StateMachine } from './asl-types.js';
 import { WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits } from './split.js';
 import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, definitionSize, estimateHistory } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateHistory } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -131,7 +131,7 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
       diagnostics.push({ code: 'DAGC-ASL-SPLIT', severity: 'error', message: `the state machine is split into ${split.parts.length} child machines, which the cloudformation: wrapper does not declare yet`, hint: 'drop executor.config.cloudformation: the split writes the definitions and a stack that wires them', ...where });
     for (const [i, part] of [split.parent, ...split.parts].entries()) {
       if (!mode.skipValidation) diagnostics.push(...validateDefinition(part, options.source));
-      const bytes = definitionSize(part).compact;
+      const bytes = compactSize(part);
       if (bytes > DEFINITION_LIMIT)
         diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;

@@ -20,9 +20,21 @@ export interface SizeReport {
   indented: number;
 }
 
-/** UTF-8 bytes, not UTF-16 code units: a name in Unicode costs 2-4 bytes a character against the quota. */
+/** UTF-8 bytes of the minified definition, what counts against the quota (a name in Unicode costs 2-4 bytes a
+ * character, not one UTF-16 code unit). */
+export function compactSize(definition: unknown): number {
+  return Buffer.byteLength(JSON.stringify(definition), 'utf8');
+}
+
+/** Both sizes; the indented one is counted when first read (a split machine's parts only need the compact). */
 export function definitionSize(definition: unknown): SizeReport {
-  return { compact: Buffer.byteLength(JSON.stringify(definition), 'utf8'), indented: Buffer.byteLength(JSON.stringify(definition, null, 2), 'utf8') };
+  let indented: number | undefined;
+  return {
+    compact: compactSize(definition),
+    get indented() {
+      return (indented ??= Buffer.byteLength(JSON.stringify(definition, null, 2), 'utf8'));
+    },
+  };
 }
 
 export interface BudgetAssumptions {

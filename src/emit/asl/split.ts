@@ -14,7 +14,7 @@
 // The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, definitionSize, estimateHistory } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory } from './limits.js';
 
 export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
 /** The DefinitionSubstitutions key of part k in the parent's definition (the wiring stack fills it with the ARN). */
@@ -69,15 +69,22 @@ function readParentContext(states: Record<string, State>): Record<string, State>
 
 const eventsOf = (name: string, state: State, mapWidth: number) =>
   estimateHistory({ StartAt: name, States: { [name]: state } } as StateMachine, { mapWidth }).events - 2;
-const bytesOf = (name: string, state: State) => Buffer.byteLength(JSON.stringify({ [name]: state }), 'utf8');
+const stateBytes = (name: string, state: State) => Buffer.byteLength(JSON.stringify({ [name]: state }), 'utf8');
 
 /**
  * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
  * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate.
  */
 export function splitMachine(machine: StateMachine, run: string, limits: AslSplitLimits, mapWidth: number): SplitMachine | undefined {
-  const fits = definitionSize(machine).compact <= limits.definitionBytes && estimateHistory(machine, { mapWidth }).events <= limits.historyEvents;
+  const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && compactSize(machine) <= limits.definitionBytes;
   if (fits) return undefined;
+  // Each state's bytes are asked for up to four times (a terminal once per state reaching it): counted once.
+  const sizes = new Map<string, number>();
+  const bytesOf = (name: string, state: State): number => {
+    let n = sizes.get(name);
+    if (n === undefined) sizes.set(name, (n = stateBytes(name, state)));
+    return n;
+  };
   const holder = machine.States[run];
   if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
   const branch = holder.Branches[0]!;
@@ -101,11 +108,12 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
       return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
     });
     states[name] = { ...s, Branches: branches } as State;
+    sizes.delete(name);
   }
   const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
   if (offloaded.length) {
     const parent = withOffloaded();
-    if (definitionSize(parent).compact <= limits.definitionBytes && estimateHistory(parent, { mapWidth }).events <= limits.historyEvents) return { parent, parts: offloaded };
+    if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && compactSize(parent) <= limits.definitionBytes) return { parent, parts: offloaded };
   }
   const offset = offloaded.length;
 
