@@ -17,3 +17,26 @@ export function timeCommand(argv, { cwd, runs = 7, env } = {}) {
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
 export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
+
+/**
+ * Several commands timed in turn, round after round (A B C A B C …), so that a change of the machine's load
+ * during the bench falls on all of them alike: a ratio of two figures from one call compares like with like.
+ * `commands`: { name: { argv, env? } }; returns { name: { median, min, samples } }.
+ */
+export function timeInterleaved(commands, { cwd, runs = 15 } = {}) {
+  const samples = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  for (let i = 0; i < runs; i++)
+    for (const [name, { argv, env }] of Object.entries(commands)) {
+      const start = process.hrtime.bigint();
+      const r = spawnSync(argv[0], argv.slice(1), { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (r.status !== 0 && r.status !== 1) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`);
+      samples[name].push(ms);
+    }
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, list]) => {
+      list.sort((a, b) => a - b);
+      return [name, { median: list[Math.floor(list.length / 2)], min: list[0], samples: list }];
+    }),
+  );
+}

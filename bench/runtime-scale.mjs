@@ -3,7 +3,8 @@
 //   pipeline, without the entry's V8 code cache (DAGC_NO_CODE_CACHE=1) and without the built pipeline
 //   (DAGC_NO_BUILT=1: the files loaded, as every step did before), in wall time (medians, and the fastest runs)
 //   and in CPU time;
-// - a rendered bash script's cost per step ((chain of 40 − chain of 1) / 39 / node);
+// - a rendered bash script's cost per step ((chain of 40 − chain of 1) / 39 / node, node -e 0 timed between the scripts);
+// Commands whose figures are compared take turns, round after round (lib.mjs timeInterleaved).
 // - a map of DAGC_BENCH_MAP_ITEMS items (default 100,000, stub leaf) under `dagc run`: run log size (bytes of
 //   its files, and the disk they take), peak memory (ratio to node -e 0's), and `runs show --json` streaming it.
 // The load average is printed: on a shared machine the wall-clock ratios move with it.
@@ -12,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, ratio, timeCommand } from './lib.mjs';
+import { fmt, ratio, timeInterleaved } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'dagc.js');
@@ -102,8 +103,21 @@ export function benchRuntimeScale() {
 
   // Each figure is given twice: from the medians, and from the fastest runs (the runs the machine's load
   // disturbed least; on 2 shared cores the medians move with everyone else's work).
-  const baseline = timeCommand([node, '-e', '0'], { cwd: dir, runs: 15 });
-  const sh = timeCommand(['sh', '-c', 'true'], { cwd: dir, runs: 15 });
+  // exec: the run exists (fan open made it and kept its built pipeline), the node is run again as attempt 1.
+  // The baseline, the step's own process and the three ways of running exec take turns, round after round.
+  must(spawnSync(node, [bin, 'fan', 'open', 'x', '-f', 'one.yaml'], { cwd: dir, encoding: 'utf8' }), 'fan open');
+  const execArgs = [node, bin, 'exec', 'x', 's0', '-f', 'one.yaml', '--attempt', '1'];
+  const timed = timeInterleaved(
+    {
+      baseline: { argv: [node, '-e', '0'] },
+      sh: { argv: ['sh', '-c', 'true'] },
+      exec: { argv: execArgs },
+      noCache: { argv: execArgs, env: { DAGC_NO_CODE_CACHE: '1' } },
+      loaded: { argv: execArgs, env: { DAGC_NO_BUILT: '1' } },
+    },
+    { cwd: dir, runs: 21 },
+  );
+  const { baseline, sh, exec, noCache, loaded } = timed;
   const b = baseline.median;
   const both = (ms, fastestMs, what) => `${fmt(ms)}  = ${ratio(ms, b)} baseline (fastest: ${ratio(fastestMs, baseline.min)})${what ? ` ${what}` : ''}`;
   lines.push(
@@ -112,11 +126,6 @@ export function benchRuntimeScale() {
   );
 
   // exec: the run exists (fan open made it and kept its built pipeline), the node is run again as attempt 1.
-  must(spawnSync(node, [bin, 'fan', 'open', 'x', '-f', 'one.yaml'], { cwd: dir, encoding: 'utf8' }), 'fan open');
-  const execArgs = [node, bin, 'exec', 'x', 's0', '-f', 'one.yaml', '--attempt', '1'];
-  const exec = timeCommand(execArgs, { cwd: dir, runs: 15 });
-  const noCache = timeCommand(execArgs, { cwd: dir, runs: 15, env: { DAGC_NO_CODE_CACHE: '1' } });
-  const loaded = timeCommand(execArgs, { cwd: dir, runs: 15, env: { DAGC_NO_BUILT: '1' } });
   lines.push(
     `dagc exec, shell step, beyond its process             ${both(exec.median - sh.median, exec.min - sh.min, '(target 1.3×)')}`,
     `  without the code cache (DAGC_NO_CODE_CACHE=1)       ${both(noCache.median - sh.median, noCache.min - sh.min)}`,
@@ -135,21 +144,28 @@ export function benchRuntimeScale() {
 
   // bash: per step of a rendered chain (each step one dagc exec), the difference of two lengths.
   for (const f of ['one', 'chain']) must(spawnSync(node, [bin, 'compile', `${f}.yaml`, '--target', 'bash', '-o', `${f}.sh`], { cwd: dir, encoding: 'utf8' }), 'compile');
+  // The two scripts and node -e 0 take turns (5 rounds): the per-step ratio is to the baseline of this phase.
   let id = 0;
-  const script = (f) => {
-    const samples = [];
-    for (let i = 0; i < 3; i++) {
-      const start = process.hrtime.bigint();
-      must(spawnSync('bash', [`${f}.sh`, `b${id++}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DAGC_BIN: `${node} ${bin}` } }), `bash ${f}.sh`);
-      samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    }
-    samples.sort((x, y) => x - y);
-    return { median: samples[1], min: samples[0] };
+  const runScript = (f) => {
+    const start = process.hrtime.bigint();
+    must(spawnSync('bash', [`${f}.sh`, `b${id++}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DAGC_BIN: `${node} ${bin}` } }), `bash ${f}.sh`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
   };
-  const one = script('one');
-  const long = script('chain');
-  const perStep = (long.median - one.median) / 39;
-  lines.push(`bash script, per step of a 40-step shell chain        ${both(perStep, (long.min - one.min) / 39, '(target 1.5×)')}`);
+  const ones = [];
+  const longs = [];
+  const bases = [];
+  for (let round = 0; round < 5; round++) {
+    ones.push(runScript('one'));
+    longs.push(runScript('chain'));
+    for (let i = 0; i < 5; i++) bases.push(timeInterleaved({ node: { argv: [node, '-e', '0'] } }, { cwd: dir, runs: 1 }).node.median);
+  }
+  const med = (list) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
+  const low = (list) => Math.min(...list);
+  const perStep = (med(longs) - med(ones)) / 39;
+  const phaseBase = med(bases);
+  lines.push(
+    `bash script, per step of a 40-step shell chain        ${fmt(perStep)}  = ${ratio(perStep, phaseBase)} baseline of this phase, ${fmt(phaseBase)} (fastest: ${ratio((low(longs) - low(ones)) / 39, low(bases))}) (target 1.5×)`,
+  );
 
   // A wide map under dagc run.
   if (!existsSync(TIME)) {
