@@ -107,6 +107,17 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(logs.emulated).toBe(logs.reference);
   });
 
+  // The bench's pipelines (bench/emulate-scale.mjs) are stubs: Pass states only, parts with no Task of their own.
+  it('a 200-stub chain: parts of Pass states, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 200 }), 'stubs');
+    const { definitions } = await compiled(dir);
+    expect(definitions.length).toBeGreaterThan(2);
+    expectWithinQuotas(definitions);
+    const logs = await runLogs(dir, 'stubs');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
   it('compiles the same bytes twice', { timeout: 120_000 }, async () => {
     const dir = project(chainPipeline({ steps: 30, shell: true }), 'same');
     const a = await compiled(dir);

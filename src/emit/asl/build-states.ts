@@ -150,7 +150,9 @@ export function statePaths(root: Graph, distributed: (node: Node) => boolean): s
   if (isPure(getNode(root, root.startAt)!)) out.push(START_RECORDER);
   const visit = (graph: Graph) => {
     const live = reachableStates(graph);
-    if (graph === root || hasContainers(graph)) out.push(abortPath(graph), causePath(graph));
+    // Only a Task's abort note leads to them: a graph of Pass states alone (a pipeline of stubs) has neither,
+    // or asl-validator refuses them as unreachable.
+    if (hasContainers(graph)) out.push(abortPath(graph), causePath(graph));
     for (const node of graph.nodes) {
       if (!live.has(node.name)) continue;
       switch (node.type) {
@@ -548,7 +550,7 @@ function buildGraph(graph: Graph, mode: GraphMode, scope: Scope, ctx: BuildConte
   };
 
   const live = reachableStates(graph);
-  if (mode.kind === 'root' || hasContainers(graph)) {
+  if (hasContainers(graph)) {
     states[name(causePath(graph))] = {
       Type: 'Pass',
       Comment: 'the error as it came; its cause names the step it hit, then the error as JSON text (what dagc.close reads)',

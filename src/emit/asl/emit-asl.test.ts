@@ -333,6 +333,17 @@ describe('asl maps', () => {
 });
 
 describe('asl names, pure nodes and limits', () => {
+  // A pipeline of stubs has no Task in its own states, so nothing leads to the root's abort note: rendering it
+  // anyway made asl-validator refuse every such pipeline (MISSING_TRANSITION_TARGET: dagc.cause is not reachable).
+  it('renders a pipeline of stubs alone without the abort states only a task reaches', async () => {
+    const ir = await pipeline('dag:\n  start_at: a\n  steps:\n    a: {type: stub, next: b}\n    b: {type: stub, next: success}\n    success: {type: success}\n    fail: {type: fail}\n');
+    const states = definition(ir, config(BATCH)).States;
+    expect(Object.keys(states)).not.toContain('dagc.cause');
+    expect(Object.keys(states)).not.toContain('dagc.abort');
+    const withTask = await pipeline('dag:\n  start_at: a\n  steps:\n    a: {type: task, command_type: shell, command: "true", next: success}\n    success: {type: success}\n    fail: {type: fail}\n');
+    expect(Object.keys(definition(withTask, config(BATCH)).States)).toEqual(expect.arrayContaining(['dagc.cause', 'dagc.abort']));
+  });
+
   it('keeps state names within 80 safe characters, hash-suffixed and stable', async () => {
     const long = 'a very long step name with spaces and ünïcødé that goes on and on past eighty characters';
     const ir = await pipeline(`dag:

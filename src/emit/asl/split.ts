@@ -117,14 +117,23 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   }
   const offset = offloaded.length;
 
-  // Terminal states, and Passes that lead only to them: copied into each part that reaches them.
+  // Terminal states, and Passes that lead only to Fail states (a step's abort note, dagc.cause → dagc.abort):
+  // copied into each part that reaches them. A Pass on the way to a Succeed is a step (a stub) and stays in its
+  // part: counting those too made a chain of stubs one terminal run and left it unsplit.
   const terminal = new Set<string>();
+  const failing = new Set<string>();
+  for (const [name, s] of Object.entries(states))
+    if (s.Type === 'Succeed' || s.Type === 'Fail') {
+      terminal.add(name);
+      if (s.Type === 'Fail') failing.add(name);
+    }
   for (let changed = true; changed; ) {
     changed = false;
     for (const [name, s] of Object.entries(states)) {
-      if (terminal.has(name)) continue;
+      if (failing.has(name) || s.Type !== 'Pass') continue;
       const t = targets(s);
-      if (s.Type === 'Succeed' || s.Type === 'Fail' || (s.Type === 'Pass' && t.length > 0 && t.every((x) => terminal.has(x)))) {
+      if (t.length > 0 && t.every((x) => failing.has(x))) {
+        failing.add(name);
         terminal.add(name);
         changed = true;
       }
