@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { CONFORMANCE, caseNames, expectedFile, inputArgs, playCase } from './helpers/conformance.js';
 import { copyFixture, readTree } from './helpers/fixture-dir.js';
@@ -264,6 +265,31 @@ describe('asl target: dagc check', () => {
     expect(wide.status).toBe(1);
     expect(wide.stdout).toContain('over the limit: execution history, inline map width');
     expect(wide.stdout).toContain("5,000 items need map_width: 5,000 in the map's asl override (a Distributed Map)");
+  });
+
+  // Lowered limits (executor.config.limits) split the machine: check measures what compile writes, against them.
+  it('measures every machine of a split against the configured limits', async () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'dagc-asl-check-'));
+    const config = readFileSync(path.join(CONFORMANCE, '..', 'asl', 'config.yaml'), 'utf8').replace('    image:', '    limits: {definition_bytes: 16384, history_events: 200}\n    image:');
+    writeFileSync(path.join(tmp, 'split.yaml'), config);
+    writeFileSync(path.join(tmp, 'pipeline.yaml'), chainPipeline({ steps: 200 }));
+    const r = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: tmp });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ indented \(the largest of \d+ machines: the parent and \d+ children\); limit 16,384 /);
+    expect(r.stdout).toMatch(/events per execution of the largest machine .*; limit 200 /);
+    const compiled = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml', '-o', 'out/'], { cwd: tmp });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const machines = Number(/the largest of (\d+) machines/.exec(r.stdout)![1]);
+    expect(readTree(path.join(tmp, 'out')).filter(([f]) => f.endsWith('.asl.json')).length).toBe(machines);
+    // A map's state alone is over these limits (not over Step Functions' quotas): check exits 1, compile warns.
+    const nested = copyFixture(path.join(CONFORMANCE, 'nested'));
+    writeFileSync(path.join(nested, 'split.yaml'), config);
+    const over = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: nested });
+    expect(over.status).toBe(1);
+    expect(over.stdout).toContain('over the limit: definition size, execution history');
+    const warned = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml', '-o', 'out/'], { cwd: nested });
+    expect(warned.status, warned.stderr).toBe(0);
+    expect(warned.stderr).toMatch(/warning DAGC-ASL-OVER-LIMIT part \d+ is [\d,]+ bytes even split, over executor\.config\.limits\.definition_bytes \(16,384\)/);
   });
 });
 

@@ -9,11 +9,11 @@ import { walk } from '../../ir/walk.js';
 import { DiagnosticError } from '../../core/diagnostics.js';
 import type { Budget, BudgetFigure, CheckOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
-import type { State } from './asl-types.js';
+import type { State, StateMachine } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
-import { renderAsl } from './emit-asl.js';
+import { aslLimits, renderAsl } from './emit-asl.js';
 import { emulationConfig } from './emulation-config.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, NAME_LIMIT, PAYLOAD_LIMIT, definitionSize, estimateHistory, estimatePayload } from './limits.js';
+import { NAME_LIMIT, PAYLOAD_LIMIT, definitionSize, estimateHistory, estimatePayload } from './limits.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
@@ -24,12 +24,20 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
   const rendered = renderAsl(ir, placeholder ? emulationConfig(config) : config, options);
   const blocking = rendered.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'DAGC-ASL-TOO-LARGE');
   if (blocking.length || !rendered.definition) throw new DiagnosticError(blocking);
-  const machine = rendered.definition;
-  const size = definitionSize(machine);
-  const history = estimateHistory(machine, { mapWidth: width });
-  const payload = estimatePayload(machine, { mapWidth: width });
+  // Over a limit (Step Functions' quotas, or executor.config.limits), compile writes a parent and child machines
+  // (split.ts): each is measured, and the largest figures are the ones that must fit.
+  const limits = aslLimits(config);
+  const machines = [rendered.definition, ...(rendered.parts ?? [])];
+  const largest = <T,>(measure: (m: StateMachine) => T, key: (t: T) => number): T =>
+    machines.map(measure).reduce((a, b) => (key(b) > key(a) ? b : a));
+  const size = largest((m) => definitionSize(m), (s) => s.compact);
+  const history = largest((m) => estimateHistory(m, { mapWidth: width }), (h) => h.events);
+  const payload = Math.max(...machines.map((m) => estimatePayload(m, { mapWidth: width })));
+  const split = machines.length > 1 ? ` (the largest of ${n(machines.length)} machines: the parent and ${n(machines.length - 1)} children)` : '';
+  const allStates: Record<string, number> = {};
+  for (const m of machines) for (const [t, c] of Object.entries(estimateHistory(m, { mapWidth: width }).states)) allStates[t] = (allStates[t] ?? 0) + c;
   const steps = [...walk(ir.root)].length;
-  const stateCount = Object.values(history.states).reduce((a, b) => a + b, 0);
+  const stateCount = Object.values(allStates).reduce((a, b) => a + b, 0);
   const names = [...rendered.names.values()];
   const longest = Math.max(...names.map((s) => [...s].length));
   const hashed = [...rendered.names].filter(([p, s]) => p !== s).length;
@@ -42,25 +50,25 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
       visit(s.ItemProcessor.States);
     }
   };
-  visit(machine.States);
+  for (const m of machines) visit(m.States);
   const overInline = width > INLINE_MAP_LIMIT && inlineMaps.length > 0;
   const over = [
-    size.compact > DEFINITION_LIMIT && 'definition size',
+    size.compact > limits.definitionBytes && 'definition size',
     payload > PAYLOAD_LIMIT && 'payload',
-    history.events > HISTORY_LIMIT && 'execution history',
+    history.events > limits.historyEvents && 'execution history',
     overInline && 'inline map width',
   ].filter((x): x is string => typeof x === 'string');
-  const byType = Object.entries(history.states)
+  const byType = Object.entries(allStates)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([t, c]) => `${c} ${t}`)
     .join(', ');
   const lines = [
     `dagc check ${options.source} --target asl (maps of ${n(width)} items unless they declare map_width)${placeholder ? '\n  (no asl executor config: measured with placeholder Batch settings)' : ''}`,
-    `  definition   ${n(size.compact)} characters minified, ${n(size.indented)} indented; limit ${n(DEFINITION_LIMIT)} (${pct(size.compact, DEFINITION_LIMIT)})`,
+    `  definition   ${n(size.compact)} characters minified, ${n(size.indented)} indented${split}; limit ${n(limits.definitionBytes)} (${pct(size.compact, limits.definitionBytes)})`,
     `  states       ${n(stateCount)} (${byType}) for ${n(steps)} pipeline nodes: ${(stateCount / Math.max(1, steps)).toFixed(2)} states per node`,
     `  names        longest ${longest} of ${NAME_LIMIT} characters; ${hashed} shortened or sanitised with a hash suffix`,
     `  payload      at most ~${n(payload)} bytes from dagc (indices, run id, status); limit ${n(PAYLOAD_LIMIT)} (${pct(payload, PAYLOAD_LIMIT)})`,
-    `  history      ~${n(history.events)} events per execution (every state once, every retry used); limit ${n(HISTORY_LIMIT)} (${pct(history.events, HISTORY_LIMIT)})`,
+    `  history      ~${n(history.events)} events per execution${split ? ' of the largest machine' : ''} (every state once, every retry used); limit ${n(limits.historyEvents)} (${pct(history.events, limits.historyEvents)})`,
     `  maps         ${inlineMaps.length} inline (States.ArrayRange: at most ${n(INLINE_MAP_LIMIT)} items)${
       overInline ? `: ${n(width)} items need map_width: ${n(width)} in the map's asl override (a Distributed Map)` : ''
     }`,
@@ -68,14 +76,15 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
   ];
   // The same numbers as the report's lines, unformatted.
   const figures: Record<string, BudgetFigure> = {
-    definition_size: { value: size.compact, unit: 'characters', limit: DEFINITION_LIMIT },
+    definition_size: { value: size.compact, unit: 'characters', limit: limits.definitionBytes },
     definition_size_indented: { value: size.indented, unit: 'characters' },
     states: { value: stateCount, unit: 'states' },
     pipeline_nodes: { value: steps, unit: 'nodes' },
     longest_name: { value: longest, unit: 'characters', limit: NAME_LIMIT },
     hashed_names: { value: hashed, unit: 'names' },
     payload: { value: payload, unit: 'bytes', limit: PAYLOAD_LIMIT },
-    history_events: { value: history.events, unit: 'events', limit: HISTORY_LIMIT },
+    history_events: { value: history.events, unit: 'events', limit: limits.historyEvents },
+    machines: { value: machines.length, unit: 'machines' },
     inline_maps: { value: inlineMaps.length, unit: 'maps' },
     inline_map_items: { value: width, unit: 'items', ...(inlineMaps.length ? { limit: INLINE_MAP_LIMIT } : {}) },
   };

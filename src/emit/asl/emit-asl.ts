@@ -116,7 +116,8 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     TimeoutSeconds: aslConfig.machine.timeoutSeconds ?? ir.root.maxTime,
   };
   // Over a quota (the definition's bytes, the history of one execution): child machines (split.ts).
-  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, aslLimits(config), SPLIT_MAP_WIDTH);
+  const limits = aslLimits(config);
+  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH);
   if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
   for (const node of nodes) {
@@ -135,6 +136,12 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
       if (bytes > DEFINITION_LIMIT)
         diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
+      // Within Step Functions' quotas but over the lower limits the config asks for: said, not refused.
+      const what = i ? `part ${i}` : 'the parent machine';
+      if (bytes <= DEFINITION_LIMIT && bytes > limits.definitionBytes)
+        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} is ${bytes.toLocaleString('en-US')} bytes even split, over executor.config.limits.definition_bytes (${limits.definitionBytes.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...where });
+      if (events <= HISTORY_LIMIT && events > limits.historyEvents)
+        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} may write ${events.toLocaleString('en-US')} history events even split, over executor.config.limits.history_events (${limits.historyEvents.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...where });
       if (events > HISTORY_LIMIT)
         diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
     }
@@ -165,7 +172,7 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
 const SPLIT_MAP_WIDTH = 10;
 
 /** executor.config.limits (types checked by the config's schema), else Step Functions' quotas. */
-function aslLimits(config: DagcConfig): AslSplitLimits {
+export function aslLimits(config: DagcConfig): AslSplitLimits {
   const raw = (config.executor.config as Record<string, unknown> | undefined)?.limits as { definition_bytes?: number; history_events?: number } | undefined;
   return {
     definitionBytes: raw?.definition_bytes ?? DEFAULT_ASL_LIMITS.definitionBytes,
