@@ -33,3 +33,6 @@ console.log('\n== local-container ==');
 console.log((await import('./container.mjs')).benchContainer());
 console.log('\n== report, graph svg, runs show --logs, compile ==');
 console.log((await import('./report.mjs')).benchReport());
+console.log(
+  '\n(the 10,000-step chain and 200×50 parallel under the Argo and ASL emulators, against dagc run: `npm run bench:emulate`, ~1 h on 2 cores)',
+);
