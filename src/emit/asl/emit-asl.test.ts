@@ -406,6 +406,31 @@ describe('asl names, pure nodes and limits', () => {
     expect(body.Resources.StateMachine.Properties.RoleArn).toEqual({ Ref: 'RoleArn' });
     expect(inner(body.Resources.StateMachine.Properties.Definition as StateMachine).StartAt).toBe('train');
   });
+
+  // A limit diagnostic points at the step responsible: here a wide parallel after four small steps, not the first.
+  it('points a split part over the limits at its largest state\'s step, and names it', async () => {
+    const small = Array.from({ length: 4 }, (_, i) => `    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === 3 ? 'fan' : `s${i + 1}`}\n`).join('');
+    const branch = `          start_at: t\n          steps:\n            t:\n              type: task\n              command_type: shell\n              command: "true"\n              next: success\n            success:\n              type: success\n            fail:\n              type: fail\n`;
+    const branches = Array.from({ length: 30 }, (_, i) => `        b${i}:\n${branch}`).join('');
+    const yaml = `dag:\n  start_at: s0\n  steps:\n${small}    fan:\n      type: parallel\n      next: success\n      branches:\n${branches}    success:\n      type: success\n    fail:\n      type: fail\n`;
+    const lineOf = (key: string) => yaml.split('\n').indexOf(`    ${key}:`) + 1;
+    const ir = await pipeline(yaml);
+    const out = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS, { skipValidation: true });
+    expect(out.parts?.length).toBeGreaterThan(1);
+    const over = out.diagnostics.filter((d) => d.code === 'DAGC-ASL-OVER-LIMIT');
+    expect(lineOf('fan')).not.toBe(lineOf('s0'));
+    expect(over).toHaveLength(2);
+    for (const d of over) {
+      expect(d.file).toBe(ir.root.nodes[0]!.source.file);
+      expect([d.start.line, d.start.column]).toEqual([lineOf('fan'), 5]);
+      expect(d.pointer).toBe('/dag/steps/fan');
+    }
+    // The part holding fan's Parallel (its branches each a child machine) is over both limits because of it.
+    expect(over.map((d) => d.message.replace(/\d[\d,]*/g, 'N'))).toEqual([
+      'part N is N bytes even split (its largest state, step "fan", is N bytes), over executor.config.limits.definition_bytes (N); Step Functions accepts it',
+      'part N may write N history events even split (its largest state, step "fan", may write N), over executor.config.limits.history_events (N); Step Functions accepts it',
+    ]);
+  });
 });
 
 describe('per-node images', () => {

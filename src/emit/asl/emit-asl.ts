@@ -2,7 +2,7 @@
 // synchronous (src/emit/types.ts): names from names.ts, states from build-states.ts, then asl-validator and
 // the size quota, all reported as diagnostics.
 import type { DagcConfig } from '../../config/types.js';
-import type { Pipeline } from '../../ir/types.js';
+import type { Node, Pipeline } from '../../ir/types.js';
 import { ASL_NAME_RULES, assignBackendNames } from '../../ir/names.js';
 import { walk } from '../../ir/walk.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
@@ -12,8 +12,8 @@ import { runLogS3Settings } from '../../services/run-log/s3.js';
 import type { EmitOptions, EmitResult } from '../types.js';
 import type { AslConfig } from './asl-config.js';
 import { readAslConfig } from './asl-config.js';
-import type { StateMachine } from './asl-types.js';
-import { WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
+import type { State, StateMachine } from './asl-types.js';
+import { ROLE, START_RECORDER, WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits } from './split.js';
 import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
 import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateHistory } from './limits.js';
@@ -130,33 +130,47 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     const where = firstStep(ir, options.source);
     if (cfn)
       diagnostics.push({ code: 'DAGC-ASL-SPLIT', severity: 'error', message: `the state machine is split into ${split.parts.length} child machines, which the cloudformation: wrapper does not declare yet`, hint: 'drop executor.config.cloudformation: the split writes the definitions and a stack that wires them', ...where });
+    // A part over a limit points at the step whose state is the largest in it (by bytes, or by history events).
+    const culprits = limitCulprits(ir, names, options.source);
+    const run = names.get(WRAPPER.run) ?? WRAPPER.run;
     for (const [i, part] of [split.parent, ...split.parts].entries()) {
       if (!mode.skipValidation) diagnostics.push(...validateDefinition(part, options.source));
       const bytes = compactSize(part);
-      if (bytes > DEFINITION_LIMIT)
-        diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
+      const byBytes = () => culprits.of(part, run, 'bytes');
+      const byEvents = () => culprits.of(part, run, 'events');
+      if (bytes > DEFINITION_LIMIT) {
+        const c = byBytes();
+        diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
+      }
       // Within Step Functions' quotas but over the lower limits the config asks for: said, not refused.
       const what = i ? `part ${i}` : 'the parent machine';
-      if (bytes <= DEFINITION_LIMIT && bytes > limits.definitionBytes)
-        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} is ${bytes.toLocaleString('en-US')} bytes even split, over executor.config.limits.definition_bytes (${limits.definitionBytes.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...where });
-      if (events <= HISTORY_LIMIT && events > limits.historyEvents)
-        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} may write ${events.toLocaleString('en-US')} history events even split, over executor.config.limits.history_events (${limits.historyEvents.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...where });
-      if (events > HISTORY_LIMIT)
-        diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...where });
+      if (bytes <= DEFINITION_LIMIT && bytes > limits.definitionBytes) {
+        const c = byBytes();
+        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}, over executor.config.limits.definition_bytes (${limits.definitionBytes.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...c.where });
+      }
+      if (events <= HISTORY_LIMIT && events > limits.historyEvents) {
+        const c = byEvents();
+        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} may write ${events.toLocaleString('en-US')} history events even split${c.note}, over executor.config.limits.history_events (${limits.historyEvents.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...c.where });
+      }
+      if (events > HISTORY_LIMIT) {
+        const c = byEvents();
+        diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split${c.note} (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
+      }
     }
     return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics };
   }
   const size = definitionSize(definition);
-  if (size.compact > DEFINITION_LIMIT)
+  if (size.compact > DEFINITION_LIMIT) {
+    const c = limitCulprits(ir, names, options.source).of(definition, names.get(WRAPPER.run) ?? WRAPPER.run, 'bytes');
     diagnostics.push({
       code: 'DAGC-ASL-TOO-LARGE',
       severity: 'error',
-      message: `the state machine is ${size.compact.toLocaleString('en-US')} bytes (UTF-8); Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
+      message: `the state machine is ${size.compact.toLocaleString('en-US')} bytes (UTF-8)${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
       hint: 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
-      ...firstStep(ir, options.source),
+      ...c.where,
     });
-  else if (size.indented > DEFINITION_LIMIT)
+  } else if (size.indented > DEFINITION_LIMIT)
     diagnostics.push({
       code: 'DAGC-ASL-LARGE',
       severity: 'warning',
@@ -180,7 +194,78 @@ export function aslLimits(config: DagcConfig): AslSplitLimits {
   };
 }
 
-/** Where a limit error points: the pipeline's first step (the pipeline is what outgrew the quota). */
+type Place = { file: string; start: { line: number; column: number }; pointer?: string };
+
+/** Where a step is written; the position is looked up only when a diagnostic is made of it (a re-parse). */
+function stepPlace(node: Node): Place {
+  return {
+    file: node.source.file,
+    get start() {
+      return node.source.start;
+    },
+    pointer: node.source.pointer,
+  };
+}
+
+/** The step a limit diagnostic points at, and what its message says about it (`note`, after the total). */
+interface Culprit {
+  readonly where: Place;
+  readonly note: string;
+}
+
+/**
+ * Which step is responsible for a machine over a limit: its state with the most bytes (compact JSON, as
+ * split.ts counts them) or the most history events (limits.ts counts each state's events on its own, and a
+ * machine's are their sum plus 2), among the pipeline's own states (the branch of dagc.run in a parent or a
+ * whole machine; a part's own states in a child). A state maps back to its step through `names` (dot path →
+ * state name): a node's state, or a role state (`<path>.<role>`) of it. States dagc adds alone (the wrapper,
+ * dagc.cause and dagc.abort, a part's entry Choice and exits, the parent's context, routes and the Tasks that
+ * start the children) are skipped: the parent of a split holds only those unless a wide Parallel stayed in it,
+ * and its size is the number of parts (one start Task each, all alike), which no one step is responsible for.
+ * No state of a step: the pipeline's first step, as before.
+ */
+function limitCulprits(ir: Pipeline, names: ReadonlyMap<string, string>, source: string) {
+  let stepOfState: Map<string, Node> | undefined;
+  const stepOf = (state: string): Node | undefined => {
+    if (!stepOfState) {
+      stepOfState = new Map();
+      const byPath = new Map([...walk(ir.root)].map((l) => [l.node.internalName, l.node]));
+      const roles = new Set<string>(Object.values(ROLE));
+      const dagcOnly = new Set<string>([...Object.values(WRAPPER), START_RECORDER]);
+      for (const [path, name] of names) {
+        if (dagcOnly.has(path) || /(^|\.)dagc\.(abort|cause)$/.test(path)) continue;
+        let node = byPath.get(path);
+        const dot = path.lastIndexOf('.');
+        if (!node && dot > 0 && roles.has(path.slice(dot + 1))) node = byPath.get(path.slice(0, dot));
+        if (node) stepOfState.set(name, node);
+      }
+    }
+    return stepOfState.get(state);
+  };
+  const measures = {
+    bytes: (name: string, state: State) => compactSize({ [name]: state }),
+    events: (name: string, state: State) => estimateHistory({ StartAt: name, States: { [name]: state } } as StateMachine, { mapWidth: SPLIT_MAP_WIDTH }).events - 2,
+  };
+  const unit = { bytes: (n: number) => `is ${n.toLocaleString('en-US')} bytes`, events: (n: number) => `may write ${n.toLocaleString('en-US')}` };
+  return {
+    of(machine: StateMachine, run: string, by: 'bytes' | 'events'): Culprit {
+      const holder = machine.States[run];
+      const states = holder?.Type === 'Parallel' && holder.Branches.length === 1 ? holder.Branches[0]!.States : machine.States;
+      const ranked = Object.entries(states)
+        .map(([name, state], order) => ({ name, order, amount: measures[by](name, state) }))
+        .sort((a, b) => b.amount - a.amount || a.order - b.order);
+      for (const [rank, { name, amount }] of ranked.entries()) {
+        const node = stepOf(name);
+        if (!node) continue;
+        const which = rank === 0 ? 'its largest state, step' : 'the largest state of a step in it,';
+        return { where: stepPlace(node), note: ` (${which} "${node.name}", ${unit[by](amount)})` };
+      }
+      return { where: firstStep(ir, source), note: '' };
+    },
+  };
+}
+
+/** Where a limit error points when no state is a step's: the pipeline's first step. */
 function firstStep(ir: Pipeline, source: string): { file: string; start: { line: number; column: number }; pointer?: string } {
   const first = ir.root.nodes.find((n) => n.name === ir.root.startAt);
   if (!first) return { file: source, start: { line: 1, column: 1 } };
