@@ -3,7 +3,7 @@
 // then no YAML parser (beyond js-yaml for the config's run_log_store section, to find the store), no schema
 // and no IR building is loaded. Otherwise the files are loaded as before, and the built pipeline is kept for
 // the calls after this one (a run created before it was kept gets it from its first such call).
-import { readFile, stat } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DagcConfig, ServiceSection } from '../config/types.js';
 import { DEFAULT_CONFIG, DEFAULT_SECTIONS } from '../config/types.js';
@@ -37,11 +37,15 @@ class NotPlain extends Error {}
  * the fingerprint of these very inputs, which only the run that built it from them wrote.
  */
 async function plainSections(files: InputFiles): Promise<{ executor: ServiceSection; store: ServiceSection } | undefined> {
-  for (const name of ['dagc-config.yaml', 'magnus-config.yaml'])
-    if (await stat(path.join(files.cwd, name)).then(() => true, () => false)) return undefined;
+  // Synchronous: a few small files, read once per step (issue 16); fs/promises took a thread-pool trip each.
+  for (const name of ['dagc-config.yaml', 'magnus-config.yaml']) if (existsSync(path.join(files.cwd, name))) return undefined;
   if (files.configFile === undefined) return { executor: DEFAULT_SECTIONS.executor, store: DEFAULT_SECTIONS.run_log_store };
-  const text = await readFile(path.resolve(files.cwd, files.configFile), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path.resolve(files.cwd, files.configFile), 'utf8');
+  } catch {
+    return undefined;
+  }
   const { parseFast } = await import('../front-end/yaml-fast.js');
   const parsed = parseFast(text, (s) => s, 64);
   if (!parsed) return undefined;

@@ -7,7 +7,8 @@
 // chunked-fs run log and the catalogs skip writes in progress, it takes no stream (catalog files may be larger than
 // memory), it fsyncs every write by default and installs signal-exit handlers in each `dagc exec`, and 8.x needs
 // Node 22.
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 let counter = 0;
@@ -58,8 +59,22 @@ export async function replaceAtomically<T>(
   }
 }
 
-/** Writes `content` to `file` atomically; a number is the mode (permission bits) of the new file. */
-export function writeFileAtomic(file: string, content: string | Buffer, options: AtomicWriteOptions | number = {}): Promise<void> {
+/**
+ * Writes `content` to `file` atomically; a number is the mode (permission bits) of the new file. The content is
+ * in memory already, so the write is synchronous (one system call each for the folder, the temp file, the mode
+ * and the rename), where fs/promises took a trip through the thread pool for each step of it: run log records
+ * are most of a `dagc exec`'s writes (issue 16).
+ */
+export async function writeFileAtomic(file: string, content: string | Buffer, options: AtomicWriteOptions | number = {}): Promise<void> {
   const opts = typeof options === 'number' ? { mode: options } : options;
-  return replaceAtomically(file, (temp) => writeFile(temp, content, { flag: 'wx' }), opts);
+  if (opts.createFolders ?? true) mkdirSync(path.dirname(file), { recursive: true });
+  const temp = tempNameFor(file);
+  try {
+    writeFileSync(temp, content, { flag: 'wx' });
+    if (opts.mode !== undefined) chmodSync(temp, opts.mode);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }

@@ -6,7 +6,7 @@
 // environment, the flags, the working folder and dagc's version. A call whose inputs differ in any byte does
 // the work again (and says so when the dag hash changed since the run was created). The bytes are compared,
 // not hashed: loading node:crypto alone cost a `dagc exec` more than reading the record.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DagcConfig } from '../config/types.js';
 import type { Graph, Pipeline } from '../ir/types.js';
@@ -80,9 +80,15 @@ export function fingerprintOf(inputs: BuildInputs, sources: readonly string[]): 
   });
 }
 
-/** The bytes of each source as latin1 text, null for a file that is absent. */
+/** The bytes of each source as latin1 text, null for a file that is absent (read synchronously: small files, once per step). */
 export async function contentsOf(sources: readonly string[]): Promise<(string | null)[]> {
-  return Promise.all(sources.map((file) => readFile(file, 'latin1').catch(() => null)));
+  return sources.map((file) => {
+    try {
+      return readFileSync(file, 'latin1');
+    } catch {
+      return null;
+    }
+  });
 }
 
 /** Whether `built` was built from exactly these inputs (the files' bytes included). */

@@ -2,7 +2,7 @@
 // URL. It is asked for every step, so the answer is cached per process and working directory. It never throws:
 // no git, no repository or no commit yet all give magnus's "outside a repo" identity.
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { CodeIdentity } from '../services/run-log/types.js';
 
@@ -47,7 +47,7 @@ export function stripCredentials(url: string): string {
 async function mayBeRepo(cwd: string): Promise<boolean> {
   if (process.env.GIT_DIR) return true;
   for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (await stat(path.join(dir, '.git')).then(() => true, () => false)) return true;
+    if (statSync(path.join(dir, '.git'), { throwIfNoEntry: false }) !== undefined) return true;
     if (path.dirname(dir) === dir) return false;
   }
 }

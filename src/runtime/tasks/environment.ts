@@ -1,7 +1,6 @@
 // The environment every task runner gives its child (DESIGN.md §4; magnus-spec.md §4.1 step 2, §4.3) and the
 // private files a step may write its parameters and metrics to (`$DAGC_OUTPUT`, `$DAGC_METRICS`).
-import { writeFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TaskRequest } from './types.js';
@@ -21,21 +20,44 @@ export interface StepFiles {
   readonly catalog: string;
 }
 
+// The step's private files are small and made or read once per attempt: synchronous calls, each a system call,
+// where fs/promises took trips through the thread pool (issue 16: a `dagc exec` close to a bare node start).
 export async function makeStepFiles(): Promise<StepFiles> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'dagc-step-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-step-'));
   const files = { dir, output: path.join(dir, 'output'), metrics: path.join(dir, 'metrics'), catalog: path.join(dir, 'catalog') };
-  await Promise.all([writeFile(files.output, ''), writeFile(files.metrics, ''), writeFile(files.catalog, '')]);
+  try {
+    for (const file of [files.output, files.metrics, files.catalog]) writeFileSync(file, '');
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
   return files;
 }
 
 export async function removeStepFiles(files: StepFiles): Promise<void> {
-  await rm(files.dir, { recursive: true, force: true });
+  // The folder usually holds what dagc put there and nothing else: removed by name (Node's recursive rm walks and
+  // stats each entry first); anything a step added goes with the recursive removal.
+  try {
+    for (const name of readdirSync(files.dir)) unlinkSync(path.join(files.dir, name));
+    rmdirSync(files.dir);
+  } catch {
+    rmSync(files.dir, { recursive: true, force: true });
+  }
+}
+
+/** A file's text, or `otherwise` when it cannot be read (deleted by the step, never written). */
+export function readTextOr<T>(file: string, otherwise: T): string | T {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return otherwise;
+  }
 }
 
 /** Reads what the step wrote to `$DAGC_OUTPUT` / `$DAGC_METRICS` (a deleted file counts as empty). */
 export async function readStepFiles(files: StepFiles): Promise<Captured> {
-  const read = (file: string): Promise<string> => readFile(file, 'utf8').catch(() => '');
-  const [output, metrics] = await Promise.all([read(files.output), read(files.metrics)]);
+  const output = readTextOr(files.output, '');
+  const metrics = readTextOr(files.metrics, '');
   return {
     parameters: parseOutputFile(output, '$DAGC_OUTPUT'),
     metrics: parseOutputFile(metrics, '$DAGC_METRICS'),
@@ -44,7 +66,7 @@ export async function readStepFiles(files: StepFiles): Promise<Captured> {
 
 /** The catalog entries the step's API calls recorded (python/_dagc_compat.py → dagc step-api). */
 export async function readCatalogRecord(files: StepFiles): Promise<DataCatalogEntry[]> {
-  const text = await readFile(files.catalog, 'utf8').catch(() => '');
+  const text = readTextOr(files.catalog, '');
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -2,12 +2,11 @@
 // every export with the subshell; magnus 0.5 captures exported MAGNUS_PRM_* (magnus-spec.md §4.1 step 6, example
 // task_shell_parameters). We capture them however the shell exits: the wrapper dumps the environment in an EXIT
 // trap, which also runs on `exit 5` or a `set -e` failure (not on SIGKILL, nor after the user's own `exec`).
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { configString, finishAttempt, withStepFiles } from './attempt.js';
 import type { Captured } from './capture.js';
 import { captureFromEnv } from './capture.js';
-import { buildStepEnv } from './environment.js';
+import { buildStepEnv, readTextOr } from './environment.js';
 import { runChild } from './run-child.js';
 import type { TaskRequest, TaskResult } from './types.js';
 
@@ -61,7 +60,7 @@ export async function runShell(request: TaskRequest): Promise<TaskResult> {
     });
     let fromEnv: Captured = { parameters: {}, metrics: {} };
     // No dump when the shell was killed or replaced itself with `exec`: nothing exported is captured then.
-    const dump = await readFile(dumpPath, 'utf8').catch(() => null);
+    const dump = readTextOr(dumpPath, null);
     if (dump !== null) fromEnv = captureFromEnv(env, withoutLostExports(parseEnvDump(dump), request.env.DAGC_MAGNUS_ERA));
     return finishAttempt(request, files, outcome, 'command', fromEnv);
   });

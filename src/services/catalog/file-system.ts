@@ -3,6 +3,7 @@
 // `<catalog_location>/<run_id>/<compute_data_folder>`. Decisions over magnus: every pattern's entries are
 // recorded (§10.3), a get that finds nothing fails the step with a message saying what was looked for where,
 // a re-run copies the previous catalog file by file (§3.11, magnus crashed), and nothing leaves its folder.
+import { realpathSync } from 'node:fs';
 import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataCatalogEntry } from '../run-log/types.js';
@@ -103,14 +104,15 @@ export function createFileSystemCatalog(opts: FileSystemCatalogOptions): Catalog
    */
   const runFolder = async (runId: string): Promise<string> => {
     const folder = path.join(root, runId);
+    // realpath(3) synchronously, as fs/promises' realpath does it (one call each, no thread-pool trip: issue 16).
     let real: string;
     try {
-      real = await realpath(folder);
+      real = realpathSync.native(folder);
     } catch {
       return folder; // not made yet: the put makes it a real folder
     }
-    const realRoot = await realpath(root);
-    if (!isInside(realRoot, real) || (!path.isAbsolute(catalogLocation) && !isInside(await realpath(opts.cwd), realRoot)))
+    const realRoot = realpathSync.native(root);
+    if (!isInside(realRoot, real) || (!path.isAbsolute(catalogLocation) && !isInside(realpathSync.native(opts.cwd), realRoot)))
       throw new CatalogError(
         `the catalog folder of run ${runId} (${shown(runId)}) links outside the catalog (to ${real})`,
         'remove the symbolic link: a run\'s catalog folder is a real folder that dagc makes',

@@ -12,7 +12,8 @@
 //
 // File names come from toSafeFileName (internal names hold spaces, Unicode, even '/' from map values); the real
 // name is inside each record. Writes are temp + rename; names starting with '.' are temps and are skipped.
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { nodeCrypto } from '../../core/lazy-crypto.js';
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';
@@ -74,7 +75,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
 
   const runExists = async (runId: string): Promise<boolean> => {
     try {
-      await stat(path.join(runDir(runId), RUN_FILE));
+      statSync(path.join(runDir(runId), RUN_FILE));
       return true;
     } catch (error) {
       if (isErrno(error, 'ENOENT', 'ENOTDIR')) return false;
@@ -104,7 +105,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     const dir = path.join(runDir(runId), kind);
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+      names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return [];
       throw error;
@@ -131,7 +132,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     const dir = path.join(runDir(runId), 'parameters');
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+      names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return [];
       throw error;
@@ -140,7 +141,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
       const file = path.join(dir, n);
       let st;
       try {
-        st = await stat(file);
+        st = statSync(file);
       } catch (error) {
         if (isErrno(error, 'ENOENT')) return undefined;
         throw error;
@@ -192,7 +193,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     if (valuesStored.has(key)) return;
     const file = path.join(runDir(runId), VALUES, `${digest}.json`);
     try {
-      await stat(file);
+      statSync(file);
     } catch (error) {
       if (!isErrno(error, 'ENOENT')) throw error;
       if (!(await runExists(runId))) throw new RunLogNotFoundError(runId, location);
@@ -207,7 +208,7 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     const dir = path.join(runDir(runId), kind);
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+      names = readdirSync(dir).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
     } catch (error) {
       if (isErrno(error, 'ENOENT')) return [];
       throw error;
@@ -229,10 +230,12 @@ export function createChunkedFsStore(folder: string, location: string): RunLogSt
     },
 
     async getBuiltPipeline(runId) {
-      return readFile(path.join(runDir(runId), BUILT_FILE), 'utf8').catch((error: unknown) => {
+      try {
+        return readFileSync(path.join(runDir(runId), BUILT_FILE), 'utf8');
+      } catch (error) {
         if (isErrno(error, 'ENOENT', 'ENOTDIR')) return undefined;
         throw error;
-      });
+      }
     },
 
     async writeRunLog(runId, out) {
