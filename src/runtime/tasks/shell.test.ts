@@ -3,8 +3,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { runTask } from './index.js';
 import { testRequest } from './test-request.js';
+import { DASH_WRAPPER, SHELL_WRAPPER, isDash, parseEnvDump, parseExportDump } from './shell.js';
 
 const cwd = mkdtempSync(path.join(tmpdir(), 'dagc-shell-test-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -267,5 +270,77 @@ describe('shell runner: abort', () => {
     expect(result).toMatchObject({ ok: false, message: 'aborted', exitCode: null });
     const check = await runTask(shell(`test -e '${marker}' && echo exists || echo absent`));
     expect(check.output).toBe('absent\n');
+  });
+});
+
+// Under dash the wrapper reads the environment back from `export -p` (a builtin) instead of starting `env -0`.
+// The oracle is `env -0` itself, run by the other wrapper on the same command: both must read the same values.
+const DASH = ['/bin/dash', '/usr/bin/dash'].find((p) => existsSync(p));
+describe.skipIf(!DASH)('shell runner: dash reads its own export -p', () => {
+  const tricky: Record<string, string> = {
+    T_QUOTE: "it's",
+    T_QUOTES: "a''b'''c'",
+    T_DOUBLE: 'say "hi"',
+    T_DOLLAR: '$HOME `date` $(true) \\n \\\\ back\\slash',
+    T_NEWLINES: 'line one\nexport FAKE=1\n\nline four\n',
+    T_EMPTY: '',
+    T_EQUALS: 'a=b=c',
+    T_UNICODE: 'héllo — 世界 🚀',
+    T_SPACES: '  lead and trail  ',
+    T_LEADQ: "'",
+  };
+  const run = (wrapper: string, command: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-dash-'));
+    try {
+      const dump = path.join(dir, 'dump');
+      const env = { ...tricky, PATH: process.env.PATH, __DAGC_ENV_DUMP: dump, __DAGC_SHELL_COMMAND: command };
+      const r = spawnSync(DASH!, ['-c', wrapper], { env, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return readFileSync(dump, 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const command = [
+    ...Object.keys(tricky).map((k) => `export ${k}_NEW="$${k}"`),
+    `export T_SET_HERE='x'"'"'y' T_MULTI="$(printf 'a\\nb')"`,
+    'export T_EXPORTED_UNSET',
+    'unset T_EMPTY_NEW',
+  ].join('\n');
+
+  test('every variable (passed in, exported by the step, changed) reads as env -0 reads it', () => {
+    const fromEnv = parseEnvDump(run(SHELL_WRAPPER, command));
+    const fromExport = parseExportDump(run(DASH_WRAPPER, command));
+    expect(fromExport).toBeDefined();
+    const pick = (env: Record<string, string>) => Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith('T_')));
+    expect(pick(fromExport!)).toEqual(pick(fromEnv));
+    expect(pick(fromExport!)).toMatchObject({ ...tricky, T_QUOTE_NEW: "it's", T_SET_HERE: "x'y", T_MULTI: 'a\nb' });
+    expect(Object.keys(fromExport!)).not.toContain('T_EXPORTED_UNSET');
+    expect(Object.keys(fromExport!)).not.toContain('T_EMPTY_NEW');
+    expect(Object.keys(fromExport!)).not.toContain('FAKE');
+  });
+
+  test('a step under dash exports parameters with quotes and newlines', async () => {
+    expect(isDash(DASH!)).toBe(true);
+    const request = shell(`export DAGC_PRM_note="it's \\"quoted\\"\nand two lines" MAGNUS_PRM_n=5`, { commandConfig: { shell: DASH! } });
+    const result = await runTask(request);
+    expect(result).toMatchObject({ ok: true, message: '' });
+    expect(result.parameters).toEqual({ note: 'it\'s "quoted"\nand two lines', n: 5 });
+  });
+});
+
+describe('shell runner: dash export -p parser', () => {
+  test('reads the quoting dash writes, and nothing else', () => {
+    expect(parseExportDump(`export A='1'\nexport B='it'"'"'s'\nexport C\nexport D=''"''"'x'\n`)).toEqual({ A: '1', B: "it's", D: "''x" });
+    expect(parseExportDump('')).toEqual({});
+    // bash's and others' forms are refused, not misread.
+    for (const other of ['declare -x A="1"\n', "export A=$'a\\nb'\n", 'export A="1"\n', "export A='unterminated\n", "export A='1' trailing\n", 'A=1\n'])
+      expect(parseExportDump(other)).toBeUndefined();
+  });
+
+  test('bash keeps env -0', () => {
+    if (existsSync('/bin/bash')) expect(isDash('/bin/bash')).toBe(false);
+    expect(isDash('sh')).toBe(false);
+    expect(isDash('/no/such/shell')).toBe(false);
   });
 });
