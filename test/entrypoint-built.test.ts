@@ -6,7 +6,7 @@
 // the record (an older run) is loaded from the files and gets one.
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,6 +120,27 @@ describe("the run's built pipeline (issue 16)", () => {
     expect(ran.status).toBe(0);
     const sources = loadedSources(dir);
     for (const heavy of FRONT_END) expect(sources.filter((s) => heavy.test(s)), String(heavy)).toEqual([]);
+  });
+
+  it("a config of the same bytes at another path (each pod's own /tmp) uses it; other bytes do not", () => {
+    const dir = sandbox();
+    const config = 'run_log_store:\n  type: chunked-fs\n  config:\n    log_folder: elsewhere\n';
+    mkdirSync(path.join(dir, 'pod-a'));
+    mkdirSync(path.join(dir, 'pod-b'));
+    writeFileSync(path.join(dir, 'argo.yaml'), config);
+    writeFileSync(path.join(dir, 'pod-a', 'dagc-config.json'), config);
+    writeFileSync(path.join(dir, 'pod-b', 'dagc-config.json'), config.replace('chunked-fs', 'chunked-fs # another comment'));
+    expect(dagc(dir, ['fan', 'open', 'r5', '-f', 'pipeline.yaml', '-c', 'argo.yaml']).status).toBe(0);
+    const ran = dagc(dir, ['exec', 'r5', 'hello', '-f', 'pipeline.yaml', '-c', path.join(dir, 'pod-a', 'dagc-config.json')], { trace: true });
+    expect(ran.status, ran.stderr).toBe(0);
+    for (const heavy of FRONT_END) expect(loadedSources(dir).filter((s) => heavy.test(s)), String(heavy)).toEqual([]);
+    // One byte more (a comment): the files are loaded again.
+    const other = dagc(dir, ['exec', 'r5', 'success', '-f', 'pipeline.yaml', '-c', path.join('pod-b', 'dagc-config.json')], { trace: true });
+    expect(other.status, other.stderr).toBe(0);
+    expect(loadedSources(dir).some((s) => /front-end\/load-pipeline\.ts$/.test(s))).toBe(true);
+    const log = JSON.parse(dagc(dir, ['runs', 'show', 'r5', '--json', '-c', 'argo.yaml']).stdout) as RunLog;
+    expect(log.status).toBe('SUCCESS');
+    expect(Object.keys(log.steps)).toEqual(['hello', 'success']);
   });
 
   it('a pipeline file changed since the run was created is loaded again, and the new dag hash is said', () => {

@@ -12,7 +12,7 @@ import type { Pipeline } from '../ir/types.js';
 import type { RunLogStore } from '../services/run-log/types.js';
 import type { EventSink } from '../runtime/events.js';
 import type { BuildInputs } from '../runtime/built.js';
-import { BUILT_FORMAT, builtFrom, builtText, contentsOf, fingerprintOf, parseBuilt, sourcesOf } from '../runtime/built.js';
+import { BUILT_FORMAT, builtFrom, builtText, contentsOf, fingerprintOf, parseBuilt, sourcePaths, sourcesOf } from '../runtime/built.js';
 import { VERSION } from '../version.js';
 
 export function buildInputsOf(files: InputFiles): BuildInputs {
@@ -91,7 +91,9 @@ export async function readBuilt(files: InputFiles, runId: string): Promise<{ pip
   const built = parseBuilt(text);
   if (!built) return undefined;
   if (!(await builtFrom(built, buildInputsOf(files)))) return undefined;
-  return { pipeline: built.pipeline, config: built.config };
+  // Built from the same bytes, maybe at another path (built.ts CONFIG_SOURCE): the config names this call's file.
+  const named = built.config.file === undefined || files.configFile === undefined ? built.config : { ...built.config, file: files.configFile };
+  return { pipeline: built.pipeline, config: named };
 }
 
 /**
@@ -115,6 +117,6 @@ export async function keepBuilt(store: RunLogStore, runId: string, files: InputF
   if (existing !== undefined && parseBuilt(existing) !== undefined) return;
   const inputs = buildInputsOf(files);
   const sources = sourcesOf(pipeline, inputs);
-  const text = builtText({ format: BUILT_FORMAT, fingerprint: fingerprintOf(inputs, sources), sources, contents: await contentsOf(sources), pipeline, config });
+  const text = builtText({ format: BUILT_FORMAT, fingerprint: fingerprintOf(inputs, sources), sources, contents: await contentsOf(sourcePaths(sources, inputs)), pipeline, config });
   if (text !== undefined) await store.putBuiltPipeline(runId, text);
 }

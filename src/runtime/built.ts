@@ -12,13 +12,21 @@ import type { DagcConfig } from '../config/types.js';
 import type { Graph, Pipeline } from '../ir/types.js';
 import { parseJson, stringifyJson } from '../core/py-float.js';
 
-export const BUILT_FORMAT = 2;
+export const BUILT_FORMAT = 3;
+
+/**
+ * The config file's place in `sources`: its bytes are compared, its location is not. A pod's config is written
+ * from the workflow's argument to a file of the pod's own (the Argo emulator gives each pod its own /tmp), and a
+ * run's first call may name it elsewhere (`dagc fan open -c argo.yaml`): what the front end builds from it
+ * depends on its text alone (nothing in a config is read relative to the file), so equal bytes anywhere match.
+ */
+export const CONFIG_SOURCE = '<config file>';
 
 export interface BuiltRun {
   readonly format: number;
   /** The inputs besides the files' bytes (BuildInputs and the source paths), as JSON text. */
   readonly fingerprint: string;
-  /** Absolute paths of the files the front end read (or looked for). */
+  /** Absolute paths of the files the front end read (or looked for); the config file as CONFIG_SOURCE. */
   readonly sources: readonly string[];
   /** Their bytes as latin1 text (one character per byte, so equal text means equal bytes); null: absent. */
   readonly contents: readonly (string | null)[];
@@ -40,7 +48,20 @@ export interface BuildInputs {
 /** The working folder's defaults files (config/user-defaults.ts DEFAULTS_FILES; read whether or not they exist). */
 const DEFAULTS_FILES = ['dagc-config.yaml', 'magnus-config.yaml'];
 
-/** Every file the front end read for this pipeline and config, absolute, sorted. */
+/** The config file as `sources` holds it: CONFIG_SOURCE, unless it is also a defaults file of the folder. */
+function configSource(inputs: BuildInputs): string | undefined {
+  if (inputs.configFile === undefined) return undefined;
+  const file = path.resolve(inputs.cwd, inputs.configFile);
+  return DEFAULTS_FILES.some((f) => path.resolve(inputs.cwd, f) === file) ? undefined : file;
+}
+
+/** The files `sources` names, read for these inputs: CONFIG_SOURCE is this call's config file. */
+export function sourcePaths(sources: readonly string[], inputs: BuildInputs): string[] {
+  const config = configSource(inputs);
+  return sources.map((s) => (s === CONFIG_SOURCE ? (config ?? s) : s));
+}
+
+/** Every file the front end read for this pipeline and config, absolute, sorted; the config file as CONFIG_SOURCE. */
 export function sourcesOf(pipeline: Pipeline, inputs: BuildInputs): string[] {
   const files = new Set<string>();
   const add = (f: string) => files.add(path.resolve(inputs.cwd, f));
@@ -59,6 +80,11 @@ export function sourcesOf(pipeline: Pipeline, inputs: BuildInputs): string[] {
   if (inputs.configFile) add(inputs.configFile);
   for (const f of inputs.varFiles) add(f);
   for (const f of DEFAULTS_FILES) add(f);
+  const config = configSource(inputs);
+  if (config !== undefined) {
+    files.delete(config);
+    files.add(CONFIG_SOURCE);
+  }
   return [...files].sort();
 }
 
@@ -72,7 +98,9 @@ export function fingerprintOf(inputs: BuildInputs, sources: readonly string[]): 
     version: inputs.version,
     cwd: inputs.cwd,
     pipelineFile: inputs.pipelineFile,
-    configFile: inputs.configFile ?? null,
+    // Whether there is one, and whether it is a defaults file of the folder; where it is, apart from that, is
+    // not an input (CONFIG_SOURCE).
+    configFile: inputs.configFile === undefined ? null : configSource(inputs) === undefined ? inputs.configFile : CONFIG_SOURCE,
     varFiles: inputs.varFiles,
     magnus: inputs.magnus ?? null,
     variables,
@@ -94,7 +122,7 @@ export async function contentsOf(sources: readonly string[]): Promise<(string | 
 /** Whether `built` was built from exactly these inputs (the files' bytes included). */
 export async function builtFrom(built: BuiltRun, inputs: BuildInputs): Promise<boolean> {
   if (fingerprintOf(inputs, built.sources) !== built.fingerprint) return false;
-  const now = await contentsOf(built.sources);
+  const now = await contentsOf(sourcePaths(built.sources, inputs));
   return now.every((text, i) => text === built.contents[i]);
 }
 
