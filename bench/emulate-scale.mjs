@@ -126,7 +126,10 @@ export async function benchEmulateScale() {
         const objects = readdirSync(path.join(dir, `out-${engine}`)).length;
         const emulated = await dagc(['emulate', 'pipeline.yaml', '--target', engine, '-c', config, '--run-id', `${engine}-${shape}`], dir, env);
         if (emulated.status !== 0) {
-          lines.push(`  ${engine}: emulate exited ${emulated.status} after ${(emulated.ms / 1000).toFixed(1)} s: ${emulated.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+          const log = path.join(dir, `emulate-${engine}.stderr`);
+          writeFileSync(log, emulated.stderr);
+          const said = emulated.stderr.split('\n').filter((l) => l !== '' && !/^[▶✓] /.test(l));
+          lines.push(`  ${engine}: emulate exited ${emulated.status} after ${(emulated.ms / 1000).toFixed(1)} s (its output: ${log}): ${said.slice(-6).join(' | ')}`);
           continue;
         }
         const got = await shownOutline(`${engine}-${shape}`, dir, engine === 'argo' ? ['-c', 'show.yaml'] : ['-c', 'asl.yaml'], env);

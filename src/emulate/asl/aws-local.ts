@@ -59,8 +59,20 @@ import { takeAslRunId } from './take-run-id.js';
 
 type Handler = (input: unknown) => Promise<unknown>;
 
+/**
+ * A Task's TimeoutSeconds as Step Functions applies it: none given, none at all (AWS, "Using timeouts to avoid
+ * stuck Step Functions workflow executions": without TimeoutSeconds an execution waits for the task for as long
+ * as it takes), where aws-local-stepfunctions applies the States Language spec's 60 s (its TaskStateAction
+ * DEFAULT_TIMEOUT_SECONDS): every child machine of a split, and any job, running longer than a minute failed
+ * the emulated execution with States.Timeout (issue 16's 10,000-task chain, at its first part's end). Node timers
+ * overflow past 2^31-1 ms (24.8 days) and fire at once: longer is clamped.
+ */
+export function awsTaskTimeout(seconds: number | undefined): number {
+  return seconds === undefined ? MAX_TIMER_SECONDS : Math.min(seconds, MAX_TIMER_SECONDS);
+}
+
 /** Promise.withResolvers (ES2024, Node 22) for aws-local-stepfunctions on Node 20. */
-function polyfillWithResolvers(): void {
+export function polyfillWithResolvers(): void {
   const P = Promise as unknown as { withResolvers?: unknown };
   if (typeof P.withResolvers === 'function') return;
   P.withResolvers = <T>() => {
@@ -398,6 +410,7 @@ export const awsLocalEmulator: Emulator = {
     // A Distributed Map's child executions (inlineDistributedMaps), run once the interpreter is loaded.
     const childStates = [...children.values()].flatMap((c) => [...allStates(c.States)]);
     for (const [name, state] of [...allStates(machine.States), ...childStates]) {
+      if (state.Type === 'Task') state.TimeoutSeconds = awsTaskTimeout(state.TimeoutSeconds);
       // A part of a split machine: startExecution.sync:2 gives the child's output as JSON under Output, and a
       // failed child fails the Task.
       if (state.Type === 'Task' && partTasks.has(name)) {
@@ -432,8 +445,6 @@ export const awsLocalEmulator: Emulator = {
           IntervalSeconds: (r.IntervalSeconds ?? 1) * RETRY_SCALE,
           ...(r.MaxDelaySeconds !== undefined ? { MaxDelaySeconds: r.MaxDelaySeconds * RETRY_SCALE } : {}),
         }));
-      // Node timers overflow past 2^31-1 ms (24.8 days) and fire at once: a longer TimeoutSeconds is clamped.
-      if (state.TimeoutSeconds !== undefined && state.TimeoutSeconds > MAX_TIMER_SECONDS) state.TimeoutSeconds = MAX_TIMER_SECONDS;
       // A timeout fault compresses the state's TimeoutSeconds (the interpreter's copy only), so that the
       // interpreter raises its own States.Timeout, which States.TaskFailed does not match (ASL spec).
       const timeout = faults.find((f) => f.state === name && f.fault === 'timeout');
