@@ -8,7 +8,8 @@
 // ran (each leaf appends to a file outside the project).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from './cli.js';
@@ -116,6 +117,50 @@ function start(project: Project, runId: string, env: Record<string, string>, use
 }
 
 /**
+ * Calls `onChange` for every change under `root`, its folders as they appear included: one inotify watch per
+ * folder. Node 20's `watch(root, {recursive: true})` on Linux lists a new folder when it appears, and throws
+ * uncaught (ENOENT, out of its own event handler) when the folder is gone by then: the run log store's
+ * `.creating-*` folder, renamed into place at once, did so in CI (stop 24's run).
+ */
+function watchTree(root: string, onChange: () => void): { close(): void } {
+  const watchers = new Map<string, FSWatcher>();
+  const add = (dir: string) => {
+    if (watchers.has(dir)) return;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, (_event, name) => {
+        onChange();
+        if (!name) return;
+        const child = path.join(dir, String(name));
+        try {
+          if (statSync(child, { throwIfNoEntry: false })?.isDirectory()) add(child);
+        } catch {
+          /* replaced or gone in between */
+        }
+      });
+    } catch {
+      return; // gone already
+    }
+    watcher.on('error', () => watcher.close());
+    watchers.set(dir, watcher);
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      /* gone already */
+    }
+    for (const entry of entries) add(path.join(dir, entry));
+  };
+  if (!statSync(root).isDirectory()) throw new Error(`${root} is not a folder`);
+  add(root);
+  return {
+    close() {
+      for (const watcher of watchers.values()) watcher.close();
+    },
+  };
+}
+
+/**
  * Runs once to the end, killing it with SIGKILL right after the `killAt`-th file-system change in the run log
  * store (never, when undefined); resolves to how many changes were seen and whether the kill happened.
  */
@@ -131,7 +176,7 @@ export async function runUntil(
   const child = start(project, runId, env, useCached);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
-  const watcher = watch(path.join(project.dir, '.run_log_store'), { recursive: true }, () => {
+  const watcher = watchTree(path.join(project.dir, '.run_log_store'), () => {
     changes++;
     if (killAt !== undefined && changes === killAt && child.exitCode === null && child.signalCode === null) {
       killed = true;
