@@ -23,6 +23,7 @@ rmSync(staging, { recursive: true, force: true });
 const validatorsSource = await (async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-build-'));
   const out = path.join(dir, 'schema-compile.mjs');
+  const aslOut = path.join(dir, 'asl-schema.mjs');
   try {
     await build({
       absWorkingDir: root,
@@ -41,7 +42,22 @@ const validatorsSource = await (async () => {
     // The config's provider definitions compile apart, one module each, loaded only when a config names
     // their type (schema-compile.ts sectionDefinitions says why).
     const definitions = Object.fromEntries(compile.splitDefinitions().map((name) => [name, compile.standaloneDefinitionSource(name)]));
-    return { main: compile.standaloneValidatorsSource(), definitions };
+    // asl-validator's schema (src/emit/asl/asl-schema.ts), whose standalone code reaches the formats through
+    // a require() of that module, resolved from its folder where the code is bundled.
+    await build({
+      absWorkingDir: root,
+      entryPoints: ['src/emit/asl/asl-schema.ts'],
+      outfile: aslOut,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      banner: {
+        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      },
+      logLevel: 'warning',
+    });
+    const asl = (await import(pathToFileURL(aslOut).href)).standaloneAslSource('./asl-schema.ts');
+    return { main: compile.standaloneValidatorsSource(), definitions, asl };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -53,6 +69,12 @@ const precompiledValidators = {
       contents: validatorsSource.main,
       loader: 'js',
       resolveDir: root,
+    }));
+    // asl-validator's schema (src/emit/asl/precompiled-asl-schema.ts), required by `dagc compile --target asl`.
+    b.onLoad({ filter: /src[\\/]emit[\\/]asl[\\/]precompiled-asl-schema\.ts$/ }, () => ({
+      contents: validatorsSource.asl,
+      loader: 'js',
+      resolveDir: path.join(root, 'src', 'emit', 'asl'),
     }));
     b.onLoad({ filter: /src[\\/]front-end[\\/]precompiled[\\/][a-z0-9_]+\.ts$/ }, (args) => {
       const name = path.basename(args.path, '.ts');

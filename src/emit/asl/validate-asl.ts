@@ -6,14 +6,9 @@
 // machine is validated part by part (issue 16: a 10,000-step chain is ~80 parts). So this runs the same
 // checks, in the same order, with one Ajv per process: the schema step is asl-validator 4's
 // checks/json-schema-errors.js with the Ajv kept (its setup only adds formats, so doing it once changes nothing),
-// the other checks are asl-validator's own modules. validate-asl.test.ts compares the two on valid and broken
-// definitions.
-import { Ajv } from 'ajv';
+// set up in asl-schema.ts and precompiled by the build; the other checks are asl-validator's own modules.
+// validate-asl.test.ts compares the two on valid and broken definitions.
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import jsonata from 'jsonata';
-import { registerAll } from 'asl-path-validator';
-import { isArnFormatValid } from 'asl-validator/dist/src/checks/formats.js';
 import { missingTransitionTargetErrors } from 'asl-validator/dist/src/checks/missing-transition-target-errors.js';
 import { stateTransitionsErrors } from 'asl-validator/dist/src/checks/state-transitions-errors.js';
 import { duplicateStateNames } from 'asl-validator/dist/src/checks/duplicate-state-names-errors.js';
@@ -22,69 +17,17 @@ import { mustNotHaveDuplicateFieldNamesAfterEvaluation } from 'asl-validator/dis
 import { AtMostOne, ExactlyOne, IsChoice, IsFail, IsMap, IsSucceed, IsTask, IsWait, stateChecks } from 'asl-validator/dist/src/checks/state-checks.js';
 import type { AslCheckError, StateCheck } from 'asl-validator/dist/src/checks/state-checks.js';
 import { StateMachineErrorCode } from 'asl-validator/dist/src/types.js';
-import common from 'asl-validator/dist/src/schemas/common.json' with { type: 'json' };
-import paths from 'asl-validator/dist/src/schemas/paths.json' with { type: 'json' };
-import jsonataSchema from 'asl-validator/dist/src/schemas/jsonata.json' with { type: 'json' };
-import choice from 'asl-validator/dist/src/schemas/choice.json' with { type: 'json' };
-import fail from 'asl-validator/dist/src/schemas/fail.json' with { type: 'json' };
-import parallel from 'asl-validator/dist/src/schemas/parallel.json' with { type: 'json' };
-import pass from 'asl-validator/dist/src/schemas/pass.json' with { type: 'json' };
-import baseStateMachine from 'asl-validator/dist/src/schemas/base-state-machine.json' with { type: 'json' };
-import stateMachine from 'asl-validator/dist/src/schemas/state-machine.json' with { type: 'json' };
-import state from 'asl-validator/dist/src/schemas/state.json' with { type: 'json' };
-import succeed from 'asl-validator/dist/src/schemas/succeed.json' with { type: 'json' };
-import task from 'asl-validator/dist/src/schemas/task.json' with { type: 'json' };
-import wait from 'asl-validator/dist/src/schemas/wait.json' with { type: 'json' };
-import map from 'asl-validator/dist/src/schemas/map.json' with { type: 'json' };
-import errorsSchema from 'asl-validator/dist/src/schemas/errors.json' with { type: 'json' };
+import { compileAslValidator } from './asl-schema.js';
+import * as precompiled from './precompiled-asl-schema.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const OPTIONS = { checkPaths: true, checkArn: true };
 
 let compiled: ValidateFunction | undefined;
 
-/** asl-validator's Ajv, set up as json-schema-errors.js sets it up with both checks on; compiled once. */
+/** asl-validator's schema step, precompiled by the build (asl-schema.ts), else compiled once per process. */
 function schemaValidator(): ValidateFunction {
-  if (compiled) return compiled;
-  const ajv = new Ajv({
-    schemas: [common, paths, jsonataSchema, choice, fail, parallel, pass, baseStateMachine, stateMachine, state, succeed, task, wait, map, errorsSchema],
-    allowUnionTypes: true,
-  });
-  addFormats(ajv);
-  // Every format dagc adds is a pure function of its string, and a machine repeats its paths and ARNs in every
-  // state (issue 16: ~0.3 s of a 10,000-step compile re-parsed the same few paths): each answer is kept.
-  const addFormat = ajv.addFormat.bind(ajv);
-  ajv.addFormat = ((name: string, format: unknown) => {
-    if (typeof format !== 'function') return addFormat(name, format as never);
-    const known = new Map<string, boolean>();
-    return addFormat(name, (value: string) => {
-      let ok = known.get(value);
-      if (ok === undefined) known.set(value, (ok = (format as (v: string) => boolean)(value)));
-      return ok;
-    });
-  }) as typeof ajv.addFormat;
-  const validateJsonataString = (value: string) => {
-    const trimmed = value.trim();
-    try {
-      let expr = trimmed.startsWith('{%') ? trimmed.slice(2) : trimmed;
-      expr = expr.endsWith('%}') ? expr.slice(0, -2) : expr;
-      jsonata(expr);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  ajv.addFormat('jsonata_string', validateJsonataString);
-  ajv.addFormat('maybe_jsonata_string', (value: string) => {
-    const trimmed = value.trim();
-    return trimmed.startsWith('{%') || trimmed.endsWith('%}') ? validateJsonataString(trimmed) : true;
-  });
-  registerAll(ajv);
-  ajv.addFormat('asl_arn', isArnFormatValid);
-  const validate = ajv.getSchema('http://asl-validator.cloud/state-machine.json#');
-  if (!validate) throw new Error('asl-validator: state-machine.json is not among its schemas');
-  return (compiled = validate);
+  return (compiled ??= precompiled.validate ?? compileAslValidator());
 }
 
 /** json-schema-errors.js's selection: the deepest errors, a oneOf error hiding the others at its path, no repeats. */
