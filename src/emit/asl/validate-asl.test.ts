@@ -36,6 +36,10 @@ function mutants(d: Definition): [string, unknown][] {
     ['bad ARN', withState(task, (s) => (s.Resource = 'not-an-arn'))],
     ['two timeouts', withState(task, (s) => ((s.TimeoutSeconds = 1), (s.TimeoutSecondsPath = '$.t')))],
     ['missing StartAt target', { ...structuredClone(d), StartAt: 'absent' }],
+    // What the checks' views (validate-asl.ts viewFor) must still show: keys deep in a payload.
+    ['a Next key inside Parameters', withState(task, (s) => (s.Parameters = { ...(s.Parameters as object), Nested: [{ Next: 'nowhere' }] }))],
+    ['a duplicate field deep in Parameters', withState(task, (s) => (s.Parameters = { ...(s.Parameters as object), Deep: { a: 1, 'a.$': '$.a' } }))],
+    ['a state named Next', withState(task, (s) => (s.Next = 'Next'))],
     ['unknown top-level key', { ...structuredClone(d), Extra: 1 }],
   ];
 }
@@ -59,7 +63,7 @@ describe('aslErrors (asl-validator with its Ajv kept)', () => {
       }
     }
     // The copies must really be invalid, or the comparison proves nothing.
-    expect(broken).toBeGreaterThanOrEqual(14);
+    expect(broken).toBeGreaterThanOrEqual(20);
   });
 
   // aslErrors gives the states their QueryLanguage in place and takes it back, also when a check finds errors.
