@@ -16,9 +16,20 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * combining): printable ASCII, Latin letters, general punctuation (dashes, quotes, …), ←↑→↓ and ✓. */
 const ONE_COLUMN = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u203b\u2190-\u2193\u2713]*$/;
 
+/** Strings repeat across a machine's states (ARNs, error names, paths): each one's text is made once. */
+const stringTexts = new Map<string, string>();
+
 function scalarText(value: unknown): string {
+  if (typeof value === 'string') {
+    const known = stringTexts.get(value);
+    if (known !== undefined) return known;
+  } else if (value === null) return 'null';
+  else if (typeof value === 'boolean') return value ? 'true' : 'false';
+  // JSON.stringify's text of a finite number is String's (ASCII digits, '.', 'e', '+', '-').
+  else if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   const text = JSON.stringify(value);
   if (typeof text !== 'string' || !ONE_COLUMN.test(text)) throw new Unexpected();
+  if (typeof value === 'string' && stringTexts.size < 100_000) stringTexts.set(value, text);
   return text;
 }
 
@@ -33,23 +44,22 @@ function keyText(key: string): string {
   return text;
 }
 
-function members(value: object): [string | undefined, unknown][] {
-  if (Array.isArray(value)) return value.map((v) => [undefined, v === undefined || typeof v === 'function' || typeof v === 'symbol' ? null : v]);
+/** A member JSON.stringify leaves out of an object (and writes as null in an array). */
+const absent = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+function plainKeys(value: object): string[] {
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) throw new Unexpected();
-  const out: [string | undefined, unknown][] = [];
-  for (const k of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    out.push([keyText(k), v]);
-  }
-  return out;
+  return Object.keys(value);
 }
 
+/**
+ * Nothing is kept per value: a one-line text is tried where a value is printed, and the try stops as soon as it
+ * is longer than what is left of the line (80 columns at most), so each try costs a line's worth of values.
+ * A value inside one that must break (prettier's rule below) makes the try fail: a try that succeeds has seen
+ * every value inside.
+ */
 export class JsonWriter {
-  private readonly breaks = new Map<object, boolean>();
-  private readonly flat = new Map<object, string | null>();
-
   /** Prettier's rule for arrays (print/array.js): two or more elements, all objects or all arrays, each with
    * two or more members. */
   private static breaksItself(value: unknown[]): boolean {
@@ -61,92 +71,96 @@ export class JsonWriter {
     return value.every((v) => kind(v) === k && (Array.isArray(v) ? v.length : Object.keys(v as object).filter((x) => (v as Record<string, unknown>)[x] !== undefined).length) > 1);
   }
 
-  /** Whether this value's group, or one inside it, must break (a broken group breaks those around it). */
-  private mustBreak(value: unknown): boolean {
-    if (value === null || typeof value !== 'object') return false;
-    const hit = this.breaks.get(value);
-    if (hit !== undefined) return hit;
-    let result = Array.isArray(value) && JsonWriter.breaksItself(value);
-    for (const [, v] of members(value)) if (this.mustBreak(v)) result = true;
-    this.breaks.set(value, result);
-    return result;
-  }
-
-  /** The one-line text, or null when it is longer than `budget`. */
+  /** The one-line text, or null when it is longer than `budget` or something in it must break. */
   private flatText(value: unknown, budget: number): string | null {
     if (value === null || typeof value !== 'object') {
       const text = scalarText(value);
       return text.length <= budget ? text : null;
     }
-    const cached = this.flat.get(value);
-    if (cached !== undefined) return cached !== null && cached.length <= budget ? cached : null;
-    const list = members(value);
     const array = Array.isArray(value);
-    let text: string | null;
-    if (!list.length) text = array ? '[]' : '{}';
-    else {
-      const parts: string[] = [];
-      let length = array ? 2 : 4;
-      text = null;
-      let ok = true;
-      for (const [k, v] of list) {
-        const head = k === undefined ? '' : `${k}: `;
-        const inner = this.flatText(v, budget - length - head.length);
-        if (inner === null) {
-          ok = false;
-          break;
-        }
-        parts.push(head + inner);
-        length += head.length + inner.length + 2;
-        if (length - 2 > budget) {
-          ok = false;
-          break;
-        }
+    if (array && JsonWriter.breaksItself(value)) return null;
+    let text = array ? '[' : '{ ';
+    let length = array ? 2 : 4;
+    let count = 0;
+    if (array) {
+      for (const item of value) {
+        const inner = this.flatText(absent(item) ? null : item, budget - length);
+        if (inner === null) return null;
+        text += count++ ? `, ${inner}` : inner;
+        length += inner.length + 2;
+        if (length - 2 > budget) return null;
       }
-      if (ok) text = array ? `[${parts.join(', ')}]` : `{ ${parts.join(', ')} }`;
+    } else {
+      const object = value as Record<string, unknown>;
+      for (const k of plainKeys(object)) {
+        const v = object[k];
+        if (absent(v)) continue;
+        const head = `${keyText(k)}: `;
+        const inner = this.flatText(v, budget - length - head.length);
+        if (inner === null) return null;
+        text += count++ ? `, ${head}${inner}` : head + inner;
+        length += head.length + inner.length + 2;
+        if (length - 2 > budget) return null;
+      }
     }
-    // Only a complete text is cached: a budget too small for it says nothing about a larger one.
-    if (text !== null) this.flat.set(value, text);
-    return text !== null && text.length <= budget ? text : null;
+    if (!count) text = array ? '[]' : '{}';
+    else text += array ? ']' : ' }';
+    return text.length <= budget ? text : null;
   }
 
+  /** The text so far (V8 joins a string built by += once, when it is used). */
+  private out = '';
+
   /** `column`: where the value starts; `trailing`: characters after it on its line (a ','). */
-  private print(value: unknown, indent: string, column: number, trailing: number, out: string[]): void {
+  private print(value: unknown, indent: string, column: number, trailing: number): void {
     if (value === null || typeof value !== 'object') {
-      out.push(scalarText(value));
+      this.out += scalarText(value);
       return;
     }
-    if (!this.mustBreak(value)) {
-      const text = this.flatText(value, WIDTH - column - trailing);
-      if (text !== null) {
-        out.push(text);
-        return;
-      }
+    const text = this.flatText(value, WIDTH - column - trailing);
+    if (text !== null) {
+      this.out += text;
+      return;
     }
-    const list = members(value);
-    const array = Array.isArray(value);
-    if (array && list.length > 1 && list.every(([, v]) => typeof v === 'number')) throw new Unexpected();
     const inner = indent + '  ';
-    out.push(array ? '[\n' : '{\n');
-    list.forEach(([k, v], i) => {
-      const last = i === list.length - 1;
-      const head = k === undefined ? inner : `${inner}${k}: `;
-      out.push(head);
-      this.print(v, inner, head.length, last ? 0 : 1, out);
-      out.push(last ? '\n' : ',\n');
-    });
-    out.push(indent + (array ? ']' : '}'));
+    if (Array.isArray(value)) {
+      if (value.length > 1 && value.every((v) => typeof v === 'number')) throw new Unexpected();
+      this.out += '[\n';
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        const last = i === value.length - 1;
+        this.out += inner;
+        this.print(absent(item) ? null : item, inner, inner.length, last ? 0 : 1);
+        this.out += last ? '\n' : ',\n';
+      }
+      this.out += `${indent}]`;
+      return;
+    }
+    const object = value as Record<string, unknown>;
+    const keys = plainKeys(object).filter((k) => !absent(object[k]));
+    this.out += '{\n';
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const last = i === keys.length - 1;
+      const head = `${inner}${keyText(k)}: `;
+      this.out += head;
+      this.print(object[k], inner, head.length, last ? 0 : 1);
+      this.out += last ? '\n' : ',\n';
+    }
+    this.out += `${indent}}`;
   }
 
   /** The text (with its final newline), or undefined when prettier must print it. */
   write(value: unknown): string | undefined {
     try {
-      const out: string[] = [];
-      this.print(value as Json, '', 0, 0, out);
-      return out.join('') + '\n';
+      this.out = '';
+      this.print(value as Json, '', 0, 0);
+      return this.out + '\n';
     } catch (error) {
       if (error instanceof Unexpected) return undefined;
       throw error;
+    } finally {
+      this.out = '';
     }
   }
 }
