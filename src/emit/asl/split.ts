@@ -57,14 +57,38 @@ function retarget(state: State, to: (name: string) => string): State {
   return s as unknown as State;
 }
 
-/** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`. */
+/** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`: every string
+ * (key or value) naming them is rewritten. Only the objects and arrays holding such a string are copied; the
+ * rest is shared with `states` (a 10,000-step chain's parts went through JSON text and back: ~0.2 s). */
 function readParentContext(states: Record<string, State>): Record<string, State> {
-  const text = JSON.stringify(states)
-    .split('$$.Execution.Input')
-    .join('$$.Execution.Input.dagc_split.input')
-    .split('$$.Execution.Name')
-    .join('$$.Execution.Input.dagc_split.run');
-  return JSON.parse(text) as Record<string, State>;
+  const rewrite = (text: string) =>
+    text.includes('$$.Execution.')
+      ? text.split('$$.Execution.Input').join('$$.Execution.Input.dagc_split.input').split('$$.Execution.Name').join('$$.Execution.Input.dagc_split.run')
+      : text;
+  const visit = (value: unknown): unknown => {
+    if (typeof value === 'string') return rewrite(value);
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((item: unknown) => {
+        const w = visit(item);
+        if (w !== item) changed = true;
+        return w;
+      });
+      return changed ? out : value;
+    }
+    const object = value as Json;
+    let changed = false;
+    const out: Json = {};
+    for (const key of Object.keys(object)) {
+      const k = rewrite(key);
+      const v = visit(object[key]);
+      if (k !== key || v !== object[key]) changed = true;
+      out[k] = v;
+    }
+    return changed ? out : value;
+  };
+  return visit(states) as Record<string, State>;
 }
 
 const eventsOf = (name: string, state: State, mapWidth: number) =>
@@ -84,6 +108,13 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     let n = sizes.get(name);
     if (n === undefined) sizes.set(name, (n = stateBytes(name, state)));
     return n;
+  };
+  // Every state's targets are asked for many times (the order, the parts, their entries and copies): listed once.
+  const targetList = new Map<State, string[]>();
+  const targetsOf = (state: State): string[] => {
+    let list = targetList.get(state);
+    if (list === undefined) targetList.set(state, (list = targets(state)));
+    return list;
   };
   const holder = machine.States[run];
   if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
@@ -131,7 +162,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     changed = false;
     for (const [name, s] of Object.entries(states)) {
       if (failing.has(name) || s.Type !== 'Pass') continue;
-      const t = targets(s);
+      const t = targetsOf(s);
       if (t.length > 0 && t.every((x) => failing.has(x))) {
         failing.add(name);
         terminal.add(name);
@@ -143,14 +174,14 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   const names = Object.keys(states).filter((n) => !terminal.has(n));
   const index = new Map(names.map((n, i) => [n, i]));
   const indegree = new Map(names.map((n) => [n, 0]));
-  for (const n of names) for (const t of new Set(targets(states[n]!))) if (indegree.has(t)) indegree.set(t, indegree.get(t)! + 1);
+  for (const n of names) for (const t of new Set(targetsOf(states[n]!))) if (indegree.has(t)) indegree.set(t, indegree.get(t)! + 1);
   const ready = names.filter((n) => indegree.get(n) === 0);
   const order: string[] = [];
   while (ready.length) {
     ready.sort((a, b) => (a === branch.StartAt ? -1 : b === branch.StartAt ? 1 : index.get(a)! - index.get(b)!));
     const n = ready.shift()!;
     order.push(n);
-    for (const t of new Set(targets(states[n]!)))
+    for (const t of new Set(targetsOf(states[n]!)))
       if (indegree.has(t)) {
         indegree.set(t, indegree.get(t)! - 1);
         if (indegree.get(t) === 0) ready.push(t);
@@ -168,7 +199,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     if (known) return known;
     reached.set(t, [t]);
     const all = new Set([t]);
-    for (const x of targets(states[t]!)) if (terminal.has(x)) for (const y of reach(x)) all.add(y);
+    for (const x of targetsOf(states[t]!)) if (terminal.has(x)) for (const y of reach(x)) all.add(y);
     const list = [...all];
     reached.set(t, list);
     return list;
@@ -184,7 +215,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   const newTerminalBytes = (n: string, into?: Set<string>): number => {
     let total = 0;
     const seen = new Set<string>();
-    for (const t of targets(states[n]!))
+    for (const t of targetsOf(states[n]!))
       if (terminal.has(t))
         for (const y of reach(t))
           if (!copied.has(y) && !seen.has(y)) {
@@ -217,7 +248,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   // Entries: the states a transition from another part leads to (the start, for part 1).
   const entries = parts.map(() => new Set<string>());
   entries[0]!.add(branch.StartAt);
-  for (const n of order) for (const t of targets(states[n]!)) if (partOf.has(t) && partOf.get(t) !== partOf.get(n)) entries[partOf.get(t)! - 1]!.add(t);
+  for (const n of order) for (const t of targetsOf(states[n]!)) if (partOf.has(t) && partOf.get(t) !== partOf.get(n)) entries[partOf.get(t)! - 1]!.add(t);
 
   const exitTargets: string[][] = [];
   const children = parts.map((members, i): StateMachine => {
@@ -229,7 +260,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     const copy = (t: string) => {
       if (copied.has(t)) return;
       copied.add(t);
-      for (const x of targets(states[t]!)) copy(x);
+      for (const x of targetsOf(states[t]!)) copy(x);
     };
     const to = (t: string): string => {
       if (own.has(t)) return t;
