@@ -35,6 +35,7 @@ const STRINGS = [
   '', ' ', 'a', 'y', 'n', 'yes', 'No', 'on', 'OFF', 'null', '~', 'true', 'True', '1', '-1', '0x1f', '0755', '1e5', '1E5', '0o17', '.5e3', '1_000', '1:20', '.inf', '-.Inf', '.nan',
   '2001-12-14', 'a: b', 'a:b', 'a #b', 'a#b', '#x', '- x', '-', '?', '? x', '-x', 'x-', ':x', 'x:', 'x ', ' x', '--- x', '---', '...', '%x', '@x', '`x', '!x', '&x', '*x', '|', '>',
   '{{workflow.name}}', '{"a":1}', '[1]', 'a,b', "it's", 'say "hi"', 'tab\there', 'multi\nline', 'multi\nline\n', 'multi\n\nline\n\n', '\nlead', ' lead\nx', 'trail \nx', 'x\n  indented\ny',
+  's1.Failed || s1.Errored', 'a && (b || !c)', 'x = y', 'a <b> c', 'yes no', 'Null x', 'a  b', 'a |', 'a - b', 'a > b', 'n', 'y x', 'a b ', 'x ->', 'true (x)',
   'ctrl\u0001char', 'é unicode ✓', 'a'.repeat(120), `${'long words '.repeat(12)}\nsecond line`, 'echo s1', 's1.Succeeded', 'argoproj.io/v1alpha1', 'x\n--- y', 'x\n...\ny', '\\back', 'a\r\nb',
 ];
 
@@ -47,6 +48,8 @@ function randomDoc(next: () => number): Record<string, unknown> {
     if (r < 0.7) return pick([0, 1, 42, -3, 1.5, 1e21, 2 ** 53, -0.25]);
     if (r < 0.8) return pick([true, false]);
     if (r < 0.85) return null;
+    // A phrase of words and operators, as Argo's depends expressions are.
+    if (r < 0.9) return Array.from({ length: 1 + Math.floor(next() * 5) }, () => pick(['s1.Failed', '||', '&&', '(a', 'b)', '!x', 'yes', '-', 'x=1', '<', '>', '', 'No'])).join(' ');
     return `w${Math.floor(next() * 50)}`;
   };
   const value = (depth: number): unknown => {

@@ -13,6 +13,10 @@ class Unexpected extends Error {}
 /** Strings yaml writes plain, as they are, in a block map value, a sequence item or a key: they start with a
  * letter, hold no indicator, space or number form, and are no YAML 1.1 boolean or null. */
 const PLAIN_WORD = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+/** Values also written plain, as they are (yaml's plainString): a letter first (no indicator, no number,
+ * timestamp or document marker), single spaces between other characters (none last), and no ':' or '#' (a
+ * key or comment mark next to a space) — Argo's `depends` expressions, `s1.Failed || s1.Errored`. */
+const PLAIN_PHRASE = /^[A-Za-z](?:[A-Za-z0-9_./|&()=!<>-]| (?=[^ ]))*$/;
 const YAML11_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 
 /** The scalar as yaml writes it: on the line of its key or dash, then (block scalars, long quoted strings) lines
@@ -60,7 +64,7 @@ export class YamlWriter {
 
   /** A scalar value: `inSeq` as a sequence item, else as a map value; `depth` of the map or sequence holding it. */
   private scalar(value: unknown, depth: number, inSeq: boolean): Rendered {
-    if (typeof value === 'string' && PLAIN_WORD.test(value) && !YAML11_WORDS.test(value)) return { first: value, rest: [] };
+    if (typeof value === 'string' && PLAIN_PHRASE.test(value) && !YAML11_WORDS.test(value)) return { first: value, rest: [] };
     if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return { first: String(value), rest: [] };
     if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw new Unexpected();
     // The wrapper puts a sequence at d + 1, a map at d: the same depth as here, up to 2 (only depths 0 and 1
