@@ -3,7 +3,7 @@
 // `dagc exec`, in the bash script and in Argo's pods), step names and map items longer than a file name may be (ENAMETOOLONG on the captured output).
 // The oracles: files that exist only if a name ran as a command, the run log's status, bash's own parser.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -170,6 +170,24 @@ describe('hostile names', () => {
     const compiled = await runCli(['compile', 'pipeline.yaml', '-c', 'config.yaml', '--target', 'asl'], { cwd: dir });
     expect(compiled.status, compiled.stderr).toBe(0);
     expect(compiled.stdout).toMatch(/"__proto__": \{/);
+  });
+
+  it('a split state machine keeps steps named __proto__, constructor and hasOwnProperty as states of their parts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-hostile-proto-split-'));
+    const names = [...Array.from({ length: 10 }, (_, i) => `s${i}`), '__proto__', 'constructor', ...Array.from({ length: 10 }, (_, i) => `t${i}`), 'hasOwnProperty', 'toString', 'valueOf'];
+    const steps = names.map((n, i) => `    ${n}:\n      type: task\n      command_type: shell\n      command: echo hi\n      next: ${names[i + 1] ?? 'success'}\n`).join('');
+    writeFileSync(path.join(dir, 'pipeline.yaml'), `dag:\n  start_at: s0\n  steps:\n${steps}    success: {type: success}\n    fail: {type: fail}\n`);
+    writeFileSync(
+      path.join(dir, 'config.yaml'),
+      'executor:\n  type: asl\n  config:\n    image: registry.example/img:1\n    job_queue: arn:aws:batch:us-east-1:123456789012:job-queue/q\n    job_definition: arn:aws:batch:us-east-1:123456789012:job-definition/d:1\n    limits: {definition_bytes: 16384, history_events: 200}\nrun_log_store:\n  type: s3\n  config: {bucket: my-bucket}\ncatalog:\n  type: s3\n  config: {bucket: my-bucket}\n',
+    );
+    // Each part is checked by asl-validator: a state lost to a prototype is a missing or unreachable target.
+    const compiled = await runCli(['compile', 'pipeline.yaml', '-c', 'config.yaml', '--target', 'asl', '-o', 'out/'], { cwd: dir });
+    expect(compiled.status, compiled.stderr).toBe(0);
+    const parts = readdirSync(path.join(dir, 'out')).filter((f) => /\.part-\d+\.asl\.json$/.test(f));
+    expect(parts.length).toBeGreaterThan(2);
+    const states = parts.flatMap((f) => Object.keys((JSON.parse(readFileSync(path.join(dir, 'out', f), 'utf8')) as { States: object }).States));
+    for (const n of names) expect(states, n).toContain(n);
   });
 
   it('a pipeline and an output file name with newlines and $(…) stay inside the header comment', async () => {

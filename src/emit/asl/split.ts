@@ -15,6 +15,7 @@
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
 import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory } from './limits.js';
+import { setOwn } from '../../core/set-own.js';
 
 export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
 /** The DefinitionSubstitutions key of part k in the parent's definition (the wiring stack fills it with the ARN). */
@@ -84,7 +85,7 @@ function readParentContext(states: Record<string, State>): Record<string, State>
       const k = rewrite(key);
       const v = visit(object[key]);
       if (k !== key || v !== object[key]) changed = true;
-      out[k] = v;
+      setOwn(out, k, v);
     }
     return changed ? out : value;
   };
@@ -125,7 +126,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   for (const [name, s] of Object.entries(branch.States)) {
     const big = bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2;
     if (s.Type !== 'Parallel' || !big) {
-      states[name] = s;
+      setOwn(states, name, s);
       continue;
     }
     const branches = s.Branches.map((b) => {
@@ -138,7 +139,7 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
       } as StateMachine);
       return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
     });
-    states[name] = { ...s, Branches: branches } as State;
+    setOwn(states, name, { ...s, Branches: branches });
     sizes.delete(name);
   }
   const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
@@ -278,15 +279,15 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     const entry = 'dagc.entry-part';
     const routed = [...entries[i]!];
     const body: Record<string, State> = {};
-    for (const n of members) body[n] = retarget(states[n]!, to);
+    for (const n of members) setOwn(body, n, retarget(states[n]!, to));
     out[entry] = {
       Type: 'Choice',
       Comment: `part ${k} of ${parts.length}: starts where the parent's $.dagc_route.entry says`,
       Choices: routed.map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
       Default: members[0]!,
     } as unknown as ChoiceState;
-    Object.assign(out, readParentContext(body));
-    for (const t of [...terminal].filter((x) => copied.has(x))) out[t] = states[t]!;
+    for (const [n, s] of Object.entries(readParentContext(body))) setOwn(out, n, s);
+    for (const t of [...terminal].filter((x) => copied.has(x))) setOwn(out, t, states[t]!);
     exitTargets.push([...exits.keys()]);
     for (const [t, exit] of exits)
       out[exit] = { Type: 'Pass', Comment: `on to ${t} (part ${partOf.get(t)})`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;

@@ -19,6 +19,7 @@ import type { AslCheckError, StateCheck } from 'asl-validator/dist/src/checks/st
 import { StateMachineErrorCode } from 'asl-validator/dist/src/types.js';
 import { compileAslValidator } from './asl-schema.js';
 import * as precompiled from './precompiled-asl-schema.js';
+import { setOwn } from '../../core/set-own.js';
 import type { Diagnostic } from '../../core/diagnostics.js';
 
 const OPTIONS = { checkPaths: true, checkArn: true };
@@ -147,7 +148,7 @@ function viewOf(definition: unknown, view: View): unknown {
     for (const k of Object.keys(object)) {
       const member = object[k];
       if (view.keys.has(k) || (role === 'state' && view.stateKeys.has(k))) {
-        out[k] = member;
+        setOwn(out, k, member);
         any = true;
         continue;
       }
@@ -155,8 +156,8 @@ function viewOf(definition: unknown, view: View): unknown {
       // The members of a States object are states; those of the other containers (Branches' machines, an
       // Iterator's StartAt and States) hold what the checks look for.
       const w = visit(member, container ? 'container' : role === 'container' ? 'state' : undefined);
-      if (w !== undefined) out[k] = w;
-      else if (role === 'container' || container) out[k] = empty(member);
+      if (w !== undefined) setOwn(out, k, w);
+      else if (role === 'container' || container) setOwn(out, k, empty(member));
       else continue;
       any = true;
     }
