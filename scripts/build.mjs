@@ -209,6 +209,26 @@ for (const [name, source, plugin] of [
   plugins: [plugin, hostImport],
 });
 
+// The worker that validates half the parts of a split ASL machine (src/emit/asl/parts-check.ts) beside the
+// compile bundle, which starts it when the parts are large: asl-validator's checks and the precompiled schema only.
+await build({
+  absWorkingDir: root,
+  entryPoints: { 'asl-check': 'src/emit/asl/validate-worker.ts' },
+  outfile: `${staging}/entry/asl-check.cjs`,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  external: ['ajv', 'ajv-formats'],
+  define: { 'import.meta.url': '__dagcModuleUrl' },
+  banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  logLevel: 'warning',
+  plugins: [precompiledValidators],
+});
+
 const old = `${root}/.dist-old-${process.pid}`;
 if (existsSync(`${root}/dist`)) renameSync(`${root}/dist`, old);
 renameSync(staging, `${root}/dist`);

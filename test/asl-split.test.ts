@@ -17,6 +17,8 @@ import { startS3Server } from './helpers/s3-server.js';
 import type { RunLog } from '../src/services/run-log/types.js';
 import type { StateMachine } from '../src/emit/asl/asl-types.js';
 import { estimateHistory } from '../src/emit/asl/limits.js';
+import { PARALLEL_CHECK_BYTES } from '../src/emit/asl/parts-check.js';
+import { compile } from '../src/library/compile.js';
 
 let s3: S3TestServer;
 beforeAll(async () => {
@@ -116,6 +118,20 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     const logs = await runLogs(dir, 'stubs');
     expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
+  });
+
+  // Over 1 MB of parts, `dagc compile` (the compile bundle) validates them on two threads (parts-check.ts); the
+  // library under the sources has no worker beside it and validates them here: the same files, the same bytes.
+  it('a 500-step chain: the same files whether its ~150 parts are validated on one thread or two', { timeout: 300_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 500, shell: true }), 'threads');
+    const cli = await compiled(dir);
+    expect(cli.files.length).toBeGreaterThan(100);
+    const texts = cli.files.map((f) => readFileSync(path.join(dir, 'out', f), 'utf8'));
+    expect(texts.reduce((n, t) => n + JSON.stringify(JSON.parse(t)).length, 0)).toBeGreaterThan(PARALLEL_CHECK_BYTES);
+    const library = await compile({ target: 'asl', pipelineFile: 'pipeline.yaml', configFile: 'config.yaml', output: 'out/', cwd: dir, env: { ...process.env, ...s3.env } });
+    expect(library.files.map((f) => path.relative(path.join(dir, 'out'), f.path)).sort()).toEqual(cli.files);
+    const byName = new Map(library.files.map((f) => [path.basename(f.path), f.text]));
+    expect(cli.files.map((f) => byName.get(f))).toEqual(texts);
   });
 
   it('compiles the same bytes twice', { timeout: 120_000 }, async () => {

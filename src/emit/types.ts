@@ -21,6 +21,12 @@ export interface EmitOptions {
   readonly dagcVersion: string;
   /** The initial parameters (-p file), for targets that expose them (Argo workflow arguments). */
   readonly parameters?: Readonly<Record<string, unknown>>;
+  /**
+   * The caller runs `EmitResult.deferred` (library/compile.ts does): a compiler may then leave a costly check of
+   * its output to it, to run off the calling thread (the asl target's asl-validator over a split machine's parts).
+   * Unset, every check is in `diagnostics`.
+   */
+  readonly deferChecks?: boolean;
 }
 
 export type OutputFile =
@@ -30,6 +36,8 @@ export type OutputFile =
 export interface EmitResult {
   readonly files: OutputFile[];
   readonly diagnostics: Diagnostic[];
+  /** Checks left undone under EmitOptions.deferChecks: their findings count as `diagnostics`' (errors refuse the output). */
+  readonly deferred?: () => Promise<Diagnostic[]>;
 }
 
 /** A compiled file as `dagc compile` writes it: where it belongs and its exact bytes. */

@@ -81,15 +81,21 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
   // Commands that run in an image name the files relative to the pipeline's folder there (never to -o: the
   // manifest is not in the image); a script run here names them relative to itself.
   const pathsFrom = target.pathsFrom === 'output' ? outDir : imageProjectFolder(files);
-  const result = target.compile(inputs.pipeline, config, emitOptions(files, pathsFrom, outputName, inputs));
+  const result = target.compile(inputs.pipeline, config, { ...emitOptions(files, pathsFrom, outputName, inputs), deferChecks: true });
   if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
-  if (result.diagnostics.length) await report(result.diagnostics);
+  const diagnostics = [...result.diagnostics];
+  if (result.deferred) {
+    const more = await result.deferred();
+    diagnostics.push(...more);
+    if (hasErrors(more)) throw new DiagnosticError(diagnostics);
+  }
+  if (diagnostics.length) await report(diagnostics);
   const compiled: CompiledFile[] = [];
   for (const file of result.files) {
     const text = await serialiseOutput(file);
     compiled.push({ path: path.resolve(outDir, file.path), text, executable: file.format === 'text' && text.startsWith('#!') });
   }
-  return { target, files: compiled, diagnostics: [...inputs.warnings, ...result.diagnostics] };
+  return { target, files: compiled, diagnostics: [...inputs.warnings, ...diagnostics] };
 }
 
 async function isFolder(p: string): Promise<boolean> {

@@ -21,6 +21,7 @@ import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateH
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
 import { validateDefinition } from './validate-asl.js';
+import { bundledWorker, checkParts } from './parts-check.js';
 import { cloudFormationTemplate } from './cloudformation.js';
 import type { JobDefinitionRegistry } from './job-definitions.js';
 import { createJobDefinitionRegistry } from './job-definitions.js';
@@ -33,6 +34,8 @@ export interface AslEmitMode {
   readonly distributedMaps?: boolean;
   /** Skip asl-validator (the benchmark times it separately). */
   readonly skipValidation?: boolean;
+  /** asl-validator over a split machine's parts left to `deferred` (EmitOptions.deferChecks). */
+  readonly deferValidation?: boolean;
 }
 
 export interface AslRendered {
@@ -45,6 +48,8 @@ export interface AslRendered {
   /** The Batch job definitions the CloudFormation wrapper must declare (none without it). */
   readonly jobDefinitions?: JobDefinitionRegistry;
   readonly diagnostics: Diagnostic[];
+  /** asl-validator over the parts, when mode.deferValidation left it undone (parts-check.ts). */
+  readonly deferred?: () => Promise<Diagnostic[]>;
 }
 
 export function storeOf(config: DagcConfig, file: string): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
@@ -133,9 +138,15 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     // A part over a limit points at the step whose state is the largest in it (by bytes, or by history events).
     const culprits = limitCulprits(ir, names, options.source);
     const run = names.get(WRAPPER.run) ?? WRAPPER.run;
-    for (const [i, part] of [split.parent, ...split.parts].entries()) {
-      if (!mode.skipValidation) diagnostics.push(...validateDefinition(part, options.source));
-      const bytes = compactSize(part);
+    const all = [split.parent, ...split.parts];
+    const defer = !mode.skipValidation && mode.deferValidation === true;
+    const texts: string[] = [];
+    for (const [i, part] of all.entries()) {
+      if (!mode.skipValidation && !defer) diagnostics.push(...validateDefinition(part, options.source));
+      // compactSize's text, kept for the deferred check.
+      const text = JSON.stringify(part);
+      if (defer) texts.push(text);
+      const bytes = Buffer.byteLength(text, 'utf8');
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
       const byBytes = () => culprits.of(part, run, 'bytes');
       const byEvents = () => culprits.of(part, run, 'events');
@@ -158,7 +169,8 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
         diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split${c.note} (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
       }
     }
-    return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics };
+    const deferred = defer ? async () => (await checkParts(all, texts, options.source, { worker: bundledWorker() })).diagnostics : undefined;
+    return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
   const size = definitionSize(definition);
   if (size.compact > DEFINITION_LIMIT) {
@@ -280,7 +292,7 @@ function firstStep(ir: Pipeline, source: string): { file: string; start: { line:
 }
 
 export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions): EmitResult {
-  const rendered = renderAsl(ir, config, options);
+  const rendered = renderAsl(ir, config, options, { deferValidation: options.deferChecks === true });
   if (!rendered.definition || !rendered.config || hasErrors(rendered.diagnostics)) return { files: [], diagnostics: rendered.diagnostics };
   if (rendered.parts) {
     // A split machine: the parent, its parts, and the stack that creates them and gives the parent their ARNs.
@@ -293,6 +305,7 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
         { path: `${stem}.stack.json`, format: 'json', body: splitStack(rendered.definition, rendered.parts, ir.dagHash) },
       ],
       diagnostics: rendered.diagnostics,
+      ...(rendered.deferred ? { deferred: rendered.deferred } : {}),
     };
   }
   const cfn = rendered.config.machine.cloudformation;

@@ -1,0 +1,142 @@
+// parts-check.ts against asl-validator run part by part in this thread (validateDefinition, which
+// validate-asl.test.ts compares with asl-validator itself): the same findings in the same order, whichever
+// thread validated a part, on valid and broken definitions; and every part still validated when the worker
+// cannot start, dies, or drops parts. The worker is validate-worker.ts bundled from the sources, as
+// scripts/build.mjs bundles it (without the precompiled schema: asl-schema.test.ts checks that apart).
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkParts } from './parts-check.js';
+import { validateDefinition } from './validate-asl.js';
+
+type Definition = { StartAt: string; States: Record<string, Record<string, unknown>>; [k: string]: unknown };
+
+const dir = mkdtempSync(path.join(tmpdir(), 'dagc-parts-check-'));
+const worker = path.join(dir, 'asl-check.cjs');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  await build({
+    entryPoints: [path.resolve('src/emit/asl/validate-worker.ts')],
+    outfile: worker,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    logLevel: 'silent',
+  });
+}, 60_000);
+
+function goldens(): Definition[] {
+  const root = path.resolve('fixtures/conformance');
+  return readdirSync(root)
+    .map((name) => path.join(root, name, 'expected', 'asl.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')) as Definition);
+}
+
+/** Broken copies: a transition to no state, a state of no type, a terminal state with a Next. */
+function mutants(d: Definition): Definition[] {
+  const names = Object.keys(d.States);
+  const first = names[0]!;
+  const a = structuredClone(d);
+  a.States[first]!.Next = 'NoSuchState';
+  delete a.States[first]!.End;
+  const b = structuredClone(d);
+  b.States[first]!.Type = 'Bogus';
+  const c = structuredClone(d);
+  const last = names.find((n) => d.States[n]!.End === true) ?? names[names.length - 1]!;
+  c.States[last]!.Next = first;
+  return [a, b, c];
+}
+
+/** A part with a state named __proto__ (own property, as split.ts builds it). */
+function hostile(): Definition {
+  const states: Record<string, Record<string, unknown>> = {};
+  Object.defineProperty(states, '__proto__', {
+    value: { Type: 'Pass', Next: 'done' },
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  states.done = { Type: 'Succeed' };
+  return { StartAt: '__proto__', States: states };
+}
+
+const sequential = (parts: readonly unknown[]) => parts.flatMap((p) => validateDefinition(p, 'p.yaml'));
+
+describe('asl-validator over parts on two threads', () => {
+  // Each golden's mutants after it, the last part broken: a finding reported for the wrong part moves in the list.
+  const parts: Definition[] = [hostile(), ...goldens().flatMap((d) => [d, ...mutants(d)])];
+  const texts = parts.map((p) => JSON.stringify(p));
+  let expected: ReturnType<typeof sequential>;
+  beforeAll(() => {
+    expected = sequential(parts);
+  });
+
+  it('has valid and broken parts to tell apart', () => {
+    expect(parts.length).toBeGreaterThan(40);
+    expect(expected.length).toBeGreaterThanOrEqual(parts.length / 2);
+    expect(validateDefinition(hostile(), 'p.yaml')).toEqual([]);
+    expect(validateDefinition(parts[parts.length - 1], 'p.yaml')).not.toEqual([]);
+  });
+
+  it('finds what validating the parts one by one finds, in order, when the worker validates every part', async () => {
+    const r = await checkParts(parts, texts, 'p.yaml', { worker, minBytes: 0, alongside: false });
+    expect(r.byWorker).toBe(parts.length);
+    expect(r.diagnostics).toEqual(expected);
+  }, 60_000);
+
+  // The worker as `dagc compile` starts it: dist/entry/asl-check.cjs, built by npm install (prepare) from these
+  // sources, with the precompiled schema and ajv from node_modules.
+  const built = path.resolve('dist/entry/asl-check.cjs');
+  it.runIf(existsSync(built))(
+    'and so does the built worker beside the compile bundle',
+    async () => {
+      const r = await checkParts(parts, texts, 'p.yaml', { worker: built, minBytes: 0, alongside: false });
+      expect(r.byWorker).toBe(parts.length);
+      expect(r.diagnostics).toEqual(expected);
+    },
+    60_000,
+  );
+  if (!existsSync(built))
+    console.log('notice: no dist/entry/asl-check.cjs (npm run build): the built worker is not tested');
+
+  it('and when both threads take parts', async () => {
+    const r = await checkParts(parts, texts, 'p.yaml', { worker, minBytes: 0 });
+    expect(r.diagnostics).toEqual(expected);
+  }, 60_000);
+
+  it('uses no worker below the size it pays for', async () => {
+    const r = await checkParts(parts, texts, 'p.yaml', { worker, alongside: false });
+    expect(r.byWorker).toBe(0);
+    expect(r.diagnostics).toEqual(expected);
+  });
+
+  it('validates here what a worker that cannot load, dies or drops parts left', async () => {
+    const broken = path.join(dir, 'broken.cjs');
+    writeFileSync(broken, "throw new Error('cannot load');\n");
+    // Takes every part and exits without a word.
+    const greedy = path.join(dir, 'greedy.cjs');
+    writeFileSync(
+      greedy,
+      "const { workerData } = require('node:worker_threads'); const c = new Int32Array(workerData.counter); while (Atomics.add(c, 0, 1) < workerData.texts.length);\n",
+    );
+    // Reports every other part (findings of its own: none) and says it is done.
+    const partial = path.join(dir, 'partial.cjs');
+    writeFileSync(
+      partial,
+      "const { parentPort, workerData } = require('node:worker_threads'); const c = new Int32Array(workerData.counter); for (let i; (i = Atomics.add(c, 0, 1)) < workerData.texts.length; ) if (i % 2) parentPort.postMessage({ index: i, diagnostics: [] }); parentPort.postMessage({ done: true });\n",
+    );
+    for (const file of [broken, greedy, path.join(dir, 'missing.cjs')]) {
+      const r = await checkParts(parts, texts, 'p.yaml', { worker: file, minBytes: 0, alongside: false });
+      expect(r.byWorker).toBe(0);
+      expect(r.diagnostics).toEqual(expected);
+    }
+    // The parts it did report stand as reported (here: wrongly clean), which shows they were its, and the
+    // others were validated here.
+    const r = await checkParts(parts, texts, 'p.yaml', { worker: partial, minBytes: 0, alongside: false });
+    expect(r.byWorker).toBe(Math.floor(parts.length / 2));
+    expect(r.diagnostics).toEqual(sequential(parts.filter((_, i) => i % 2 === 0)));
+  }, 60_000);
+});

@@ -1,0 +1,109 @@
+// asl-validator over the parts of a split machine on two threads (issue 16): a 10,000-step chain is ~20
+// definitions of ~1 MB, and validating them was ~40% of its compile. This thread and one worker
+// (validate-worker.ts, built as dist/entry/asl-check.cjs beside the compile bundle) take the next part not yet
+// taken, by an atomic counter, until none is left; the findings are put back in the parts' order, so they are
+// the same, in the same order, as validating the parts one after the other here. The worker gets each part as
+// the JSON text it was measured by (what will be written), this thread the objects.
+//
+// Whatever becomes of the worker (no bundle beside this code, as under the sources; it cannot start; it dies;
+// a part throws in it), every part it did not report on is validated here: a part is never left unchecked.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Diagnostic } from '../../core/diagnostics.js';
+import { validateDefinition } from './validate-asl.js';
+
+/** Below this many bytes of definitions, one thread: starting the worker (~40 ms) would cost more than it saves. */
+export const PARALLEL_CHECK_BYTES = 1 << 20;
+
+/** What the worker is told (workerData). */
+export interface PartsCheckJob {
+  readonly texts: readonly string[];
+  /** One Int32: the index of the next part to take. */
+  readonly counter: SharedArrayBuffer;
+  readonly file: string;
+}
+
+/** What the worker posts: a part's findings, or that it takes no more. */
+export type PartsCheckMessage =
+  { readonly index: number; readonly diagnostics: Diagnostic[] } | { readonly done: true };
+
+/** The worker's file where this code runs from dist/: beside the compile bundle (dist/entry/compile.cjs), or
+ * from a chunk of the CLI's bundle (dist/chunks/, e.g. under `dagc emulate`). */
+export function bundledWorker(): string | undefined {
+  for (const relative of ['./asl-check.cjs', '../entry/asl-check.cjs'])
+    try {
+      const file = fileURLToPath(new URL(relative, import.meta.url));
+      if (existsSync(file)) return file;
+    } catch {
+      // not a file: URL
+    }
+  return undefined;
+}
+
+export interface PartsCheckOptions {
+  /** The worker's module; none: this thread only. */
+  readonly worker?: string | undefined;
+  /** The size from which a worker is used (default PARALLEL_CHECK_BYTES). */
+  readonly minBytes?: number;
+  /** Whether this thread takes parts too while the worker runs (default true); it takes what the worker leaves. */
+  readonly alongside?: boolean;
+}
+
+export interface PartsChecked {
+  /** validateDefinition of every part, in the parts' order. */
+  readonly diagnostics: Diagnostic[];
+  /** How many parts the worker validated. */
+  readonly byWorker: number;
+}
+
+/** validateDefinition of every part, in order; `texts[i]` is JSON.stringify(parts[i]). */
+export async function checkParts(
+  parts: readonly unknown[],
+  texts: readonly string[],
+  file: string,
+  options: PartsCheckOptions = {},
+): Promise<PartsChecked> {
+  const n = parts.length;
+  const found: (Diagnostic[] | undefined)[] = new Array<Diagnostic[] | undefined>(n);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  let bytes = 0;
+  for (const t of texts) bytes += t.length;
+  let stopped: Promise<void> = Promise.resolve();
+  let byWorker = 0;
+  let worker: Worker | undefined;
+  if (options.worker !== undefined && n > 1 && bytes >= (options.minBytes ?? PARALLEL_CHECK_BYTES)) {
+    try {
+      const job: PartsCheckJob = { texts, counter: counter.buffer as SharedArrayBuffer, file };
+      const started = new Worker(options.worker, { workerData: job });
+      worker = started;
+      stopped = new Promise<void>((resolve) => {
+        started.on('message', (m: PartsCheckMessage) => {
+          if ('done' in m) resolve();
+          else {
+            found[m.index] = m.diagnostics;
+            byWorker++;
+          }
+        });
+        // A worker that failed is replaced by this thread below; its error is not the user's.
+        started.on('error', () => resolve());
+        started.on('exit', () => resolve());
+      });
+    } catch {
+      worker = undefined;
+    }
+  }
+  if (!worker || options.alongside !== false)
+    for (;;) {
+      const i = Atomics.add(counter, 0, 1);
+      if (i >= n) break;
+      found[i] = validateDefinition(parts[i], file);
+    }
+  if (worker) {
+    await stopped;
+    await worker.terminate();
+  }
+  const diagnostics: Diagnostic[] = [];
+  for (let i = 0; i < n; i++) diagnostics.push(...(found[i] ?? validateDefinition(parts[i], file)));
+  return { diagnostics, byWorker };
+}
