@@ -36,8 +36,11 @@ export type OutputFile =
 export interface EmitResult {
   readonly files: OutputFile[];
   readonly diagnostics: Diagnostic[];
-  /** Checks left undone under EmitOptions.deferChecks: their findings count as `diagnostics`' (errors refuse the output). */
-  readonly deferred?: () => Promise<Diagnostic[]>;
+  /**
+   * Checks left undone under EmitOptions.deferChecks: calling it starts them (off this thread where they run
+   * there), `finish` completes them; their findings count as `diagnostics`' (errors refuse the output).
+   */
+  readonly deferred?: () => { finish(): Promise<Diagnostic[]> };
 }
 
 /** A compiled file as `dagc compile` writes it: where it belongs and its exact bytes. */

@@ -84,17 +84,20 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
   const result = target.compile(inputs.pipeline, config, { ...emitOptions(files, pathsFrom, outputName, inputs), deferChecks: true });
   if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
   const diagnostics = [...result.diagnostics];
-  if (result.deferred) {
-    const more = await result.deferred();
-    diagnostics.push(...more);
-    if (hasErrors(more)) throw new DiagnosticError(diagnostics);
-  }
-  if (diagnostics.length) await report(diagnostics);
+  // Deferred checks start, the output is serialised meanwhile, then they finish: nothing is reported or
+  // returned before they have passed.
+  const deferred = result.deferred?.();
   const compiled: CompiledFile[] = [];
   for (const file of result.files) {
     const text = await serialiseOutput(file);
     compiled.push({ path: path.resolve(outDir, file.path), text, executable: file.format === 'text' && text.startsWith('#!') });
   }
+  if (deferred) {
+    const more = await deferred.finish();
+    diagnostics.push(...more);
+    if (hasErrors(more)) throw new DiagnosticError(diagnostics);
+  }
+  if (diagnostics.length) await report(diagnostics);
   return { target, files: compiled, diagnostics: [...inputs.warnings, ...diagnostics] };
 }
 

@@ -21,7 +21,7 @@ import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateH
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
 import { validateDefinition } from './validate-asl.js';
-import { bundledWorker, checkParts } from './parts-check.js';
+import { bundledWorker, startPartsCheck } from './parts-check.js';
 import { cloudFormationTemplate } from './cloudformation.js';
 import type { JobDefinitionRegistry } from './job-definitions.js';
 import { createJobDefinitionRegistry } from './job-definitions.js';
@@ -49,7 +49,7 @@ export interface AslRendered {
   readonly jobDefinitions?: JobDefinitionRegistry;
   readonly diagnostics: Diagnostic[];
   /** asl-validator over the parts, when mode.deferValidation left it undone (parts-check.ts). */
-  readonly deferred?: () => Promise<Diagnostic[]>;
+  readonly deferred?: () => { finish(): Promise<Diagnostic[]> };
 }
 
 export function storeOf(config: DagcConfig, file: string): { store?: { bucket: string; prefix: string }; diagnostics: Diagnostic[] } {
@@ -169,7 +169,12 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
         diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split${c.note} (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
       }
     }
-    const deferred = defer ? async () => (await checkParts(all, texts, options.source, { worker: bundledWorker() })).diagnostics : undefined;
+    const deferred = defer
+      ? () => {
+          const check = startPartsCheck(all, texts, options.source, { worker: bundledWorker() });
+          return { finish: async () => (await check.finish()).diagnostics };
+        }
+      : undefined;
     return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
   const size = definitionSize(definition);

@@ -64,6 +64,23 @@ export async function checkParts(
   file: string,
   options: PartsCheckOptions = {},
 ): Promise<PartsChecked> {
+  return startPartsCheck(parts, texts, file, options).finish();
+}
+
+/** A check under way: the worker (when one is used) has started; `finish` takes this thread's share and
+ * resolves when every part is validated. */
+export interface PartsCheck {
+  finish(): Promise<PartsChecked>;
+}
+
+/** checkParts in two steps, so that this thread can do other work (serialise the output) while the worker
+ * starts on the parts. */
+export function startPartsCheck(
+  parts: readonly unknown[],
+  texts: readonly string[],
+  file: string,
+  options: PartsCheckOptions = {},
+): PartsCheck {
   const n = parts.length;
   const found: (Diagnostic[] | undefined)[] = new Array<Diagnostic[] | undefined>(n);
   const counter = new Int32Array(new SharedArrayBuffer(4));
@@ -93,17 +110,20 @@ export async function checkParts(
       worker = undefined;
     }
   }
-  if (!worker || options.alongside !== false)
-    for (;;) {
-      const i = Atomics.add(counter, 0, 1);
-      if (i >= n) break;
-      found[i] = validateDefinition(parts[i], file);
+  const finish = async (): Promise<PartsChecked> => {
+    if (!worker || options.alongside !== false)
+      for (;;) {
+        const i = Atomics.add(counter, 0, 1);
+        if (i >= n) break;
+        found[i] = validateDefinition(parts[i], file);
+      }
+    if (worker) {
+      await stopped;
+      await worker.terminate();
     }
-  if (worker) {
-    await stopped;
-    await worker.terminate();
-  }
-  const diagnostics: Diagnostic[] = [];
-  for (let i = 0; i < n; i++) diagnostics.push(...(found[i] ?? validateDefinition(parts[i], file)));
-  return { diagnostics, byWorker };
+    const diagnostics: Diagnostic[] = [];
+    for (let i = 0; i < n; i++) diagnostics.push(...(found[i] ?? validateDefinition(parts[i], file)));
+    return { diagnostics, byWorker };
+  };
+  return { finish };
 }
