@@ -24,39 +24,31 @@ const validatorsSource = await (async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-build-'));
   const out = path.join(dir, 'schema-compile.mjs');
   const aslOut = path.join(dir, 'asl-schema.mjs');
-  try {
+  // One module and what it imports as one ES file there (ajv included: the temp folder has no node_modules to
+  // resolve it from), imported.
+  const bundled = async (entry, outfile) => {
     await build({
       absWorkingDir: root,
-      entryPoints: ['src/front-end/schema-compile.ts'],
-      outfile: out,
+      entryPoints: [entry],
+      outfile,
       bundle: true,
       format: 'esm',
       platform: 'node',
-      // ajv is bundled in: the temp folder has no node_modules to resolve it from.
       banner: {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
       logLevel: 'warning',
     });
-    const compile = await import(pathToFileURL(out).href);
+    return import(pathToFileURL(outfile).href);
+  };
+  try {
+    const compile = await bundled('src/front-end/schema-compile.ts', out);
     // The config's provider definitions compile apart, one module each, loaded only when a config names
     // their type (schema-compile.ts sectionDefinitions says why).
     const definitions = Object.fromEntries(compile.splitDefinitions().map((name) => [name, compile.standaloneDefinitionSource(name)]));
     // asl-validator's schema (src/emit/asl/asl-schema.ts), whose standalone code reaches the formats through
     // a require() of that module, resolved from its folder where the code is bundled.
-    await build({
-      absWorkingDir: root,
-      entryPoints: ['src/emit/asl/asl-schema.ts'],
-      outfile: aslOut,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      banner: {
-        js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      },
-      logLevel: 'warning',
-    });
-    const asl = (await import(pathToFileURL(aslOut).href)).standaloneAslSource('./asl-schema.ts');
+    const asl = (await bundled('src/emit/asl/asl-schema.ts', aslOut)).standaloneAslSource('./asl-schema.ts');
     return { main: compile.standaloneValidatorsSource(), definitions, asl };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -185,9 +177,12 @@ const hostImport = {
     }));
   },
 };
+// Beside them, the worker that validates some parts of a split ASL machine (src/emit/asl/parts-check.ts), which
+// the compile bundle starts when the parts are large: asl-validator's checks and the precompiled schema only.
 for (const [name, source, plugin] of [
   ['entry', 'src/cli/entry-node.ts', validatorFiles],
   ['compile', 'src/cli/entry-compile.ts', precompiledInline],
+  ['asl-check', 'src/emit/asl/validate-worker.ts', precompiledValidators],
 ]) await build({
   absWorkingDir: root,
   entryPoints: { [name]: source },
@@ -207,26 +202,6 @@ for (const [name, source, plugin] of [
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
   plugins: [plugin, hostImport],
-});
-
-// The worker that validates half the parts of a split ASL machine (src/emit/asl/parts-check.ts) beside the
-// compile bundle, which starts it when the parts are large: asl-validator's checks and the precompiled schema only.
-await build({
-  absWorkingDir: root,
-  entryPoints: { 'asl-check': 'src/emit/asl/validate-worker.ts' },
-  outfile: `${staging}/entry/asl-check.cjs`,
-  minifyWhitespace: true,
-  minifySyntax: true,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  external: ['ajv', 'ajv-formats'],
-  define: { 'import.meta.url': '__dagcModuleUrl' },
-  banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  logLevel: 'warning',
-  plugins: [precompiledValidators],
 });
 
 const old = `${root}/.dist-old-${process.pid}`;

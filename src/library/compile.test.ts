@@ -52,13 +52,14 @@ async function withDeferred(found: Diagnostic[], events: string[]): Promise<Targ
   };
 }
 
-describe('deferred checks', () => {
-  it('an error refuses the output, and nothing is reported before', async () => {
-    const events: string[] = [];
+/** compileLoaded of p.yaml with a target whose deferred checks find `found`: what it did, and what it reported. */
+function compiling(found: Diagnostic[]) {
+  const events: string[] = [];
+  const reported: Diagnostic[][] = [];
+  const run = (async () => {
     const inputs = await loadInputFiles(files);
-    const target = await withDeferred([finding('warning'), finding('error')], events);
-    const reported: Diagnostic[][] = [];
-    const run = compileLoaded(
+    const target = await withDeferred(found, events);
+    return compileLoaded(
       target,
       inputs,
       inputs.config,
@@ -66,6 +67,13 @@ describe('deferred checks', () => {
       undefined,
       async (d) => void reported.push([...d]),
     );
+  })();
+  return { run, events, reported };
+}
+
+describe('deferred checks', () => {
+  it('an error refuses the output, and nothing is reported before', async () => {
+    const { run, events, reported } = compiling([finding('warning'), finding('error')]);
     await expect(run).rejects.toBeInstanceOf(DiagnosticError);
     await run.catch((e: DiagnosticError) =>
       expect(e.diagnostics.map((d) => d.message)).toEqual(['a deferred warning', 'a deferred error']),
@@ -75,18 +83,8 @@ describe('deferred checks', () => {
   });
 
   it('a warning is reported and returned with the output', async () => {
-    const events: string[] = [];
-    const inputs = await loadInputFiles(files);
-    const target = await withDeferred([finding('warning')], events);
-    const reported: Diagnostic[][] = [];
-    const result = await compileLoaded(
-      target,
-      inputs,
-      inputs.config,
-      files,
-      undefined,
-      async (d) => void reported.push([...d]),
-    );
+    const { run, events, reported } = compiling([finding('warning')]);
+    const result = await run;
     expect(events).toEqual(['started', 'finished']);
     expect(result.files.length).toBe(1);
     expect(reported.flat().map((d) => d.message)).toEqual(['a deferred warning']);

@@ -1,7 +1,7 @@
 // The build's precompiled asl-validator schema (ajv standalone code, asl-schema.ts standaloneAslSource) against
 // the schema compiled at run time by the same setup: the same verdict and the same errors on every conformance
 // golden and on broken copies of them. validate-asl.test.ts compares the run-time one with asl-validator itself.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 import type { ValidateFunction } from 'ajv';
 import { compileAslValidator, standaloneAslSource } from './asl-schema.js';
-
-type Definition = { StartAt: string; States: Record<string, Record<string, unknown>>; [k: string]: unknown };
+import { aslGoldens } from '../../../test/helpers/asl-goldens.js';
+import type { Definition } from '../../../test/helpers/asl-goldens.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-schema-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,14 +33,6 @@ async function precompiled(): Promise<ValidateFunction> {
     logLevel: 'silent',
   });
   return (createRequire(import.meta.url)(outfile) as { validate: ValidateFunction }).validate;
-}
-
-function goldens(): [string, Definition][] {
-  const root = path.resolve('fixtures/conformance');
-  return readdirSync(root)
-    .map((name) => [name, path.join(root, name, 'expected', 'asl.json')] as const)
-    .filter(([, f]) => existsSync(f))
-    .map(([name, f]) => [name, JSON.parse(readFileSync(f, 'utf8')) as Definition]);
 }
 
 /** As validator.js hands definitions to the schema: every state with its QueryLanguage (the machine's, else JSONPath). */
@@ -89,7 +81,7 @@ describe('precompiled asl-validator schema', () => {
     async () => {
       const standalone = await precompiled();
       const runtime = compileAslValidator();
-      const cases = goldens();
+      const cases = aslGoldens();
       expect(cases.length).toBeGreaterThan(5);
       let rejected = 0;
       for (const [name, golden] of cases)

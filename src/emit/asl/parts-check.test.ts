@@ -3,15 +3,15 @@
 // thread validated a part, on valid and broken definitions; and every part still validated when the worker
 // cannot start, dies, or drops parts. The worker is validate-worker.ts bundled from the sources, as
 // scripts/build.mjs bundles it (without the precompiled schema: asl-schema.test.ts checks that apart).
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkParts } from './parts-check.js';
 import { validateDefinition } from './validate-asl.js';
-
-type Definition = { StartAt: string; States: Record<string, Record<string, unknown>>; [k: string]: unknown };
+import { aslGoldens } from '../../../test/helpers/asl-goldens.js';
+import type { Definition } from '../../../test/helpers/asl-goldens.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dagc-parts-check-'));
 const worker = path.join(dir, 'asl-check.cjs');
@@ -26,14 +26,6 @@ beforeAll(async () => {
     logLevel: 'silent',
   });
 }, 60_000);
-
-function goldens(): Definition[] {
-  const root = path.resolve('fixtures/conformance');
-  return readdirSync(root)
-    .map((name) => path.join(root, name, 'expected', 'asl.json'))
-    .filter((f) => existsSync(f))
-    .map((f) => JSON.parse(readFileSync(f, 'utf8')) as Definition);
-}
 
 /** Broken copies: a transition to no state, a state of no type, a terminal state with a Next. */
 function mutants(d: Definition): Definition[] {
@@ -67,7 +59,7 @@ const sequential = (parts: readonly unknown[]) => parts.flatMap((p) => validateD
 
 describe('asl-validator over parts on two threads', () => {
   // Each golden's mutants after it, the last part broken: a finding reported for the wrong part moves in the list.
-  const parts: Definition[] = [hostile(), ...goldens().flatMap((d) => [d, ...mutants(d)])];
+  const parts: Definition[] = [hostile(), ...aslGoldens().flatMap(([, d]) => [d, ...mutants(d)])];
   const texts = parts.map((p) => JSON.stringify(p));
   let expected: ReturnType<typeof sequential>;
   beforeAll(() => {

@@ -1,22 +1,13 @@
 // validate-asl.ts runs asl-validator's checks with one Ajv per process; asl-validator's own entry (a new Ajv per
 // call) is the oracle: the same findings on every conformance golden and on broken copies of them.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import aslValidator from 'asl-validator';
 import { aslErrors } from './validate-asl.js';
-
-type Definition = { StartAt: string; States: Record<string, Record<string, unknown>>; [k: string]: unknown };
+import { aslGoldens } from '../../../test/helpers/asl-goldens.js';
+import type { Definition } from '../../../test/helpers/asl-goldens.js';
 
 const oracle = (d: unknown) => aslValidator(structuredClone(d), { checkPaths: true, checkArn: true }).errors;
 
-function goldens(): [string, Definition][] {
-  const root = path.resolve('fixtures/conformance');
-  return readdirSync(root)
-    .map((name) => [name, path.join(root, name, 'expected', 'asl.json')] as const)
-    .filter(([, f]) => existsSync(f))
-    .map(([name, f]) => [name, JSON.parse(readFileSync(f, 'utf8')) as Definition]);
-}
 
 /** Broken copies: each breaks one kind of rule asl-validator checks. */
 function mutants(d: Definition): [string, unknown][] {
@@ -46,7 +37,7 @@ function mutants(d: Definition): [string, unknown][] {
 
 describe('aslErrors (asl-validator with its Ajv kept)', () => {
   it('accepts every golden, as asl-validator does', () => {
-    const cases = goldens();
+    const cases = aslGoldens();
     expect(cases.length).toBeGreaterThan(5);
     for (const [name, definition] of cases) expect(aslErrors(definition), name).toEqual([]);
     expect(oracle(cases[0]![1])).toEqual([]);
@@ -55,7 +46,7 @@ describe('aslErrors (asl-validator with its Ajv kept)', () => {
   // asl-validator takes about a second a call: two goldens' broken copies (a nested one and one with handlers).
   it('finds what asl-validator finds on broken copies', { timeout: 300_000 }, () => {
     let broken = 0;
-    for (const [name, definition] of goldens().filter(([n]) => n === 'nested' || n === 'on-failure')) {
+    for (const [name, definition] of aslGoldens().filter(([n]) => n === 'nested' || n === 'on-failure')) {
       for (const [what, mutant] of mutants(definition)) {
         const expected = oracle(mutant);
         expect(aslErrors(mutant), `${name}: ${what}`).toEqual(expected);
@@ -68,7 +59,7 @@ describe('aslErrors (asl-validator with its Ajv kept)', () => {
 
   // aslErrors gives the states their QueryLanguage in place and takes it back, also when a check finds errors.
   it('leaves its input as it was (asl-validator adds QueryLanguage to a copy)', () => {
-    const [, definition] = goldens().find(([n]) => n === 'on-failure')!;
+    const [, definition] = aslGoldens().find(([n]) => n === 'on-failure')!;
     const inputs: unknown[] = [definition, ...mutants(definition).map(([, m]) => m)];
     const blank = structuredClone(definition);
     blank.States[Object.keys(blank.States)[0]!]!.QueryLanguage = '';
