@@ -42,6 +42,8 @@ export interface AslRendered {
   readonly definition?: StateMachine;
   /** The child machines of a split definition (split.ts); `definition` is then their parent. */
   readonly parts?: readonly StateMachine[];
+  /** With `parts`: JSON.stringify of the parent, then of each part. */
+  readonly texts?: readonly string[];
   /** dot path (or role path) → state name. */
   readonly names: ReadonlyMap<string, string>;
   readonly config?: AslConfig;
@@ -143,9 +145,9 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
     const texts: string[] = [];
     for (const [i, part] of all.entries()) {
       if (!mode.skipValidation && !defer) diagnostics.push(...validateDefinition(part, options.source));
-      // compactSize's text, kept for the deferred check.
+      // compactSize's text, kept for the stack's DefinitionStrings and the deferred check.
       const text = JSON.stringify(part);
-      if (defer) texts.push(text);
+      texts.push(text);
       const bytes = Buffer.byteLength(text, 'utf8');
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
       const byBytes = () => culprits.of(part, run, 'bytes');
@@ -175,7 +177,7 @@ export function renderAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions
           return { finish: async () => (await check.finish()).diagnostics };
         }
       : undefined;
-    return { definition: split.parent, parts: split.parts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
+    return { definition: split.parent, parts: split.parts, texts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
   const size = definitionSize(definition);
   if (size.compact > DEFINITION_LIMIT) {
@@ -307,7 +309,7 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
       files: [
         { path: options.outputName, format: 'json', body: rendered.definition },
         ...rendered.parts.map((p, i) => ({ path: partFile(i + 1), format: 'json' as const, body: p })),
-        { path: `${stem}.stack.json`, format: 'json', body: splitStack(rendered.definition, rendered.parts, ir.dagHash) },
+        { path: `${stem}.stack.json`, format: 'json', body: splitStack(rendered.definition, rendered.parts, ir.dagHash, rendered.texts) },
       ],
       diagnostics: rendered.diagnostics,
       ...(rendered.deferred ? { deferred: rendered.deferred } : {}),

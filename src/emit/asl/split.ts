@@ -69,25 +69,32 @@ function readParentContext(states: Record<string, State>): Record<string, State>
   const visit = (value: unknown): unknown => {
     if (typeof value === 'string') return rewrite(value);
     if (value === null || typeof value !== 'object') return value;
+    // A copy is begun at the first member that changes, with the unchanged ones before it: most objects hold
+    // no such string, and building a copy of each to throw away was most of this walk's time.
     if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item: unknown) => {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
         const w = visit(item);
-        if (w !== item) changed = true;
-        return w;
-      });
-      return changed ? out : value;
+        if (out === undefined && w !== item) out = value.slice(0, i);
+        out?.push(w);
+      }
+      return out ?? value;
     }
     const object = value as Json;
-    let changed = false;
-    const out: Json = {};
-    for (const key of Object.keys(object)) {
+    const keys = Object.keys(object);
+    let out: Json | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
       const k = rewrite(key);
       const v = visit(object[key]);
-      if (k !== key || v !== object[key]) changed = true;
-      setOwn(out, k, v);
+      if (out === undefined && (k !== key || v !== object[key])) {
+        out = {};
+        for (let j = 0; j < i; j++) setOwn(out, keys[j]!, object[keys[j]!]);
+      }
+      if (out !== undefined) setOwn(out, k, v);
     }
-    return changed ? out : value;
+    return out ?? value;
   };
   return visit(states) as Record<string, State>;
 }
@@ -365,19 +372,25 @@ function startPart(k: number, then: { Next: string } | { End: true }): State {
  * is a parameter: it must allow what the jobs need and, for the parts, states:StartExecution, DescribeExecution,
  * StopExecution and the EventBridge rule a .sync call manages (AWS docs, "IAM policies for nested workflows").
  */
-export function splitStack(parent: StateMachine, parts: readonly StateMachine[], dagHash: string): Record<string, unknown> {
+export function splitStack(
+  parent: StateMachine,
+  parts: readonly StateMachine[],
+  dagHash: string,
+  /** JSON.stringify of the parent and of each part, in that order, where the caller has it already. */
+  texts?: readonly string[],
+): Record<string, unknown> {
   const resources: Record<string, unknown> = {};
   parts.forEach((p, i) => {
     resources[`Part${i + 1}`] = {
       Type: 'AWS::StepFunctions::StateMachine',
-      Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionString: JSON.stringify(p) },
+      Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionString: texts?.[i + 1] ?? JSON.stringify(p) },
     };
   });
   resources.StateMachine = {
     Type: 'AWS::StepFunctions::StateMachine',
     Properties: {
       RoleArn: { Ref: 'RoleArn' },
-      DefinitionString: JSON.stringify(parent),
+      DefinitionString: texts?.[0] ?? JSON.stringify(parent),
       DefinitionSubstitutions: Object.fromEntries(parts.map((_, i) => [partKey(i + 1), { Ref: `Part${i + 1}` }])),
     },
   };
