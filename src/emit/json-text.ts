@@ -7,6 +7,8 @@
 // list of numbers too long for one line (prettier fills those) — makes it give up (undefined), and the caller
 // uses prettier. json-text.test.ts checks it against prettier.
 const WIDTH = 80;
+/** Characters of output joined at a time (JsonWriter.cut). */
+const CHUNK = 16_384;
 
 class Unexpected extends Error {}
 
@@ -108,8 +110,20 @@ export class JsonWriter {
     return text.length <= budget ? text : null;
   }
 
-  /** The text so far (V8 joins a string built by += once, when it is used). */
+  /**
+   * The text so far: `out` is built by += (a rope V8 joins once, when it is used) up to CHUNK characters, then
+   * joined and put in `chunks`. A rope of a whole machine would keep a node per += alive (~30 bytes each, ~4 M of
+   * them for a 10,000-step machine) until the end, and the young-generation collector copied every one.
+   */
   private out = '';
+  private chunks: string[] = [];
+
+  /** Joins the rope of the current chunk (charCodeAt flattens a rope in place) and starts the next one. */
+  private cut(): void {
+    this.out.charCodeAt(0);
+    this.chunks.push(this.out);
+    this.out = '';
+  }
 
   /** `column`: where the value starts; `trailing`: characters after it on its line (a ','). */
   private print(value: unknown, indent: string, column: number, trailing: number): void {
@@ -146,6 +160,7 @@ export class JsonWriter {
       this.out += head;
       this.print(object[k], inner, head.length, last ? 0 : 1);
       this.out += last ? '\n' : ',\n';
+      if (this.out.length > CHUNK) this.cut();
     }
     this.out += `${indent}}`;
   }
@@ -154,13 +169,16 @@ export class JsonWriter {
   write(value: unknown): string | undefined {
     try {
       this.out = '';
+      this.chunks = [];
       this.print(value as Json, '', 0, 0);
-      return this.out + '\n';
+      this.chunks.push(this.out, '\n');
+      return this.chunks.join('');
     } catch (error) {
       if (error instanceof Unexpected) return undefined;
       throw error;
     } finally {
       this.out = '';
+      this.chunks = [];
     }
   }
 }
