@@ -80,6 +80,31 @@ describe('JsonWriter', () => {
     expect(written).toBeGreaterThan(540);
   });
 
+  it('lays out a frozen value shared at many positions as prettier does at each (its text is kept per position)', { timeout: 300_000 }, async () => {
+    const next = rng(61);
+    const freeze = (v: unknown): unknown => {
+      if (v !== null && typeof v === 'object') {
+        for (const m of Object.values(v)) freeze(m);
+        Object.freeze(v);
+      }
+      return v;
+    };
+    // Shared values long enough to break at some positions and not at others.
+    const shared = Array.from({ length: 6 }, (_, i) => freeze({ ErrorEquals: ['E'.repeat(6 + i * 7), 'F'.repeat(4 + i * 5)], n: i, more: i % 2 ? { deep: 'z'.repeat(i * 9) } : [i] }));
+    const place = (depth: number): unknown => {
+      if (depth > 4 || next() < 0.35) return shared[Math.floor(next() * shared.length)];
+      const n = 1 + Math.floor(next() * 4);
+      if (next() < 0.5) return Array.from({ length: n }, () => place(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < n; i++) o[`k${'e'.repeat(Math.floor(next() * 20))}${i}`] = place(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 150; i++) {
+      const value = { root: place(0) };
+      expect(write(value), JSON.stringify(value)).toBe(await oracle(value));
+    }
+  });
+
   it('gives up where prettier measures or fills differently', () => {
     for (const odd of ['✔', '中', '↔', '\u0301', '\u0085', '\u2028']) expect(write({ k: odd }), odd).toBeUndefined();
     expect(write({ k: Array.from({ length: 40 }, (_, i) => i) })).toBeUndefined();

@@ -46,6 +46,19 @@ function keyText(key: string): string {
   return text;
 }
 
+/**
+ * Texts of deep-frozen values, with the position they were laid out at: a value many states share (a retrier, a
+ * retry strategy: build-states.ts freezes them) is laid out once per position. Nothing in it can change, so
+ * neither can its text.
+ */
+const frozenTexts = new WeakMap<object, { readonly at: string; readonly text: string }>();
+
+function deepFrozen(value: object): boolean {
+  if (!Object.isFrozen(value)) return false;
+  for (const member of Object.values(value)) if (member !== null && typeof member === 'object' && !deepFrozen(member as object)) return false;
+  return true;
+}
+
 /** A member JSON.stringify leaves out of an object (and writes as null in an array). */
 const absent = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
@@ -131,6 +144,32 @@ export class JsonWriter {
       this.out += scalarText(value);
       return;
     }
+    if (Object.isFrozen(value)) {
+      // Laid out once per position: the same text wherever it is printed at the same indent, column and trailing.
+      const at = `${indent.length} ${column} ${trailing}`;
+      const known = frozenTexts.get(value);
+      if (known?.at === at) {
+        this.out += known.text;
+        return;
+      }
+      if (deepFrozen(value)) {
+        const { out, chunks } = this;
+        this.out = '';
+        this.chunks = [];
+        this.layout(value, indent, column, trailing);
+        this.chunks.push(this.out);
+        const text = this.chunks.join('');
+        this.out = out;
+        this.chunks = chunks;
+        frozenTexts.set(value, { at, text });
+        this.out += text;
+        return;
+      }
+    }
+    this.layout(value, indent, column, trailing);
+  }
+
+  private layout(value: object, indent: string, column: number, trailing: number): void {
     const text = this.flatText(value, WIDTH - column - trailing);
     if (text !== null) {
       this.out += text;

@@ -327,26 +327,32 @@ function batchOrEcsTask(
 ): Omit<TaskState, 'Next' | 'End'> {
   // The execution input as JSON text: `dagc asl-task` validates it and takes parameters and use_cached from it
   // (not for a close, which needs neither, and whose input holds the error's cause).
-  const environment: Json[] = [
-    { Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath },
-    ...(op.op === 'close' ? [] : [{ Name: 'DAGC_ASL_INPUT', 'Value.$': `States.JsonToString(${scope.inputPath})` }]),
-    ...extraEnv,
-  ];
-  // No attempt number: $$.State.RetryCount counts the infrastructure retrier's retries too, so `dagc asl-task`
-  // numbers a task's attempt from the attempts the run log holds.
-  if (scope.depth > 0) environment.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
-  for (const [name, value] of settings.env) environment.push({ Name: name, Value: value });
+  const environment = shared(settings, `env ${op.op === 'close'} ${scope.depth > 0} ${scope.runIdPath} ${scope.inputPath}`, extraEnv.length === 0, () => {
+    const list: Json[] = [
+      { Name: 'DAGC_ASL_RUN_ID', 'Value.$': scope.runIdPath },
+      ...(op.op === 'close' ? [] : [{ Name: 'DAGC_ASL_INPUT', 'Value.$': `States.JsonToString(${scope.inputPath})` }]),
+      ...extraEnv,
+    ];
+    // No attempt number: $$.State.RetryCount counts the infrastructure retrier's retries too, so `dagc asl-task`
+    // numbers a task's attempt from the attempts the run log holds.
+    if (scope.depth > 0) list.push({ Name: 'DAGC_MAP_INDEX', 'Value.$': '$.idx' });
+    for (const [name, value] of settings.env) list.push({ Name: name, Value: value });
+    return list;
+  });
   // No secrets here, not even their ARNs: a submit cannot carry `secrets`, and the entrypoint reads
   // secret_as_env from the same config file and fetches each one with the job's role (DESIGN.md invariant 5).
   const command = containerCommand(ctx.files, op);
-  const requirements: Json[] = [];
   const compute = settings.compute;
   let resource: string;
   let parameters: { [key: string]: Json };
   if (compute.kind === 'batch') {
-    if (settings.vcpus !== undefined) requirements.push({ Type: 'VCPU', Value: String(settings.vcpus) });
-    if (settings.memory !== undefined) requirements.push({ Type: 'MEMORY', Value: String(settings.memory) });
-    if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });
+    const requirements = shared(settings, 'batch requirements', true, () => {
+      const list: Json[] = [];
+      if (settings.vcpus !== undefined) list.push({ Type: 'VCPU', Value: String(settings.vcpus) });
+      if (settings.memory !== undefined) list.push({ Type: 'MEMORY', Value: String(settings.memory) });
+      if (settings.gpu !== undefined) list.push({ Type: 'GPU', Value: String(settings.gpu) });
+      return list;
+    });
     resource = 'arn:aws:states:::batch:submitJob.sync';
     parameters = {
       JobName: jobName(stateName),
@@ -363,7 +369,9 @@ function batchOrEcsTask(
       ...(jobTags(ctx).length ? { Tags: Object.fromEntries(jobTags(ctx)), PropagateTags: true } : {}),
     };
   } else {
-    if (settings.gpu !== undefined) requirements.push({ Type: 'GPU', Value: String(settings.gpu) });
+    const requirements = shared(settings, 'ecs requirements', true, () =>
+      settings.gpu !== undefined ? [{ Type: 'GPU', Value: String(settings.gpu) }] : [],
+    );
     resource = 'arn:aws:states:::ecs:runTask.sync';
     parameters = {
       Cluster: compute.cluster,
@@ -415,16 +423,36 @@ function batchOrEcsTask(
  * with *, the last rule exits for any status reason so nothing else is retried). Step Functions sees one job, so
  * a lost host costs no user attempt, and `dagc asl-task` does not count the attempt the signal stopped.
  */
-export const HOST_LOST_RETRY: Json = {
+export const HOST_LOST_RETRY: Json = deepFreeze({
   Attempts: 3,
   EvaluateOnExit: [
     { OnStatusReason: 'Host EC2*', Action: 'RETRY' },
     { OnStatusReason: '*', Action: 'EXIT' },
   ],
-};
+});
 
 /** Backoff with full jitter, 2 s doubling to at most a minute, six times (about 2 min in all before jitter). */
-export const INFRA_RETRIER: Retrier = { ErrorEquals: [...INFRA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' };
+export const INFRA_RETRIER: Retrier = deepFreeze({ ErrorEquals: [...INFRA_ERRORS], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL' });
+
+/** The lists Tasks with the same settings and scope hold alike, made once each and frozen (deepFreeze). */
+const sharedLists = new WeakMap<AslSettings, Map<string, Json[]>>();
+function shared(settings: AslSettings, key: string, shareable: boolean, make: () => Json[]): Json[] {
+  if (!shareable) return make();
+  let lists = sharedLists.get(settings);
+  if (lists === undefined) sharedLists.set(settings, (lists = new Map()));
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = deepFreeze(make())));
+  return list;
+}
+
+/**
+ * Values every Task of a machine shares are frozen, members and all: nothing can change one state's copy under
+ * the others, and the JSON printer lays each out once (emit/json-text.ts).
+ */
+function deepFreeze<T extends object>(value: T): T {
+  for (const member of Object.values(value)) if (member !== null && typeof member === 'object') deepFreeze(member as object);
+  return Object.freeze(value);
+}
 
 /**
  * A task with `retry: N` (N > 1): its Task inside a one-branch Parallel whose Retry is the user's, so that only an

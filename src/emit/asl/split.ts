@@ -66,9 +66,23 @@ function readParentContext(states: Record<string, State>): Record<string, State>
     text.includes('$$.Execution.')
       ? text.split('$$.Execution.Input').join('$$.Execution.Input.dagc_split.input').split('$$.Execution.Name').join('$$.Execution.Input.dagc_split.run')
       : text;
+  // A frozen value (shared by many states: build-states.ts) is rewritten once, and its rewrite frozen and shared.
+  const frozen = new Map<object, unknown>();
   const visit = (value: unknown): unknown => {
     if (typeof value === 'string') return rewrite(value);
     if (value === null || typeof value !== 'object') return value;
+    if (Object.isFrozen(value)) {
+      let done = frozen.get(value);
+      if (done === undefined) {
+        done = walk(value);
+        if (done !== value) Object.freeze(done);
+        frozen.set(value, done);
+      }
+      return done;
+    }
+    return walk(value);
+  };
+  const walk = (value: object): unknown => {
     // A copy is begun at the first member that changes, with the unchanged ones before it: most objects hold
     // no such string, and building a copy of each to throw away was most of this walk's time.
     if (Array.isArray(value)) {
