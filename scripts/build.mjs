@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fastJsonPath } from './fast-jsonpath-plugin.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Build into a fresh folder and swap it in, so a process running bin/dagc.js meanwhile (another test run,
@@ -95,7 +96,7 @@ await build({
     js: "import { createRequire as __dagcCreateRequire } from 'node:module'; const require = __dagcCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
-  plugins: [precompiledValidators],
+  plugins: [precompiledValidators, fastJsonPath],
 });
 
 // The per-node entry (`dagc exec`, `dagc fan`; src/cli/entry-node.ts) is built again on its own, as ONE CommonJS
@@ -147,7 +148,7 @@ await build({
   target: 'node20',
   external: ['ajv'],
   logLevel: 'warning',
-  plugins: [precompiledValidators],
+  plugins: [precompiledValidators, fastJsonPath],
 });
 // `dagc compile` and `dagc validate` (src/cli/entry-compile.ts) are a bundle of the same kind; they load the
 // YAML parsers and the schema validators on every call, so those are in it, under its code cache.
@@ -201,7 +202,7 @@ for (const [name, source, plugin] of [
   banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
-  plugins: [plugin, hostImport],
+  plugins: [plugin, hostImport, fastJsonPath],
 });
 
 const old = `${root}/.dist-old-${process.pid}`;

@@ -2,11 +2,13 @@
 // validate-asl.test.ts compares with asl-validator itself): the same findings in the same order, whichever
 // thread validated a part, on valid and broken definitions; and every part still validated when the worker
 // cannot start, dies, or drops parts. The worker is validate-worker.ts bundled from the sources, as
-// scripts/build.mjs bundles it (without the precompiled schema: asl-schema.test.ts checks that apart).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// scripts/build.mjs bundles it (without the precompiled schema: asl-schema.test.ts checks that apart), with
+// asl-validator's JSONPath queries answered by fast-jsonpath.ts while this thread's use jsonpath-plus.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { fastJsonPath } from '../../../scripts/fast-jsonpath-plugin.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkParts } from './parts-check.js';
 import { validateDefinition } from './validate-asl.js';
@@ -24,6 +26,7 @@ beforeAll(async () => {
     format: 'cjs',
     platform: 'node',
     logLevel: 'silent',
+    plugins: [fastJsonPath],
   });
 }, 60_000);
 
@@ -87,6 +90,8 @@ describe('asl-validator over parts on two threads', () => {
     async () => {
       const r = await checkParts(parts, texts, 'p.yaml', { worker: built, minBytes: 0, alongside: false });
       expect(r.byWorker).toBe(parts.length);
+      // Built with asl-validator's queries answered by fast-jsonpath.ts (scripts/fast-jsonpath-plugin.mjs).
+      expect(readFileSync(built, 'utf8')).toContain('function fastQuery(');
       expect(r.diagnostics).toEqual(expected);
     },
     60_000,

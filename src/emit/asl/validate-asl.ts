@@ -6,8 +6,10 @@
 // machine is validated part by part (issue 16: a 10,000-step chain is ~80 parts). So this runs the same
 // checks, in the same order, with one Ajv per process: the schema step is asl-validator 4's
 // checks/json-schema-errors.js with the Ajv kept (its setup only adds formats, so doing it once changes nothing),
-// set up in asl-schema.ts and precompiled by the build; the other checks are asl-validator's own modules.
-// validate-asl.test.ts compares the two on valid and broken definitions.
+// set up in asl-schema.ts and precompiled by the build; the other checks are asl-validator's own modules, run
+// on views of the definition (viewOf), and in the built bundles their JSONPath queries are answered by
+// fast-jsonpath.ts. validate-asl.test.ts compares the two, from the sources and bundled, on valid and broken
+// definitions.
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { missingTransitionTargetErrors } from 'asl-validator/dist/src/checks/missing-transition-target-errors.js';
 import { stateTransitionsErrors } from 'asl-validator/dist/src/checks/state-transitions-errors.js';
@@ -61,23 +63,34 @@ const not =
   (entry) =>
     !tests.some((t) => t(entry));
 
+/** What the state checks read of a state besides its Type: the properties they count where they are (their
+ * presence only), and the first step of the paths they count in (read whole). Filled by `count`. */
+const COUNTED = new Set<string>();
+const READ_WHOLE = new Set<string>(['Type']);
+type CountSpec = { props: string[]; errorCode: string; path?: string };
+const count = (check: (spec: CountSpec) => StateCheck['checker'], spec: CountSpec): StateCheck['checker'] => {
+  if (spec.path === undefined) for (const p of spec.props) COUNTED.add(p);
+  else READ_WHOLE.add(/^\$\.([A-Za-z]+)/.exec(spec.path)![1]!);
+  return check(spec);
+};
+
 /** validator.js's state checks, in its order. */
 const STATE_CHECKS: StateCheck[] = [
-  { filter: IsTask, checker: AtMostOne({ props: ['TimeoutSeconds', 'TimeoutSecondsPath'], errorCode: StateMachineErrorCode.TaskTimeoutError }) },
-  { filter: IsTask, checker: AtMostOne({ props: ['HeartbeatSeconds', 'HeartbeatSecondsPath'], errorCode: StateMachineErrorCode.TaskHeartbeatError }) },
-  { filter: IsMap, checker: ExactlyOne({ props: ['ItemProcessor', 'Iterator'], errorCode: StateMachineErrorCode.MapItemProcessorError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['ItemSelector', 'Parameters'], errorCode: StateMachineErrorCode.MapItemSelectorError }) },
-  { filter: IsWait, checker: ExactlyOne({ props: ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'], errorCode: StateMachineErrorCode.WaitDurationError }) },
-  { filter: not(IsSucceed, IsFail, IsChoice), checker: ExactlyOne({ props: ['End', 'Next'], errorCode: StateMachineErrorCode.TerminalStateWithNextError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['ToleratedFailureCount', 'ToleratedFailureCountPath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['ToleratedFailurePercentage', 'ToleratedFailurePercentagePath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['MaxConcurrency', 'MaxConcurrencyPath'], errorCode: StateMachineErrorCode.MapMaxConcurrencyError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['Items', 'ItemsPath'], errorCode: StateMachineErrorCode.MapItemsError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['MaxItems', 'MaxItemsPath'], path: '$.ItemReader.ReaderConfig', errorCode: StateMachineErrorCode.MapItemReaderMaxItemsError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['MaxItemsPerBatch', 'MaxItemsPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
-  { filter: IsMap, checker: AtMostOne({ props: ['MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
-  { filter: IsFail, checker: AtMostOne({ props: ['Cause', 'CausePath'], errorCode: StateMachineErrorCode.FailCauseProperty }) },
-  { filter: IsFail, checker: AtMostOne({ props: ['Error', 'ErrorPath'], errorCode: StateMachineErrorCode.FailErrorProperty }) },
+  { filter: IsTask, checker: count(AtMostOne, { props: ['TimeoutSeconds', 'TimeoutSecondsPath'], errorCode: StateMachineErrorCode.TaskTimeoutError }) },
+  { filter: IsTask, checker: count(AtMostOne, { props: ['HeartbeatSeconds', 'HeartbeatSecondsPath'], errorCode: StateMachineErrorCode.TaskHeartbeatError }) },
+  { filter: IsMap, checker: count(ExactlyOne, { props: ['ItemProcessor', 'Iterator'], errorCode: StateMachineErrorCode.MapItemProcessorError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['ItemSelector', 'Parameters'], errorCode: StateMachineErrorCode.MapItemSelectorError }) },
+  { filter: IsWait, checker: count(ExactlyOne, { props: ['Seconds', 'SecondsPath', 'Timestamp', 'TimestampPath'], errorCode: StateMachineErrorCode.WaitDurationError }) },
+  { filter: not(IsSucceed, IsFail, IsChoice), checker: count(ExactlyOne, { props: ['End', 'Next'], errorCode: StateMachineErrorCode.TerminalStateWithNextError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['ToleratedFailureCount', 'ToleratedFailureCountPath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['ToleratedFailurePercentage', 'ToleratedFailurePercentagePath'], errorCode: StateMachineErrorCode.MapToleratedFailureError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['MaxConcurrency', 'MaxConcurrencyPath'], errorCode: StateMachineErrorCode.MapMaxConcurrencyError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['Items', 'ItemsPath'], errorCode: StateMachineErrorCode.MapItemsError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['MaxItems', 'MaxItemsPath'], path: '$.ItemReader.ReaderConfig', errorCode: StateMachineErrorCode.MapItemReaderMaxItemsError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['MaxItemsPerBatch', 'MaxItemsPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
+  { filter: IsMap, checker: count(AtMostOne, { props: ['MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath'], path: '$.ItemBatcher', errorCode: StateMachineErrorCode.MapItemBatcherError }) },
+  { filter: IsFail, checker: count(AtMostOne, { props: ['Cause', 'CausePath'], errorCode: StateMachineErrorCode.FailCauseProperty }) },
+  { filter: IsFail, checker: count(AtMostOne, { props: ['Error', 'ErrorPath'], errorCode: StateMachineErrorCode.FailErrorProperty }) },
 ];
 
 /** What jsonpath-plus's `$..States` (validator.js) finds: the value of every `States` key at any depth, those
@@ -110,11 +123,18 @@ const GRAPH: View = {
 };
 /** What duplicate-payload-template-fields looks for: every Parameters and ResultSelector, whole. */
 const PAYLOADS: View = { keys: new Set(['Parameters', 'ResultSelector']), containers: new Set(), stateKeys: new Set() };
+/** What the state checks (state-checks.js, STATE_CHECKS) read: every States object at any depth (`$..['States']`),
+ * of each of its states the Type, whether each property a check counts is there (`prop in state`), and the
+ * objects a check with a path reads into (`$.ItemReader.ReaderConfig`, `$.ItemBatcher`), whole. */
+const STATES: View = { keys: new Set(), containers: new Set(['States']), stateKeys: READ_WHOLE, statePresence: COUNTED };
 
 interface View {
   readonly keys: ReadonlySet<string>;
   readonly containers: ReadonlySet<string>;
   readonly stateKeys: ReadonlySet<string>;
+  /** Of each state, these keys are kept with their view, or an empty value of their kind: a check asks only
+   * whether they are there. */
+  readonly statePresence?: ReadonlySet<string>;
 }
 
 /**
@@ -157,7 +177,7 @@ function viewOf(definition: unknown, view: View): unknown {
       // Iterator's StartAt and States) hold what the checks look for.
       const w = visit(member, container ? 'container' : role === 'container' ? 'state' : undefined);
       if (w !== undefined) setOwn(out, k, w);
-      else if (role === 'container' || container) setOwn(out, k, empty(member));
+      else if (role === 'container' || container || (role === 'state' && view.statePresence?.has(k))) setOwn(out, k, empty(member));
       else continue;
       any = true;
     }
@@ -191,7 +211,7 @@ export function aslErrors(input: unknown): AslCheckError[] {
       ...duplicateStateNames(graph, OPTIONS),
       ...missingTerminalStateErrors(graph, OPTIONS),
       ...mustNotHaveDuplicateFieldNamesAfterEvaluation(viewOf(definition, PAYLOADS), OPTIONS),
-      ...stateChecks(definition, OPTIONS, STATE_CHECKS),
+      ...stateChecks(viewOf(definition, STATES), OPTIONS, STATE_CHECKS),
     ];
   } finally {
     // Last added, first removed: each object goes back to the shape (and key order) it had.
