@@ -18,6 +18,7 @@ import type { RunLog } from '../src/services/run-log/types.js';
 import type { StateMachine } from '../src/emit/asl/asl-types.js';
 import { estimateHistory } from '../src/emit/asl/limits.js';
 import { PARALLEL_CHECK_BYTES } from '../src/emit/asl/parts-check.js';
+import { EARLY_PARTS_WORKER_NODES } from '../src/emit/asl/emit-asl.js';
 import { compile } from '../src/library/compile.js';
 
 let s3: S3TestServer;
@@ -120,10 +121,12 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(logs.emulated).toBe(logs.reference);
   });
 
-  // Over 1 MB of parts, `dagc compile` (the compile bundle) validates them on two threads (parts-check.ts); the
-  // library under the sources has no worker beside it and validates them here: the same files, the same bytes.
-  it('a 500-step chain: the same files whether its ~150 parts are validated on one thread or two', { timeout: 300_000 }, async () => {
-    const dir = project(chainPipeline({ steps: 500, shell: true }), 'threads');
+  // Over 1 MB of parts, `dagc compile` (the compile bundle) validates them on two threads (parts-check.ts), with
+  // the worker started before the machine is built (from EARLY_PARTS_WORKER_NODES nodes); the library under the
+  // sources has no worker beside it and validates them here: the same files, the same bytes.
+  it('a 1,000-step chain: the same files whether its parts are validated on one thread or two', { timeout: 300_000 }, async () => {
+    expect(1000).toBeGreaterThanOrEqual(EARLY_PARTS_WORKER_NODES);
+    const dir = project(chainPipeline({ steps: 1000, shell: true }), 'threads');
     const cli = await compiled(dir);
     expect(cli.files.length).toBeGreaterThan(100);
     const texts = cli.files.map((f) => readFileSync(path.join(dir, 'out', f), 'utf8'));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { fastJsonPath } from '../../../scripts/fast-jsonpath-plugin.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkParts } from './parts-check.js';
+import { checkParts, startPartsWorker } from './parts-check.js';
 import { validateDefinition } from './validate-asl.js';
 import { aslGoldens } from '../../../test/helpers/asl-goldens.js';
 import type { Definition } from '../../../test/helpers/asl-goldens.js';
@@ -135,5 +135,38 @@ describe('asl-validator over parts on two threads', () => {
     const r = await checkParts(parts, texts, 'p.yaml', { worker: partial, minBytes: 0, alongside: false });
     expect(r.byWorker).toBe(Math.floor(parts.length / 2));
     expect(r.diagnostics).toEqual(sequential(parts.filter((_, i) => i % 2 === 0)));
+  }, 60_000);
+
+  // A worker started before the parts exist (startPartsWorker, as a compile that will split starts it), given
+  // them later in a message.
+  it('finds the same with a worker started before its parts', async () => {
+    const prepared = startPartsWorker(worker)!;
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await checkParts(parts, texts, 'p.yaml', { prepared, minBytes: 0, alongside: false });
+    expect(r.byWorker).toBe(parts.length);
+    expect(r.diagnostics).toEqual(expected);
+  }, 60_000);
+
+  it('validates here what a worker started early left: it could not load, or the parts were too small for it', async () => {
+    const broken = path.join(dir, 'broken-early.cjs');
+    writeFileSync(broken, "throw new Error('cannot load');\n");
+    const dead = startPartsWorker(broken)!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(dead.ended.value).toBe(true);
+    const r = await checkParts(parts, texts, 'p.yaml', { prepared: dead, minBytes: 0, alongside: false });
+    expect(r.byWorker).toBe(0);
+    expect(r.diagnostics).toEqual(expected);
+    // Dying between being checked and being listened to.
+    const dying = startPartsWorker(broken)!;
+    const r2 = await checkParts(parts, texts, 'p.yaml', { prepared: dying, minBytes: 0, alongside: false });
+    expect(r2.diagnostics).toEqual(expected);
+    // Below the size that pays for a worker: stopped, and every part validated here.
+    const unused = startPartsWorker(worker)!;
+    const exited = new Promise((resolve) => unused.worker.once('exit', resolve));
+    const small = await checkParts(parts, texts, 'p.yaml', { prepared: unused });
+    expect(small.byWorker).toBe(0);
+    expect(small.diagnostics).toEqual(expected);
+    await exited;
+    expect(unused.ended.value).toBe(true);
   }, 60_000);
 });

@@ -41,9 +41,44 @@ export function bundledWorker(): string | undefined {
   return undefined;
 }
 
+/**
+ * A worker started before the parts exist (startPartsWorker): it takes ~0.1 s to load and be ready, which a
+ * compile that is sure to split spends building the machine instead of waiting (issue 16). Until it is given
+ * parts it waits for them, unref'd (it never keeps the process alive); stopPartsWorker ends it unused.
+ */
+export interface PartsWorker {
+  readonly worker: Worker;
+  /** Set when it exited or failed (it is then not used: this thread validates every part). */
+  readonly ended: { value: boolean };
+}
+
+/** Starts `file` as a parts worker now, to be given its parts later; undefined when it cannot start. */
+export function startPartsWorker(file: string | undefined): PartsWorker | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const worker = new Worker(file, { workerData: null });
+    const ended = { value: false };
+    // A worker that fails is replaced by this thread; its error is not the user's.
+    worker.on('error', () => (ended.value = true));
+    worker.on('exit', () => (ended.value = true));
+    worker.unref();
+    return { worker, ended };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Ends a parts worker that was not given parts. */
+export function stopPartsWorker(prepared: PartsWorker | undefined): void {
+  if (prepared && !prepared.ended.value) void prepared.worker.terminate();
+}
+
 export interface PartsCheckOptions {
   /** The worker's module; none: this thread only. */
   readonly worker?: string | undefined;
+  /** A worker already started (startPartsWorker), used instead of starting `worker`; stopped when the parts
+   * are too small to pay for it. */
+  readonly prepared?: PartsWorker | undefined;
   /** The size from which a worker is used (default PARALLEL_CHECK_BYTES). */
   readonly minBytes?: number;
   /** Whether this thread takes parts too while the worker runs (default true); it takes what the worker leaves. */
@@ -89,10 +124,18 @@ export function startPartsCheck(
   let stopped: Promise<void> = Promise.resolve();
   let byWorker = 0;
   let worker: Worker | undefined;
-  if (options.worker !== undefined && n > 1 && bytes >= (options.minBytes ?? PARALLEL_CHECK_BYTES)) {
+  const prepared = options.prepared !== undefined && !options.prepared.ended.value ? options.prepared : undefined;
+  const wanted = n > 1 && bytes >= (options.minBytes ?? PARALLEL_CHECK_BYTES);
+  if (!wanted) stopPartsWorker(options.prepared);
+  if (wanted && (prepared !== undefined || options.worker !== undefined)) {
     try {
       const job: PartsCheckJob = { texts, counter: counter.buffer as SharedArrayBuffer, file };
-      const started = new Worker(options.worker, { workerData: job });
+      let started: Worker;
+      if (prepared) {
+        started = prepared.worker;
+        started.postMessage(job);
+        started.ref();
+      } else started = new Worker(options.worker!, { workerData: job });
       worker = started;
       stopped = new Promise<void>((resolve) => {
         started.on('message', (m: PartsCheckMessage) => {
@@ -105,6 +148,8 @@ export function startPartsCheck(
         // A worker that failed is replaced by this thread below; its error is not the user's.
         started.on('error', () => resolve());
         started.on('exit', () => resolve());
+        // A prepared worker may have ended between the check above and these listeners.
+        if (prepared?.ended.value) resolve();
       });
     } catch {
       worker = undefined;

@@ -7,20 +7,25 @@ import { validateDefinition } from './validate-asl.js';
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  const job = workerData as PartsCheckJob;
-  const counter = new Int32Array(job.counter);
-  for (;;) {
-    const index = Atomics.add(counter, 0, 1);
-    if (index >= job.texts.length) break;
-    try {
-      const message: PartsCheckMessage = {
-        index,
-        diagnostics: validateDefinition(JSON.parse(job.texts[index]!), job.file),
-      };
-      port.postMessage(message);
-    } catch {
-      // left to the caller
+  const run = (job: PartsCheckJob) => {
+    const counter = new Int32Array(job.counter);
+    for (;;) {
+      const index = Atomics.add(counter, 0, 1);
+      if (index >= job.texts.length) break;
+      try {
+        const message: PartsCheckMessage = {
+          index,
+          diagnostics: validateDefinition(JSON.parse(job.texts[index]!), job.file),
+        };
+        port.postMessage(message);
+      } catch {
+        // left to the caller
+      }
     }
-  }
-  port.postMessage({ done: true } satisfies PartsCheckMessage);
+    port.postMessage({ done: true } satisfies PartsCheckMessage);
+  };
+  // Given its parts at its start, or started early (startPartsWorker) and given them in a message.
+  const given = workerData as PartsCheckJob | null;
+  if (given) run(given);
+  else port.once('message', run);
 }
