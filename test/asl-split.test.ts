@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
@@ -92,6 +93,41 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(logs.emulated).toBe(logs.reference);
   });
 
+  // The stack names each definition by its file beside it (DefinitionS3Location, the local path `aws cloudformation
+  // package` uploads): judged by cfn-lint, which knows the form (W3002) and would say anything else it finds.
+  it('the stack names every definition file once, parent last with a substitution per part, and passes cfn-lint', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 30, shell: true, failAt: 14, handler: true }), 'stack');
+    const { files } = await compiled(dir);
+    const stackText = readFileSync(path.join(dir, 'out', 'pipeline.stack.json'), 'utf8');
+    const stack = JSON.parse(stackText) as { Resources: Record<string, { Type: string; Properties: { DefinitionS3Location?: string; DefinitionString?: string; DefinitionSubstitutions?: Record<string, { Ref: string }> } }> };
+    const machines = Object.entries(stack.Resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+    const named = machines.map(([, r]) => r.Properties.DefinitionS3Location);
+    expect(named.sort()).toEqual(files.filter((f) => f !== 'pipeline.stack.json').sort());
+    expect(machines.every(([, r]) => r.Properties.DefinitionString === undefined)).toBe(true);
+    const [last, parent] = machines[machines.length - 1]!;
+    expect(last).toBe('StateMachine');
+    expect(parent.Properties.DefinitionS3Location).toBe('pipeline.asl.json');
+    // Every ${dagcPart<k>} of the parent (and of a part starting parts) is given the ARN of the resource whose file
+    // is that part.
+    const placeholders = new Set(files.flatMap((f) => [...readFileSync(path.join(dir, 'out', f), 'utf8').matchAll(/"\$\{(dagcPart\d+)\}"/g)].map((m) => m[1]!)));
+    expect(placeholders.size).toBe(machines.length - 1);
+    for (const key of placeholders) {
+      const ref = parent.Properties.DefinitionSubstitutions?.[key]?.Ref;
+      expect(stack.Resources[ref!]?.Properties.DefinitionS3Location).toBe(`pipeline.part-${key.slice('dagcPart'.length)}.asl.json`);
+    }
+    // Small, whatever the machine's size: CloudFormation takes a template of at most 1 MB from S3.
+    expect(Buffer.byteLength(stackText)).toBeLessThan(51_200);
+    const lint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
+    if (lint.status !== 0) {
+      console.warn('cfn-lint is not installed (pip install cfn-lint): the stack lint is skipped');
+      return;
+    }
+    const linted = spawnSync('cfn-lint', ['--regions', 'eu-west-1', '--format', 'json', '--', path.join(dir, 'out', 'pipeline.stack.json')], { encoding: 'utf8' });
+    const findings = JSON.parse(linted.stdout || '[]') as { Rule: { Id: string } }[];
+    expect(findings.length).toBe(machines.length);
+    expect([...new Set(findings.map((f) => f.Rule.Id))]).toEqual(['W3002']);
+  });
+
   it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {
     const dir = project(chainPipeline({ steps: 24, shell: true, failAt: 11 }), 'fails');
     expectWithinQuotas((await compiled(dir)).definitions);
@@ -106,6 +142,31 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(definitions.length).toBeGreaterThanOrEqual(5);
     expectWithinQuotas(definitions);
     const logs = await runLogs(dir, 'wide');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  // After its branches went to parts of their own, the machine is still too large: the Parallel that starts them
+  // lands in a part, which CloudFormation gives their ARNs through that part's own DefinitionSubstitutions.
+  it('a parallel node too large for a part, in a chain too long for one: a part starts the branches, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const lines = ['dag:', '  start_at: s0', '  steps:'];
+    for (let i = 0; i < 12; i++)
+      lines.push(`    s${i}:`, '      type: task', '      command_type: shell', `      command: echo s${i}`, `      next: ${i === 5 ? 'fan' : i === 11 ? 'success' : `s${i + 1}`}`);
+    lines.push('    fan:', '      type: parallel', '      next: s6', '      branches:');
+    for (let b = 0; b < 4; b++) {
+      lines.push(`        b${b}:`, '          start_at: t0', '          steps:');
+      for (let t = 0; t < 4; t++)
+        lines.push(`            t${t}:`, '              type: task', '              command_type: shell', `              command: echo b${b}-t${t}`, `              next: ${t === 3 ? 'success' : `t${t + 1}`}`);
+      lines.push('            success:', '              type: success', '            fail:', '              type: fail');
+    }
+    lines.push('    success:', '      type: success', '    fail:', '      type: fail');
+    const dir = project(lines.join('\n') + '\n', 'inner');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    const stack = JSON.parse(readFileSync(path.join(dir, 'out', 'pipeline.stack.json'), 'utf8')) as { Resources: Record<string, { Properties: { DefinitionSubstitutions?: Record<string, unknown> } }> };
+    const starting = Object.entries(stack.Resources).filter(([id, r]) => id !== 'StateMachine' && r.Properties.DefinitionSubstitutions);
+    expect(starting.map(([, r]) => Object.keys(r.Properties.DefinitionSubstitutions!).length)).toEqual([4]);
+    const logs = await runLogs(dir, 'inner');
     expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
   });

@@ -11,9 +11,10 @@ import { loadPipeline } from '../../front-end/load-pipeline.js';
 import { mapCountKey, mapShapeHash } from '../../services/run-log/s3.js';
 import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';
-import { emitAsl, renderAsl } from './emit-asl.js';
+import { STACK_RESOURCE_LIMIT, emitAsl, renderAsl } from './emit-asl.js';
 import { EMULATION_BUCKET, emulationConfig } from './emulation-config.js';
 import { DEFINITION_LIMIT } from './limits.js';
+import { chainPipeline } from '../../../fixtures/scale/scale-pipelines.mjs';
 
 async function pipeline(yaml: string): Promise<Pipeline> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-unit-'));
@@ -430,6 +431,25 @@ describe('asl names, pure nodes and limits', () => {
       'part N is N bytes even split (its largest state, step "fan", is N bytes), over executor.config.limits.definition_bytes (N); Step Functions accepts it',
       'part N may write N history events even split (its largest state, step "fan", may write N), over executor.config.limits.history_events (N); Step Functions accepts it',
     ]);
+  });
+});
+
+describe('the stack of a split machine', () => {
+  // Each definition beside the stack, named by a local path `aws cloudformation package` uploads; CloudFormation
+  // declares at most 500 resources in a template, one per machine here.
+  it('names each definition file and warns from 500 machines on', async () => {
+    const ir = await pipeline(chainPipeline({ steps: 12 }));
+    const small = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 20 } }), OPTIONS, { skipValidation: true });
+    expect(small.parts?.length).toBeGreaterThan(1);
+    expect(small.diagnostics.filter((d) => d.code === 'DAGC-ASL-STACK-RESOURCES')).toEqual([]);
+    const files = emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 20 } }), OPTIONS).files;
+    const stack = files.find((f) => f.path === 'p.stack.json')!.body as { Resources: Record<string, { Properties: { DefinitionS3Location: string } }> };
+    expect(Object.values(stack.Resources).map((r) => r.Properties.DefinitionS3Location).sort()).toEqual(files.filter((f) => f !== files.find((g) => g.path === 'p.stack.json')).map((f) => f.path).sort());
+    const wide = await pipeline(chainPipeline({ steps: 520 }));
+    const many = renderAsl(wide, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 4 } }), OPTIONS, { skipValidation: true });
+    expect(many.parts!.length).toBeGreaterThanOrEqual(STACK_RESOURCE_LIMIT);
+    const warned = many.diagnostics.filter((d) => d.code === 'DAGC-ASL-STACK-RESOURCES');
+    expect(warned.map((d) => [d.severity, d.start.line])).toEqual([['warning', wide.root.nodes[0]!.source.start.line]]);
   });
 });
 

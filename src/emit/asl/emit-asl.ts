@@ -20,6 +20,8 @@ import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateH
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
+/** Resources a CloudFormation template may declare (AWS docs, "CloudFormation quotas"). */
+export const STACK_RESOURCE_LIMIT = 500;
 import { validateDefinition } from './validate-asl.js';
 import { bundledWorker, startPartsCheck, startPartsWorker, stopPartsWorker } from './parts-check.js';
 import type { PartsWorker } from './parts-check.js';
@@ -160,6 +162,15 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
     const culprits = limitCulprits(ir, names, options.source);
     const run = names.get(WRAPPER.run) ?? WRAPPER.run;
     const all = [split.parent, ...split.parts];
+    // The stack that wires them (split.ts splitStack) declares one resource per machine.
+    if (all.length > STACK_RESOURCE_LIMIT)
+      diagnostics.push({
+        code: 'DAGC-ASL-STACK-RESOURCES',
+        severity: 'warning',
+        message: `the machine is split into ${split.parts.length} child machines, and the stack that wires them declares ${all.length} state machines; a CloudFormation template declares at most ${STACK_RESOURCE_LIMIT} resources`,
+        hint: 'raise executor.config.limits (fewer, larger parts), or split the pipeline into sub-pipelines deployed apart',
+        ...where,
+      });
     const defer = !mode.skipValidation && mode.deferValidation === true;
     const texts: string[] = [];
     for (const [i, part] of all.entries()) {
@@ -328,7 +339,7 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
       files: [
         { path: options.outputName, format: 'json', body: rendered.definition },
         ...rendered.parts.map((p, i) => ({ path: partFile(i + 1), format: 'json' as const, body: p })),
-        { path: `${stem}.stack.json`, format: 'json', body: splitStack(rendered.definition, rendered.parts, ir.dagHash, rendered.texts) },
+        { path: `${stem}.stack.json`, format: 'json', body: splitStack(ir.dagHash, [options.outputName, ...rendered.parts.map((_, i) => partFile(i + 1))], rendered.texts!) },
       ],
       diagnostics: rendered.diagnostics,
       ...(rendered.deferred ? { deferred: rendered.deferred } : {}),

@@ -385,32 +385,40 @@ function startPart(k: number, then: { Next: string } | { End: true }): State {
  * whose DefinitionSubstitutions give `${dagcPart<k>}` the part's ARN (Ref of a state machine is its ARN). The role
  * is a parameter: it must allow what the jobs need and, for the parts, states:StartExecution, DescribeExecution,
  * StopExecution and the EventBridge rule a .sync call manages (AWS docs, "IAM policies for nested workflows").
+ *
+ * Each machine's definition is the file written beside the stack, named by a local path in DefinitionS3Location:
+ * `aws cloudformation package` uploads each file to S3 and puts its Bucket and Key there (its artifact exporter
+ * knows this property; cfn-lint says W3002, "may only work with 'package'"). Inline (DefinitionString), the
+ * definitions made the template as large as the machine, ~18 MB for a 10,000-step chain, where CloudFormation
+ * takes at most 1 MB from S3 (issue 16).
  */
 export function splitStack(
-  parent: StateMachine,
-  parts: readonly StateMachine[],
   dagHash: string,
-  /** JSON.stringify of the parent and of each part, in that order, where the caller has it already. */
-  texts?: readonly string[],
+  /** The files of the parent and of each part, in that order, relative to the stack's folder. */
+  files: readonly string[],
+  /** JSON.stringify of the parent and of each part, in the same order: the parts each one starts are read there. */
+  texts: readonly string[],
 ): Record<string, unknown> {
+  const parts = files.length - 1;
+  // CloudFormation substitutes a machine's own DefinitionSubstitutions only: each machine names the parts it
+  // starts (the parent; a part holding a wide Parallel whose branches are parts).
+  const substitutions = (text: string) => {
+    const keys = [...new Set([...text.matchAll(/"\$\{(dagcPart(\d+))\}"/g)].map((m) => Number(m[2])))].sort((a, b) => a - b);
+    return keys.length ? { DefinitionSubstitutions: Object.fromEntries(keys.map((k) => [partKey(k), { Ref: `Part${k}` }])) } : {};
+  };
   const resources: Record<string, unknown> = {};
-  parts.forEach((p, i) => {
+  for (let i = 0; i < parts; i++)
     resources[`Part${i + 1}`] = {
       Type: 'AWS::StepFunctions::StateMachine',
-      Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionString: texts?.[i + 1] ?? JSON.stringify(p) },
+      Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionS3Location: files[i + 1], ...substitutions(texts[i + 1]!) },
     };
-  });
   resources.StateMachine = {
     Type: 'AWS::StepFunctions::StateMachine',
-    Properties: {
-      RoleArn: { Ref: 'RoleArn' },
-      DefinitionString: texts?.[0] ?? JSON.stringify(parent),
-      DefinitionSubstitutions: Object.fromEntries(parts.map((_, i) => [partKey(i + 1), { Ref: `Part${i + 1}` }])),
-    },
+    Properties: { RoleArn: { Ref: 'RoleArn' }, DefinitionS3Location: files[0], ...substitutions(texts[0]!) },
   };
   return {
     AWSTemplateFormatVersion: '2010-09-09',
-    Description: `dagc pipeline ${dagHash.slice(0, 12)}: a state machine split into ${parts.length} child machines (dagc compile --target asl)`,
+    Description: `dagc pipeline ${dagHash.slice(0, 12)}: a state machine split into ${parts} child machines (dagc compile --target asl); deploy with aws cloudformation package, which uploads the definitions, then aws cloudformation deploy`,
     Parameters: { RoleArn: { Type: 'String', Description: 'the role of every machine: the jobs it runs, and states:StartExecution/DescribeExecution/StopExecution plus events:PutTargets/PutRule/DescribeRule on StepFunctionsGetEventsForStepFunctionsExecutionRule' } },
     Resources: resources,
     Outputs: { StateMachineArn: { Value: { Ref: 'StateMachine' } } },

@@ -35,6 +35,7 @@
 //    above Node's longest timer (24.8 days) are clamped to it.
 //  - No Distributed Map: an ItemReader is silently ignored. The interpreter's copy of the machine reads the
 //    items first, in a Task of the map's name, then runs the map inline over them (inlineDistributedMaps).
+import path from 'node:path';
 import { imageEnvironment } from '../../runtime/image-env.js';
 import { runIdOfExecutionName } from '../../runtime/run-id.js';
 import type { DagcConfig } from '../../config/types.js';
@@ -95,27 +96,43 @@ export function definitionOf(text: string): StateMachine {
   return definition;
 }
 
-/** The parts of a split machine (emit/asl/split.ts) by the parent's Task that starts each, read from the stack that
- * wires them (its DefinitionSubstitutions give each part's key the part's resource). */
-export function splitParts(parent: StateMachine, texts: readonly string[]): Map<string, StateMachine> {
-  const byKey = new Map<string, StateMachine>();
-  for (const text of texts) {
-    const doc = JSON.parse(text) as { Resources?: Record<string, { Properties?: { DefinitionString?: string; DefinitionSubstitutions?: Record<string, { Ref?: string }> } }> };
-    const resources = doc.Resources ?? {};
-    for (const r of Object.values(resources))
-      for (const [key, ref] of Object.entries(r.Properties?.DefinitionSubstitutions ?? {})) {
-        const body = ref.Ref ? resources[ref.Ref]?.Properties?.DefinitionString : undefined;
-        if (body) byKey.set(key, JSON.parse(body) as StateMachine);
-      }
-  }
+/** The parts of a split machine (emit/asl/split.ts) by the Task that starts each, read from the stack that wires
+ * them as CloudFormation would: each machine's definition is the compiled file its DefinitionS3Location names (a
+ * path beside the stack, as `aws cloudformation package` reads it; inline, DefinitionString, as dagc wrote it
+ * before), and a `${key}` in it is replaced by what that machine's own DefinitionSubstitutions give the key: the
+ * Ref (the ARN) of another machine of the stack. The parent starts parts, and so may a part (the branches of a
+ * wide Parallel run as parts of their own). */
+export function splitParts(files: readonly { readonly path: string; readonly text: string }[]): Map<string, StateMachine> {
+  type Resource = { Type?: string; Properties?: { DefinitionString?: string; DefinitionS3Location?: unknown; DefinitionSubstitutions?: Record<string, { Ref?: string }> } };
   const out = new Map<string, StateMachine>();
-  // The parent starts parts, and so may a part (the branches of a wide Parallel run as parts of their own).
-  for (const [name, state] of [parent, ...byKey.values()].flatMap((m) => [...allStates(m.States)])) {
-    if (state.Type !== 'Task' || state.Resource !== START_EXECUTION) continue;
-    const arn = String((state.Parameters as Record<string, unknown> | undefined)?.StateMachineArn ?? '');
-    const part = byKey.get(/^\$\{(\w+)\}$/.exec(arn)?.[1] ?? '');
-    if (!part) throw new UserError(`the state ${name} starts ${arn}, which no compiled file defines`, 'emulate the files dagc compile --target asl -o FOLDER/ wrote, the stack included');
-    out.set(name, part);
+  for (const file of files) {
+    const doc = JSON.parse(file.text) as { AWSTemplateFormatVersion?: unknown; Resources?: Record<string, Resource> };
+    if (doc.AWSTemplateFormatVersion === undefined) continue;
+    const resources = Object.entries(doc.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+    const definitions = new Map<string, StateMachine>();
+    for (const [id, r] of resources) {
+      const at = r.Properties?.DefinitionS3Location;
+      let body = r.Properties?.DefinitionString;
+      if (typeof at === 'string') {
+        const wanted = path.resolve(path.dirname(file.path), at);
+        body = files.find((f) => path.resolve(f.path) === wanted)?.text;
+        if (body === undefined) throw new UserError(`the stack ${path.basename(file.path)} names the definition ${at}, which is not among the compiled files`, 'emulate the files dagc compile --target asl -o FOLDER/ wrote, the stack included');
+      }
+      if (body !== undefined) definitions.set(id, JSON.parse(body) as StateMachine);
+    }
+    for (const [id, r] of resources) {
+      const machine = definitions.get(id);
+      if (!machine) continue;
+      const substitutions = r.Properties?.DefinitionSubstitutions ?? {};
+      for (const [name, state] of allStates(machine.States)) {
+        if (state.Type !== 'Task' || state.Resource !== START_EXECUTION) continue;
+        const arn = String((state.Parameters as Record<string, unknown> | undefined)?.StateMachineArn ?? '');
+        const key = /^\$\{(\w+)\}$/.exec(arn)?.[1] ?? '';
+        const part = definitions.get(substitutions[key]?.Ref ?? '');
+        if (!part) throw new UserError(`the state ${name} starts ${arn}, which the stack's ${id} does not give a machine of the stack`, 'emulate the files dagc compile --target asl -o FOLDER/ wrote, the stack included');
+        out.set(name, part);
+      }
+    }
   }
   return out;
 }
@@ -401,7 +418,7 @@ export const awsLocalEmulator: Emulator = {
     // A split machine's parts (emit/asl/split.ts), found through the stack that wires them: aws-local-stepfunctions
     // has no states:startExecution, so each is run here as a child execution by the parent's Task that starts it.
     const partTasks = new Set<string>();
-    for (const [task, part] of splitParts(definition, files.slice(1).map((f) => f.text))) {
+    for (const [task, part] of splitParts(files)) {
       children.set(task, { ...part, States: inlineDistributedMaps(pinExecutionInput(part.States), children) });
       partTasks.add(task);
     }
