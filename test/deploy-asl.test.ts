@@ -6,12 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { SFNClient, DescribeExecutionCommand, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SFNClient, ListStateMachinesCommand, DescribeExecutionCommand, DescribeStateMachineCommand, DescribeStateMachineAliasCommand, ListExecutionsCommand, ListTagsForResourceCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SchedulerClient, GetScheduleCommand, ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import { IAMClient, GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { S3Client, CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CloudFormationClient, DescribeStackResourcesCommand, DescribeStacksCommand, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { runCli } from './helpers/cli.js';
+import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { executionInput } from '../src/runtime/execution-input.js';
 import { runIdOfExecutionName } from '../src/runtime/run-id.js';
 import { BIN } from './helpers/paths.js';
@@ -456,6 +457,18 @@ describe.runIf(HAS)('dagc deploy --target asl (moto_server)', () => {
       expect(out.stderr).toMatch(/the CloudFormation template of pipeline needs a value for CloseRuleRoleArn\nhint: give them in the config: deploy: \{asl: \{parameters: \{CloseRuleRoleArn: …\}\}\}/);
       expect((await cfn.send(new DescribeStacksCommand({}))).Stacks ?? []).toEqual([]);
     });
+  });
+
+  // The parent alone would start parts that do not exist: a split machine is deployed from its stack, with
+  // aws cloudformation package (which uploads the definitions), and dagc says so before touching anything.
+  it('refuses a machine split into child machines (exit 2), with the commands that deploy its stack, and creates nothing', async () => {
+    writeFileSync(path.join(dir, 'pipeline.yaml'), chainPipeline({ steps: 30, shell: true }));
+    writeFileSync(path.join(dir, 'config.yaml'), CONFIG(WITHOUT_SCHEDULE).replace('    compute: batch\n', '    compute: batch\n    limits: {definition_bytes: 16384, history_events: 200}\n'));
+    const out = await deploy();
+    expect(out.status, out.stderr).toBe(2);
+    expect(out.stderr).toMatch(/the state machine is split into \d+ child machines \(over a Step Functions quota\), which dagc deploy does not deploy yet/);
+    expect(out.stderr).toMatch(/aws cloudformation package --template-file FOLDER\/pipeline\.stack\.json --s3-bucket BUCKET/);
+    expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? []).toEqual([]);
   });
 
   it('reports bad deploy settings at their line and column (exit 2) before reaching AWS', async () => {

@@ -1,6 +1,7 @@
 // The library side of `dagc deploy`, `submit`, `watch`, `logs` and `runs list --target`: plain values in,
 // results out, nothing printed. Each target's handlers (aws/, kube/) are imported only when that target is
 // asked for, and their SDKs only then.
+import path from 'node:path';
 import { loadInputFiles } from '../config/inputs.js';
 import { UserError } from '../core/errors.js';
 import { baseName, checkTargetIntegrations, compileLoaded } from '../library/compile.js';
@@ -51,6 +52,15 @@ export async function deploy(request: DeployRequest, options: DeployOptions = {}
   const pipeline = pipelineIdentity(request.pipelineFile);
   if (target === 'asl') {
     const { files } = await compileLoaded(compiler, inputs, inputs.config, request, undefined, report);
+    // A machine split into child machines (over a Step Functions quota) is the stack that wires them, whose
+    // definitions CloudFormation reads from S3: dagc does not upload them (yet), so it deploys none of it rather
+    // than the parent alone, whose parts would not exist.
+    const stack = files.find((f) => f.path.endsWith('.stack.json'));
+    if (files.length > 1 && stack)
+      throw new UserError(
+        `the state machine is split into ${files.length - 2} child machines (over a Step Functions quota), which dagc deploy does not deploy yet`,
+        `write them with dagc compile --target asl -o FOLDER/, then: aws cloudformation package --template-file FOLDER/${path.basename(stack.path)} --s3-bucket BUCKET --output-template-file packaged.json && aws cloudformation deploy --template-file packaged.json --stack-name NAME --parameter-overrides RoleArn=ROLE`,
+      );
     const { deployAsl } = await import('./aws/index.js');
     const outcomes = await deployAsl({ pipeline, dagHash: inputs.pipeline.dagHash, definition: files[0]!.text, settings: settings.asl, env: request.env }, options);
     return { target, outcomes };
