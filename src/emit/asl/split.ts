@@ -145,8 +145,8 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   const offloaded: StateMachine[] = [];
   const states: Record<string, State> = {};
   for (const [name, s] of Object.entries(branch.States)) {
-    const big = bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2;
-    if (s.Type !== 'Parallel' || !big) {
+    // Only a Parallel is offloaded: the size of any other state is asked for when it is packed.
+    if (s.Type !== 'Parallel' || !(bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2)) {
       setOwn(states, name, s);
       continue;
     }
