@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fastJsonPath } from './fast-jsonpath-plugin.mjs';
+import { MODULE_URL_BANNER } from './module-url-banner.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Build into a fresh folder and swap it in, so a process running bin/dagc.js meanwhile (another test run,
@@ -197,9 +198,9 @@ for (const [name, source, plugin] of [
   target: 'node20',
   sourcemap: 'linked',
   external: ['log-update', 'handlebars', '@babel/code-frame', '@viz-js/viz', '@aws-sdk/*', '@smithy/*', 'ajv', 'ajv-formats'],
-  // import.meta.url (package-root.ts, lazy-crypto.ts, python-home.ts) is this file's URL.
-  define: { 'import.meta.url': '__dagcModuleUrl' },
-  banner: { js: "var __dagcModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import.meta.url (package-root.ts, lazy-crypto.ts, python-home.ts) is this file's URL, made when first read.
+  define: { 'import.meta.url': '__dagcMeta.url' },
+  banner: { js: MODULE_URL_BANNER },
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
   plugins: [plugin, hostImport, fastJsonPath],

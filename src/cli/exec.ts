@@ -26,6 +26,8 @@ export const command: Command = {
     try {
       const { ctx, inv } = await openEntry(args, io, false, abort.signal);
       const { executeLeaf } = await import('../runtime/exec-node.js');
+      // This process ends with its node: the node's workspaces are removed when it exits, not kept for reuse.
+      (await import('../runtime/workspace.js')).removeWorkspacesAtExit();
       const status = await executeLeaf(ctx, { ...inv, attempt });
       return status === 'SUCCESS' ? 0 : 1;
     } finally {

@@ -8,7 +8,7 @@
 //
 // then one count line ("2 errors, 1 warning"). Files are read lazily, once each, for the frames; a file
 // that is gone or is not text just gets no frame.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../core/fs-async.js';
 import type { codeFrameColumns as codeFrameColumnsType } from '@babel/code-frame';
 import path from 'node:path';
 import type { Diagnostic, Position } from '../core/diagnostics.js';

@@ -6,9 +6,8 @@ import { createRequire } from 'node:module';
 
 type Crypto = typeof NodeCrypto;
 
-const requireBuiltin = createRequire(import.meta.url);
 let loaded: Crypto | undefined;
 
 export function nodeCrypto(): Crypto {
-  return (loaded ??= requireBuiltin('node:crypto') as Crypto);
+  return (loaded ??= createRequire(import.meta.url)('node:crypto') as Crypto);
 }

@@ -8,7 +8,7 @@
 // memory), it fsyncs every write by default and installs signal-exit handlers in each `dagc exec`, and 8.x needs
 // Node 22.
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, rename, rm } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm } from './fs-async.js';
 import path from 'node:path';
 
 let counter = 0;

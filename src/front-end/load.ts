@@ -11,7 +11,7 @@
 // yaml's core schema exactly; anything unusual falls back to `yaml`, which reports it. Positions of a file
 // read the fast way are computed on first use, by `yaml`. load.test.ts checks that both ways give the same
 // views.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from '../core/fs-async.js';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode, YAMLMap } from 'yaml';
 import type { Diagnostic, Position, Severity } from '../core/diagnostics.js';

@@ -2,7 +2,7 @@
 // the 2022 `--var-file` YAML mappings, and the 49937f7+ `MAGNUS_VAR_<name>` environment variables (plus our
 // `DAGC_VAR_<name>`). Substitution is Python's `string.Template.safe_substitute`, quirks included, because it
 // runs before the dag hash (§3.9) and magnus users' files must hash the same.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../core/fs-async.js';
 import path from 'node:path';
 import { LineCounter, isAlias, isMap, isScalar, parseDocument } from 'yaml';
 import type { Node as YamlNode } from 'yaml';

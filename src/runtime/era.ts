@@ -1,7 +1,7 @@
 // What the magnus era (config/magnus-era.ts) changes while a node executes: how a step's captured output is
 // catalogued, what a 0.5 `get` leaves out, and the hint when a put/get would have matched under the other era's
 // compute data folder ("." in 0.5, "data" before): the usual sign that a pipeline runs under the wrong era.
-import { stat } from 'node:fs/promises';
+import { stat } from '../core/fs-async.js';
 import path from 'node:path';
 import type { MagnusEra } from '../config/magnus-era.js';
 import type { DataCatalogEntry } from '../services/run-log/types.js';

@@ -17,7 +17,7 @@ import { indexSteps } from './context.js';
 import type { RuntimeEvent } from './events.js';
 import type { Workspace } from './workspace.js';
 import { openWorkspace, sharedWorkspace, storeFolders } from './workspace.js';
-import { readdir } from 'node:fs/promises';
+import { readdir } from '../core/fs-async.js';
 import { sha256 } from '../core/sha256.js';
 import path from 'node:path';
 import type { MagnusEra } from '../config/magnus-era.js';

@@ -2,7 +2,7 @@
 // resolved before the run exists and refused when a relative setting leads outside the project, by `..` or by a
 // symbolic link on the way (issue 19: a `.catalog` that was a link to elsewhere, or `log_folder: ../x`, carried
 // the run's writes out of the project). An absolute setting is taken as meant: the user chose that place.
-import { realpath } from 'node:fs/promises';
+import { realpath } from '../core/fs-async.js';
 import path from 'node:path';
 import type { DagcConfig } from '../config/types.js';
 import { UserError } from '../core/errors.js';

@@ -21,8 +21,8 @@
 // is removed instead. Folders are removed through libuv's pool: on ext4 an rmdir waits for the journal
 // (measured 1-5 ms each under load, against ~0.02 ms for an unlink), which on this thread stalled the run.
 import type { BigIntStats } from 'node:fs';
-import { closeSync, constants, copyFileSync, fchmodSync, fstatSync, futimesSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmdirSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
+import { closeSync, constants, copyFileSync, fchmodSync, fstatSync, futimesSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
+import { rm, rmdir } from '../core/fs-async.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DagcConfig, ServiceSection } from '../config/types.js';
@@ -156,7 +156,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       throw error;
     }
-    return { dir, changedProjectFiles: () => Promise.resolve([]), dispose: () => discard(dir) };
+    return { dir, changedProjectFiles: () => Promise.resolve([]), dispose: () => (removeAtExit ? leaveForExit(dir) : discard(dir)) };
   }
   const leftOut = leftOutPaths(opts, root);
   const key = `${opts.project}\u0000${[...leftOut].sort().join('\u0000')}`;
@@ -187,6 +187,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
     async dispose() {
       if (disposed) return;
       disposed = true;
+      if (removeAtExit) return leaveForExit(ws.dir);
       let idle = owner.idle.get(poolKey);
       let restored = false;
       try {
@@ -200,6 +201,41 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
       cleanIdleAtExit();
     },
   };
+}
+
+/**
+ * Set by a process that runs one step and exits (`dagc exec`): a used workspace is neither restored for another
+ * attempt (an lstat per file, for no later use) nor removed through libuv's pool (its four threads would start
+ * for the removal alone), but removed on this thread when the process exits, after the step's result is
+ * recorded. The process waits for a pooled removal before it exits all the same, so the removal's own time is
+ * unchanged; what goes is the restore, the threads and the hops back to the event loop (issue 16, bench/
+ * runtime-scale.mjs).
+ */
+let removeAtExit = false;
+const exitRemovals: string[] = [];
+
+export function removeWorkspacesAtExit(): void {
+  removeAtExit = true;
+}
+
+function leaveForExit(dir: string): Promise<void> {
+  if (exitRemovals.length === 0)
+    process.on('exit', () => {
+      for (const left of exitRemovals.splice(0)) {
+        try {
+          removeTreeSync(left);
+        } catch {
+          // What the walk cannot remove (a folder the step made unreadable): rm's own walk, then give up.
+          try {
+            rmSync(left, { recursive: true, force: true });
+          } catch {
+            /* a leftover temp folder must not fail the exit */
+          }
+        }
+      }
+    });
+  exitRemovals.push(dir);
+  return Promise.resolve();
 }
 
 /** The data folders (posix, relative) with every parent they need, parents first. */

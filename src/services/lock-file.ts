@@ -5,7 +5,7 @@
 // over. There is no overall wait limit: on a loaded machine 64 writers may queue for long, and a waiter gives
 // up on nobody who is alive.
 import { nodeCrypto } from '../core/lazy-crypto.js';
-import { link, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { link, readFile, rename, stat, unlink, utimes, writeFile } from '../core/fs-async.js';
 import { isErrno } from './fs-util.js';
 
 export interface LockOptions {

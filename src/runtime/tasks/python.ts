@@ -1,7 +1,7 @@
 // `command_type: python` (`module.function`, magnus-spec.md §1.3), and the shim runner shared with
 // python-lambda and notebook tasks: python/dagc_shim.py imports or evaluates the step, calls it with kwargs
 // matched from the parameters (§4.2) and reports what it returned and set (see the shim's docstring).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../core/fs-async.js';
 import path from 'node:path';
 import { configString, finishAttempt, refused, withStepFiles } from './attempt.js';
 import type { Captured } from './capture.js';

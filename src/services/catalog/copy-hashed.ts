@@ -2,7 +2,7 @@
 // the source once as a stream: data files may be larger than memory. The copy is atomic (temp + rename), so a
 // reader never sees half a file, and keeps the source's permission bits (scripts stay executable).
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat } from '../../core/fs-async.js';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sha256PassThrough } from '../../core/sha256.js';

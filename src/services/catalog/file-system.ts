@@ -4,7 +4,7 @@
 // recorded (§10.3), a get that finds nothing fails the step with a message saying what was looked for where,
 // a re-run copies the previous catalog file by file (§3.11, magnus crashed), and nothing leaves its folder.
 import { realpathSync } from 'node:fs';
-import { mkdir, readdir, realpath, stat } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat } from '../../core/fs-async.js';
 import path from 'node:path';
 import type { DataCatalogEntry } from '../run-log/types.js';
 import type { Catalog, CatalogGetPut } from './types.js';

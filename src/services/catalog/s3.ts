@@ -4,7 +4,7 @@
 // directory>`; `get` downloads the matches under `<prefix><run_id>/<compute_data_folder>/` back into it.
 // Files are streamed both ways (data may be larger than memory) and hashed with sha256 on the way.
 import { createReadStream } from 'node:fs';
-import { mkdir, realpath, stat } from 'node:fs/promises';
+import { mkdir, realpath, stat } from '../../core/fs-async.js';
 import path from 'node:path';
 import type { DataCatalogEntry } from '../run-log/types.js';
 import type { Catalog, CatalogGetPut } from './types.js';

@@ -1,7 +1,7 @@
 // The catalog reads and writes only inside its folders (shared/DESIGN.md §5: "relative paths only, no escape
 // from the folder"). Patterns, compute data folders and names come from pipeline files, so each is checked
 // before any file is touched; symbolic links are checked where they resolve.
-import { realpath } from 'node:fs/promises';
+import { realpath } from '../../core/fs-async.js';
 import path from 'node:path';
 import { CatalogError } from './types.js';
 

@@ -13,7 +13,7 @@
 // File names come from toSafeFileName (internal names hold spaces, Unicode, even '/' from map values); the real
 // name is inside each record. Writes are temp + rename; names starting with '.' are temps and are skipped.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from '../../core/fs-async.js';
 import path from 'node:path';
 import { nodeCrypto } from '../../core/lazy-crypto.js';
 import type { BranchRecord, RunLog, RunLogStore, RunRecord, StepRecord } from './types.js';

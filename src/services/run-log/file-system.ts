@@ -1,7 +1,7 @@
 // The file-system run log store (spec §3.6): one JSON document per run, `<log_folder>/<run_id>.json`.
 // magnus re-wrote the whole file on every change with no locking, so parallel branches lost each other's
 // step logs; here every read-modify-write holds a lock file and every write is temp + rename.
-import { access, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, link, mkdir, readdir, readFile, rm, writeFile } from '../../core/fs-async.js';
 import path from 'node:path';
 import type { RunLogStore } from './types.js';
 import type { ServiceProvider } from '../provider.js';

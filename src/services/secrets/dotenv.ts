@@ -1,6 +1,6 @@
 // The dotenv secrets provider (spec §2.4): secrets from a .env file, read once per instance (magnus re-read
 // the file on every get; one run's secrets do not change while it runs).
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../../core/fs-async.js';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { ServiceProvider } from '../provider.js';
