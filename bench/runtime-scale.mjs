@@ -144,7 +144,7 @@ export function benchRuntimeScale() {
 
   // bash: per step of a rendered chain (each step one dagc exec), the difference of two lengths.
   for (const f of ['one', 'chain']) must(spawnSync(node, [bin, 'compile', `${f}.yaml`, '--target', 'bash', '-o', `${f}.sh`], { cwd: dir, encoding: 'utf8' }), 'compile');
-  // The two scripts and node -e 0 take turns (5 rounds): the per-step ratio is to the baseline of this phase.
+  // The two scripts and node -e 0 take turns (9 rounds: on two shared cores five left the median moving by ±0.1 between runs): the per-step ratio is to the baseline of this phase.
   let id = 0;
   const runScript = (f) => {
     const start = process.hrtime.bigint();
@@ -154,7 +154,7 @@ export function benchRuntimeScale() {
   const ones = [];
   const longs = [];
   const bases = [];
-  for (let round = 0; round < 5; round++) {
+  for (let round = 0; round < 9; round++) {
     ones.push(runScript('one'));
     longs.push(runScript('chain'));
     for (let i = 0; i < 5; i++) bases.push(timeInterleaved({ node: { argv: [node, '-e', '0'] } }, { cwd: dir, runs: 1 }).node.median);
