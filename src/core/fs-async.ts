@@ -17,17 +17,39 @@ function promised<T>(call: (...args: never[]) => void): T {
     })) as T;
 }
 
-export const access = promised<typeof fs.access.__promisify__>(fs.access);
-export const chmod = promised<typeof fs.chmod.__promisify__>(fs.chmod);
-export const link = promised<typeof fs.link.__promisify__>(fs.link);
-export const mkdir = promised<typeof fs.mkdir.__promisify__>(fs.mkdir);
-export const readFile = promised<typeof fs.readFile.__promisify__>(fs.readFile);
-export const readdir = promised<typeof fs.readdir.__promisify__>(fs.readdir);
+const NAMES = [
+  'access',
+  'chmod',
+  'link',
+  'mkdir',
+  'readFile',
+  'readdir',
+  'rename',
+  'rm',
+  'rmdir',
+  'stat',
+  'unlink',
+  'utimes',
+  'writeFile',
+] as const;
+type Promised = { [K in (typeof NAMES)[number]]: (typeof fs)[K]['__promisify__'] };
+const made = Object.fromEntries(
+  NAMES.map((name) => [name, promised(fs[name] as (...args: never[]) => void)]),
+) as Promised;
+
+export const {
+  access,
+  chmod,
+  link,
+  mkdir,
+  readFile,
+  readdir,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  unlink,
+  utimes,
+  writeFile,
+} = made;
 export const realpath = promised<(path: string) => Promise<string>>(fs.realpath.native);
-export const rename = promised<typeof fs.rename.__promisify__>(fs.rename);
-export const rm = promised<typeof fs.rm.__promisify__>(fs.rm);
-export const rmdir = promised<typeof fs.rmdir.__promisify__>(fs.rmdir);
-export const stat = promised<typeof fs.stat.__promisify__>(fs.stat);
-export const unlink = promised<typeof fs.unlink.__promisify__>(fs.unlink);
-export const utimes = promised<typeof fs.utimes.__promisify__>(fs.utimes);
-export const writeFile = promised<typeof fs.writeFile.__promisify__>(fs.writeFile);
