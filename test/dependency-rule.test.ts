@@ -58,6 +58,7 @@ const ROOMS: Rooms = {
     'front-end/': 'front-end',
     'front-end/load.ts': 'source',
     'front-end/yaml-fast.ts': 'source',
+    'front-end/yaml-lines.ts': 'source',
     'ir/': 'ir',
     'core/': 'core',
     'version.ts': 'core',

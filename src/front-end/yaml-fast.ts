@@ -6,6 +6,7 @@
 // load.ts then reads the file with `yaml`, which reports the problem with its position.
 import { FAILSAFE_SCHEMA, Type, load } from 'js-yaml';
 import { setOwn } from '../core/set-own.js';
+import { UNHANDLED, readBlockYaml } from './yaml-lines.js';
 
 /**
  * Non-text scalars are boxed while js-yaml builds the tree: a box used as a mapping key turns into a sentinel
@@ -36,40 +37,41 @@ const maybeNull = (s: string) => s === '' || '~nN'.includes(s.charAt(0));
 const maybeBool = (s: string) => 'tTfF'.includes(s.charAt(0));
 const maybeNumber = (s: string) => '+-.0123456789'.includes(s.charAt(0));
 
+const constructFloat = (s: string) =>
+  new Boxed(
+    FLOAT_SPECIAL.test(s)
+      ? s.slice(-3).toLowerCase() === 'nan'
+        ? NaN
+        : s[0] === '-'
+          ? -Infinity
+          : Infinity
+      : parseFloat(s),
+  );
+
+// The core schema's implicit types, in js-yaml's order of trial: the first that resolves a plain scalar builds it.
+const IMPLICIT: readonly [string, (s: string) => boolean, (s: string) => Boxed][] = [
+  ['tag:yaml.org,2002:null', (s) => maybeNull(s) && NULL.test(s), () => new Boxed(null)],
+  ['tag:yaml.org,2002:bool', (s) => maybeBool(s) && BOOL.test(s), (s) => new Boxed(s[0] === 't' || s[0] === 'T')],
+  // BigInt() reads "0o17" and "0x1F" itself; a leading "+" is fine too.
+  ['tag:yaml.org,2002:int', (s) => maybeNumber(s) && INT.test(s), (s) => new Boxed(BigInt(s))],
+  ['tag:yaml.org,2002:float', (s) => maybeNumber(s) && (FLOAT_SPECIAL.test(s) || FLOAT.test(s)), constructFloat],
+];
+
 const SCHEMA = FAILSAFE_SCHEMA.extend({
-  implicit: [
-    new Type('tag:yaml.org,2002:null', {
-      kind: 'scalar',
-      resolve: (s: string) => maybeNull(s) && NULL.test(s),
-      construct: () => new Boxed(null),
-    }),
-    new Type('tag:yaml.org,2002:bool', {
-      kind: 'scalar',
-      resolve: (s: string) => maybeBool(s) && BOOL.test(s),
-      construct: (s: string) => new Boxed(s[0] === 't' || s[0] === 'T'),
-    }),
-    new Type('tag:yaml.org,2002:int', {
-      kind: 'scalar',
-      resolve: (s: string) => maybeNumber(s) && INT.test(s),
-      // BigInt() reads "0o17" and "0x1F" itself; a leading "+" is fine too.
-      construct: (s: string) => new Boxed(BigInt(s)),
-    }),
-    new Type('tag:yaml.org,2002:float', {
-      kind: 'scalar',
-      resolve: (s: string) => maybeNumber(s) && (FLOAT_SPECIAL.test(s) || FLOAT.test(s)),
-      construct: (s: string) =>
-        new Boxed(
-          FLOAT_SPECIAL.test(s)
-            ? s.slice(-3).toLowerCase() === 'nan'
-              ? NaN
-              : s[0] === '-'
-                ? -Infinity
-                : Infinity
-            : parseFloat(s),
-        ),
-    }),
-  ],
+  implicit: IMPLICIT.map(([tag, resolve, construct]) => new Type(tag, { kind: 'scalar', resolve, construct })),
 });
+
+/**
+ * A plain scalar as js-yaml reads it with SCHEMA (for yaml-lines.ts): IMPLICIT tried in order, by the first
+ * character, since no two of null, bool and the numbers start alike (a word starts like none of them).
+ */
+export function resolvePlain(s: string): unknown {
+  if (maybeNull(s)) return NULL.test(s) ? new Boxed(null) : s;
+  if (maybeBool(s)) return BOOL.test(s) ? new Boxed(s[0] === 't' || s[0] === 'T') : s;
+  if (!maybeNumber(s)) return s;
+  if (INT.test(s)) return new Boxed(BigInt(s));
+  return FLOAT_SPECIAL.test(s) || FLOAT.test(s) ? constructFloat(s) : s;
+}
 
 /** Constructs the fast reader cannot tell apart from plain ones: `? key` complex keys and flow collections as keys. */
 const COMPLEX_KEY = /(?:^|\n)[ \t]*(?:- +)*\?(?:[ \t]|$)|[\]}][ \t]*:(?:[ \t\r\n]|$)/m;
@@ -86,26 +88,31 @@ export function parseFast(
   text: string,
   mapString: (s: string) => string,
   maxDepth: number,
+  options: { lineReader?: boolean } = {},
 ): FastResult | undefined {
   if (text.includes('<<') || COMPLEX_KEY.test(text)) return undefined;
   let anchored = false;
-  let value: unknown;
-  try {
-    value = load(text, {
-      schema: SCHEMA,
-      json: false,
-      onWarning: () => {
-        throw new GiveUp();
-      },
-      listener(event, state) {
-        // An anchored node closes with its anchor still set (js-yaml loader.js composeNode).
-        if (event === 'close' && (state as unknown as { anchor: string | null }).anchor !== null)
-          anchored = true;
-      },
-    });
-  } catch {
-    // Syntax errors, duplicate keys, several documents, unknown tags, a stack overflow: `yaml` reports them.
-    return undefined;
+  // Block YAML of the usual shape is read a line at a time (yaml-lines.ts); js-yaml reads the rest.
+  // (lineReader: false, for the tests that compare the two.)
+  let value: unknown = options.lineReader === false ? UNHANDLED : readBlockYaml(text, resolvePlain, maxDepth);
+  if (value === UNHANDLED) {
+    try {
+      value = load(text, {
+        schema: SCHEMA,
+        json: false,
+        onWarning: () => {
+          throw new GiveUp();
+        },
+        listener(event, state) {
+          // An anchored node closes with its anchor still set (js-yaml loader.js composeNode).
+          if (event === 'close' && (state as unknown as { anchor: string | null }).anchor !== null)
+            anchored = true;
+        },
+      });
+    } catch {
+      // Syntax errors, duplicate keys, several documents, unknown tags, a stack overflow: `yaml` reports them.
+      return undefined;
+    }
   }
   if (anchored) return undefined;
   if (value === undefined) return { empty: true, data: undefined, hash: undefined };
