@@ -5,6 +5,7 @@ import {
   ARGO_NAME_RULES,
   ASL_NAME_RULES,
   assignBackendNames,
+  sanitisedName,
   toBackendName,
 } from './names.js';
 import type { NameRules } from './names.js';
@@ -149,6 +150,34 @@ describe('toBackendName (custom rules)', () => {
     expect(toBackendName('p.a-.c', rules)).toBe(`p--a---c-${sha8('p.a-.c')}`);
     // A /g regex is reset between characters (no lastIndex surprises).
     expect(toBackendName('abcabc', rules)).toBe('abcabc');
+  });
+});
+
+describe('toBackendName (the whole-name test against the character-by-character one)', () => {
+  it('gives sanitisedName\'s name for every dot path, under every rules', () => {
+    // toBackendName takes the name as it stands when one test of the whole says sanitisedName would keep it:
+    // on paths made of the characters each rule treats apart (allowed or not, edges, case, separators, astral,
+    // hash-like suffixes, lengths around the limits), the two must agree.
+    const custom: NameRules = { maxLength: 40, lowerCase: true, allowed: /[a-z0-9-]/g, separator: '--' };
+    // Lower case as the rule, where upper case is allowed too.
+    const folded: NameRules = { maxLength: 30, lowerCase: true, allowed: /[A-Za-z0-9_-]/, separator: '_', edges: /[a-z]/ };
+    const pieces = ['a', 'b', 'z', 'Z', '0', '9', 'f', '-', '--', '.', '..', '_', ' ', 'é', 'ß', 'İ', 'Σ', '😀', '$', ':', '\u0000', '\u00a0', '-deadbeef', 'abcdef12', 'x'.repeat(40)];
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let kept = 0;
+    for (let i = 0; i < 5_000; i++) {
+      let path = '';
+      const n = Math.floor(random() * 8);
+      for (let j = 0; j < n; j++) path += pieces[Math.floor(random() * pieces.length)];
+      for (const rules of [ARGO_NAME_RULES, ARGO_CRON_NAME_RULES, ASL_NAME_RULES, custom, folded]) {
+        const name = toBackendName(path, rules);
+        expect(name, JSON.stringify([path, rules.separator, rules.maxLength])).toBe(sanitisedName(path, rules));
+        if (!name.includes(sha8(path))) kept++;
+      }
+    }
+    // Both ways were taken many times.
+    expect(kept).toBeGreaterThan(1_000);
+    expect(kept).toBeLessThan(24_000);
   });
 });
 
