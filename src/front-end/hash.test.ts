@@ -68,6 +68,25 @@ describe('pythonJsonDumps', () => {
     );
   });
 
+  it('quotes every UTF-16 unit, alone and among others, as JSON.stringify with ensure_ascii would', () => {
+    // An oracle apart from quote(): JSON.stringify escapes what Python's json does below ' ' (the same short
+    // escapes, lower-case \u00XX otherwise) and lone surrogates; ensure_ascii escapes the rest from DEL up.
+    const python = (text: string) =>
+      JSON.stringify(text).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    for (let c = 0; c <= 0xffff; c++) {
+      const text = `a${String.fromCharCode(c)}b`;
+      if (pythonJsonDumps(text) !== python(text)) expect([c, pythonJsonDumps(text)]).toEqual([c, python(text)]);
+    }
+    const pool = ['a', 'Z', ' ', '~', '"', '\\', '/', '\n', '\x7f', 'é', '😀', '\ud800', '\u2028', 'word'];
+    let seed = 11;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let i = 0; i < 2_000; i++) {
+      let text = '';
+      for (let n = Math.floor(random() * 6); n > 0; n--) text += pool[Math.floor(random() * pool.length)];
+      expect(pythonJsonDumps(text)).toBe(python(text));
+    }
+  });
+
   it('leaves / < > & and single quotes alone', () => {
     expect(pythonJsonDumps("/ slash < > & '")).toBe('"/ slash < > & \'"');
   });

@@ -136,6 +136,9 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** ' '..'~' but for the two with a short escape, '"' and '\\'. */
+const NOTHING_TO_ESCAPE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
 const SHORT_ESCAPES: Readonly<Record<string, string>> = {
   '"': '\\"',
   '\\': '\\\\',
@@ -151,6 +154,8 @@ const SHORT_ESCAPES: Readonly<Record<string, string>> = {
  * hex. Escaping each UTF-16 unit gives exactly Python's surrogate pairs for astral characters.
  */
 function quote(s: string): string {
+  // Most strings (names, commands) need no escape: kept whole instead of rebuilt a character at a time.
+  if (NOTHING_TO_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
