@@ -23,7 +23,7 @@ export const TEMPLATE_BODY_LIMIT = 51_200;
 /** Resources a CloudFormation template may declare (AWS docs, "CloudFormation quotas"). */
 export const STACK_RESOURCE_LIMIT = 500;
 import { validateDefinition } from './validate-asl.js';
-import { bundledWorker, startPartsCheck, startPartsWorker, stopPartsWorker } from './parts-check.js';
+import { bundledWorker, startPartsCheck, startPartsWorker, stopPartsWorker, streamPartsCheck } from './parts-check.js';
 import type { PartsWorker } from './parts-check.js';
 import { cloudFormationTemplate } from './cloudformation.js';
 import type { JobDefinitionRegistry } from './job-definitions.js';
@@ -145,7 +145,20 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
   };
   // Over a quota (the definition's bytes, the history of one execution): child machines (split.ts).
   const limits = aslLimits(config);
-  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH);
+  // Each part's text (compactSize's, kept for the stack's files and the deferred check) is made as the part is,
+  // and with a worker started early each part is given to it then, to be validated while the rest are made.
+  const defer = !mode.skipValidation && mode.deferValidation === true;
+  const stream = defer && early !== undefined ? streamPartsCheck(early, options.source) : undefined;
+  const partTexts: string[] = [];
+  const told: StateMachine[] = [];
+  const onPart = (part: StateMachine, k: number) => {
+    if (k !== partTexts.length + 1) throw new Error(`split: part ${k} was made after part ${partTexts.length}`);
+    const text = JSON.stringify(part);
+    told.push(part);
+    partTexts.push(text);
+    stream?.add(k, part, text);
+  };
+  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH, onPart);
   if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
   for (const node of nodes) {
@@ -171,13 +184,14 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
         hint: 'raise executor.config.limits (fewer, larger parts), or split the pipeline into sub-pipelines deployed apart',
         ...where,
       });
-    const defer = !mode.skipValidation && mode.deferValidation === true;
-    const texts: string[] = [];
+    // The parts split.ts returned after the last it told (offloaded branches only), then the parent.
+    if (told.some((p, i) => p !== split.parts[i])) throw new Error('split: the parts it told are not the parts it returned');
+    for (let k = partTexts.length + 1; k <= split.parts.length; k++) onPart(split.parts[k - 1]!, k);
+    const texts = [JSON.stringify(split.parent), ...partTexts];
+    stream?.add(0, split.parent, texts[0]!);
     for (const [i, part] of all.entries()) {
       if (!mode.skipValidation && !defer) diagnostics.push(...validateDefinition(part, options.source));
-      // compactSize's text, kept for the stack's DefinitionStrings and the deferred check.
-      const text = JSON.stringify(part);
-      texts.push(text);
+      const text = texts[i]!;
       const bytes = Buffer.byteLength(text, 'utf8');
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
       const byBytes = () => culprits.of(part, run, 'bytes');
@@ -201,12 +215,14 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
         diagnostics.push({ code: 'DAGC-ASL-HISTORY', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} may write ${events.toLocaleString('en-US')} history events even split${c.note} (maps ${SPLIT_MAP_WIDTH} wide, every retry used); an execution holds at most ${HISTORY_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
       }
     }
-    const deferred = defer
-      ? () => {
-          const check = startPartsCheck(all, texts, options.source, { worker: bundledWorker(), prepared: early });
-          return { finish: async () => (await check.finish()).diagnostics };
-        }
-      : undefined;
+    const deferred = stream
+      ? () => ({ finish: async () => (await stream.finish()).diagnostics })
+      : defer
+        ? () => {
+            const check = startPartsCheck(all, texts, options.source, { worker: bundledWorker(), prepared: early });
+            return { finish: async () => (await check.finish()).diagnostics };
+          }
+        : undefined;
     return { definition: split.parent, parts: split.parts, texts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
   const size = definitionSize(definition);

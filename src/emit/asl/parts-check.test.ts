@@ -10,7 +10,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { fastJsonPath } from '../../../scripts/fast-jsonpath-plugin.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkParts, startPartsWorker } from './parts-check.js';
+import { checkParts, startPartsWorker, streamPartsCheck } from './parts-check.js';
 import { validateDefinition } from './validate-asl.js';
 import { aslGoldens } from '../../../test/helpers/asl-goldens.js';
 import type { Definition } from '../../../test/helpers/asl-goldens.js';
@@ -168,5 +168,45 @@ describe('asl-validator over parts on two threads', () => {
     expect(small.diagnostics).toEqual(expected);
     await exited;
     expect(unused.ended.value).toBe(true);
+  }, 60_000);
+
+  // Given one at a time, as split.ts makes them (emit-asl.ts gives the parts first and the parent, index 0, last),
+  // to a worker started early: it validates each as it comes, this thread what it has not taken when all are given.
+  it('finds the same when the parts are given one at a time, while the worker validates', async () => {
+    const prepared = startPartsWorker(worker)!;
+    const stream = streamPartsCheck(prepared, 'p.yaml');
+    const order = [...parts.keys()].slice(1).concat(0);
+    for (const [j, i] of order.entries()) {
+      stream.add(i, parts[i], texts[i]!);
+      // The worker waits for the next part while this thread makes it.
+      if (j % 10 === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    const r = await stream.finish();
+    expect(r.byWorker).toBeGreaterThan(0);
+    expect(r.diagnostics).toEqual(expected);
+  }, 60_000);
+
+  it('validates here every part given one at a time when the worker cannot take them', async () => {
+    const broken = path.join(dir, 'broken-stream.cjs');
+    writeFileSync(broken, "throw new Error('cannot load');\n");
+    const dead = startPartsWorker(broken)!;
+    await new Promise((r) => setTimeout(r, 300));
+    // Takes every task and exits without a word.
+    const greedy = path.join(dir, 'greedy-stream.cjs');
+    writeFileSync(
+      greedy,
+      "const { parentPort } = require('node:worker_threads'); parentPort.once('message', (m) => { const c = new Int32Array(m.counter); for (let i = 0; i < 1000; i++) Atomics.add(c, 0, 1); process.exit(0); });\n",
+    );
+    for (const prepared of [dead, startPartsWorker(greedy)!, startPartsWorker(broken)!, undefined]) {
+      const stream = streamPartsCheck(prepared, 'p.yaml');
+      for (const i of [...parts.keys()].reverse()) stream.add(i, parts[i], texts[i]!);
+      const r = await stream.finish();
+      expect(r.byWorker).toBe(0);
+      expect(r.diagnostics).toEqual(expected);
+    }
+    // A part missing from the indices is a caller's bug, said as such.
+    const gap = streamPartsCheck(undefined, 'p.yaml');
+    gap.add(1, parts[1], texts[1]!);
+    await expect(gap.finish()).rejects.toThrow('no part 0 of 1');
   }, 60_000);
 });

@@ -119,9 +119,18 @@ const stateBytes = (name: string, state: State) => Buffer.byteLength(JSON.string
 
 /**
  * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
- * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate.
+ * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate. `onPart`, when given, is
+ * told each part as soon as it is made, in the parts' order (`k` from 1), so that it can be checked while the
+ * rest are made (emit-asl.ts, parts-check.ts); it is told none unless the machine is split, and parts it was not
+ * told (a split of offloaded branches only) are the returned ones after the last it was told.
  */
-export function splitMachine(machine: StateMachine, run: string, limits: AslSplitLimits, mapWidth: number): SplitMachine | undefined {
+export function splitMachine(
+  machine: StateMachine,
+  run: string,
+  limits: AslSplitLimits,
+  mapWidth: number,
+  onPart?: (part: StateMachine, k: number) => void,
+): SplitMachine | undefined {
   const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && compactSize(machine) <= limits.definitionBytes;
   if (fits) return undefined;
   // Each state's bytes are asked for up to four times (a terminal once per state reaching it): counted once.
@@ -272,6 +281,8 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
   entries[0]!.add(branch.StartAt);
   for (const n of order) for (const t of targetsOf(states[n]!)) if (partOf.has(t) && partOf.get(t) !== partOf.get(n)) entries[partOf.get(t)! - 1]!.add(t);
 
+  // From here the machine is split: the branches offloaded above are parts 1 to `offset`.
+  offloaded.forEach((part, i) => onPart?.(part, i + 1));
   const exitTargets: string[][] = [];
   const children = parts.map((members, i): StateMachine => {
     const k = offset + i + 1;
@@ -312,12 +323,14 @@ export function splitMachine(machine: StateMachine, run: string, limits: AslSpli
     exitTargets.push([...exits.keys()]);
     for (const [t, exit] of exits)
       out[exit] = { Type: 'Pass', Comment: `on to ${t} (part ${partOf.get(t)})`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;
-    return {
+    const child = {
       Comment: `${machine.Comment ?? ''} Part ${k} of ${parts.length}, started by the parent machine (${START_EXECUTION}).`.trim(),
       StartAt: entry,
       States: out,
       ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
     } as StateMachine;
+    onPart?.(child, k);
+    return child;
   });
 
   // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
