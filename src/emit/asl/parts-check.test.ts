@@ -58,6 +58,21 @@ function hostile(): Definition {
   return { StartAt: '__proto__', States: states };
 }
 
+/** A worker module that cannot load. */
+function brokenWorker(name: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, "throw new Error('cannot load');\n");
+  return file;
+}
+
+/** `file` started early (startPartsWorker), once it has ended. */
+async function deadWorker(file: string) {
+  const dead = startPartsWorker(file)!;
+  await new Promise((r) => setTimeout(r, 300));
+  expect(dead.ended.value).toBe(true);
+  return dead;
+}
+
 const sequential = (parts: readonly unknown[]) => parts.flatMap((p) => validateDefinition(p, 'p.yaml'));
 
 describe('asl-validator over parts on two threads', () => {
@@ -111,8 +126,7 @@ describe('asl-validator over parts on two threads', () => {
   });
 
   it('validates here what a worker that cannot load, dies or drops parts left', async () => {
-    const broken = path.join(dir, 'broken.cjs');
-    writeFileSync(broken, "throw new Error('cannot load');\n");
+    const broken = brokenWorker('broken.cjs');
     // Takes every part and exits without a word.
     const greedy = path.join(dir, 'greedy.cjs');
     writeFileSync(
@@ -148,11 +162,8 @@ describe('asl-validator over parts on two threads', () => {
   }, 60_000);
 
   it('validates here what a worker started early left: it could not load, or the parts were too small for it', async () => {
-    const broken = path.join(dir, 'broken-early.cjs');
-    writeFileSync(broken, "throw new Error('cannot load');\n");
-    const dead = startPartsWorker(broken)!;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(dead.ended.value).toBe(true);
+    const broken = brokenWorker('broken-early.cjs');
+    const dead = await deadWorker(broken);
     const r = await checkParts(parts, texts, 'p.yaml', { prepared: dead, minBytes: 0, alongside: false });
     expect(r.byWorker).toBe(0);
     expect(r.diagnostics).toEqual(expected);
@@ -187,10 +198,8 @@ describe('asl-validator over parts on two threads', () => {
   }, 60_000);
 
   it('validates here every part given one at a time when the worker cannot take them', async () => {
-    const broken = path.join(dir, 'broken-stream.cjs');
-    writeFileSync(broken, "throw new Error('cannot load');\n");
-    const dead = startPartsWorker(broken)!;
-    await new Promise((r) => setTimeout(r, 300));
+    const broken = brokenWorker('broken-stream.cjs');
+    const dead = await deadWorker(broken);
     // Takes every task and exits without a word.
     const greedy = path.join(dir, 'greedy-stream.cjs');
     writeFileSync(
