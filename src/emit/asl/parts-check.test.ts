@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { fastJsonPath } from '../../../scripts/fast-jsonpath-plugin.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -217,5 +218,40 @@ describe('asl-validator over parts on two threads', () => {
     const gap = streamPartsCheck(undefined, 'p.yaml');
     gap.add(1, parts[1], texts[1]!);
     await expect(gap.finish()).rejects.toThrow('no part 0 of 1');
+  }, 60_000);
+
+  // A compile that fails between handing over its parts and finishing (its output cannot be serialised) ends
+  // with the worker still waiting for parts: the worker must not keep the process alive.
+  it('does not keep the process alive when the parts are never finished', async () => {
+    const script = path.join(dir, 'unfinished.cjs');
+    const part = path.join(dir, 'part.json');
+    writeFileSync(part, texts[1]!);
+    await build({
+      stdin: {
+        contents: [
+          `import { readFileSync } from 'node:fs';`,
+          `import { startPartsWorker, streamPartsCheck } from ${JSON.stringify(path.resolve('src/emit/asl/parts-check.ts'))};`,
+          'const prepared = startPartsWorker(process.argv[2]);',
+          'setTimeout(() => {',
+          "  const text = readFileSync(process.argv[3], 'utf8');",
+          "  const stream = streamPartsCheck(prepared, 'p.yaml');",
+          '  stream.add(0, JSON.parse(text), text);',
+          "  setTimeout(() => console.log('left without finishing'), 500);",
+          '}, 300);',
+        ].join('\n'),
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
+      outfile: script,
+      bundle: true,
+      format: 'cjs',
+      platform: 'node',
+      logLevel: 'silent',
+      plugins: [fastJsonPath],
+    });
+    const r = spawnSync(process.execPath, [script, worker, part], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.signal, 'still running after 20 s').toBeNull();
+    expect(r.stdout).toContain('left without finishing');
+    expect(r.status, r.stderr).toBe(0);
   }, 60_000);
 });

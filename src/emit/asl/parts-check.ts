@@ -213,8 +213,9 @@ export function streamPartsCheck(prepared: PartsWorker | undefined, file: string
     if (!prepared || prepared.ended.value) return;
     const started = prepared.worker;
     try {
+      // Left unref'd until finish: a compile that fails before it (the output cannot be serialised) must not
+      // be kept alive by a worker that waits for parts forever.
       started.postMessage({ stream: true, counter: counter.buffer as SharedArrayBuffer, file } satisfies PartsStreamStart);
-      started.ref();
     } catch {
       return;
     }
@@ -232,6 +233,8 @@ export function streamPartsCheck(prepared: PartsWorker | undefined, file: string
       started.on('exit', () => resolve());
       if (prepared.ended.value) resolve();
     });
+    // A 'message' listener refs the worker's port again.
+    started.unref();
   };
   begin();
   return {
@@ -249,6 +252,7 @@ export function streamPartsCheck(prepared: PartsWorker | undefined, file: string
       const n = tasks.length;
       if (worker)
         try {
+          worker.ref();
           worker.postMessage({ end: n } satisfies PartsStreamMessage);
         } catch {
           // validated here below
