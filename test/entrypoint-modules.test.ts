@@ -100,6 +100,64 @@ describe.skipIf(!BUILT)('dagc exec: what a step process loads and leaves', () =>
     });
 });
 
+// `dagc compile --target asl` validates with asl-validator's schema precompiled by the build: ajv's own modules
+// (its compiler, ajv-formats' keywords, the standalone writer) stay unloaded (src/emit/asl/asl-schema.ts), only
+// the runtime helpers the precompiled code requires are loaded. Each require() the process makes is recorded.
+const REQUIRES = `
+const fs = require('node:fs');
+const Module = require('node:module');
+const load = Module._load;
+const asked = [];
+Module._load = function (request, ...rest) {
+  asked.push(request);
+  return load.call(this, request, ...rest);
+};
+process.on('exit', () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify(asked)));
+`;
+
+describe.skipIf(!fs.existsSync(path.join(ROOT, 'dist', 'entry', 'compile.cjs')))(
+  'dagc compile --target asl: what it loads',
+  () => {
+    it("loads ajv's runtime helpers only, not ajv itself", () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'dagc-modules-asl-'));
+      writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline('echo hi'));
+      writeFileSync(path.join(dir, 'requires.cjs'), REQUIRES);
+      const out = path.join(dir, 'requires.json');
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-r',
+          path.join(dir, 'requires.cjs'),
+          BIN,
+          'compile',
+          'pipeline.yaml',
+          '--target',
+          'asl',
+          '-c',
+          path.join(ROOT, 'fixtures', 'asl', 'config.yaml'),
+          '-o',
+          'out.json',
+        ],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1', PROBE_OUT: out },
+        },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const ajv = (JSON.parse(fs.readFileSync(out, 'utf8')) as string[]).filter((m) =>
+        /^ajv(-formats)?(\/|$)/.test(m),
+      );
+      // The probe sees the bundle's requires: the precompiled validator's helper was loaded through it.
+      expect(ajv).toContain('ajv/dist/runtime/ucs2length');
+      expect(
+        ajv.filter((m) => !m.startsWith('ajv/dist/runtime/') && m !== 'ajv-formats/dist/formats.js'),
+      ).toEqual([]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  },
+);
+
 describe('src/core/fs-async.ts: the same as node:fs/promises', () => {
   // Each call, on the same paths, gives what fs/promises gives: the value, or an error with the same code,
   // syscall, path and message.

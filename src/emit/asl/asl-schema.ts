@@ -4,11 +4,13 @@
 // So scripts/build.mjs compiles it here into ajv standalone code that takes precompiled-asl-schema.ts's place in
 // dist/; tests (which run the sources) compile it at run time through the same function, and
 // asl-schema.test.ts checks the standalone code against it.
-import { Ajv, _ } from 'ajv';
-import type { Format, ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+//
+// Ajv itself, ajv-formats' keywords and ajv's standalone writer are loaded only by the two functions that use
+// them, never at start-up: the precompiled validator needs only ASL_FORMATS, and loading ajv cost every ASL
+// compile a third of its own work (issue 16).
+import { createRequire as requireFrom } from 'node:module';
+import type { Ajv, Format, ValidateFunction, _ as CodeTag } from 'ajv';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
-import standaloneModule from 'ajv/dist/standalone/index.js';
 import jsonata from 'jsonata';
 import { registerAll } from 'asl-path-validator';
 import { isArnFormatValid } from 'asl-validator/dist/src/checks/formats.js';
@@ -28,7 +30,29 @@ import wait from 'asl-validator/dist/src/schemas/wait.json' with { type: 'json' 
 import map from 'asl-validator/dist/src/schemas/map.json' with { type: 'json' };
 import errorsSchema from 'asl-validator/dist/src/schemas/errors.json' with { type: 'json' };
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+/*
+ * ajv's packages, loaded when first asked for. In a bundle (CommonJS, or the build's ES module with a require
+ * of its own) these are plain require() calls, which esbuild bundles or leaves to node_modules as the bundle
+ * says; run from the sources (ES modules, tests) a require is made from this file.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sourceRequire = (specifier: string): unknown => requireFrom(import.meta.url)(specifier);
+const inBundle = typeof require === 'function';
+const ajvModule = () =>
+  (inBundle ? require('ajv') : sourceRequire('ajv')) as {
+    Ajv: new (options: object) => Ajv;
+    _: typeof CodeTag;
+  };
+const addFormats = (ajv: Ajv): Ajv => {
+  const mod = (inBundle ? require('ajv-formats') : sourceRequire('ajv-formats')) as
+    ((ajv: Ajv) => Ajv) | { default: (ajv: Ajv) => Ajv };
+  return (typeof mod === 'function' ? mod : mod.default)(ajv);
+};
+const standaloneWriter = () =>
+  (inBundle
+    ? require('ajv/dist/standalone/index.js')
+    : sourceRequire('ajv/dist/standalone/index.js')) as unknown;
+/* eslint-enable @typescript-eslint/no-require-imports */
 const STATE_MACHINE = 'http://asl-validator.cloud/state-machine.json#';
 
 /**
@@ -77,6 +101,7 @@ export const ASL_FORMATS: Readonly<Record<string, Format>> = { ...fullFormats, .
 
 /** asl-validator's Ajv: `formatsModule`, when given, is the module standalone code reaches ASL_FORMATS in. */
 function createAslAjv(formatsModule?: string): Ajv {
+  const { Ajv, _ } = ajvModule();
   const ajv = new Ajv({
     schemas: [
       common,
@@ -120,7 +145,7 @@ type StandaloneCode = (ajv: Ajv, refs: Record<string, string>) => string;
  * `formatsModule` is what its require() of this module is written as, resolved where the source is bundled.
  */
 export function standaloneAslSource(formatsModule: string): string {
-  const mod = standaloneModule as unknown as StandaloneCode | { default: StandaloneCode };
+  const mod = standaloneWriter() as StandaloneCode | { default: StandaloneCode };
   const standaloneCode = typeof mod === 'function' ? mod : mod.default;
   return standaloneCode(createAslAjv(formatsModule), { validate: STATE_MACHINE });
 }
