@@ -237,54 +237,44 @@ export function splitMachine(
   };
   const byteBudget = limits.definitionBytes - 4096;
   const eventBudget = limits.historyEvents - 100;
-  const parts: string[][] = [];
-  let current: string[] = [];
-  let copied = new Set<string>();
-  let bytes = 0;
-  let events = 0;
-  /** The bytes of the terminals `n` reaches that the part does not copy yet. */
-  const newTerminalBytes = (n: string, into?: Set<string>): number => {
-    let total = 0;
-    const seen = new Set<string>();
-    for (const t of targetsOf(states[n]!))
-      if (terminal.has(t))
-        for (const y of reach(t))
-          if (!copied.has(y) && !seen.has(y)) {
-            seen.add(y);
-            total += bytesOf(y, states[y]!);
-            into?.add(y);
-          }
-    return total;
-  };
-  for (const n of order) {
-    // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
-    const own = bytesOf(n, states[n]!) + 320;
-    const e = eventsOf(n, states[n]!, mapWidth) + 2;
-    if (current.length && (bytes + own + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
-      parts.push(current);
-      current = [];
-      copied = new Set();
-      bytes = 0;
-      events = 0;
-    }
-    current.push(n);
-    bytes += own + newTerminalBytes(n, copied);
-    events += e;
-  }
-  if (current.length) parts.push(current);
-  if (parts.length < 2) return undefined;
-
+  /** Where each state went: its part's index from 1, counting the cut parts only (not the offloaded ones). */
   const partOf = new Map<string, number>();
-  parts.forEach((p, k) => p.forEach((n) => partOf.set(n, k + 1)));
-  // Entries: the states a transition from another part leads to (the start, for part 1).
-  const entries = parts.map(() => new Set<string>());
-  entries[0]!.add(branch.StartAt);
-  for (const n of order) for (const t of targetsOf(states[n]!)) if (partOf.has(t) && partOf.get(t) !== partOf.get(n)) entries[partOf.get(t)! - 1]!.add(t);
-
-  // From here the machine is split: the branches offloaded above are parts 1 to `offset`.
-  offloaded.forEach((part, i) => onPart?.(part, i + 1));
+  // Which earlier states lead to each state, in the order of the transitions: a part's entries are the states
+  // of it that a state of an earlier part leads to (the order is topological, so no later part leads back).
+  const position = new Map(order.map((n, i) => [n, i]));
+  const leadsInto = new Map<string, number[]>();
+  for (let i = 0; i < order.length; i++)
+    for (const t of targetsOf(states[order[i]!]!)) {
+      if (!position.has(t)) continue;
+      let list = leadsInto.get(t);
+      if (list === undefined) leadsInto.set(t, (list = []));
+      if (list[list.length - 1] !== i) list.push(i);
+    }
+  const parts: string[][] = [];
+  const entries: Set<string>[] = [];
   const exitTargets: string[][] = [];
-  const children = parts.map((members, i): StateMachine => {
+  const children: StateMachine[] = [];
+  /** Makes the child machine of the part just cut (`members`, the i-th from 0) and tells it. */
+  const makeChild = (members: string[]): void => {
+    const i = parts.length;
+    parts.push(members);
+    for (const n of members) partOf.set(n, i + 1);
+    // The entries: the start (part 1), then each state a state of an earlier part leads to, in the order of
+    // those transitions (the earlier state's place in the order, then its targets' order).
+    const found: [number, string][] = [];
+    for (const t of members) for (const from of leadsInto.get(t) ?? []) if (partOf.get(order[from]!) !== i + 1) found.push([from, t]);
+    found.sort((a, b) => a[0] - b[0]);
+    const routed = new Set<string>(i === 0 ? [branch.StartAt] : []);
+    // One state's transitions to two entries: in its targets' order.
+    for (let j = 0; j < found.length; ) {
+      const from = found[j]![0];
+      const here = new Set<string>();
+      for (; j < found.length && found[j]![0] === from; j++) here.add(found[j]![1]);
+      for (const t of targetsOf(states[order[from]!]!)) if (here.has(t)) routed.add(t);
+    }
+    entries.push(routed);
+    // From the first part on, the machine is split: the branches offloaded above are parts 1 to `offset`.
+    if (i === 0) offloaded.forEach((part, j) => onPart?.(part, j + 1));
     const k = offset + i + 1;
     const own = new Set(members);
     const out: Record<string, State> = {};
@@ -309,29 +299,66 @@ export function splitMachine(
       return exit;
     };
     const entry = 'dagc.entry-part';
-    const routed = [...entries[i]!];
     const body: Record<string, State> = {};
     for (const n of members) setOwn(body, n, retarget(states[n]!, to));
+    // The comments name no later part: a part is made before the cuts after it are known.
     out[entry] = {
       Type: 'Choice',
-      Comment: `part ${k} of ${parts.length}: starts where the parent's $.dagc_route.entry says`,
-      Choices: routed.map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
+      Comment: `part ${k}: starts where the parent's $.dagc_route.entry says`,
+      Choices: [...routed].map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
       Default: members[0]!,
     } as unknown as ChoiceState;
     for (const [n, s] of Object.entries(readParentContext(body))) setOwn(out, n, s);
     for (const t of [...terminal].filter((x) => copied.has(x))) setOwn(out, t, states[t]!);
     exitTargets.push([...exits.keys()]);
     for (const [t, exit] of exits)
-      out[exit] = { Type: 'Pass', Comment: `on to ${t} (part ${partOf.get(t)})`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;
+      out[exit] = { Type: 'Pass', Comment: `on to ${t}, in a later part (the parent routes it)`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;
     const child = {
-      Comment: `${machine.Comment ?? ''} Part ${k} of ${parts.length}, started by the parent machine (${START_EXECUTION}).`.trim(),
+      Comment: `${machine.Comment ?? ''} Part ${k}, started by the parent machine (${START_EXECUTION}).`.trim(),
       StartAt: entry,
       States: out,
       ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
     } as StateMachine;
+    children.push(child);
     onPart?.(child, k);
-    return child;
-  });
+  };
+  let current: string[] = [];
+  let copied = new Set<string>();
+  let bytes = 0;
+  let events = 0;
+  /** The bytes of the terminals `n` reaches that the part does not copy yet. */
+  const newTerminalBytes = (n: string, into?: Set<string>): number => {
+    let total = 0;
+    const seen = new Set<string>();
+    for (const t of targetsOf(states[n]!))
+      if (terminal.has(t))
+        for (const y of reach(t))
+          if (!copied.has(y) && !seen.has(y)) {
+            seen.add(y);
+            total += bytesOf(y, states[y]!);
+            into?.add(y);
+          }
+    return total;
+  };
+  // Each part is made as soon as it is cut, so that it can be checked while the rest are cut (onPart).
+  for (const n of order) {
+    // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
+    const own = bytesOf(n, states[n]!) + 320;
+    const e = eventsOf(n, states[n]!, mapWidth) + 2;
+    if (current.length && (bytes + own + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
+      makeChild(current);
+      current = [];
+      copied = new Set();
+      bytes = 0;
+      events = 0;
+    }
+    current.push(n);
+    bytes += own + newTerminalBytes(n, copied);
+    events += e;
+  }
+  // A machine that fits one part is not split (no part was made, none was told).
+  if (parts.length === 0) return undefined;
+  makeChild(current);
 
   // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
   const pipeline: Record<string, State> = { 'dagc.split': contextPass(`dagc.part-${offset + 1}`) };
