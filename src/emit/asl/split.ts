@@ -15,6 +15,7 @@
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
 import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory } from './limits.js';
+import { MinHeap } from '../../core/min-heap.js';
 import { setOwn } from '../../core/set-own.js';
 
 export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
@@ -152,25 +153,31 @@ export function splitMachine(
   const branch = holder.Branches[0]!;
   // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine.
   const offloaded: StateMachine[] = [];
-  const states: Record<string, State> = {};
-  for (const [name, s] of Object.entries(branch.States)) {
-    // Only a Parallel is offloaded: the size of any other state is asked for when it is packed.
-    if (s.Type !== 'Parallel' || !(bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2)) {
-      setOwn(states, name, s);
-      continue;
+  const tooLarge = (name: string, s: State) =>
+    s.Type === 'Parallel' && (bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2);
+  // The branch's own states, unless a Parallel is offloaded: then a copy with that state's branches replaced.
+  let states = branch.States;
+  if (Object.keys(branch.States).some((name) => tooLarge(name, branch.States[name]!))) {
+    states = {};
+    for (const [name, s] of Object.entries(branch.States)) {
+      // Only a Parallel is offloaded: the size of any other state is asked for when it is packed.
+      if (s.Type !== 'Parallel' || !tooLarge(name, s)) {
+        setOwn(states, name, s);
+        continue;
+      }
+      const branches = s.Branches.map((b) => {
+        const k = offloaded.length + 1;
+        offloaded.push({
+          Comment: `${machine.Comment ?? ''} Part ${k}: a branch of ${name}, started by its Parallel (${START_EXECUTION}).`.trim(),
+          StartAt: b.StartAt,
+          States: readParentContext(b.States),
+          ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
+        } as StateMachine);
+        return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
+      });
+      setOwn(states, name, { ...s, Branches: branches });
+      sizes.delete(name);
     }
-    const branches = s.Branches.map((b) => {
-      const k = offloaded.length + 1;
-      offloaded.push({
-        Comment: `${machine.Comment ?? ''} Part ${k}: a branch of ${name}, started by its Parallel (${START_EXECUTION}).`.trim(),
-        StartAt: b.StartAt,
-        States: readParentContext(b.States),
-        ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
-      } as StateMachine);
-      return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
-    });
-    setOwn(states, name, { ...s, Branches: branches });
-    sizes.delete(name);
   }
   const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
   if (offloaded.length) {
@@ -184,16 +191,20 @@ export function splitMachine(
   // part: counting those too made a chain of stubs one terminal run and left it unsplit.
   const terminal = new Set<string>();
   const failing = new Set<string>();
-  for (const [name, s] of Object.entries(states))
-    if (s.Type === 'Succeed' || s.Type === 'Fail') {
+  const all = Object.keys(states);
+  const passes: string[] = [];
+  for (const name of all) {
+    const type = states[name]!.Type;
+    if (type === 'Succeed' || type === 'Fail') {
       terminal.add(name);
-      if (s.Type === 'Fail') failing.add(name);
-    }
+      if (type === 'Fail') failing.add(name);
+    } else if (type === 'Pass') passes.push(name);
+  }
   for (let changed = true; changed; ) {
     changed = false;
-    for (const [name, s] of Object.entries(states)) {
-      if (failing.has(name) || s.Type !== 'Pass') continue;
-      const t = targetsOf(s);
+    for (const name of passes) {
+      if (failing.has(name)) continue;
+      const t = targetsOf(states[name]!);
       if (t.length > 0 && t.every((x) => failing.has(x))) {
         failing.add(name);
         terminal.add(name);
@@ -202,21 +213,29 @@ export function splitMachine(
     }
   }
   // A topological order of the other states (file order where free), the start first.
-  const names = Object.keys(states).filter((n) => !terminal.has(n));
-  const index = new Map(names.map((n, i) => [n, i]));
-  const indegree = new Map(names.map((n) => [n, 0]));
-  for (const n of names) for (const t of new Set(targetsOf(states[n]!))) if (indegree.has(t)) indegree.set(t, indegree.get(t)! + 1);
-  const ready = names.filter((n) => indegree.get(n) === 0);
+  const names = all.filter((n) => !terminal.has(n));
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) index.set(names[i]!, i);
+  // Each state's targets among them, once each, by index.
+  const after = names.map((n) => {
+    const out: number[] = [];
+    for (const t of targetsOf(states[n]!)) {
+      const j = index.get(t);
+      if (j !== undefined && !out.includes(j)) out.push(j);
+    }
+    return out;
+  });
+  const indegree = new Int32Array(names.length);
+  for (const list of after) for (const j of list) indegree[j]!++;
+  const start = index.get(branch.StartAt);
+  const ready = new MinHeap<number>((i) => (i === start ? -1 : i));
+  for (let i = 0; i < names.length; i++) if (indegree[i] === 0) ready.push(i);
   const order: string[] = [];
-  while (ready.length) {
-    ready.sort((a, b) => (a === branch.StartAt ? -1 : b === branch.StartAt ? 1 : index.get(a)! - index.get(b)!));
-    const n = ready.shift()!;
-    order.push(n);
-    for (const t of new Set(targetsOf(states[n]!)))
-      if (indegree.has(t)) {
-        indegree.set(t, indegree.get(t)! - 1);
-        if (indegree.get(t) === 0) ready.push(t);
-      }
+  const orderIndex: number[] = [];
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    order.push(names[i]!);
+    orderIndex.push(i);
+    for (const j of after[i]!) if (--indegree[j]! === 0) ready.push(j);
   }
   if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
 
@@ -241,15 +260,9 @@ export function splitMachine(
   const partOf = new Map<string, number>();
   // Which earlier states lead to each state, in the order of the transitions: a part's entries are the states
   // of it that a state of an earlier part leads to (the order is topological, so no later part leads back).
-  const position = new Map(order.map((n, i) => [n, i]));
-  const leadsInto = new Map<string, number[]>();
-  for (let i = 0; i < order.length; i++)
-    for (const t of targetsOf(states[order[i]!]!)) {
-      if (!position.has(t)) continue;
-      let list = leadsInto.get(t);
-      if (list === undefined) leadsInto.set(t, (list = []));
-      if (list[list.length - 1] !== i) list.push(i);
-    }
+  // (By the states' indices in `names`; the earlier states by their places in the order.)
+  const leadsInto: number[][] = names.map(() => []);
+  for (let p = 0; p < orderIndex.length; p++) for (const j of after[orderIndex[p]!]!) leadsInto[j]!.push(p);
   const parts: string[][] = [];
   const entries: Set<string>[] = [];
   const exitTargets: string[][] = [];
@@ -262,7 +275,7 @@ export function splitMachine(
     // The entries: the start (part 1), then each state a state of an earlier part leads to, in the order of
     // those transitions (the earlier state's place in the order, then its targets' order).
     const found: [number, string][] = [];
-    for (const t of members) for (const from of leadsInto.get(t) ?? []) if (partOf.get(order[from]!) !== i + 1) found.push([from, t]);
+    for (const t of members) for (const from of leadsInto[index.get(t)!]!) if (partOf.get(order[from]!) !== i + 1) found.push([from, t]);
     found.sort((a, b) => a[0] - b[0]);
     const routed = new Set<string>(i === 0 ? [branch.StartAt] : []);
     // One state's transitions to two entries: in its targets' order.
