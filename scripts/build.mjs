@@ -156,10 +156,18 @@ await build({
 // The emulators (and the ASL interpreter, JSONata and JSONPath under them, ~0.4 MB) are registered by
 // library/targets.ts but never run by compile or validate: in that bundle their import() resolves to a module
 // that says so, should a change ever reach one from there.
+// prettier (~0.8 MB, a third of the bundle) prints only the rare JSON that json-text.ts leaves to it (src/emit/serialise.ts):
+// its standalone build and three plugins are files of their own beside the bundle (dist/entry/prettier/),
+// required when used, so that every other compile neither reads nor maps them (issue 16).
+const PRETTIER_PARTS = ['standalone', 'plugins/babel', 'plugins/estree', 'plugins/yaml'];
 const precompiledInline = {
   name: 'precompiled-inline',
   setup(b) {
     precompiledValidators.setup(b);
+    b.onResolve({ filter: /^prettier\/(standalone|plugins\/(babel|estree|yaml))$/ }, (args) => ({
+      path: `./prettier/${args.path.split('/').pop()}.cjs`,
+      external: true,
+    }));
     b.onResolve({ filter: /^\.\.\/emulate\/[a-z]+\/index\.js$/ }, (args) =>
       /src[\\/]library[\\/]targets\.ts$/.test(args.importer) ? { path: args.path, namespace: 'not-in-compile-bundle' } : undefined,
     );
@@ -204,6 +212,20 @@ for (const [name, source, plugin] of [
   supported: { 'dynamic-import': false },
   logLevel: 'warning',
   plugins: [plugin, hostImport, fastJsonPath],
+});
+
+// The prettier files the compile bundle requires, from the same ES builds the CLI's bundle takes.
+await build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(PRETTIER_PARTS.map((part) => [`prettier/${part.split('/').pop()}`, `prettier/${part}`])),
+  outdir: `${staging}/entry`,
+  outExtension: { '.js': '.cjs' },
+  minifyWhitespace: true,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
 });
 
 const old = `${root}/.dist-old-${process.pid}`;

@@ -115,45 +115,85 @@ Module._load = function (request, ...rest) {
 process.on('exit', () => fs.writeFileSync(process.env.PROBE_OUT, JSON.stringify(asked)));
 `;
 
+/** A built `dagc compile --target asl` of `yaml`: its exit, the require() calls it made, and the JSON it wrote. */
+function compileAsl(yaml: string): {
+  status: number | null;
+  stderr: string;
+  requires: string[];
+  json: string;
+} {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dagc-modules-asl-'));
+  writeFileSync(path.join(dir, 'pipeline.yaml'), yaml);
+  writeFileSync(path.join(dir, 'requires.cjs'), REQUIRES);
+  const out = path.join(dir, 'requires.json');
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-r',
+      path.join(dir, 'requires.cjs'),
+      BIN,
+      'compile',
+      'pipeline.yaml',
+      '--target',
+      'asl',
+      '-c',
+      path.join(ROOT, 'fixtures', 'asl', 'config.yaml'),
+      '-o',
+      'out.json',
+    ],
+    { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', PROBE_OUT: out } },
+  );
+  const requires = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as string[]) : [];
+  const json = r.status === 0 ? fs.readFileSync(path.join(dir, 'out.json'), 'utf8') : '';
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { status: r.status, stderr: r.stderr, requires, json };
+}
+
 describe.skipIf(!fs.existsSync(path.join(ROOT, 'dist', 'entry', 'compile.cjs')))(
   'dagc compile --target asl: what it loads',
   () => {
     it("loads ajv's runtime helpers only, not ajv itself", () => {
-      const dir = mkdtempSync(path.join(tmpdir(), 'dagc-modules-asl-'));
-      writeFileSync(path.join(dir, 'pipeline.yaml'), pipeline('echo hi'));
-      writeFileSync(path.join(dir, 'requires.cjs'), REQUIRES);
-      const out = path.join(dir, 'requires.json');
-      const r = spawnSync(
-        process.execPath,
-        [
-          '-r',
-          path.join(dir, 'requires.cjs'),
-          BIN,
-          'compile',
-          'pipeline.yaml',
-          '--target',
-          'asl',
-          '-c',
-          path.join(ROOT, 'fixtures', 'asl', 'config.yaml'),
-          '-o',
-          'out.json',
-        ],
-        {
-          cwd: dir,
-          encoding: 'utf8',
-          env: { ...process.env, NO_COLOR: '1', PROBE_OUT: out },
-        },
-      );
+      const r = compileAsl(pipeline('echo hi'));
       expect(r.status, r.stderr).toBe(0);
-      const ajv = (JSON.parse(fs.readFileSync(out, 'utf8')) as string[]).filter((m) =>
-        /^ajv(-formats)?(\/|$)/.test(m),
-      );
+      const ajv = r.requires.filter((m) => /^ajv(-formats)?(\/|$)/.test(m));
       // The probe sees the bundle's requires: the precompiled validator's helper was loaded through it.
       expect(ajv).toContain('ajv/dist/runtime/ucs2length');
       expect(
         ajv.filter((m) => !m.startsWith('ajv/dist/runtime/') && m !== 'ajv-formats/dist/formats.js'),
       ).toEqual([]);
-      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    // prettier is a set of files beside the bundle (scripts/build.mjs), required only for the JSON that
+    // json-text.ts leaves to it: here step names of CJK characters and an emoji, which prettier may count two
+    // columns wide. The oracle is the prettier package itself, formatting the same JSON.
+    it('requires prettier only for JSON that needs it, and prints what prettier prints', async () => {
+      const plain = compileAsl(pipeline('echo hi'));
+      expect(plain.status, plain.stderr).toBe(0);
+      expect(plain.requires.filter((m) => m.includes('prettier'))).toEqual([]);
+      const wide = compileAsl(
+        [
+          'dag:',
+          '  start_at: 数据准备',
+          '  steps:',
+          '    数据准备: {type: task, command_type: shell, command: echo 🚀, next: 训练模型🚀}',
+          '    训练模型🚀: {type: stub, next: success}',
+          '    success: {type: success}',
+          '    fail: {type: fail}',
+          '',
+        ].join('\n'),
+      );
+      expect(wide.status, wide.stderr).toBe(0);
+      expect(wide.requires).toEqual(
+        expect.arrayContaining([
+          './prettier/standalone.cjs',
+          './prettier/babel.cjs',
+          './prettier/estree.cjs',
+        ]),
+      );
+      const prettier = await import('prettier');
+      expect(wide.json).toBe(
+        await prettier.format(JSON.stringify(JSON.parse(wide.json)), { parser: 'json' }),
+      );
     });
   },
 );
