@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, ratio, timeCommand, timeInterleaved } from './lib.mjs';
+import { EXTRA_CA_CERTS, WITHOUT_EXTRA_CA_CERTS, fmt, ratio, timeCommand, timeInterleaved } from './lib.mjs';
 import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -56,6 +56,18 @@ export function benchCompileScale() {
   lines.push(
     `500-step chain → argo        ${fmt(a500.ms)} = ${ratio(a500.ms, turns.node.median)} node -e 0 timed in turns with it, ${fmt(turns.node.median)} (target ≤ 2×; fastest ${ratio(a500.min, turns.node.min)})`,
   );
+  if (EXTRA_CA_CERTS) {
+    const bare = timeInterleaved(
+      {
+        node: { argv: [node, '-e', '0'], env: WITHOUT_EXTRA_CA_CERTS },
+        argo: { argv: [node, bin, 'compile', p500, '--target', 'argo', ...configOf.argo, '-o', 'out-argo-500/'], env: WITHOUT_EXTRA_CA_CERTS },
+      },
+      { cwd: dir, runs: 11 },
+    );
+    lines.push(
+      `  without NODE_EXTRA_CA_CERTS (set here: every node start loads ${EXTRA_CA_CERTS})  ${fmt(bare.argo.median)} = ${ratio(bare.argo.median, bare.node.median)} node -e 0 timed in turns with it, ${fmt(bare.node.median)} (fastest ${ratio(bare.argo.min, bare.node.min)})`,
+    );
+  }
   const venv = path.join(homedir(), '.cache', 'dagc', 'magnus-venv-0.5.1', 'bin', 'magnus');
   if (existsSync(venv)) {
     writeFileSync(path.join(dir, 'magnus-argo.yaml'), 'executor:\n  type: argo\n  config:\n    image: registry.example.com/pipeline:1\n    output_file: magnus-argo.out.yaml\n');

@@ -16,6 +16,15 @@ export function timeCommand(argv, { cwd, runs = 7, env } = {}) {
 }
 
 export const fmt = (ms) => `${ms.toFixed(1)} ms`;
+
+/**
+ * NODE_EXTRA_CA_CERTS makes every node process read and parse that file of certificates before it runs any
+ * JavaScript: with a system bundle (~150 certificates), more than half of a bare `node -e 0`. Where it is set,
+ * the benches also time the headline figures without it (this env, to merge into a command's), so that a
+ * ratio is not flattered by a baseline the machine's settings made slow.
+ */
+export const EXTRA_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS || undefined;
+export const WITHOUT_EXTRA_CA_CERTS = { NODE_EXTRA_CA_CERTS: undefined };
 export const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 
 /**

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt, ratio, timeInterleaved } from './lib.mjs';
+import { EXTRA_CA_CERTS, WITHOUT_EXTRA_CA_CERTS, fmt, ratio, timeInterleaved } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = path.join(root, 'bin', 'dagc.js');
@@ -131,6 +131,15 @@ export function benchRuntimeScale() {
     `  without the code cache (DAGC_NO_CODE_CACHE=1)       ${both(noCache.median - sh.median, noCache.min - sh.min)}`,
     `  files loaded instead (DAGC_NO_BUILT=1)              ${both(loaded.median - sh.median, loaded.min - sh.min)}`,
   );
+  if (EXTRA_CA_CERTS) {
+    const bare = timeInterleaved(
+      { baseline: { argv: [node, '-e', '0'], env: WITHOUT_EXTRA_CA_CERTS }, sh: { argv: ['sh', '-c', 'true'] }, exec: { argv: execArgs, env: WITHOUT_EXTRA_CA_CERTS } },
+      { cwd: dir, runs: 21 },
+    );
+    lines.push(
+      `  without NODE_EXTRA_CA_CERTS (set here)                ${fmt(bare.exec.median - bare.sh.median)}  = ${ratio(bare.exec.median - bare.sh.median, bare.baseline.median)} node -e 0 without it, ${fmt(bare.baseline.median)} (fastest: ${ratio(bare.exec.min - bare.sh.min, bare.baseline.min)})`,
+    );
+  }
   const cpuNode = cpuMedian([node, '-e', '0'], dir);
   if (cpuNode !== undefined) {
     const cpuSh = cpuMedian(['sh', '-c', 'true'], dir) ?? 0;
@@ -146,26 +155,35 @@ export function benchRuntimeScale() {
   for (const f of ['one', 'chain']) must(spawnSync(node, [bin, 'compile', `${f}.yaml`, '--target', 'bash', '-o', `${f}.sh`], { cwd: dir, encoding: 'utf8' }), 'compile');
   // The two scripts and node -e 0 take turns (9 rounds: on two shared cores five left the median moving by ±0.1 between runs): the per-step ratio is to the baseline of this phase.
   let id = 0;
-  const runScript = (f) => {
+  const runScript = (f, env) => {
     const start = process.hrtime.bigint();
-    must(spawnSync('bash', [`${f}.sh`, `b${id++}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DAGC_BIN: `${node} ${bin}` } }), `bash ${f}.sh`);
+    must(spawnSync('bash', [`${f}.sh`, `b${id++}`], { cwd: dir, encoding: 'utf8', env: { ...process.env, DAGC_BIN: `${node} ${bin}`, ...env } }), `bash ${f}.sh`);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
-  const ones = [];
-  const longs = [];
-  const bases = [];
-  for (let round = 0; round < 9; round++) {
-    ones.push(runScript('one'));
-    longs.push(runScript('chain'));
-    for (let i = 0; i < 5; i++) bases.push(timeInterleaved({ node: { argv: [node, '-e', '0'] } }, { cwd: dir, runs: 1 }).node.median);
-  }
   const med = (list) => [...list].sort((x, y) => x - y)[Math.floor(list.length / 2)];
   const low = (list) => Math.min(...list);
-  const perStep = (med(longs) - med(ones)) / 39;
-  const phaseBase = med(bases);
+  /** Per step of the 40-step chain, and the node -e 0 of this phase (five between the scripts of each round). */
+  const perStepOf = (env = {}) => {
+    const ones = [];
+    const longs = [];
+    const bases = [];
+    for (let round = 0; round < 9; round++) {
+      ones.push(runScript('one', env));
+      longs.push(runScript('chain', env));
+      for (let i = 0; i < 5; i++) bases.push(timeInterleaved({ node: { argv: [node, '-e', '0'], env } }, { cwd: dir, runs: 1 }).node.median);
+    }
+    return { perStep: (med(longs) - med(ones)) / 39, phaseBase: med(bases), fastest: (low(longs) - low(ones)) / 39 / low(bases) };
+  };
+  const { perStep, phaseBase, fastest } = perStepOf();
   lines.push(
-    `bash script, per step of a 40-step shell chain        ${fmt(perStep)}  = ${ratio(perStep, phaseBase)} baseline of this phase, ${fmt(phaseBase)} (fastest: ${ratio((low(longs) - low(ones)) / 39, low(bases))}) (target 1.5×)`,
+    `bash script, per step of a 40-step shell chain        ${fmt(perStep)}  = ${ratio(perStep, phaseBase)} baseline of this phase, ${fmt(phaseBase)} (fastest: ${fastest.toFixed(2)}×) (target 1.5×)`,
   );
+  if (EXTRA_CA_CERTS) {
+    const bare = perStepOf(WITHOUT_EXTRA_CA_CERTS);
+    lines.push(
+      `  without NODE_EXTRA_CA_CERTS (set here)              ${fmt(bare.perStep)}  = ${ratio(bare.perStep, bare.phaseBase)} node -e 0 without it, ${fmt(bare.phaseBase)} (fastest: ${bare.fastest.toFixed(2)}×)`,
+    );
+  }
 
   // A wide map under dagc run.
   if (!existsSync(TIME)) {
