@@ -184,9 +184,8 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
         hint: 'raise executor.config.limits (fewer, larger parts), or split the pipeline into sub-pipelines deployed apart',
         ...where,
       });
-    // The parts split.ts returned after the last it told (offloaded branches only), then the parent.
-    if (told.some((p, i) => p !== split.parts[i])) throw new Error('split: the parts it told are not the parts it returned');
-    for (let k = partTexts.length + 1; k <= split.parts.length; k++) onPart(split.parts[k - 1]!, k);
+    // split.ts told every part as it made it; the parent is checked last.
+    if (told.length !== split.parts.length || told.some((p, i) => p !== split.parts[i])) throw new Error('split: the parts it told are not the parts it returned');
     const texts = [JSON.stringify(split.parent), ...partTexts];
     stream?.add(0, split.parent, texts[0]!);
     for (const [i, part] of all.entries()) {

@@ -78,6 +78,72 @@ describe('splitMachine', () => {
     expect(cut).toEqual(['s0', 'h', 's1', 's2', ...Array.from({ length: 100 }, (_, i) => `p${i}`)]);
   });
 
+  /** dagc.run's branch: a start Pass, then a Parallel of `branches` branches of ~`bytes` each, then the end. */
+  function wide(branches: number, bytes: number, wrapper: Record<string, unknown> = {}): StateMachine {
+    const branch = (b: number) => ({
+      StartAt: `b${b}`,
+      States: { [`b${b}`]: { Type: 'Pass', Result: { pad: 'x'.repeat(bytes) }, End: true } },
+    });
+    return {
+      StartAt: 'dagc.run',
+      States: {
+        ...wrapper,
+        'dagc.run': {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'first',
+              States: {
+                first: { Type: 'Pass', Next: 'P' },
+                P: {
+                  Type: 'Parallel',
+                  Branches: Array.from({ length: branches }, (_, b) => branch(b)),
+                  Next: 'end',
+                },
+                end: { Type: 'Succeed' },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+    } as unknown as StateMachine;
+  }
+
+  it('tells the branches of a Parallel too large for a part as it offloads them, also when the parent then fits', () => {
+    const told: StateMachine[] = [];
+    const split = splitMachine(
+      wide(3, 3000),
+      'dagc.run',
+      { definitionBytes: 8192, historyEvents: 25_000 },
+      40,
+      (part, k) => {
+        expect(k).toBe(told.length + 1);
+        told.push(part);
+      },
+    );
+    expect(split!.parts).toHaveLength(3);
+    expect(told).toEqual(split!.parts);
+  });
+
+  it('splits the rest into one part when the parent is still over a quota once a branch is offloaded', () => {
+    // The wrapper's own state keeps the parent over 8 KiB; the branch's remaining states fit one part.
+    const told: StateMachine[] = [];
+    const machine = wide(2, 3000, {
+      big: { Type: 'Pass', Result: { pad: 'y'.repeat(7500) }, Next: 'dagc.run' },
+    });
+    const split = splitMachine(
+      machine,
+      'dagc.run',
+      { definitionBytes: 8192, historyEvents: 25_000 },
+      40,
+      (part) => told.push(part),
+    );
+    expect(split!.parts).toHaveLength(3);
+    expect(told).toEqual(split!.parts);
+    expect(Object.keys(split!.parts[2]!.States)).toEqual(expect.arrayContaining(['first', 'P', 'end']));
+  });
+
   it('tells no part when the machine fits one', () => {
     const told: number[] = [];
     expect(

@@ -122,8 +122,8 @@ const stateBytes = (name: string, state: State) => Buffer.byteLength(JSON.string
  * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
  * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate. `onPart`, when given, is
  * told each part as soon as it is made, in the parts' order (`k` from 1), so that it can be checked while the
- * rest are made (emit-asl.ts, parts-check.ts); it is told none unless the machine is split, and parts it was not
- * told (a split of offloaded branches only) are the returned ones after the last it was told.
+ * rest are made (emit-asl.ts, parts-check.ts); it is told none unless the machine is split, and every part it
+ * returns.
  */
 export function splitMachine(
   machine: StateMachine,
@@ -151,6 +151,60 @@ export function splitMachine(
   const holder = machine.States[run];
   if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
   const branch = holder.Branches[0]!;
+  // Terminal states, and Passes that lead only to Fail states (a step's abort note, dagc.cause → dagc.abort):
+  // copied into each part that reaches them. A Pass on the way to a Succeed is a step (a stub) and stays in its
+  // part: counting those too made a chain of stubs one terminal run and left it unsplit.
+  const terminal = new Set<string>();
+  const failing = new Set<string>();
+  const all = Object.keys(branch.States);
+  const passes: string[] = [];
+  for (const name of all) {
+    const type = branch.States[name]!.Type;
+    if (type === 'Succeed' || type === 'Fail') {
+      terminal.add(name);
+      if (type === 'Fail') failing.add(name);
+    } else if (type === 'Pass') passes.push(name);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of passes) {
+      if (failing.has(name)) continue;
+      const t = targetsOf(branch.States[name]!);
+      if (t.length > 0 && t.every((x) => failing.has(x))) {
+        failing.add(name);
+        terminal.add(name);
+        changed = true;
+      }
+    }
+  }
+  // A topological order of the other states (file order where free), the start first. Both are found before
+  // any branch is offloaded (which changes no state's type or targets), so that once one is, the machine is split.
+  const names = all.filter((n) => !terminal.has(n));
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) index.set(names[i]!, i);
+  // Each state's targets among them, once each, by index.
+  const after = names.map((n) => {
+    const out: number[] = [];
+    for (const t of targetsOf(branch.States[n]!)) {
+      const j = index.get(t);
+      if (j !== undefined && !out.includes(j)) out.push(j);
+    }
+    return out;
+  });
+  const indegree = new Int32Array(names.length);
+  for (const list of after) for (const j of list) indegree[j]!++;
+  const start = index.get(branch.StartAt);
+  const ready = new MinHeap<number>((i) => (i === start ? -1 : i));
+  for (let i = 0; i < names.length; i++) if (indegree[i] === 0) ready.push(i);
+  const order: string[] = [];
+  const orderIndex: number[] = [];
+  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
+    order.push(names[i]!);
+    orderIndex.push(i);
+    for (const j of after[i]!) if (--indegree[j]! === 0) ready.push(j);
+  }
+  if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
+
   // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine.
   const offloaded: StateMachine[] = [];
   const tooLarge = (name: string, s: State) =>
@@ -173,6 +227,7 @@ export function splitMachine(
           States: readParentContext(b.States),
           ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
         } as StateMachine);
+        onPart?.(offloaded[k - 1]!, k);
         return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
       });
       setOwn(states, name, { ...s, Branches: branches });
@@ -185,59 +240,6 @@ export function splitMachine(
     if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && compactSize(parent) <= limits.definitionBytes) return { parent, parts: offloaded };
   }
   const offset = offloaded.length;
-
-  // Terminal states, and Passes that lead only to Fail states (a step's abort note, dagc.cause → dagc.abort):
-  // copied into each part that reaches them. A Pass on the way to a Succeed is a step (a stub) and stays in its
-  // part: counting those too made a chain of stubs one terminal run and left it unsplit.
-  const terminal = new Set<string>();
-  const failing = new Set<string>();
-  const all = Object.keys(states);
-  const passes: string[] = [];
-  for (const name of all) {
-    const type = states[name]!.Type;
-    if (type === 'Succeed' || type === 'Fail') {
-      terminal.add(name);
-      if (type === 'Fail') failing.add(name);
-    } else if (type === 'Pass') passes.push(name);
-  }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const name of passes) {
-      if (failing.has(name)) continue;
-      const t = targetsOf(states[name]!);
-      if (t.length > 0 && t.every((x) => failing.has(x))) {
-        failing.add(name);
-        terminal.add(name);
-        changed = true;
-      }
-    }
-  }
-  // A topological order of the other states (file order where free), the start first.
-  const names = all.filter((n) => !terminal.has(n));
-  const index = new Map<string, number>();
-  for (let i = 0; i < names.length; i++) index.set(names[i]!, i);
-  // Each state's targets among them, once each, by index.
-  const after = names.map((n) => {
-    const out: number[] = [];
-    for (const t of targetsOf(states[n]!)) {
-      const j = index.get(t);
-      if (j !== undefined && !out.includes(j)) out.push(j);
-    }
-    return out;
-  });
-  const indegree = new Int32Array(names.length);
-  for (const list of after) for (const j of list) indegree[j]!++;
-  const start = index.get(branch.StartAt);
-  const ready = new MinHeap<number>((i) => (i === start ? -1 : i));
-  for (let i = 0; i < names.length; i++) if (indegree[i] === 0) ready.push(i);
-  const order: string[] = [];
-  const orderIndex: number[] = [];
-  for (let i = ready.pop(); i !== undefined; i = ready.pop()) {
-    order.push(names[i]!);
-    orderIndex.push(i);
-    for (const j of after[i]!) if (--indegree[j]! === 0) ready.push(j);
-  }
-  if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
 
   // Parts by size and events, leaving room for the entry Choice, the exits and the terminals each part copies.
   // Only the terminals a part's own states reach count against its bytes (there may be one per step, e.g. a
@@ -286,8 +288,6 @@ export function splitMachine(
       for (const t of targetsOf(states[order[from]!]!)) if (here.has(t)) routed.add(t);
     }
     entries.push(routed);
-    // From the first part on, the machine is split: the branches offloaded above are parts 1 to `offset`.
-    if (i === 0) offloaded.forEach((part, j) => onPart?.(part, j + 1));
     const k = offset + i + 1;
     const own = new Set(members);
     const out: Record<string, State> = {};
@@ -369,8 +369,9 @@ export function splitMachine(
     bytes += own + newTerminalBytes(n, copied);
     events += e;
   }
-  // A machine that fits one part is not split (no part was made, none was told).
-  if (parts.length === 0) return undefined;
+  // A machine whose states fit one part is not split (no part was made, none was told); once a branch is
+  // offloaded it is, so the rest is one part then.
+  if (parts.length === 0 && offset === 0) return undefined;
   makeChild(current);
 
   // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
