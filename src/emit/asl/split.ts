@@ -49,14 +49,31 @@ function targets(state: State): string[] {
   return out;
 }
 
-/** The state with its transitions renamed by `to`. */
+/** The state with its transitions renamed by `to` (asked in the order Next, Default, Choices, Catch), copied
+ * where one changes; the state itself when none does (most of a part's states lead within it). */
 function retarget(state: State, to: (name: string) => string): State {
-  const s = { ...(state as unknown as Json) };
-  if (typeof s.Next === 'string') s.Next = to(s.Next);
-  if (typeof s.Default === 'string') s.Default = to(s.Default);
-  if (Array.isArray(s.Choices)) s.Choices = (s.Choices as Json[]).map((c) => (typeof c.Next === 'string' ? { ...c, Next: to(c.Next) } : c));
-  if (Array.isArray(s.Catch)) s.Catch = (s.Catch as Json[]).map((c) => (typeof c.Next === 'string' ? { ...c, Next: to(c.Next) } : c));
-  return s as unknown as State;
+  const s = state as unknown as Json;
+  const next = typeof s.Next === 'string' ? to(s.Next) : s.Next;
+  const fallback = typeof s.Default === 'string' ? to(s.Default) : s.Default;
+  const renamed = (list: unknown): unknown => {
+    if (!Array.isArray(list)) return list;
+    let out: Json[] | undefined;
+    (list as Json[]).forEach((c, i) => {
+      if (typeof c.Next !== 'string') return;
+      const t = to(c.Next);
+      if (t !== c.Next) (out ??= [...(list as Json[])])[i] = { ...c, Next: t };
+    });
+    return out ?? list;
+  };
+  const choices = renamed(s.Choices);
+  const catchers = renamed(s.Catch);
+  if (next === s.Next && fallback === s.Default && choices === s.Choices && catchers === s.Catch) return state;
+  const copy = { ...s };
+  if (next !== s.Next) copy.Next = next;
+  if (fallback !== s.Default) copy.Default = fallback;
+  if (choices !== s.Choices) copy.Choices = choices;
+  if (catchers !== s.Catch) copy.Catch = catchers;
+  return copy as unknown as State;
 }
 
 /** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`: every string
