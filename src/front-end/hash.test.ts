@@ -1,5 +1,6 @@
 // Every expected string here was produced by `python3 -c 'import json; print(json.dumps(v, sort_keys=True))'`
 // and pasted in: the point is byte equality with Python (magnus-spec.md §3.9).
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { compareCodePoints, hashDag, pythonFloatRepr, pythonJsonDumps, pythonJsonText } from './hash.js';
 
@@ -142,6 +143,48 @@ describe('pythonJsonDumps', () => {
   it('allows the same object twice when it is not a cycle', () => {
     const shared = { a: 1n };
     expect(pythonJsonDumps([shared, shared])).toBe('[{"a": 1}, {"a": 1}]');
+  });
+});
+
+function python(): string | undefined {
+  try {
+    execFileSync(process.env.DAGC_PYTHON || 'python3', ['-c', 'pass']);
+    return process.env.DAGC_PYTHON || 'python3';
+  } catch {
+    return undefined;
+  }
+}
+const PY = python();
+if (!PY) console.warn('[skip] hash: no python3 to compare json.dumps(sort_keys=True) with');
+
+describe.skipIf(!PY)('pythonJsonDumps against the live python3', () => {
+  it('sorts and writes random nested mappings as json.dumps(sort_keys=True) does', () => {
+    // Keys from a pool where UTF-16 order and code-point order disagree (astral characters against U+E000 to
+    // U+FFFF), lone surrogates, prefixes of each other, and plain ASCII; values nest mappings and lists.
+    const pool = ['a', 'b', 'ab', 'B', '_', '1', ' ', 'é', '\uffff', '\ue000', '\u{1F600}', '\u{10000}', '\ud800', '\udfff', 'a\u{1F600}', 'a\uffff', '', 'Z'];
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const key = () => {
+      let k = '';
+      for (let n = 1 + Math.floor(random() * 3); n > 0; n--) k += pool[Math.floor(random() * pool.length)];
+      return k;
+    };
+    const value = (depth: number): unknown => {
+      const r = random();
+      if (depth > 2 || r < 0.4) return pool[Math.floor(random() * pool.length)];
+      if (r < 0.55) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
+      const object: Record<string, unknown> = {};
+      for (let n = Math.floor(random() * 8); n > 0; n--) object[key()] = value(depth + 1);
+      return object;
+    };
+    const values = Array.from({ length: 400 }, () => value(0));
+    // JSON.stringify writes lone surrogates as \udXXX escapes, which json.loads reads back as they were.
+    const out = execFileSync(
+      PY!,
+      ['-c', 'import json, sys\nfor v in json.loads(sys.stdin.read()): print(json.dumps(v, sort_keys=True))'],
+      { input: JSON.stringify(values), encoding: 'utf8' },
+    ).split('\n');
+    for (const [i, v] of values.entries()) expect(pythonJsonDumps(v)).toBe(out[i]);
   });
 });
 
