@@ -48,6 +48,8 @@ function mutants(d: Definition): [string, unknown][] {
     ['missing StartAt target', { ...structuredClone(d), StartAt: 'absent' }],
     // What the checks' views (validate-asl.ts viewFor) must still show: keys deep in a payload.
     ['a Next key inside Parameters', withState(task, (s) => (s.Parameters = { ...(s.Parameters as object), Nested: [{ Next: 'nowhere' }] }))],
+    // Found after other members of a list (its place in the list kept) and after keys holding nothing found.
+    ['a Next key late in a list in Parameters', withState(task, (s) => (s.Parameters = { ...(s.Parameters as object), a: { b: [1] }, Nested: [1, 'x', { a: 1 }, [], [{ c: 2 }], { Next: 'nowhere' }] }))],
     ['a duplicate field deep in Parameters', withState(task, (s) => (s.Parameters = { ...(s.Parameters as object), Deep: { a: 1, 'a.$': '$.a' } }))],
     ['a state named Next', withState(task, (s) => (s.Next = 'Next'))],
     ['unknown top-level key', { ...structuredClone(d), Extra: 1 }],

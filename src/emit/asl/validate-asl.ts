@@ -150,38 +150,41 @@ interface View {
  */
 function viewOf(definition: unknown, view: View): unknown {
   const empty = (v: unknown) => (v !== null && typeof v === 'object' ? (Array.isArray(v) ? [] : {}) : v);
-  // role: 'container' (every member kept), 'state' (a States member: its stateKeys kept), or none.
+  // role: 'container' (every member kept), 'state' (a States member: its stateKeys kept), or none. Under no
+  // role (most of a Task's payload) nothing is made until something is found: a copy begun then holds the
+  // members before it, which under no role are left out (objects) or empty (arrays).
   const visit = (v: unknown, role: 'container' | 'state' | undefined): unknown => {
     if (v === null || typeof v !== 'object') return undefined;
     if (Array.isArray(v)) {
-      let any = false;
-      const out = v.map((item: unknown) => {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const item: unknown = v[i];
         const w = visit(item, undefined);
-        if (w !== undefined) any = true;
-        return w !== undefined ? w : empty(item);
-      });
-      return any || role === 'container' ? out : undefined;
+        if (out === undefined) {
+          if (w === undefined) continue;
+          out = [];
+          for (let j = 0; j < i; j++) out.push(empty(v[j]));
+        }
+        out.push(w !== undefined ? w : empty(item));
+      }
+      return out ?? (role === 'container' ? v.map(empty) : undefined);
     }
     const object = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    let any = false;
+    let out: Record<string, unknown> | undefined = role === undefined ? undefined : {};
     for (const k of Object.keys(object)) {
       const member = object[k];
       if (view.keys.has(k) || (role === 'state' && view.stateKeys.has(k))) {
-        setOwn(out, k, member);
-        any = true;
+        setOwn((out ??= {}), k, member);
         continue;
       }
       const container = view.containers.has(k);
       // The members of a States object are states; those of the other containers (Branches' machines, an
       // Iterator's StartAt and States) hold what the checks look for.
       const w = visit(member, container ? 'container' : role === 'container' ? 'state' : undefined);
-      if (w !== undefined) setOwn(out, k, w);
-      else if (role === 'container' || container || (role === 'state' && view.statePresence?.has(k))) setOwn(out, k, empty(member));
-      else continue;
-      any = true;
+      if (w !== undefined) setOwn((out ??= {}), k, w);
+      else if (role === 'container' || container || (role === 'state' && view.statePresence?.has(k))) setOwn((out ??= {}), k, empty(member));
     }
-    return any || role !== undefined ? out : undefined;
+    return out;
   };
   return visit(definition, undefined) ?? {};
 }
