@@ -149,44 +149,101 @@ interface View {
  * 10,000-step chain's parts these checks took ~0.8 s (issue 16).
  */
 function viewOf(definition: unknown, view: View): unknown {
+  return viewsOf(definition, view, undefined)[0];
+}
+
+/** A view's role at a value: 'container' (every member kept), 'state' (a States member: its stateKeys kept),
+ * undefined (none: kept only where something is found below), or null (the view takes nothing from here down:
+ * it kept the value whole, or there is no such view). */
+type Role = 'container' | 'state' | undefined | null;
+
+/**
+ * viewOf of two views in one walk (the graph checks' and the state checks' both go through every payload).
+ * Under no role nothing is made until something is found: a copy begun then holds the members before it,
+ * which under no role are left out (objects) or empty (arrays).
+ */
+function viewsOf(definition: unknown, a: View, b: View | undefined): [unknown, unknown] {
   const empty = (v: unknown) => (v !== null && typeof v === 'object' ? (Array.isArray(v) ? [] : {}) : v);
-  // role: 'container' (every member kept), 'state' (a States member: its stateKeys kept), or none. Under no
-  // role (most of a Task's payload) nothing is made until something is found: a copy begun then holds the
-  // members before it, which under no role are left out (objects) or empty (arrays).
-  const visit = (v: unknown, role: 'container' | 'state' | undefined): unknown => {
-    if (v === null || typeof v !== 'object') return undefined;
+  /** The second view's result of the visit that just returned (the first's is its value). */
+  let second: unknown;
+  const visit = (v: unknown, ra: Role, rb: Role): unknown => {
+    if (v === null || typeof v !== 'object' || (ra === null && rb === null)) {
+      second = undefined;
+      return undefined;
+    }
     if (Array.isArray(v)) {
-      let out: unknown[] | undefined;
+      let outA: unknown[] | undefined;
+      let outB: unknown[] | undefined;
+      const ia = ra === null ? null : undefined;
+      const ib = rb === null ? null : undefined;
       for (let i = 0; i < v.length; i++) {
         const item: unknown = v[i];
-        const w = visit(item, undefined);
-        if (out === undefined) {
-          if (w === undefined) continue;
-          out = [];
-          for (let j = 0; j < i; j++) out.push(empty(v[j]));
+        const wa = visit(item, ia, ib);
+        const wb = second;
+        if (ra !== null && (outA !== undefined || wa !== undefined)) {
+          if (outA === undefined) {
+            outA = [];
+            for (let j = 0; j < i; j++) outA.push(empty(v[j]));
+          }
+          outA.push(wa !== undefined ? wa : empty(item));
         }
-        out.push(w !== undefined ? w : empty(item));
+        if (rb !== null && (outB !== undefined || wb !== undefined)) {
+          if (outB === undefined) {
+            outB = [];
+            for (let j = 0; j < i; j++) outB.push(empty(v[j]));
+          }
+          outB.push(wb !== undefined ? wb : empty(item));
+        }
       }
-      return out ?? (role === 'container' ? v.map(empty) : undefined);
+      second = rb === null ? undefined : (outB ?? (rb === 'container' ? v.map(empty) : undefined));
+      return ra === null ? undefined : (outA ?? (ra === 'container' ? v.map(empty) : undefined));
     }
     const object = v as Record<string, unknown>;
-    let out: Record<string, unknown> | undefined = role === undefined ? undefined : {};
+    let outA: Record<string, unknown> | undefined = ra === null || ra === undefined ? undefined : {};
+    let outB: Record<string, unknown> | undefined = rb === null || rb === undefined ? undefined : {};
     for (const k of Object.keys(object)) {
       const member = object[k];
-      if (view.keys.has(k) || (role === 'state' && view.stateKeys.has(k))) {
-        setOwn((out ??= {}), k, member);
-        continue;
+      // Each view: the key kept whole, or the member visited with a role (and, when nothing is found in it,
+      // kept empty where the view keeps every member of a container, a container, or a counted property).
+      let ca: Role = null;
+      let cb: Role = null;
+      let emptyA = false;
+      let emptyB = false;
+      if (ra !== null) {
+        if (a.keys.has(k) || (ra === 'state' && a.stateKeys.has(k))) setOwn((outA ??= {}), k, member);
+        else {
+          const container = a.containers.has(k);
+          // The members of a States object are states; those of the other containers (Branches' machines, an
+          // Iterator's StartAt and States) hold what the checks look for.
+          ca = container ? 'container' : ra === 'container' ? 'state' : undefined;
+          emptyA = ra === 'container' || container || (ra === 'state' && a.statePresence?.has(k) === true);
+        }
       }
-      const container = view.containers.has(k);
-      // The members of a States object are states; those of the other containers (Branches' machines, an
-      // Iterator's StartAt and States) hold what the checks look for.
-      const w = visit(member, container ? 'container' : role === 'container' ? 'state' : undefined);
-      if (w !== undefined) setOwn((out ??= {}), k, w);
-      else if (role === 'container' || container || (role === 'state' && view.statePresence?.has(k))) setOwn((out ??= {}), k, empty(member));
+      if (rb !== null) {
+        if (b!.keys.has(k) || (rb === 'state' && b!.stateKeys.has(k))) setOwn((outB ??= {}), k, member);
+        else {
+          const container = b!.containers.has(k);
+          cb = container ? 'container' : rb === 'container' ? 'state' : undefined;
+          emptyB = rb === 'container' || container || (rb === 'state' && b!.statePresence?.has(k) === true);
+        }
+      }
+      if (ca === null && cb === null) continue;
+      const wa = visit(member, ca, cb);
+      const wb = second;
+      if (ca !== null) {
+        if (wa !== undefined) setOwn((outA ??= {}), k, wa);
+        else if (emptyA) setOwn((outA ??= {}), k, empty(member));
+      }
+      if (cb !== null) {
+        if (wb !== undefined) setOwn((outB ??= {}), k, wb);
+        else if (emptyB) setOwn((outB ??= {}), k, empty(member));
+      }
     }
-    return out;
+    second = outB;
+    return outA;
   };
-  return visit(definition, undefined) ?? {};
+  const first = visit(definition, undefined, b === undefined ? null : undefined);
+  return [first ?? {}, b === undefined ? undefined : (second ?? {})];
 }
 
 /** asl-validator 4's validator(definition, { checkPaths: true, checkArn: true }).errors, with the Ajv kept. */
@@ -207,14 +264,15 @@ export function aslErrors(input: unknown): AslCheckError[] {
       }
     const errors = jsonSchemaErrors(definition);
     if (errors.length) return errors;
-    const graph = viewOf(definition, GRAPH);
+    // The graph checks' view and the state checks' view, made in one walk.
+    const [graph, states] = viewsOf(definition, GRAPH, STATES);
     return [
       ...missingTransitionTargetErrors(graph, OPTIONS),
       ...stateTransitionsErrors(graph, OPTIONS),
       ...duplicateStateNames(graph, OPTIONS),
       ...missingTerminalStateErrors(graph, OPTIONS),
       ...mustNotHaveDuplicateFieldNamesAfterEvaluation(viewOf(definition, PAYLOADS), OPTIONS),
-      ...stateChecks(viewOf(definition, STATES), OPTIONS, STATE_CHECKS),
+      ...stateChecks(states, OPTIONS, STATE_CHECKS),
     ];
   } finally {
     // Last added, first removed: each object goes back to the shape (and key order) it had.
