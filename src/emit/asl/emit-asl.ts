@@ -16,7 +16,7 @@ import type { State, StateMachine } from './asl-types.js';
 import { ROLE, START_RECORDER, WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits } from './split.js';
 import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateHistory } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateHistory, historyOfState } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -308,7 +308,7 @@ function limitCulprits(ir: Pipeline, names: ReadonlyMap<string, string>, source:
   };
   const measures = {
     bytes: (name: string, state: State) => compactSize({ [name]: state }),
-    events: (name: string, state: State) => estimateHistory({ StartAt: name, States: { [name]: state } } as StateMachine, { mapWidth: SPLIT_MAP_WIDTH }).events - 2,
+    events: (_name: string, state: State) => historyOfState(state, { mapWidth: SPLIT_MAP_WIDTH }),
   };
   const unit = { bytes: (n: number) => `is ${n.toLocaleString('en-US')} bytes`, events: (n: number) => `may write ${n.toLocaleString('en-US')}` };
   return {

@@ -62,33 +62,32 @@ function retries(state: State): number {
  * branches (and 2 per Map iteration); a Distributed Map's iterations are child executions with their own
  * histories, so only its 5 own events count.
  */
-function countEvents(states: Record<string, State>, widthOf: (state: State) => number, tally: Record<string, number>): number {
+function countEvents(states: Record<string, State>, widthOf: (state: State) => number, tally: Record<string, number> | undefined): number {
   let events = 0;
-  for (const state of Object.values(states)) {
-    tally[state.Type] = (tally[state.Type] ?? 0) + 1;
-    switch (state.Type) {
-      case 'Task':
-        events += isSync(state) ? 6 + 4 * retries(state) : 5 + 3 * retries(state);
-        break;
-      case 'Pass':
-      case 'Succeed':
-        events += 2;
-        break;
-      case 'Fail':
-        events += 1;
-        break;
-      case 'Parallel':
-        // A retried task's Parallel (build-states.ts retriedTask) runs its branch again on every retry.
-        events += (4 + state.Branches.reduce((n, b) => n + countEvents(b.States, widthOf, tally), 0)) * (1 + retries(state));
-        break;
-      case 'Map': {
-        const inner = countEvents(state.ItemProcessor.States, widthOf, tally);
-        events += state.ItemProcessor.ProcessorConfig.Mode === 'DISTRIBUTED' ? 5 : 4 + widthOf(state) * (2 + inner);
-        break;
-      }
+  for (const name in states) events += stateEvents(states[name]!, widthOf, tally);
+  return events;
+}
+
+/** countEvents of one state (its branches and iterations included); `tally`, when given, counts the states by type. */
+function stateEvents(state: State, widthOf: (state: State) => number, tally: Record<string, number> | undefined): number {
+  if (tally) tally[state.Type] = (tally[state.Type] ?? 0) + 1;
+  switch (state.Type) {
+    case 'Task':
+      return isSync(state) ? 6 + 4 * retries(state) : 5 + 3 * retries(state);
+    case 'Pass':
+    case 'Succeed':
+      return 2;
+    case 'Fail':
+      return 1;
+    case 'Parallel':
+      // A retried task's Parallel (build-states.ts retriedTask) runs its branch again on every retry.
+      return (4 + state.Branches.reduce((n, b) => n + countEvents(b.States, widthOf, tally), 0)) * (1 + retries(state));
+    case 'Map': {
+      const inner = countEvents(state.ItemProcessor.States, widthOf, tally);
+      return state.ItemProcessor.ProcessorConfig.Mode === 'DISTRIBUTED' ? 5 : 4 + widthOf(state) * (2 + inner);
     }
   }
-  return events;
+  return 0;
 }
 
 export function estimateHistory(machine: StateMachine, assume: BudgetAssumptions): HistoryEstimate {
@@ -96,6 +95,13 @@ export function estimateHistory(machine: StateMachine, assume: BudgetAssumptions
   // ExecutionStarted and ExecutionSucceeded/Failed.
   const events = 2 + countEvents(machine.States, () => Math.min(assume.mapWidth, INLINE_MAP_LIMIT), states);
   return { events, states };
+}
+
+/** The events one state adds to estimateHistory's count (what a machine of it alone counts, less the
+ * execution's own 2): asked for every state of a machine being split, without a machine made for each. */
+export function historyOfState(state: State, assume: BudgetAssumptions): number {
+  const width = Math.min(assume.mapWidth, INLINE_MAP_LIMIT);
+  return stateEvents(state, () => width, undefined);
 }
 
 /**

@@ -14,7 +14,7 @@
 // The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState } from './limits.js';
 import { MinHeap } from '../../core/min-heap.js';
 import { setOwn } from '../../core/set-own.js';
 
@@ -131,8 +131,7 @@ function readParentContext(states: Record<string, State>): Record<string, State>
   return visit(states) as Record<string, State>;
 }
 
-const eventsOf = (name: string, state: State, mapWidth: number) =>
-  estimateHistory({ StartAt: name, States: { [name]: state } } as StateMachine, { mapWidth }).events - 2;
+const eventsOf = (state: State, mapWidth: number) => historyOfState(state, { mapWidth });
 const stateBytes = (name: string, state: State) => Buffer.byteLength(JSON.stringify({ [name]: state }), 'utf8');
 
 /**
@@ -225,7 +224,7 @@ export function splitMachine(
   // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine.
   const offloaded: StateMachine[] = [];
   const tooLarge = (name: string, s: State) =>
-    s.Type === 'Parallel' && (bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(name, s, mapWidth) > limits.historyEvents / 2);
+    s.Type === 'Parallel' && (bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(s, mapWidth) > limits.historyEvents / 2);
   // The branch's own states, unless a Parallel is offloaded: then a copy with that state's branches replaced.
   let states = branch.States;
   if (Object.keys(branch.States).some((name) => tooLarge(name, branch.States[name]!))) {
@@ -374,7 +373,7 @@ export function splitMachine(
   for (const n of order) {
     // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
     const own = bytesOf(n, states[n]!) + 320;
-    const e = eventsOf(n, states[n]!, mapWidth) + 2;
+    const e = eventsOf(states[n]!, mapWidth) + 2;
     if (current.length && (bytes + own + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
       makeChild(current);
       current = [];
