@@ -3,7 +3,7 @@
 // provider, target and integration are used through the real CLI. A missing plugin and a plugin that takes a
 // built-in name are located exit-2 errors.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,33 @@ beforeAll(() => {
   mkdirSync(clash);
   writeFileSync(path.join(clash, 'package.json'), '{ "name": "dagc-plugin-clash", "version": "1.0.0", "type": "module", "exports": "./index.js" }\n');
   writeFileSync(path.join(clash, 'index.js'), "export default { providers: [{ service: 'secrets', name: 'dotenv', create() { return {}; } }] };\n");
-  npmInstall(path.join(ROOT, 'fixtures', 'plugins', 'dagc-plugin-example'), clash);
+  // A target whose compiler leaves a check to finish after its output is serialised (EmitResult.deferred, as a
+  // split ASL machine's validation): it reports the files of the output folder it sees meanwhile, and refuses
+  // the output when the config says so.
+  const checked = path.join(dir, 'src-checked');
+  mkdirSync(checked);
+  writeFileSync(path.join(checked, 'package.json'), '{ "name": "dagc-plugin-checked", "version": "1.0.0", "type": "module", "exports": "./index.js" }\n');
+  writeFileSync(
+    path.join(checked, 'index.js'),
+    [
+      "import { readdirSync } from 'node:fs';",
+      'const at = { file: "pipeline.yaml", start: { line: 1, column: 1 } };',
+      'export default { targets: [{',
+      "  name: 'checked', executorTypes: ['checked'],",
+      "  configSchema: { type: ['object', 'null'], additionalProperties: false, properties: { refuse: { type: 'boolean' } } },",
+      '  defaultOutput: (base) => `${base}.txt`,',
+      '  compile(ir, config, options) {',
+      "    const refuse = config.executor.type === 'checked' && config.executor.config?.refuse === true;",
+      "    return { files: [{ path: options.outputName, format: 'text', body: 'new\\n' }], diagnostics: [], deferred: () => ({",
+      "      finish: async () => [{ code: 'TEST-SEEN', severity: 'warning', message: `seen in out/: ${readdirSync('out').sort().join(' ')}`, ...at },",
+      "        ...(refuse ? [{ code: 'TEST-REFUSED', severity: 'error', message: 'refused by the check', ...at }] : [])],",
+      '    }) };',
+      '  },',
+      '}] };',
+      '',
+    ].join('\n'),
+  );
+  npmInstall(path.join(ROOT, 'fixtures', 'plugins', 'dagc-plugin-example'), clash, checked);
   write(
     'pipeline.yaml',
     [
@@ -97,6 +123,31 @@ describe('plugins', () => {
     const typo = await runCli(['validate', 'pipeline.yaml', '-c', 'target-typo.yaml'], { cwd: dir });
     expect(typo.status).toBe(2);
     expect(typo.stderr).toContain('target-typo.yaml:5:5 error DAGC-SCHEMA-UNKNOWN-KEY unknown key "titel"');
+  });
+
+  // Each file is written to its temp file while the compiler's deferred checks run, and put in place only once
+  // they pass: a refused output leaves the file that was there, and no temp file either way.
+  it('writes the output while deferred checks finish, and puts it in place only when they pass', async () => {
+    mkdirSync(path.join(dir, 'out'), { recursive: true });
+    write('out/p.txt', 'old\n');
+    write('checked.yaml', 'plugins: [dagc-plugin-checked]\nexecutor:\n  type: checked\n  config:\n    refuse: false\n');
+    write('refused.yaml', 'plugins: [dagc-plugin-checked]\nexecutor:\n  type: checked\n  config:\n    refuse: true\n');
+    const refused = await runCli(['compile', 'pipeline.yaml', '--target', 'checked', '-c', 'refused.yaml', '-o', 'out/p.txt'], { cwd: dir });
+    expect(refused.status, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain('error TEST-REFUSED refused by the check');
+    // The check saw the new text staged beside the old file (a temp name: '.', the name, pid, count, random).
+    expect(refused.stderr).toMatch(/seen in out\/: \.p\.txt\.\d+\.\d+\.[0-9a-f]{8}\.tmp p\.txt/);
+    expect(readdirSync(path.join(dir, 'out'))).toEqual(['p.txt']);
+    expect(readFileSync(path.join(dir, 'out', 'p.txt'), 'utf8')).toBe('old\n');
+    const passed = await runCli(['compile', 'pipeline.yaml', '--target', 'checked', '-c', 'checked.yaml', '-o', 'out/p.txt'], { cwd: dir });
+    expect(passed.status, passed.stderr).toBe(0);
+    expect(passed.stderr).toMatch(/warning TEST-SEEN seen in out\/: \.p\.txt\.\d+\.\d+\.[0-9a-f]{8}\.tmp p\.txt/);
+    expect(readdirSync(path.join(dir, 'out'))).toEqual(['p.txt']);
+    expect(readFileSync(path.join(dir, 'out', 'p.txt'), 'utf8')).toBe('new\n');
+    // --check compares and writes nothing, not even a temp file.
+    const check = await runCli(['compile', 'pipeline.yaml', '--target', 'checked', '-c', 'checked.yaml', '-o', 'out/p.txt', '--check'], { cwd: dir });
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stderr).toContain('seen in out/: p.txt');
   });
 
   it('refuses a plugin that is not installed, at its entry', async () => {

@@ -3,7 +3,8 @@
 import type { Command } from './types.js';
 import { UsageError, requirePositional, stringOption } from './types.js';
 import { INPUT_OPTIONS, inputFiles } from './load-inputs.js';
-import { checkOutput, writeOutput } from './write-outputs.js';
+import { checkOutput, stageOutput, writeOutput } from './write-outputs.js';
+import type { StagedWrite } from '../core/write-file-atomic.js';
 import { TARGET_NAMES } from '../library/targets.js';
 import { compile } from '../library/compile.js';
 import type { Diagnostic } from '../core/diagnostics.js';
@@ -34,55 +35,74 @@ export const command: Command = {
   usage: 'dagc compile <pipeline> --target bash [-c config] [-p params] [-o FILE] [--check] [--lint] [--json]',
   options: COMPILE_OPTIONS,
   async run(args, io) {
-    const file = requirePositional(args, 0, 'the pipeline file');
-    const target = await targetOption(stringOption(args.options, 'target'), stringOption(args.options, 'config') !== undefined);
-    const output = stringOption(args.options, 'output');
-    const json = args.options.json === true;
-    const warnings: Diagnostic[] = [];
-    const { files } = await compile({ ...inputFiles(file, args.options, io), target, output }, async (d) => {
-      if (json) warnings.push(...d);
-      else await io.diagnostics(d);
-    });
-    // A split Argo pipeline is several files (the workflow first, then its WorkflowTemplates): each is written,
-    // checked and described; on stdout they are one YAML stream, the WorkflowTemplates first (what
-    // `kubectl create -f -` needs before the workflow refers to them).
-    // Joined only where it is used (stdout, --lint): a split ASL machine of 10,000 steps is ~40 MB of text.
-    const stream = () => (files.length > 1 ? [...files.slice(1), files[0]!].map((f) => f.text).join('---\n') : files[0]!.text);
-    // --json: one document on stdout saying what was (or, with --check, would be) written.
-    const describe = async (states: string[], written: boolean) => {
-      const { sha256 } = await import('../core/sha256.js');
-      const { relative } = await import('node:path');
-      const entries = files.map((f, i) => ({
-        path: output === undefined ? null : relative(io.cwd, f.path).split('\\').join('/'),
-        sha256: sha256(f.text),
-        bytes: Buffer.byteLength(f.text),
-        written,
-        state: states[i] ?? states[0],
-        ...(output === undefined ? { text: f.text } : {}),
-      }));
-      io.out(`${JSON.stringify({ target, files: entries, diagnostics: warnings }, null, 2)}\n`);
-    };
-    if (args.options.lint) {
-      if (target !== 'argo') throw new UsageError('--lint runs Argo\'s validator: use it with --target argo');
-      const { lintArgoManifest } = await import('../emit/argo/lint-argo.js');
-      const verdict = await lintArgoManifest(stream(), io.env);
-      io.err(verdict.report);
-      if (!verdict.ok) return 1;
+    // Files written while the compiler's last checks run (a split machine's validation), put in place once
+    // they pass; removed whatever else happens.
+    const staged: StagedWrite[] = [];
+    try {
+      return await runCompile(args, io, staged);
+    } finally {
+      for (const s of staged) s.discard();
     }
-    if (args.options.check) {
-      if (!output) throw new UsageError('--check needs -o FILE to compare with');
-      const states = await Promise.all(files.map((f) => checkOutput(f.path, f.text)));
-      if (json) await describe(states, false);
-      const stale = files.filter((_, i) => states[i] !== 'same');
-      if (!stale.length) return 0;
-      const { relative } = await import('node:path');
-      for (const f of stale)
-        io.err(`${relative(io.cwd, f.path) || output} is ${states[files.indexOf(f)] === 'missing' ? 'missing' : 'out of date'}: run the same command without --check to update it\n`);
-      return 1;
-    }
-    if (output) for (const f of files) await writeOutput(f.path, f.text, f.executable ? 0o755 : 0o644);
-    if (json) await describe([output ? 'written' : 'printed'], output !== undefined);
-    else if (!output) io.out(stream());
-    return 0;
   },
 };
+
+async function runCompile(args: Parameters<Command['run']>[0], io: Parameters<Command['run']>[1], staged: StagedWrite[]): Promise<number> {
+  const file = requirePositional(args, 0, 'the pipeline file');
+  const target = await targetOption(stringOption(args.options, 'target'), stringOption(args.options, 'config') !== undefined);
+  const output = stringOption(args.options, 'output');
+  const json = args.options.json === true;
+  const warnings: Diagnostic[] = [];
+  // With -o and nothing to check first, each file is written to its temp file as soon as it is serialised.
+  const stage = output !== undefined && args.options.check !== true && args.options.lint !== true;
+  const onSerialised = (serialised: readonly { path: string; text: string; executable: boolean }[]) => {
+    for (const f of serialised) staged.push(stageOutput(f.path, f.text, f.executable ? 0o755 : 0o644));
+  };
+  const { files } = await compile({ ...inputFiles(file, args.options, io), target, output, ...(stage ? { onSerialised } : {}) }, async (d) => {
+    if (json) warnings.push(...d);
+    else await io.diagnostics(d);
+  });
+  // A split Argo pipeline is several files (the workflow first, then its WorkflowTemplates): each is written,
+  // checked and described; on stdout they are one YAML stream, the WorkflowTemplates first (what
+  // `kubectl create -f -` needs before the workflow refers to them).
+  // Joined only where it is used (stdout, --lint): a split ASL machine of 10,000 steps is ~40 MB of text.
+  const stream = () => (files.length > 1 ? [...files.slice(1), files[0]!].map((f) => f.text).join('---\n') : files[0]!.text);
+  // --json: one document on stdout saying what was (or, with --check, would be) written.
+  const describe = async (states: string[], written: boolean) => {
+    const { sha256 } = await import('../core/sha256.js');
+    const { relative } = await import('node:path');
+    const entries = files.map((f, i) => ({
+      path: output === undefined ? null : relative(io.cwd, f.path).split('\\').join('/'),
+      sha256: sha256(f.text),
+      bytes: Buffer.byteLength(f.text),
+      written,
+      state: states[i] ?? states[0],
+      ...(output === undefined ? { text: f.text } : {}),
+    }));
+    io.out(`${JSON.stringify({ target, files: entries, diagnostics: warnings }, null, 2)}\n`);
+  };
+  if (args.options.lint) {
+    if (target !== 'argo') throw new UsageError('--lint runs Argo\'s validator: use it with --target argo');
+    const { lintArgoManifest } = await import('../emit/argo/lint-argo.js');
+    const verdict = await lintArgoManifest(stream(), io.env);
+    io.err(verdict.report);
+    if (!verdict.ok) return 1;
+  }
+  if (args.options.check) {
+    if (!output) throw new UsageError('--check needs -o FILE to compare with');
+    const states = await Promise.all(files.map((f) => checkOutput(f.path, f.text)));
+    if (json) await describe(states, false);
+    const stale = files.filter((_, i) => states[i] !== 'same');
+    if (!stale.length) return 0;
+    const { relative } = await import('node:path');
+    for (const f of stale)
+      io.err(`${relative(io.cwd, f.path) || output} is ${states[files.indexOf(f)] === 'missing' ? 'missing' : 'out of date'}: run the same command without --check to update it\n`);
+    return 1;
+  }
+  if (output) {
+    if (staged.length === files.length && staged.every((s, i) => s.file === files[i]!.path)) for (const s of staged) s.commit();
+    else for (const f of files) await writeOutput(f.path, f.text, f.executable ? 0o755 : 0o644);
+  }
+  if (json) await describe([output ? 'written' : 'printed'], output !== undefined);
+  else if (!output) io.out(stream());
+  return 0;
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256, sha256File, sha256PassThrough } from './sha256.js';
-import { isAtomicTempName, replaceAtomically, tempNameFor, writeFileAtomic } from './write-file-atomic.js';
+import { isAtomicTempName, replaceAtomically, stageFileAtomic, tempNameFor, writeFileAtomic } from './write-file-atomic.js';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 
@@ -42,6 +42,29 @@ describe('writeFileAtomic', () => {
     ).rejects.toThrow('disk full');
     expect(await readFile(file, 'utf8')).toBe('old');
     expect(await readdir(dir)).toEqual(['f.txt']);
+  });
+
+  it('stages a write: the temp file holds it, the file is replaced on commit, and a discard leaves the old one', async () => {
+    const file = path.join(dir, 'f.txt');
+    await writeFile(file, 'old');
+    const kept = stageFileAtomic(file, 'new', 0o640);
+    const names = await readdir(dir);
+    expect(names.length).toBe(2);
+    const temp = names.find((n) => n !== 'f.txt')!;
+    expect(isAtomicTempName(temp)).toBe(true);
+    expect(await readFile(path.join(dir, temp), 'utf8')).toBe('new');
+    expect(await readFile(file, 'utf8')).toBe('old');
+    kept.commit();
+    expect(await readdir(dir)).toEqual(['f.txt']);
+    expect(await readFile(file, 'utf8')).toBe('new');
+    expect((await stat(file)).mode & 0o777).toBe(0o640);
+    kept.discard(); // after a commit: nothing to remove
+    expect(await readFile(file, 'utf8')).toBe('new');
+    const dropped = stageFileAtomic(file, 'newer');
+    dropped.discard();
+    expect(await readdir(dir)).toEqual(['f.txt']);
+    expect(await readFile(file, 'utf8')).toBe('new');
+    expect(() => dropped.commit()).toThrow(/committed or discarded already/);
   });
 
   it('names temps so that listings recognise them, and nothing else', () => {

@@ -66,15 +66,58 @@ export async function replaceAtomically<T>(
  * are most of a `dagc exec`'s writes (issue 16).
  */
 export async function writeFileAtomic(file: string, content: string | Buffer, options: AtomicWriteOptions | number = {}): Promise<void> {
+  stageFileAtomic(file, content, options).commit();
+}
+
+/** A write staged in its temp file: `commit` puts it in place, `discard` (a no-op once committed) removes it. */
+export interface StagedWrite {
+  readonly file: string;
+  commit(): void;
+  discard(): void;
+}
+
+/**
+ * writeFileAtomic in two steps: the content is in its temp file beside `file` when this returns, and `file` is
+ * replaced only by `commit` (a rename). So the costly part of a write can be done while something that may
+ * still refuse it runs: `dagc compile` writes a split machine's files while their validation finishes
+ * (issue 16), and discards them if it fails. A temp file left by a process that died carries tempNameFor's
+ * name, which listings skip.
+ */
+export function stageFileAtomic(file: string, content: string | Buffer, options: AtomicWriteOptions | number = {}): StagedWrite {
   const opts = typeof options === 'number' ? { mode: options } : options;
   if (opts.createFolders ?? true) mkdirSync(path.dirname(file), { recursive: true });
   const temp = tempNameFor(file);
+  let done = false;
+  const discard = () => {
+    if (done) return;
+    done = true;
+    rmSync(temp, { force: true });
+  };
   try {
     writeFileSync(temp, content, { flag: 'wx' });
     if (opts.mode !== undefined) chmodSync(temp, opts.mode);
-    renameSync(temp, file);
   } catch (error) {
-    rmSync(temp, { force: true });
+    discard();
     throw error;
   }
+  return {
+    file,
+    commit() {
+      if (done) throw new Error(`${file}: a staged write was committed or discarded already`);
+      try {
+        renameSync(temp, file);
+        done = true;
+      } catch (error) {
+        discard();
+        throw error;
+      }
+    },
+    discard() {
+      try {
+        discard();
+      } catch {
+        // a leftover temp file must not hide the error that discarded it
+      }
+    },
+  };
 }

@@ -22,6 +22,10 @@ export interface CompileRequest extends InputFiles {
   readonly target: string;
   /** Where the output will be written (relative to cwd); not written here. Default: the target's name for it. */
   readonly output?: string | undefined;
+  /** Told the files once they are serialised, before the compiler's deferred checks have finished (which may
+   * still refuse them: then compile throws, and nothing told may be put in place). The CLI stages its writes
+   * here, so that they overlap the checks (a split machine's validation, issue 16). */
+  readonly onSerialised?: ((files: readonly CompiledFile[]) => void) | undefined;
 }
 
 export interface CompileResult {
@@ -71,7 +75,15 @@ export async function checkTargetIntegrations(target: Target, config: DagcConfig
 }
 
 /** Compiles loaded inputs with `config` (the inputs' own, or the one an emulation fills in). */
-export async function compileLoaded(target: Target, inputs: Inputs, config: DagcConfig, files: InputFiles, output: string | undefined, report: Reporter): Promise<CompileResult> {
+export async function compileLoaded(
+  target: Target,
+  inputs: Inputs,
+  config: DagcConfig,
+  files: InputFiles,
+  output: string | undefined,
+  report: Reporter,
+  onSerialised?: CompileRequest['onSerialised'],
+): Promise<CompileResult> {
   // -o a folder (it exists as one, or ends with '/'): the target's own file names inside it (a split Argo
   // pipeline writes several files).
   const folder = output !== undefined && (/[\\/]$/.test(output) || (await isFolder(path.resolve(files.cwd, output))));
@@ -92,6 +104,7 @@ export async function compileLoaded(target: Target, inputs: Inputs, config: Dagc
     const text = await serialiseOutput(file);
     compiled.push({ path: path.resolve(outDir, file.path), text, executable: file.format === 'text' && text.startsWith('#!') });
   }
+  onSerialised?.(compiled);
   if (deferred) {
     const more = await deferred.finish();
     diagnostics.push(...more);
@@ -116,5 +129,5 @@ export async function compile(request: CompileRequest, report: Reporter = ignore
   const target = builtin ?? (await loadTarget(request.target));
   if (inputs.warnings.length) await report(inputs.warnings);
   await checkTargetIntegrations(target, inputs.config);
-  return compileLoaded(target, inputs, inputs.config, request, request.output, report);
+  return compileLoaded(target, inputs, inputs.config, request, request.output, report, request.onSerialised);
 }
