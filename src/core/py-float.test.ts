@@ -1,17 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
+import { pythonOrSkip } from '../../test/helpers/python.js';
 import { PyFloat, jsonCloneKeepFloats, parseJson, pyFloat, pyFloatRepr, stringifyJson } from './py-float.js';
 
-function python(): string | undefined {
-  try {
-    execFileSync(process.env.DAGC_PYTHON || 'python3', ['-c', 'pass']);
-    return process.env.DAGC_PYTHON || 'python3';
-  } catch {
-    return undefined;
-  }
-}
-const PY = python();
-if (!PY) console.warn('[skip] py-float: no python3 to compare json.dumps with');
+const PY = pythonOrSkip('py-float: json.dumps');
 
 describe('PyFloat', () => {
   test('whole floats are wrapped, fractions stay numbers; it computes and prints like Python', () => {

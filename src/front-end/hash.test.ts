@@ -1,7 +1,9 @@
 // Every expected string here was produced by `python3 -c 'import json; print(json.dumps(v, sort_keys=True))'`
-// and pasted in: the point is byte equality with Python (magnus-spec.md §3.9).
+// and pasted in, and random mappings are compared with the live python3 where there is one: the point is byte
+// equality with Python (magnus-spec.md §3.9).
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { pythonOrSkip } from '../../test/helpers/python.js';
 import { compareCodePoints, hashDag, pythonFloatRepr, pythonJsonDumps, pythonJsonText } from './hash.js';
 
 describe('pythonJsonDumps', () => {
@@ -146,16 +148,7 @@ describe('pythonJsonDumps', () => {
   });
 });
 
-function python(): string | undefined {
-  try {
-    execFileSync(process.env.DAGC_PYTHON || 'python3', ['-c', 'pass']);
-    return process.env.DAGC_PYTHON || 'python3';
-  } catch {
-    return undefined;
-  }
-}
-const PY = python();
-if (!PY) console.warn('[skip] hash: no python3 to compare json.dumps(sort_keys=True) with');
+const PY = pythonOrSkip('hash: json.dumps(sort_keys=True) of random mappings');
 
 describe.skipIf(!PY)('pythonJsonDumps against the live python3', () => {
   it('sorts and writes random nested mappings as json.dumps(sort_keys=True) does', () => {
