@@ -39,11 +39,11 @@ const DATA_STYLE: DumpStyle = {
 
 /**
  * One pass writing to one string (a rope V8 joins once): the dag block of a 10,000-step pipeline is ~0.9 MB
- * of text, and building a string per value and joining them took ~55 ms of its compile (issue 16). `stack`
+ * of text, and building a string per value and joining them took ~55 ms of its compile (issue 16). `markers`
  * holds the containers being written, as Python's encoder marks them, to refuse a cycle.
  */
 function dump(value: unknown, style: DumpStyle): string {
-  const stack: object[] = [];
+  const markers: object[] = [];
   let out = '';
   const write = (v: unknown): void => {
     if (v === null) {
@@ -70,27 +70,27 @@ function dump(value: unknown, style: DumpStyle): string {
         throw new TypeError(`Object of type ${typeof v} is not JSON serializable`);
     }
     // Python raises "Circular reference detected"; we do the same rather than overflow the stack.
-    if (stack.includes(v)) throw new TypeError('Circular reference detected');
+    if (markers.includes(v)) throw new TypeError('Circular reference detected');
     if (Array.isArray(v)) {
       if (v.length === 0) {
         out += '[]';
         return;
       }
-      stack.push(v);
+      markers.push(v);
       out += '[';
       for (let i = 0; i < v.length; i++) {
         if (i) out += ', ';
         write(v[i]);
       }
       out += ']';
-      stack.pop();
+      markers.pop();
       return;
     }
     if (v instanceof Map) {
       const entries = pythonSortedEntries([...v.entries()]);
-      stack.push(v);
+      markers.push(v);
       writeEntries(entries.map(([k]) => k), (i) => entries[i]![1]);
-      stack.pop();
+      markers.pop();
       return;
     }
     if (v instanceof Date) throw new TypeError('Object of type datetime is not JSON serializable');
@@ -105,9 +105,9 @@ function dump(value: unknown, style: DumpStyle): string {
     const object = v as Record<string, unknown>;
     const keys = Object.keys(object);
     if (style.sortKeys) keys.sort(keys.some(hasSurrogate) ? compareCodePoints : compareUnits);
-    stack.push(v);
+    markers.push(v);
     writeEntries(keys, (i) => object[keys[i]!]);
-    stack.pop();
+    markers.pop();
   };
   const writeEntries = (keys: readonly string[], valueAt: (i: number) => unknown): void => {
     if (keys.length === 0) {
