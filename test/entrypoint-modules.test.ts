@@ -368,3 +368,54 @@ describe("the bundles' import.meta.url", () => {
     ).toBe('file:///usr/lib/node_modules/dagc/dist/entry/entry.cjs');
   });
 });
+
+// `dagc compile` and `dagc validate` ask the integrations only whether the config's services suit the target
+// (src/integrations/configured.ts): the runtime's modules stay unloaded, and with them git's code identity and
+// node:child_process and node:fs/promises (issue 16: ~17 million instructions of a 500-step compile to
+// argo, ~3% of what dagc adds to a node start).
+describe.skipIf(!fs.existsSync(path.join(ROOT, 'dist', 'entry', 'compile.cjs')))(
+  'dagc compile and validate: no run-time modules',
+  () => {
+    const ARGO_CONFIG = [
+      'executor:',
+      '  type: argo',
+      '  config:',
+      '    image: registry.example.com/p:1',
+      '    persistent_volumes: [{name: pvc, mount_path: /mnt}]',
+      'run_log_store: {type: chunked-fs, config: {log_folder: /mnt/runs}}',
+      'catalog: {type: file-system, config: {catalog_location: /mnt/catalog}}',
+      '',
+    ].join('\n');
+    for (const [name, argv] of [
+      ['validate', ['validate', 'p.yaml']],
+      ['compile --target bash', ['compile', 'p.yaml', '--target', 'bash', '-o', 'out/']],
+      ['compile --target argo', ['compile', 'p.yaml', '--target', 'argo', '-c', 'argo.yaml', '-o', 'out/']],
+      [
+        'compile --target asl',
+        [
+          'compile',
+          'p.yaml',
+          '--target',
+          'asl',
+          '-c',
+          path.join(ROOT, 'fixtures', 'asl', 'config.yaml'),
+          '-o',
+          'out/',
+        ],
+      ],
+    ] as const)
+      it(`${name} loads no child_process or fs/promises`, () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'dagc-modules-compile-'));
+        writeFileSync(path.join(dir, 'preload.cjs'), PRELOAD);
+        writeFileSync(path.join(dir, 'p.yaml'), pipeline('echo hi'));
+        writeFileSync(path.join(dir, 'argo.yaml'), ARGO_CONFIG);
+        const r = probe(dir, [BIN, ...argv], tmpdir());
+        fs.rmSync(dir, { recursive: true, force: true });
+        expect(r.status, r.stderr).toBe(0);
+        // (node:net is there when stdout is a pipe, as here: process.stdout is a socket then.)
+        expect(r.probe.loaded.filter((m) => /^NativeModule (child_process|fs\/promises)$/.test(m))).toEqual(
+          [],
+        );
+      });
+  },
+);

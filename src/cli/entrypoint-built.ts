@@ -78,7 +78,7 @@ async function plainSections(files: InputFiles): Promise<{ executor: ServiceSect
 export async function readBuilt(files: InputFiles, runId: string): Promise<{ pipeline: Pipeline; config: DagcConfig } | undefined> {
   const sections = await plainSections(files);
   if (!sections) return undefined;
-  const [{ configureServices }, { createRunLogStore }] = await Promise.all([import('../runtime/open-run.js'), import('../services/run-log/index.js')]);
+  const [{ configureServices }, { createRunLogStore }] = await Promise.all([import('../integrations/configured.js'), import('../services/run-log/index.js')]);
   const config: DagcConfig = { ...DEFAULT_CONFIG, executor: sections.executor, run_log_store: sections.store };
   let store: RunLogStore;
   try {

@@ -18,7 +18,7 @@ import { UserError } from '../core/errors.js';
 import { hasErrors } from '../core/diagnostics.js';
 import { loadConfig } from '../config/load.js';
 import { applyEra, eraOfVersion } from '../config/magnus-era.js';
-import { configureServices } from '../runtime/open-run.js';
+import { configureServices } from '../integrations/configured.js';
 import { createCatalog } from '../services/catalog/index.js';
 import { createSecrets } from '../services/secrets/index.js';
 import { stringifyJson } from '../core/py-float.js';

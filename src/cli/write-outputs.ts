@@ -1,6 +1,6 @@
 // Writing compiled files (the library returns their bytes, src/library/compile.ts): via temp file + rename so an
 // existing file is never left half-written. --check compares instead of writing.
-import { readFile } from 'node:fs/promises';
+import { readFile } from '../core/fs-async.js';
 import { stageFileAtomic, writeFileAtomic } from '../core/write-file-atomic.js';
 import type { StagedWrite } from '../core/write-file-atomic.js';
 

@@ -3,7 +3,9 @@
 import { nodeCrypto } from './lazy-crypto.js';
 import { sha256Bytes } from './sha256-js.js';
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { createRequire } from 'node:module';
+import type * as NodeStream from 'node:stream';
+import type { Transform } from 'node:stream';
 
 /** Inputs up to this many bytes are hashed in JavaScript (core/sha256-js.ts), sparing node:crypto's load. */
 const SMALL = 64 * 1024;
@@ -29,7 +31,10 @@ export async function sha256File(file: string): Promise<string> {
  */
 export function sha256PassThrough(): { readonly stream: Transform; digest(): string } {
   const hash = nodeCrypto().createHash('sha256');
-  const stream = new Transform({
+  // node:stream is loaded here, not when this module is: the name hashes above are most of its callers, and
+  // `dagc compile` loads no stream module otherwise (issue 16, test/entrypoint-modules.test.ts).
+  const { Transform: PassThrough } = createRequire(import.meta.url)('node:stream') as typeof NodeStream;
+  const stream = new PassThrough({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       done(null, chunk);

@@ -21,7 +21,7 @@ import { spawnPiped } from '../core/spawn-piped.js';
 import { VERSION } from '../version.js';
 import { getIntegrationRegistry } from '../integrations/builtin.js';
 import type { ContainerMount, IntegratedService } from '../integrations/registry.js';
-import { checkIntegrations, maxParallelOf } from '../runtime/open-run.js';
+import { checkIntegrations, maxParallelOf } from '../integrations/configured.js';
 import type { RunContext } from '../runtime/context.js';
 import type { EventSink } from '../runtime/events.js';
 import { executeLeaf, newStepLog, stepNames, stepTypeOf, takeFromPrevious } from '../runtime/exec-node.js';

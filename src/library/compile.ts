@@ -69,7 +69,7 @@ export function emitOptions(files: InputFiles, outDir: string, outputName: strin
  * which jobs that share no disk cannot use): refused before anything renders, as `dagc run` would refuse them.
  */
 export async function checkTargetIntegrations(target: Target, config: DagcConfig): Promise<void> {
-  const { checkIntegrations } = await import('../runtime/open-run.js');
+  const { checkIntegrations } = await import('../integrations/configured.js');
   const { errors } = checkIntegrations({ ...config, executor: { ...config.executor, type: target.executorTypes[0]! } });
   if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
 }
@@ -115,7 +115,7 @@ export async function compileLoaded(
 }
 
 async function isFolder(p: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
+  const { stat } = await import('../core/fs-async.js');
   return stat(p).then(
     (st) => st.isDirectory(),
     () => false,

@@ -28,7 +28,7 @@ export async function configDiagnostics(
       out.push(sectionDiagnostic(config.experiment_tracker, [], 'DAGC-CONFIG-MLFLOW-URI', NO_TRACKING_URI.message, NO_TRACKING_URI.hint, { fallbackFile: config.file ?? pipeline.file }));
   }
   const { getIntegrationRegistry } = await import('../integrations/builtin.js');
-  const { maxParallelOf } = await import('../runtime/open-run.js');
+  const { maxParallelOf } = await import('../integrations/configured.js');
   const registry = getIntegrationRegistry();
   const parallel = maxParallelOf(config.executor) > 1;
   for (const service of SERVICES) {

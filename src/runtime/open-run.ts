@@ -1,10 +1,8 @@
 // Sets a run up before any node executes: integrations checked, services created, secrets collected for
 // masking, the run record created (or joined, for the entrypoint), and a re-run's previous run loaded.
-import type { DagcConfig, Parameters, ServiceSection } from '../config/types.js';
+import type { DagcConfig, Parameters } from '../config/types.js';
 import type { Pipeline } from '../ir/types.js';
 import { UserError } from '../core/errors.js';
-import { getIntegrationRegistry } from '../integrations/builtin.js';
-import type { IntegratedService, IntegrationCheck } from '../integrations/registry.js';
 import { createRunLogStore } from '../services/run-log/index.js';
 import { createCatalog } from '../services/catalog/index.js';
 import { createSecrets } from '../services/secrets/index.js';
@@ -19,8 +17,7 @@ import { indexSteps } from './context.js';
 import { createLimiter } from '../core/limit.js';
 import type { EventSink } from './events.js';
 import { checkRunId, generateRunId } from './run-id.js';
-import { availableParallelism } from 'node:os';
-import { configuredParallelism } from '../config/parallelism.js';
+import { checkIntegrations, configureServices, maxParallelOf } from '../integrations/configured.js';
 import { sharedWorkspace } from './workspace.js';
 import { parseJson } from '../core/py-float.js';
 import { mockedExecutor, onlyStep } from './mocking.js';
@@ -51,45 +48,6 @@ export interface OpenRunOptions {
   exclusive?: boolean;
   /** Aborts running steps (Ctrl-C). */
   signal?: AbortSignal;
-}
-
-const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
-
-/** Local executor's concurrency: the config's cap, else the CPU count. */
-export function maxParallelOf(executor: ServiceSection): number {
-  return configuredParallelism(executor) ?? availableParallelism();
-}
-
-/** Integration checks for the configured executor; errors stop everything before it starts. */
-export function checkIntegrations(config: DagcConfig): { errors: IntegrationCheck[]; warnings: IntegrationCheck[] } {
-  const registry = getIntegrationRegistry();
-  const parallel = maxParallelOf(config.executor) > 1;
-  const checks: IntegrationCheck[] = [];
-  for (const service of SERVICES) {
-    const section = config[service];
-    const integration = registry.get(config.executor.type, service, section.type);
-    checks.push(...(integration?.validate?.({ executor: config.executor, section, parallel }) ?? []));
-  }
-  return { errors: checks.filter((c) => c.severity === 'error'), warnings: checks.filter((c) => c.severity === 'warning') };
-}
-
-/**
- * The service sections as this process must use them: integrations adjust them where dagc traverses
- * (`configureForTraversal`, mode 'run') or where a step executes (`configureForExecution`, the entrypoint
- * inside a pod or container), e.g. a run log folder mounted at another path (spec §6.2).
- */
-export function configureServices(config: DagcConfig, mode: 'run' | 'entrypoint'): Record<IntegratedService, ServiceSection> {
-  const registry = getIntegrationRegistry();
-  const parallel = maxParallelOf(config.executor) > 1;
-  const out = {} as Record<IntegratedService, ServiceSection>;
-  for (const service of SERVICES) {
-    const section = config[service];
-    const integration = registry.get(config.executor.type, service, section.type);
-    const ctx = { executor: config.executor, section, parallel };
-    const adjust = mode === 'run' ? integration?.configureForTraversal : integration?.configureForExecution;
-    out[service] = adjust ? adjust.call(integration, ctx) : section;
-  }
-  return out;
 }
 
 /** Initial parameters: the parameters file, then DAGC_PRM_ and MAGNUS_PRM_ variables present at start (2023 head, §4.1). */

@@ -21,7 +21,7 @@ export const EMULATION_BUCKET = 'dagc-emulate';
 /**
  * A local config's concurrency (magnus's `enable_parallel: false` → one at a time, else
  * `max_parallel`) becomes the maps' MaxConcurrency, so steps that share the working directory see each other's
- * files in the same order as under `dagc run` (src/runtime/open-run.ts maxParallelOf).
+ * files in the same order as under `dagc run` (src/integrations/configured.ts maxParallelOf).
  */
 function localConcurrency(local: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const enable = local.enable_parallel;

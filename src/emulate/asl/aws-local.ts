@@ -330,7 +330,7 @@ export const awsLocalEmulator: Emulator = {
     const file = files[0];
     if (!file) throw new Error('the asl target compiled no definition (dagc bug)');
     // Every entrypoint call checks the config's integrations (e.g. asl with a file-system store): say it once, first.
-    const { checkIntegrations } = await import('../../runtime/open-run.js');
+    const { checkIntegrations } = await import('../../integrations/configured.js');
     const { errors } = checkIntegrations(options.config);
     if (errors.length) throw new UserError(errors.map((e) => e.message).join('; '), errors[0]?.hint);
     const definition = definitionOf(file.text);
