@@ -33,8 +33,8 @@ export function sha256PassThrough(): { readonly stream: Transform; digest(): str
   const hash = nodeCrypto().createHash('sha256');
   // node:stream is loaded here, not when this module is: the name hashes above are most of its callers, and
   // `dagc compile` loads no stream module otherwise (issue 16, test/entrypoint-modules.test.ts).
-  const { Transform: PassThrough } = createRequire(import.meta.url)('node:stream') as typeof NodeStream;
-  const stream = new PassThrough({
+  const streams = createRequire(import.meta.url)('node:stream') as typeof NodeStream;
+  const stream = new streams.Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
       done(null, chunk);

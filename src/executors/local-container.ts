@@ -20,8 +20,8 @@ import { UserError } from '../core/errors.js';
 import { spawnPiped } from '../core/spawn-piped.js';
 import { VERSION } from '../version.js';
 import { getIntegrationRegistry } from '../integrations/builtin.js';
-import type { ContainerMount, IntegratedService } from '../integrations/registry.js';
-import { checkIntegrations, maxParallelOf } from '../integrations/configured.js';
+import type { ContainerMount } from '../integrations/registry.js';
+import { SERVICES, checkIntegrations, maxParallelOf } from '../integrations/configured.js';
 import type { RunContext } from '../runtime/context.js';
 import type { EventSink } from '../runtime/events.js';
 import { executeLeaf, newStepLog, stepNames, stepTypeOf, takeFromPrevious } from '../runtime/exec-node.js';
@@ -236,7 +236,6 @@ interface SharedMounts {
   readonly env: Readonly<Record<string, string | null>>;
 }
 
-const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
 
 /** The working directory, the pipeline and variable files, the config, and what each service's integration asks for. */
 function sharedMounts(opts: PrepareOptions, plans: ReadonlyMap<string, ContainerSettings>, configFile: string): SharedMounts {

@@ -9,7 +9,13 @@ import type { DagcConfig, ServiceSection } from '../config/types.js';
 import { getIntegrationRegistry } from './builtin.js';
 import type { IntegratedService, IntegrationCheck } from './registry.js';
 
-export const SERVICES: IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
+/** The services an executor integrates with (every section of a config but the executor's own). */
+export const SERVICES: readonly IntegratedService[] = [
+  'run_log_store',
+  'catalog',
+  'secrets',
+  'experiment_tracker',
+];
 
 /** Local executor's concurrency: the config's cap, else the CPU count. */
 export function maxParallelOf(executor: ServiceSection): number {
