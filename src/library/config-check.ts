@@ -9,10 +9,7 @@ import type { Diagnostic } from '../core/diagnostics.js';
 import type { DagcConfig, Parameters } from '../config/types.js';
 import { sectionDiagnostic } from '../config/source.js';
 import type { Pipeline } from '../ir/types.js';
-import type { IntegratedService } from '../integrations/registry.js';
 import { VERSION } from '../version.js';
-
-const SERVICES: readonly IntegratedService[] = ['run_log_store', 'catalog', 'secrets', 'experiment_tracker'];
 
 export async function configDiagnostics(
   pipeline: Pipeline,
@@ -28,7 +25,7 @@ export async function configDiagnostics(
       out.push(sectionDiagnostic(config.experiment_tracker, [], 'DAGC-CONFIG-MLFLOW-URI', NO_TRACKING_URI.message, NO_TRACKING_URI.hint, { fallbackFile: config.file ?? pipeline.file }));
   }
   const { getIntegrationRegistry } = await import('../integrations/builtin.js');
-  const { maxParallelOf } = await import('../integrations/configured.js');
+  const { SERVICES, maxParallelOf } = await import('../integrations/configured.js');
   const registry = getIntegrationRegistry();
   const parallel = maxParallelOf(config.executor) > 1;
   for (const service of SERVICES) {
