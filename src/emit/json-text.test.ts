@@ -105,6 +105,34 @@ describe('JsonWriter', () => {
     }
   });
 
+  // The asl split (split.ts) measures each state of a part as a member of its States and makes the part's text
+  // of those layouts (laidOut): the same text as laying the document out whole, and no fewer bytes than measured.
+  it('measures a member as it is laid out, and writes a document of kept layouts as it writes it whole', () => {
+    const next = rng(23);
+    let checked = 0;
+    for (let i = 0; i < 300; i++) {
+      const members: Record<string, unknown> = {};
+      const n = 2 + Math.floor(next() * 6);
+      for (let j = 0; j < n; j++) members[`s${'t'.repeat(Math.floor(next() * 10))}${j}`] = { Type: 'x'.repeat(Math.floor(next() * 40)), v: randomValue(next, 1) };
+      const doc = { Comment: 'c', States: members, Timeout: 1 };
+      const plain = write(doc);
+      const laidOut = new WeakMap<object, { readonly at: string; readonly text: string }>();
+      const writer = new JsonWriter(laidOut);
+      const measured = Object.entries(members).map(([k, v]) => writer.memberBytes(k, v, '    '));
+      const kept = writer.write(doc);
+      expect(kept, JSON.stringify(doc)).toBe(plain);
+      if (plain === undefined || measured.includes(undefined) || !plain.includes('  "States": {\n')) continue;
+      // The members' lines with their ',' and line breaks, the document's own lines around them: the last member
+      // (no ',' after it) may be shorter than measured.
+      const own = Buffer.byteLength('{\n  "Comment": "c",\n  "States": {\n  },\n  "Timeout": 1\n}\n', 'utf8');
+      const sum = (measured as number[]).reduce((a, b) => a + b + 2, 0) - 1 + own;
+      expect(Buffer.byteLength(plain, 'utf8')).toBeLessThanOrEqual(sum);
+      expect(Buffer.byteLength(plain, 'utf8')).toBeGreaterThan(sum - 80);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(200);
+  });
+
   it('gives up where prettier measures or fills differently', () => {
     for (const odd of ['✔', '中', '↔', '\u0301', '\u0085', '\u2028']) expect(write({ k: odd }), odd).toBeUndefined();
     expect(write({ k: Array.from({ length: 40 }, (_, i) => i) })).toBeUndefined();

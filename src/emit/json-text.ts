@@ -75,6 +75,13 @@ function plainKeys(value: object): string[] {
  * every value inside.
  */
 export class JsonWriter {
+  /**
+   * `laidOut`: texts this writer laid out by `member` (the state machine split keeps one while it makes a part:
+   * each state is laid out once, to be measured, and the part's text is made of those texts). An object found
+   * there at the same position is not laid out again: the caller must not change it in between.
+   */
+  constructor(private readonly laidOut?: WeakMap<object, { readonly at: string; readonly text: string }>) {}
+
   /** Prettier's rule for arrays (print/array.js): two or more elements, all objects or all arrays, each with
    * two or more members. */
   private static breaksItself(value: unknown[]): boolean {
@@ -144,6 +151,13 @@ export class JsonWriter {
       this.out += scalarText(value);
       return;
     }
+    if (this.laidOut !== undefined) {
+      const kept = this.laidOut.get(value);
+      if (kept !== undefined && kept.at === `${indent.length} ${column} ${trailing}`) {
+        this.out += kept.text;
+        return;
+      }
+    }
     if (Object.isFrozen(value)) {
       // Laid out once per position: the same text wherever it is printed at the same indent, column and trailing.
       const at = `${indent.length} ${column} ${trailing}`;
@@ -202,6 +216,32 @@ export class JsonWriter {
       if (this.out.length > CHUNK) this.cut();
     }
     this.out += `${indent}}`;
+  }
+
+  /**
+   * UTF-8 bytes of the lines of `key: value` as a member of an object that does not fit one line (each member on
+   * its own line), its key at `indent`, followed by a ',' (not the last member), without the ',' and line break
+   * after it; or undefined when prettier must print it. With `laidOut`, the value's text is kept there for
+   * `write`.
+   */
+  memberBytes(key: string, value: unknown, indent: string): number | undefined {
+    try {
+      const head = `${indent}${keyText(key)}: `;
+      this.out = '';
+      this.chunks = [];
+      this.print(value, indent, head.length, 1);
+      this.chunks.push(this.out);
+      const text = this.chunks.join('');
+      if (this.laidOut !== undefined && value !== null && typeof value === 'object')
+        this.laidOut.set(value, { at: `${indent.length} ${head.length} 1`, text });
+      return Buffer.byteLength(head, 'utf8') + Buffer.byteLength(text, 'utf8');
+    } catch (error) {
+      if (error instanceof Unexpected) return undefined;
+      throw error;
+    } finally {
+      this.out = '';
+      this.chunks = [];
+    }
   }
 
   /** The text (with its final newline), or undefined when prettier must print it. */

@@ -6,6 +6,7 @@ import { JsonWriter } from './json-text.js';
 
 export async function serialiseOutput(file: OutputFile): Promise<string> {
   if (file.format === 'text') return file.body.endsWith('\n') ? file.body : file.body + '\n';
+  if (file.text !== undefined) return file.text;
   // prettier's layout without prettier (json-text.ts): the same bytes, linear in the document, and prettier's
   // ~0.7 MB stays unloaded; prettier prints what that writer leaves to it.
   if (file.format === 'json') {

@@ -30,7 +30,14 @@ export interface EmitOptions {
 }
 
 export type OutputFile =
-  | { readonly path: string; readonly format: 'yaml' | 'json'; readonly body: unknown }
+  | {
+      readonly path: string;
+      readonly format: 'yaml' | 'json';
+      readonly body: unknown;
+      /** The body's text as serialise.ts makes it, where the compiler laid it out already (the asl target
+       * measures its definitions as written: limits.ts); written as it is. */
+      readonly text?: string;
+    }
   | { readonly path: string; readonly format: 'text'; readonly body: string };
 
 export interface EmitResult {
