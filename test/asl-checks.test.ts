@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { definitionSize } from '../src/emit/asl/limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, definitionSize } from '../src/emit/asl/limits.js';
 
 const PIPELINE = `dag:
   start_at: train
@@ -160,11 +160,41 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect((await compile(ECS, `    env: {BIG: "${'x'.repeat(6000)}"}\n`)).status).toBe(0);
   });
 
+  // The quota and the ARN length dagc counts with, against AWS's own descriptions of them: botocore's model of the
+  // Step Functions API (CreateStateMachine's definition, an ARN) and cfn-lint's copy of CloudFormation's resource
+  // schema (AWS::StepFunctions::StateMachine's DefinitionString).
+  it('counts with the quotas of the Step Functions API model and the CloudFormation resource schema', (ctx) => {
+    const probe = spawnSync(
+      'python3',
+      [
+        '-c',
+        [
+          'import json, botocore.loaders',
+          'from cfnlint.schema import PROVIDER_SCHEMA_MANAGER as P',
+          "m = botocore.loaders.Loader().load_service_model('stepfunctions', 'service-2')['shapes']",
+          "s = P.get_resource_schema('us-east-1', 'AWS::StepFunctions::StateMachine').schema['properties']",
+          "print(json.dumps([m['Definition']['max'], m['Arn']['max'], s['DefinitionString']['maxLength']]))",
+        ].join('\n'),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (probe.status !== 0) {
+      console.warn('python3 with botocore and cfn-lint is not installed (pip install cfn-lint boto3): the quota check is skipped');
+      ctx.skip();
+    }
+    const [definition, arn, definitionString] = JSON.parse(probe.stdout) as number[];
+    expect(DEFINITION_LIMIT).toBe(definition);
+    expect(DEFINITION_LIMIT).toBe(definitionString);
+    expect(ARN_LIMIT).toBe(arn);
+  });
+
   it('the 1 MB quota is counted in UTF-8 bytes, not UTF-16 units', () => {
     // A three-byte character is one UTF-16 unit: 1,000 of them are 1,000 units and 3,000 bytes.
     const def = { Comment: '漢'.repeat(1000) };
     expect(JSON.stringify(def).length).toBe(1000 + 14);
     expect(definitionSize(def).compact).toBe(3000 + 14);
+    // As written (what counts: limits.ts), never fewer.
+    expect(definitionSize(def).written).toBeGreaterThan(3000 + 14);
   });
 
   it('a rendered CloudFormation template (state machine, job definitions, close rule) passes cfn-lint', { timeout: 900_000 }, async (ctx) => {

@@ -11,9 +11,9 @@ import type { Budget, BudgetFigure, CheckOptions } from '../types.js';
 import { EXECUTOR_TYPES } from './asl-config.js';
 import type { State, StateMachine } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
-import { aslLimits, renderAsl } from './emit-asl.js';
+import { aslLimits, machineBytes, renderAsl } from './emit-asl.js';
 import { emulationConfig } from './emulation-config.js';
-import { NAME_LIMIT, PAYLOAD_LIMIT, definitionSize, estimateHistory, estimatePayload } from './limits.js';
+import { NAME_LIMIT, PAYLOAD_LIMIT, compactSize, estimateHistory, estimatePayload } from './limits.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number, of: number) => `${((100 * x) / of).toFixed(1)}%`;
@@ -30,7 +30,12 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
   const machines = [rendered.definition, ...(rendered.parts ?? [])];
   const largest = <T,>(measure: (m: StateMachine) => T, key: (t: T) => number): T =>
     machines.map(measure).reduce((a, b) => (key(b) > key(a) ? b : a));
-  const size = largest((m) => definitionSize(m), (s) => s.compact);
+  // As written, which is what counts (limits.ts SizeReport), the text renderAsl laid out where it did.
+  const written = rendered.written ?? [];
+  const size = largest(
+    (m) => ({ written: machineBytes(m, written[machines.indexOf(m)]), compact: compactSize(m) }),
+    (s) => s.written,
+  );
   const history = largest((m) => estimateHistory(m, { mapWidth: width }), (h) => h.events);
   const payload = Math.max(...machines.map((m) => estimatePayload(m, { mapWidth: width })));
   const split = machines.length > 1 ? ` (the largest of ${n(machines.length)} machines: the parent and ${n(machines.length - 1)} children)` : '';
@@ -53,7 +58,7 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
   for (const m of machines) visit(m.States);
   const overInline = width > INLINE_MAP_LIMIT && inlineMaps.length > 0;
   const over = [
-    size.compact > limits.definitionBytes && 'definition size',
+    size.written > limits.definitionBytes && 'definition size',
     payload > PAYLOAD_LIMIT && 'payload',
     history.events > limits.historyEvents && 'execution history',
     overInline && 'inline map width',
@@ -64,7 +69,7 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
     .join(', ');
   const lines = [
     `dagc check ${options.source} --target asl (maps of ${n(width)} items unless they declare map_width)${placeholder ? '\n  (no asl executor config: measured with placeholder Batch settings)' : ''}`,
-    `  definition   ${n(size.compact)} characters minified, ${n(size.indented)} indented${split}; limit ${n(limits.definitionBytes)} (${pct(size.compact, limits.definitionBytes)})`,
+    `  definition   ${n(size.written)} bytes as written (${n(size.compact)} minified)${split}; limit ${n(limits.definitionBytes)} (${pct(size.written, limits.definitionBytes)})`,
     `  states       ${n(stateCount)} (${byType}) for ${n(steps)} pipeline nodes: ${(stateCount / Math.max(1, steps)).toFixed(2)} states per node`,
     `  names        longest ${longest} of ${NAME_LIMIT} characters; ${hashed} shortened or sanitised with a hash suffix`,
     `  payload      at most ~${n(payload)} bytes from dagc (indices, run id, status); limit ${n(PAYLOAD_LIMIT)} (${pct(payload, PAYLOAD_LIMIT)})`,
@@ -76,8 +81,8 @@ export function checkAsl(ir: Pipeline, config: DagcConfig, options: CheckOptions
   ];
   // The same numbers as the report's lines, unformatted.
   const figures: Record<string, BudgetFigure> = {
-    definition_size: { value: size.compact, unit: 'characters', limit: limits.definitionBytes },
-    definition_size_indented: { value: size.indented, unit: 'characters' },
+    definition_size: { value: size.written, unit: 'bytes', limit: limits.definitionBytes },
+    definition_size_minified: { value: size.compact, unit: 'bytes' },
     states: { value: stateCount, unit: 'states' },
     pipeline_nodes: { value: steps, unit: 'nodes' },
     longest_name: { value: longest, unit: 'characters', limit: NAME_LIMIT },

@@ -453,6 +453,46 @@ describe('the stack of a split machine', () => {
   });
 });
 
+describe('definitions sized as written', () => {
+  // The quota counts the text as deployed: dagc deploy sends the file's text, and the stack's DefinitionS3Location
+  // has CloudFormation read each file from S3 and refuse one over the quota (its StepFunctions resource handler,
+  // DefinitionProcessor.fetchS3Definition). A part's text is made from each state's layout, kept when the split
+  // measured it (split.ts): the oracle is prettier's JSON layout of the whole part, which serialise.ts's writer
+  // reproduces (json-text.test.ts).
+  it('writes each part under the limit as written, in the text prettier lays it out as', async () => {
+    const prettier = await import('prettier/standalone');
+    const babel = await import('prettier/plugins/babel');
+    const estree = await import('prettier/plugins/estree');
+    const ir = await pipeline(chainPipeline({ steps: 60, shell: true, failAt: 30, handler: true }));
+    const limit = 16384;
+    const files = emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: limit, history_events: 25_000 } }), OPTIONS).files;
+    const parts = files.filter((f) => /\.part-\d+\.asl\.json$/.test(f.path));
+    expect(parts.length).toBeGreaterThan(3);
+    for (const f of [files[0]!, ...parts]) {
+      const text = (f as { text?: string }).text;
+      expect(text, f.path).toBeDefined();
+      expect(text, f.path).toBe(await prettier.format(JSON.stringify(f.body), { parser: 'json', plugins: [babel, estree] }));
+      if (f !== files[0]) expect(Buffer.byteLength(text!, 'utf8'), f.path).toBeLessThanOrEqual(limit);
+    }
+    // Minified, the same parts would have fit in fewer: the limit is what binds, as written.
+    const minified = parts.reduce((n, f) => n + Buffer.byteLength(JSON.stringify(f.body), 'utf8'), 0);
+    expect(minified).toBeLessThan((parts.length - 1) * limit);
+  });
+
+  it('splits a machine that fits minified but not as written', async () => {
+    const ir = await pipeline(chainPipeline({ steps: 12, shell: true }));
+    const whole = emitAsl(ir, config(BATCH), OPTIONS).files[0]!;
+    const written = Buffer.byteLength((whole as { text?: string }).text!, 'utf8');
+    const minified = Buffer.byteLength(JSON.stringify(whole.body), 'utf8');
+    expect(written).toBeGreaterThan(minified);
+    // A limit between the two sizes: the machine is split.
+    const limit = Math.floor((written + minified) / 2);
+    const out = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: limit, history_events: 25_000 } }), OPTIONS, { skipValidation: true });
+    expect(out.parts?.length).toBeGreaterThan(1);
+    expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
 describe('per-node images', () => {
   const TWO_IMAGES = `dag:
   start_at: prep

@@ -16,7 +16,7 @@ import type { State, StateMachine } from './asl-types.js';
 import { ROLE, START_RECORDER, WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits } from './split.js';
 import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, definitionSize, estimateHistory, historyOfState } from './limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, estimateHistory, historyOfState, indentedBytes, writtenDefinition, writtenStateBytes } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -45,8 +45,11 @@ export interface AslRendered {
   readonly definition?: StateMachine;
   /** The child machines of a split definition (split.ts); `definition` is then their parent. */
   readonly parts?: readonly StateMachine[];
-  /** With `parts`: JSON.stringify of the parent, then of each part. */
+  /** With `parts`: a JSON text of the parent, then of each part (the written one, else JSON.stringify's). */
   readonly texts?: readonly string[];
+  /** The text written for the definition (and, with `parts`, then for each part), where json-text.ts laid it
+   * out while measuring it: written as it is, not laid out again. */
+  readonly written?: readonly (string | undefined)[];
   /** dot path (or role path) → state name. */
   readonly names: ReadonlyMap<string, string>;
   readonly config?: AslConfig;
@@ -150,15 +153,20 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
   const defer = !mode.skipValidation && mode.deferValidation === true;
   const stream = defer && early !== undefined ? streamPartsCheck(early, options.source) : undefined;
   const partTexts: string[] = [];
+  const partWritten: (string | undefined)[] = [];
   const told: StateMachine[] = [];
-  const onPart = (part: StateMachine, k: number) => {
+  const onPart = (part: StateMachine, k: number, written: string | undefined) => {
     if (k !== partTexts.length + 1) throw new Error(`split: part ${k} was made after part ${partTexts.length}`);
-    const text = JSON.stringify(part);
+    const text = written ?? JSON.stringify(part);
     told.push(part);
     partTexts.push(text);
+    partWritten.push(written);
     stream?.add(k, part, text);
   };
-  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH, onPart);
+  // The whole machine's written text, when split.ts measured it (it fits, or nearly): the file's text.
+  let whole: { readonly text: string | undefined; readonly bytes: number } | undefined;
+  const measure = (m: StateMachine) => (m === definition ? (whole ??= writtenDefinition(m)) : writtenDefinition(m)).bytes;
+  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH, onPart, measure);
   if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
   for (const node of nodes) {
@@ -186,24 +194,25 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
       });
     // split.ts told every part as it made it; the parent is checked last.
     if (told.length !== split.parts.length || told.some((p, i) => p !== split.parts[i])) throw new Error('split: the parts it told are not the parts it returned');
-    const texts = [JSON.stringify(split.parent), ...partTexts];
+    const parentWritten = writtenDefinition(split.parent);
+    const written = [parentWritten.text, ...partWritten];
+    const texts = [parentWritten.text ?? JSON.stringify(split.parent), ...partTexts];
     stream?.add(0, split.parent, texts[0]!);
     for (const [i, part] of all.entries()) {
       if (!mode.skipValidation && !defer) diagnostics.push(...validateDefinition(part, options.source));
-      const text = texts[i]!;
-      const bytes = Buffer.byteLength(text, 'utf8');
+      const bytes = deployedBytes(i === 0 ? parentWritten.bytes : writtenBytes(part, written[i]), texts[i]!);
       const events = estimateHistory(part, { mapWidth: SPLIT_MAP_WIDTH }).events;
       const byBytes = () => culprits.of(part, run, 'bytes');
       const byEvents = () => culprits.of(part, run, 'events');
       if (bytes > DEFINITION_LIMIT) {
         const c = byBytes();
-        diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: 'one state is too large alone: move repeated steps into a map or a sub-pipeline', ...c.where });
+        diagnostics.push({ code: 'DAGC-ASL-TOO-LARGE', severity: 'error', message: `${i ? `part ${i}` : 'the parent machine'} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`, hint: c.note || i ? 'one state is too large alone: move repeated steps into a map or a sub-pipeline' : PARENT_HINT, ...c.where });
       }
       // Within Step Functions' quotas but over the lower limits the config asks for: said, not refused.
       const what = i ? `part ${i}` : 'the parent machine';
       if (bytes <= DEFINITION_LIMIT && bytes > limits.definitionBytes) {
         const c = byBytes();
-        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}, over executor.config.limits.definition_bytes (${limits.definitionBytes.toLocaleString('en-US')}); Step Functions accepts it`, hint: 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline', ...c.where });
+        diagnostics.push({ code: 'DAGC-ASL-OVER-LIMIT', severity: 'warning', message: `${what} is ${bytes.toLocaleString('en-US')} bytes even split${c.note}, over executor.config.limits.definition_bytes (${limits.definitionBytes.toLocaleString('en-US')}); Step Functions accepts it`, hint: c.note || i ? 'one state is larger than the limit alone: raise the limit, or move repeated steps into a map or a sub-pipeline' : PARENT_HINT, ...c.where });
       }
       if (events <= HISTORY_LIMIT && events > limits.historyEvents) {
         const c = byEvents();
@@ -222,28 +231,46 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
             return { finish: async () => (await check.finish()).diagnostics };
           }
         : undefined;
-    return { definition: split.parent, parts: split.parts, texts, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
+    return { definition: split.parent, parts: split.parts, texts, written, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
-  const size = definitionSize(definition);
-  if (size.compact > DEFINITION_LIMIT) {
+  // Not split: it fits, or it cannot be split (then it is over the quota, as written).
+  const size = whole ?? writtenDefinition(definition);
+  if (size.bytes > DEFINITION_LIMIT) {
     const c = limitCulprits(ir, names, options.source).of(definition, names.get(WRAPPER.run) ?? WRAPPER.run, 'bytes');
     diagnostics.push({
       code: 'DAGC-ASL-TOO-LARGE',
       severity: 'error',
-      message: `the state machine is ${size.compact.toLocaleString('en-US')} bytes (UTF-8)${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
+      message: `the state machine is ${size.bytes.toLocaleString('en-US')} bytes as written (UTF-8)${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
       hint: 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
       ...c.where,
     });
-  } else if (size.indented > DEFINITION_LIMIT)
-    diagnostics.push({
-      code: 'DAGC-ASL-LARGE',
-      severity: 'warning',
-      message: `the written definition is ${size.indented.toLocaleString('en-US')} bytes with indentation, over the ${DEFINITION_LIMIT.toLocaleString('en-US')}-byte quota; minified it is ${size.compact.toLocaleString('en-US')}`,
-      hint: 'deploy it minified (e.g. jq -c)',
-      file: options.source,
-      start: { line: 1, column: 1 },
-    });
-  return { definition, names, config: aslConfig, jobDefinitions, diagnostics };
+  }
+  return { definition, written: [size.text], names, config: aslConfig, jobDefinitions, diagnostics };
+}
+
+/** What to do about a parent machine over a limit with no step's state in it: its size is the number of parts. */
+const PARENT_HINT = 'the parent holds a start and a route for each part: raise executor.config.limits (fewer, larger parts), or split the pipeline into sub-pipelines';
+
+/** The text a compiled file is written as, where json-text.ts laid it out already (OutputFile's `text`). */
+const laidOut = (text: string | undefined): { text?: string } => (text !== undefined ? { text } : {});
+
+/** A definition's bytes as written: its text's, else an upper bound (where prettier lays it out). */
+const writtenBytes = (definition: unknown, text: string | undefined) =>
+  text !== undefined ? Buffer.byteLength(text, 'utf8') : indentedBytes(definition, 0) + 1;
+
+/** A written definition's bytes once CloudFormation has put the parts' ARNs in (DefinitionSubstitutions), which
+ * is what Step Functions counts. */
+function deployedBytes(bytes: number, text: string): number {
+  let placeholders = 0;
+  for (let i = text.indexOf('${dagcPart'); i !== -1; i = text.indexOf('${dagcPart', i + 1)) placeholders++;
+  // Each `${dagcPartK}` becomes a state machine's ARN: no more than ARN_LIMIT.
+  return bytes + placeholders * ARN_LIMIT;
+}
+
+/** What counts against the definition quota for a machine compiled to `text` (AslRendered.written; undefined:
+ * prettier lays it out): its bytes as written, with the parts' ARNs in. */
+export function machineBytes(definition: unknown, text: string | undefined): number {
+  return deployedBytes(writtenBytes(definition, text), text ?? JSON.stringify(definition));
 }
 
 /** Items per map assumed when deciding a split by history events (the budget of `dagc check` takes --map-width). */
@@ -278,8 +305,8 @@ interface Culprit {
 }
 
 /**
- * Which step is responsible for a machine over a limit: its state with the most bytes (compact JSON, as
- * split.ts counts them) or the most history events (limits.ts counts each state's events on its own, and a
+ * Which step is responsible for a machine over a limit: its state with the most bytes (as written, as split.ts
+ * counts them) or the most history events (limits.ts counts each state's events on its own, and a
  * machine's are their sum plus 2), among the pipeline's own states (the branch of dagc.run in a parent or a
  * whole machine; a part's own states in a child). A state maps back to its step through `names` (dot path →
  * state name): a node's state, or a role state (`<path>.<role>`) of it. States dagc adds alone (the wrapper,
@@ -307,7 +334,7 @@ function limitCulprits(ir: Pipeline, names: ReadonlyMap<string, string>, source:
     return stepOfState.get(state);
   };
   const measures = {
-    bytes: (name: string, state: State) => compactSize({ [name]: state }),
+    bytes: (name: string, state: State) => writtenStateBytes(name, state),
     events: (_name: string, state: State) => historyOfState(state, { mapWidth: SPLIT_MAP_WIDTH }),
   };
   const unit = { bytes: (n: number) => `is ${n.toLocaleString('en-US')} bytes`, events: (n: number) => `may write ${n.toLocaleString('en-US')}` };
@@ -352,8 +379,8 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
     const partFile = (k: number) => `${stem}.part-${k}.asl.json`;
     return {
       files: [
-        { path: options.outputName, format: 'json', body: rendered.definition },
-        ...rendered.parts.map((p, i) => ({ path: partFile(i + 1), format: 'json' as const, body: p })),
+        { path: options.outputName, format: 'json', body: rendered.definition, ...laidOut(rendered.written?.[0]) },
+        ...rendered.parts.map((p, i) => ({ path: partFile(i + 1), format: 'json' as const, body: p, ...laidOut(rendered.written?.[i + 1]) })),
         { path: `${stem}.stack.json`, format: 'json', body: splitStack(ir.dagHash, [options.outputName, ...rendered.parts.map((_, i) => partFile(i + 1))], rendered.texts!) },
       ],
       diagnostics: rendered.diagnostics,
@@ -363,7 +390,9 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
   const cfn = rendered.config.machine.cloudformation;
   const body = cfn ? cloudFormationTemplate(rendered.definition, cfn, ir.dagHash, rendered.jobDefinitions?.resources() ?? {}) : rendered.definition;
   const diagnostics = [...rendered.diagnostics];
-  const templateBytes = cfn ? Buffer.byteLength(JSON.stringify(body), 'utf8') : 0;
+  // `aws cloudformation deploy` sends the template file as it is written.
+  const template = cfn ? writtenDefinition(body) : undefined;
+  const templateBytes = template?.bytes ?? 0;
   if (templateBytes > TEMPLATE_BODY_LIMIT)
     diagnostics.push({
       code: 'DAGC-ASL-TEMPLATE-SIZE',
@@ -373,5 +402,5 @@ export function emitAsl(ir: Pipeline, config: DagcConfig, options: EmitOptions):
       file: options.source,
       start: { line: 1, column: 1 },
     });
-  return { files: [{ path: options.outputName, format: 'json', body }], diagnostics };
+  return { files: [{ path: options.outputName, format: 'json', body, ...laidOut(template ? template.text : rendered.written?.[0]) }], diagnostics };
 }

@@ -3,9 +3,14 @@
 // definition is counted once (both sides of an on_failure), with every retry used.
 import type { State, StateMachine } from './asl-types.js';
 import { INLINE_MAP_LIMIT } from './build-states.js';
+import { JsonWriter } from '../json-text.js';
 
-/** Maximum definition size: 1 MB, counted in UTF-8 bytes (the CreateStateMachine request's size quota). */
+/** Maximum definition size: 1 MB (CreateStateMachine's `definition`: at most 1,048,576 characters in the Step
+ * Functions API model; the CloudFormation resource's DefinitionString likewise), counted here in UTF-8 bytes of
+ * the text as written (SizeReport.written), which are never fewer. */
 export const DEFINITION_LIMIT = 1_048_576;
+/** Maximum length of an ARN (a state machine's, which the split's stack puts in the parent's definition). */
+export const ARN_LIMIT = 256;
 /** Maximum input or output of a state, task or execution: 256 KiB of UTF-8. */
 export const PAYLOAD_LIMIT = 262_144;
 /** Maximum execution history of a Standard workflow. */
@@ -14,27 +19,62 @@ export const HISTORY_LIMIT = 25_000;
 export const NAME_LIMIT = 80;
 
 export interface SizeReport {
-  /** UTF-8 bytes of JSON.stringify without whitespace: what a deployment tool sends. */
+  /**
+   * UTF-8 bytes of the definition as dagc writes it, which is what counts against the quota: `dagc deploy` sends
+   * the written text, and the split's stack has CloudFormation read each written file from S3, refusing one over
+   * 1,048,576 bytes (aws-cloudformation-resource-providers-stepfunctions, DefinitionProcessor.fetchS3Definition).
+   * Where prettier lays the text out (json-text.ts gives up), JSON.stringify's two-space indentation, which
+   * prettier's layout never exceeds.
+   */
+  written: number;
+  /** UTF-8 bytes of JSON.stringify without whitespace. */
   compact: number;
-  /** With two-space indentation, about the written file. */
-  indented: number;
 }
 
-/** UTF-8 bytes of the minified definition, what counts against the quota (a name in Unicode costs 2-4 bytes a
- * character, not one UTF-16 code unit). */
+/** UTF-8 bytes of the minified definition (a name in Unicode costs 2-4 bytes a character, not one UTF-16 code
+ * unit). The written text is never smaller. */
 export function compactSize(definition: unknown): number {
   return Buffer.byteLength(JSON.stringify(definition), 'utf8');
 }
 
-/** Both sizes; the indented one is counted when first read (a split machine's parts only need the compact). */
-export function definitionSize(definition: unknown): SizeReport {
-  let indented: number | undefined;
-  return {
-    compact: compactSize(definition),
-    get indented() {
-      return (indented ??= Buffer.byteLength(JSON.stringify(definition, null, 2), 'utf8'));
-    },
-  };
+/** The text dagc writes for a definition (json-text.ts; undefined where prettier lays it out) and its bytes
+ * (SizeReport.written). */
+export function writtenDefinition(definition: unknown): { readonly text: string | undefined; readonly bytes: number } {
+  const text = new JsonWriter().write(definition);
+  return { text, bytes: text !== undefined ? Buffer.byteLength(text, 'utf8') : indentedBytes(definition, 0) + 1 };
+}
+
+/**
+ * UTF-8 bytes of `value` as JSON.stringify(value, null, 2) lays it out, every line after the first indented
+ * `indent` more columns: no fewer than prettier's layout of it there (a value on one line is shorter than the
+ * same value broken, and prettier breaks no more than that).
+ */
+export function indentedBytes(value: unknown, indent: number): number {
+  const text = JSON.stringify(value, null, 2);
+  if (text === undefined) return 0;
+  let lines = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+  return Buffer.byteLength(text, 'utf8') + lines * indent;
+}
+
+/** Columns a machine's states are indented by as written (the members of its top-level `States`). */
+export const STATE_INDENT = '    ';
+
+/**
+ * UTF-8 bytes of a state as a member of a machine's top-level States as written (json-text.ts's layout), with
+ * the ',' and line break after it; where prettier lays it out, an upper bound (indentedBytes). `writer` may keep
+ * the layout (JsonWriter's laidOut).
+ */
+export function writtenStateBytes(name: string, state: unknown, writer: JsonWriter = new JsonWriter()): number {
+  const bytes = writer.memberBytes(name, state, STATE_INDENT);
+  if (bytes !== undefined) return bytes + 2;
+  return STATE_INDENT.length + Buffer.byteLength(JSON.stringify(name), 'utf8') + 2 + indentedBytes(state, STATE_INDENT.length) + 2;
+}
+
+/** Both sizes, and the written text (for the file, so that it is laid out once). */
+export function definitionSize(definition: unknown): SizeReport & { readonly text: string | undefined } {
+  const written = writtenDefinition(definition);
+  return { written: written.bytes, compact: compactSize(definition), text: written.text };
 }
 
 export interface BudgetAssumptions {

@@ -14,7 +14,8 @@
 // The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState, writtenDefinition, writtenStateBytes } from './limits.js';
+import { JsonWriter } from '../json-text.js';
 import { MinHeap } from '../../core/min-heap.js';
 import { setOwn } from '../../core/set-own.js';
 
@@ -23,7 +24,7 @@ export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
 export const partKey = (k: number) => `dagcPart${k}`;
 
 export interface AslSplitLimits {
-  /** Bytes per definition (UTF-8, minified). */
+  /** Bytes per definition (UTF-8, as written: SizeReport.written). */
   readonly definitionBytes: number;
   /** History events per execution. */
   readonly historyEvents: number;
@@ -76,18 +77,20 @@ function retarget(state: State, to: (name: string) => string): State {
   return copy as unknown as State;
 }
 
-/** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`: every string
- * (key or value) naming them is rewritten. Only the objects and arrays holding such a string are copied; the
- * rest is shared with `states` (a 10,000-step chain's parts went through JSON text and back: ~0.2 s). */
-function readParentContext(states: Record<string, State>): Record<string, State> {
-  const rewrite = (text: string) =>
-    text.includes('$$.Execution.')
-      ? text.split('$$.Execution.Input').join('$$.Execution.Input.dagc_split.input').split('$$.Execution.Name').join('$$.Execution.Input.dagc_split.run')
-      : text;
+/** In a child, the run id and the execution input are the parent's, carried in `$.dagc_split`: a string naming
+ * them is rewritten. */
+const rewriteContext = (text: string) =>
+  text.includes('$$.Execution.')
+    ? text.split('$$.Execution.Input').join('$$.Execution.Input.dagc_split.input').split('$$.Execution.Name').join('$$.Execution.Input.dagc_split.run')
+    : text;
+
+/** rewriteContext over every string (key or value) of a value. Only the objects and arrays holding such a string
+ * are copied; the rest is shared (a 10,000-step chain's parts went through JSON text and back: ~0.2 s). */
+function contextRewriter(): (value: unknown) => unknown {
   // A frozen value (shared by many states: build-states.ts) is rewritten once, and its rewrite frozen and shared.
   const frozen = new Map<object, unknown>();
   const visit = (value: unknown): unknown => {
-    if (typeof value === 'string') return rewrite(value);
+    if (typeof value === 'string') return rewriteContext(value);
     if (value === null || typeof value !== 'object') return value;
     if (Object.isFrozen(value)) {
       let done = frozen.get(value);
@@ -118,7 +121,7 @@ function readParentContext(states: Record<string, State>): Record<string, State>
     let out: Json | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      const k = rewrite(key);
+      const k = rewriteContext(key);
       const v = visit(object[key]);
       if (out === undefined && (k !== key || v !== object[key])) {
         out = {};
@@ -128,11 +131,24 @@ function readParentContext(states: Record<string, State>): Record<string, State>
     }
     return out ?? value;
   };
-  return visit(states) as Record<string, State>;
+  return visit;
 }
 
+/** A child's states (an offloaded branch's) with the parent's run id and input read from `$.dagc_split`. */
+function readParentContext(states: Record<string, State>): Record<string, State> {
+  return contextRewriter()(states) as Record<string, State>;
+}
+
+/** A branch of a part's entry Choice going to `name`, as written: ~260 bytes and the name twice (its line with
+ * \`StringEquals\` broken where the name is long). */
+const entryBytes = (name: string) => 300 + 2 * Buffer.byteLength(name, 'utf8');
+/** An exit Pass on to `name`, as written: ~215 bytes and the name twice. */
+const exitBytes = (name: string) => 240 + 2 * Buffer.byteLength(name, 'utf8');
+/** What a state naming an exit instead of its target may grow by: the longer name (`dagc.exit-N`), and a line
+ * it held on one line broken (a Catch's `{ "ErrorEquals": …, "Next": … }`). */
+const EXIT_REFERENCE_BYTES = 96;
+
 const eventsOf = (state: State, mapWidth: number) => historyOfState(state, { mapWidth });
-const stateBytes = (name: string, state: State) => Buffer.byteLength(JSON.stringify({ [name]: state }), 'utf8');
 
 /**
  * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
@@ -146,15 +162,34 @@ export function splitMachine(
   run: string,
   limits: AslSplitLimits,
   mapWidth: number,
-  onPart?: (part: StateMachine, k: number) => void,
+  onPart?: (part: StateMachine, k: number, text: string | undefined) => void,
+  /** A machine's bytes as written (SizeReport.written); the caller may keep the text it measured. */
+  measure: (machine: StateMachine) => number = (m) => writtenDefinition(m).bytes,
 ): SplitMachine | undefined {
-  const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && compactSize(machine) <= limits.definitionBytes;
+  // The minified text is never longer than the written one: when it is over, the machine is laid out no more.
+  const fitsBytes = (m: StateMachine) => compactSize(m) <= limits.definitionBytes && measure(m) <= limits.definitionBytes;
+  const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && fitsBytes(machine);
   if (fits) return undefined;
+  // Each state is measured as a part will hold it: rewritten to read the parent's context (the terminals a part
+  // copies as they are), laid out as a member of its States (json-text.ts). The layout is kept (laidOut) and
+  // the part's text is made of it: each state is laid out once (a whole machine's layout took ~0.2 s of a
+  // 10,000-step compile).
+  const laidOut = new WeakMap<object, { readonly at: string; readonly text: string }>();
+  const writer = new JsonWriter(laidOut);
+  const rewrite = contextRewriter();
+  const asPart = new Map<string, State>();
+  const partState = (name: string, state: State): State => {
+    let s = asPart.get(name);
+    if (s === undefined) asPart.set(name, (s = terminal.has(name) ? state : (rewrite(state) as State)));
+    return s;
+  };
   // Each state's bytes are asked for up to four times (a terminal once per state reaching it): counted once.
   const sizes = new Map<string, number>();
   const bytesOf = (name: string, state: State): number => {
     let n = sizes.get(name);
-    if (n === undefined) sizes.set(name, (n = stateBytes(name, state)));
+    if (n === undefined) {
+      sizes.set(name, (n = writtenStateBytes(name, partState(name, state), writer)));
+    }
     return n;
   };
   // Every state's targets are asked for many times (the order, the parts, their entries and copies): listed once.
@@ -243,17 +278,18 @@ export function splitMachine(
           States: readParentContext(b.States),
           ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
         } as StateMachine);
-        onPart?.(offloaded[k - 1]!, k);
+        onPart?.(offloaded[k - 1]!, k, new JsonWriter().write(offloaded[k - 1]!));
         return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
       });
       setOwn(states, name, { ...s, Branches: branches });
       sizes.delete(name);
+      asPart.delete(name);
     }
   }
   const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
   if (offloaded.length) {
     const parent = withOffloaded();
-    if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && compactSize(parent) <= limits.definitionBytes) return { parent, parts: offloaded };
+    if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && fitsBytes(parent)) return { parent, parts: offloaded };
   }
   const offset = offloaded.length;
 
@@ -272,7 +308,9 @@ export function splitMachine(
     reached.set(t, list);
     return list;
   };
-  const byteBudget = limits.definitionBytes - 4096;
+  // Room for the part's own lines (its Comment, the parent's and a few words more; StartAt; its entry Choice but
+  // for the branches; TimeoutSeconds), and a margin for what the estimates below miss.
+  const byteBudget = limits.definitionBytes - 4096 - 1024 - Buffer.byteLength(machine.Comment ?? '', 'utf8');
   const eventBudget = limits.historyEvents - 100;
   /** Where each state went: its part's index from 1, counting the cut parts only (not the offloaded ones). */
   const partOf = new Map<string, number>();
@@ -329,7 +367,7 @@ export function splitMachine(
     };
     const entry = 'dagc.entry-part';
     const body: Record<string, State> = {};
-    for (const n of members) setOwn(body, n, retarget(states[n]!, to));
+    for (const n of members) setOwn(body, n, retarget(partState(n, states[n]!), to));
     // The comments name no later part: a part is made before the cuts after it are known.
     out[entry] = {
       Type: 'Choice',
@@ -337,7 +375,8 @@ export function splitMachine(
       Choices: [...routed].map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
       Default: members[0]!,
     } as unknown as ChoiceState;
-    for (const [n, s] of Object.entries(readParentContext(body))) setOwn(out, n, s);
+    // (No state name holds '$': ASL_NAME_RULES. The states are rewritten already: partState.)
+    for (const [n, s] of Object.entries(body)) setOwn(out, n, s);
     for (const t of [...terminal].filter((x) => copied.has(x))) setOwn(out, t, states[t]!);
     exitTargets.push([...exits.keys()]);
     for (const [t, exit] of exits)
@@ -349,7 +388,9 @@ export function splitMachine(
       ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
     } as StateMachine;
     children.push(child);
-    onPart?.(child, k);
+    // Its text, from each state's layout kept when it was measured (the last state is laid out again: no ','
+    // follows it, which may let it fit one line), the same as laying the part out whole.
+    if (onPart) onPart(child, k, writer.write(child));
   };
   let current: string[] = [];
   let copied = new Set<string>();
@@ -369,20 +410,36 @@ export function splitMachine(
           }
     return total;
   };
+  // What the part's entries and exits add, as they arise: a state that a state of an earlier part leads to is an
+  // entry (a branch of the part's Choice); each target of the part's states not in it (yet) is an exit, with its
+  // Pass and what the states naming it grow by, taken back when the target joins the part.
+  let exits = new Map<string, number>();
+  const addedBy = (n: string, j: number, fresh: boolean): number => {
+    let total = 0;
+    const entry = fresh ? leadsInto[j]!.length > 0 : leadsInto[j]!.some((p) => partOf.has(order[p]!));
+    if (entry || (parts.length === 0 && n === branch.StartAt)) total += entryBytes(n);
+    if (!fresh) total -= exits.get(n) ?? 0;
+    for (const t of after[j]!) total += (fresh || !exits.has(names[t]!) ? exitBytes(names[t]!) : 0) + EXIT_REFERENCE_BYTES;
+    return total;
+  };
   // Each part is made as soon as it is cut, so that it can be checked while the rest are cut (onPart).
   for (const n of order) {
-    // Each state may add an exit Pass (~200 bytes, 2 events) and an entry branch of the Choice (~120 bytes).
-    const own = bytesOf(n, states[n]!) + 320;
+    const j = index.get(n)!;
+    // Each state may add an exit Pass and an entry branch, 2 events.
+    const own = bytesOf(n, states[n]!);
     const e = eventsOf(states[n]!, mapWidth) + 2;
-    if (current.length && (bytes + own + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
+    if (current.length && (bytes + own + addedBy(n, j, false) + newTerminalBytes(n) > byteBudget || events + e > eventBudget)) {
       makeChild(current);
       current = [];
       copied = new Set();
+      exits = new Map();
       bytes = 0;
       events = 0;
     }
+    bytes += own + addedBy(n, j, current.length === 0 && parts.length > 0) + newTerminalBytes(n, copied);
     current.push(n);
-    bytes += own + newTerminalBytes(n, copied);
+    exits.delete(n);
+    for (const t of after[j]!) exits.set(names[t]!, (exits.get(names[t]!) ?? exitBytes(names[t]!)) + EXIT_REFERENCE_BYTES);
     events += e;
   }
   // A machine whose states fit one part is not split (no part was made, none was told); once a branch is
