@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { ARN_LIMIT, DEFINITION_LIMIT, definitionSize } from '../src/emit/asl/limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, definitionSize, jacksonPrettyBytes } from '../src/emit/asl/limits.js';
 
 const PIPELINE = `dag:
   start_at: train
@@ -186,6 +186,33 @@ describe('asl target: what AWS refuses is refused at compile time, at the key', 
     expect(DEFINITION_LIMIT).toBe(definition);
     expect(DEFINITION_LIMIT).toBe(definitionString);
     expect(ARN_LIMIT).toBe(arn);
+  });
+
+  // A machine in the cloudformation: wrapper is the template's `Definition` object: CloudFormation writes it out with
+  // Jackson's default pretty printer before Step Functions counts it. Recorded reference: the UTF-8 bytes of
+  // `new ObjectMapper().configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
+  // .writerWithDefaultPrettyPrinter().writeValueAsString(map)` for these documents, read as a Map, with
+  // jackson-databind 2.21.3 (it also matched on the 13 conformance goldens and on 1 MB parts of a split machine).
+  it('counts a wrapped definition as CloudFormation writes it out (Jackson\'s pretty printer)', () => {
+    const shapes = { b: [1, { x: [] }, []], a: {}, c: { d: 'e/\u00e9\n' }, f: 2.5, g: null, h: ['s'] };
+    const machine = {
+      StartAt: 'a',
+      States: {
+        a: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::batch:submitJob.sync',
+          Parameters: { JobName: 'a', ContainerOverrides: { Command: ['dagc', 'exec', 'a'], Environment: [{ Name: 'X', 'Value.$': '$$.Execution.Name' }] } },
+          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 2, BackoffRate: 2 }],
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'f', ResultPath: null }],
+          Next: 'p',
+        },
+        p: { Type: 'Parallel', Branches: [{ StartAt: 'q', States: { q: { Type: 'Pass', Result: { deep: [[{ k: [true, false, {}] }], []] }, End: true } } }], Next: 's' },
+        s: { Type: 'Succeed' },
+        f: { Type: 'Fail', Error: '漢字 ✓ "quoted" \t tab' },
+      },
+    };
+    expect(jacksonPrettyBytes(shapes)).toBe(134);
+    expect(jacksonPrettyBytes(machine)).toBe(1180);
   });
 
   it('the 1 MB quota is counted in UTF-8 bytes, not UTF-16 units', () => {

@@ -154,7 +154,9 @@ export class JsonWriter {
     if (this.laidOut !== undefined) {
       const kept = this.laidOut.get(value);
       if (kept !== undefined && kept.at === `${indent.length} ${column} ${trailing}`) {
-        this.out += kept.text;
+        // A chunk of its own: it is joined once, with the others, not copied into the current one first.
+        this.cut();
+        this.chunks.push(kept.text);
         return;
       }
     }

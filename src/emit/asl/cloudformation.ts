@@ -11,6 +11,7 @@
 import type { Json, StateMachine } from './asl-types.js';
 import type { CloudFormationSettings } from './asl-config.js';
 import { jobRolePolicy, stateMachinePolicy, templatePolicy } from './iam-policy.js';
+import { ARN_LIMIT, jacksonPrettyBytes } from './limits.js';
 
 /** The EventBridge rule that closes the run of an execution that ended badly (see above). */
 function closeRule(): { [key: string]: Json } {
@@ -137,7 +138,7 @@ export function cloudFormationTemplate(
       },
     };
   // The job definitions' placeholders in the definition (a Fargate execution role is declared beside them).
-  const substituted = Object.entries(jobDefinitions).filter(([, r]) => (r as { Type?: string }).Type === 'AWS::Batch::JobDefinition').map(([id]) => id);
+  const substituted = substitutedIds(jobDefinitions);
   const roleArn: Json = declareRoles ? { 'Fn::GetAtt': ['StateMachineRole', 'Arn'] } : (opts.roleArn ?? { Ref: 'RoleArn' });
   resources['StateMachine'] = {
     Type: 'AWS::StepFunctions::StateMachine',
@@ -182,4 +183,27 @@ export function cloudFormationTemplate(
     Resources: resources,
     Outputs: { StateMachineArn: { Value: { Ref: 'StateMachine' } } },
   };
+}
+
+/** The declared job definitions whose `${LogicalId}` the definition holds, filled by DefinitionSubstitutions. */
+function substitutedIds(jobDefinitions: Readonly<Record<string, Json>>): string[] {
+  return Object.entries(jobDefinitions)
+    .filter(([, r]) => (r as { Type?: string }).Type === 'AWS::Batch::JobDefinition')
+    .map(([id]) => id);
+}
+
+/**
+ * The bytes of the definition Step Functions gets from the wrapper: CloudFormation writes the `Definition`
+ * object out with Jackson's default pretty printer (limits.ts jacksonPrettyBytes), then puts each declared job
+ * definition's ARN (its Ref; counted at ARN_LIMIT) for its `${LogicalId}`
+ * (aws-cloudformation-resource-providers-stepfunctions, DefinitionProcessor.processDefinition).
+ */
+export function cloudFormationDefinitionBytes(definition: unknown, jobDefinitions: Readonly<Record<string, Json>>): number {
+  const text = JSON.stringify(definition);
+  let bytes = jacksonPrettyBytes(definition);
+  for (const id of substitutedIds(jobDefinitions)) {
+    const placeholder = `\${${id}}`;
+    for (let i = text.indexOf(placeholder); i !== -1; i = text.indexOf(placeholder, i + 1)) bytes += ARN_LIMIT - Buffer.byteLength(placeholder, 'utf8');
+  }
+  return bytes;
 }

@@ -13,7 +13,8 @@ import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';
 import { STACK_RESOURCE_LIMIT, emitAsl, renderAsl } from './emit-asl.js';
 import { EMULATION_BUCKET, emulationConfig } from './emulation-config.js';
-import { DEFINITION_LIMIT } from './limits.js';
+import { DEFINITION_LIMIT, writtenDefinition } from './limits.js';
+import { cloudFormationDefinitionBytes } from './cloudformation.js';
 import { chainPipeline } from '../../../fixtures/scale/scale-pipelines.mjs';
 
 async function pipeline(yaml: string): Promise<Pipeline> {
@@ -490,6 +491,29 @@ describe('definitions sized as written', () => {
     const out = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: limit, history_events: 25_000 } }), OPTIONS, { skipValidation: true });
     expect(out.parts?.length).toBeGreaterThan(1);
     expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('a wrapped definition sized as CloudFormation passes it on', () => {
+  // In the cloudformation: wrapper the definition is the template's Definition object, which CloudFormation writes
+  // out with Jackson's pretty printer (arrays on one line): that text, not dagc's layout, is what must fit.
+  it('is split (and refused in the wrapper) by that size, not by the written one', async () => {
+    const limit = 16384;
+    let found = false;
+    for (let steps = 2; steps <= 40 && !found; steps++) {
+      const ir = await pipeline(chainPipeline({ steps, shell: true }));
+      const def = renderAsl(ir, config(BATCH), OPTIONS, { skipValidation: true }).definition!;
+      const written = writtenDefinition(def).bytes;
+      const jackson = cloudFormationDefinitionBytes(def, {});
+      if (!(jackson <= limit && limit < written)) continue;
+      found = true;
+      const limits = { definition_bytes: limit, history_events: 25_000 };
+      expect(renderAsl(ir, config({ ...BATCH, limits }), OPTIONS, { skipValidation: true }).parts?.length).toBeGreaterThan(0);
+      const wrapped = renderAsl(ir, config({ ...BATCH, limits, cloudformation: { name: 'etl' } }), OPTIONS, { skipValidation: true });
+      expect(wrapped.parts).toBeUndefined();
+      expect(wrapped.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    }
+    expect(found).toBe(true);
   });
 });
 

@@ -25,7 +25,7 @@ export const STACK_RESOURCE_LIMIT = 500;
 import { validateDefinition } from './validate-asl.js';
 import { bundledWorker, startPartsCheck, startPartsWorker, stopPartsWorker, streamPartsCheck } from './parts-check.js';
 import type { PartsWorker } from './parts-check.js';
-import { cloudFormationTemplate } from './cloudformation.js';
+import { cloudFormationDefinitionBytes, cloudFormationTemplate } from './cloudformation.js';
 import type { JobDefinitionRegistry } from './job-definitions.js';
 import { createJobDefinitionRegistry } from './job-definitions.js';
 import { regenerateFlags } from '../regenerate.js';
@@ -165,7 +165,11 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
   };
   // The whole machine's written text, when split.ts measured it (it fits, or nearly): the file's text.
   let whole: { readonly text: string | undefined; readonly bytes: number } | undefined;
-  const measure = (m: StateMachine) => (m === definition ? (whole ??= writtenDefinition(m)) : writtenDefinition(m)).bytes;
+  // In the cloudformation: wrapper the machine is never split (DAGC-ASL-SPLIT): what counts is the Definition
+  // object as CloudFormation writes it out (cloudFormationDefinitionBytes).
+  const measure = cfn
+    ? (m: StateMachine) => cloudFormationDefinitionBytes(m, jobDefinitions.resources())
+    : (m: StateMachine) => (m === definition ? (whole ??= writtenDefinition(m)) : writtenDefinition(m)).bytes;
   const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH, onPart, measure);
   if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
@@ -233,15 +237,20 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
         : undefined;
     return { definition: split.parent, parts: split.parts, texts, written, names, config: aslConfig, jobDefinitions, diagnostics, ...(deferred ? { deferred } : {}) };
   }
-  // Not split: it fits, or it cannot be split (then it is over the quota, as written).
+  // Not split: it fits, or it cannot be split (then it is over the quota, as written). In the cloudformation:
+  // wrapper it is the `Definition` object, which CloudFormation writes out as Jackson's pretty printer does, with
+  // the job definitions' ARNs put in (cloudformation.ts): that text is the one Step Functions counts.
   const size = whole ?? writtenDefinition(definition);
-  if (size.bytes > DEFINITION_LIMIT) {
+  const counted = cfn ? cloudFormationDefinitionBytes(definition, jobDefinitions.resources()) : size.bytes;
+  if (counted > DEFINITION_LIMIT) {
     const c = limitCulprits(ir, names, options.source).of(definition, names.get(WRAPPER.run) ?? WRAPPER.run, 'bytes');
     diagnostics.push({
       code: 'DAGC-ASL-TOO-LARGE',
       severity: 'error',
-      message: `the state machine is ${size.bytes.toLocaleString('en-US')} bytes as written (UTF-8)${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
-      hint: 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
+      message: `the state machine is ${counted.toLocaleString('en-US')} bytes ${cfn ? 'as CloudFormation passes it on' : 'as written'} (UTF-8)${c.note}; Step Functions accepts at most ${DEFINITION_LIMIT.toLocaleString('en-US')}`,
+      hint: cfn
+        ? 'drop executor.config.cloudformation (a machine over the quota is then split into child machines), or split the pipeline into sub-pipelines'
+        : 'split the pipeline into sub-pipelines, or move repeated steps into a map; `dagc check --target asl` shows the budget',
       ...c.where,
     });
   }

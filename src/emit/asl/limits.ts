@@ -57,6 +57,32 @@ export function indentedBytes(value: unknown, indent: number): number {
   return Buffer.byteLength(text, 'utf8') + lines * indent;
 }
 
+/**
+ * UTF-8 bytes of `value` as Jackson's default pretty printer writes it: a member per line, indented two columns
+ * per object, `"key" : value`; an array on one line, `[ a, b ]`; `{ }` and `[ ]` when empty. That is how
+ * CloudFormation turns a state machine's `Definition` object into the definition string Step Functions counts
+ * (aws-cloudformation-resource-providers-stepfunctions, DefinitionProcessor.convertDefinitionObjectToString).
+ */
+export function jacksonPrettyBytes(value: unknown): number {
+  const walk = (v: unknown, depth: number): number => {
+    if (v === null || typeof v !== 'object') return Buffer.byteLength(JSON.stringify(v) ?? 'null', 'utf8');
+    if (Array.isArray(v)) {
+      if (v.length === 0) return 3;
+      let n = 4;
+      for (let i = 0; i < v.length; i++) n += (i ? 2 : 0) + walk(v[i], depth);
+      return n;
+    }
+    const object = v as Record<string, unknown>;
+    const keys = Object.keys(object).filter((k) => object[k] !== undefined);
+    if (keys.length === 0) return 3;
+    // '{', each member on its own line (',' before all but the first), then '}' on a line of its own.
+    let n = 2 + 1 + 2 * depth;
+    for (let i = 0; i < keys.length; i++) n += (i ? 1 : 0) + 1 + 2 * (depth + 1) + Buffer.byteLength(JSON.stringify(keys[i]), 'utf8') + 3 + walk(object[keys[i]!], depth + 1);
+    return n;
+  };
+  return walk(value, 0);
+}
+
 /** Columns a machine's states are indented by as written (the members of its top-level `States`). */
 export const STATE_INDENT = '    ';
 

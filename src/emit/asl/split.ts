@@ -442,9 +442,8 @@ export function splitMachine(
     for (const t of after[j]!) exits.set(names[t]!, (exits.get(names[t]!) ?? exitBytes(names[t]!)) + EXIT_REFERENCE_BYTES);
     events += e;
   }
-  // A machine whose states fit one part is not split (no part was made, none was told); once a branch is
-  // offloaded it is, so the rest is one part then.
-  if (parts.length === 0 && offset === 0) return undefined;
+  // A machine over a limit whose states fit one part (dagc's own states around them made it too large) is one
+  // part and the parent that starts it.
   makeChild(current);
 
   // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
