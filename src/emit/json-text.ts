@@ -12,8 +12,6 @@ const CHUNK = 16_384;
 
 class Unexpected extends Error {}
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 /** Characters prettier counts one column wide (its getStringWidth: not emoji, not East Asian wide, not
  * combining): printable ASCII, Latin letters, general punctuation (dashes, quotes, …), ←↑→↓ and ✓. */
 const ONE_COLUMN = /^[\x20-\x7e\u00a0-\u02ff\u2010-\u2027\u2030-\u203b\u2190-\u2193\u2713]*$/;
@@ -220,23 +218,14 @@ export class JsonWriter {
     this.out += `${indent}}`;
   }
 
-  /**
-   * UTF-8 bytes of the lines of `key: value` as a member of an object that does not fit one line (each member on
-   * its own line), its key at `indent`, followed by a ',' (not the last member), without the ',' and line break
-   * after it; or undefined when prettier must print it. With `laidOut`, the value's text is kept there for
-   * `write`.
-   */
-  memberBytes(key: string, value: unknown, indent: string): number | undefined {
+  /** `value` laid out at a position (print's), followed by `tail`; undefined when prettier must print it. */
+  private text(value: unknown, indent: string, column: number, trailing: number, tail: string): string | undefined {
     try {
-      const head = `${indent}${keyText(key)}: `;
       this.out = '';
       this.chunks = [];
-      this.print(value, indent, head.length, 1);
-      this.chunks.push(this.out);
-      const text = this.chunks.join('');
-      if (this.laidOut !== undefined && value !== null && typeof value === 'object')
-        this.laidOut.set(value, { at: `${indent.length} ${head.length} 1`, text });
-      return Buffer.byteLength(head, 'utf8') + Buffer.byteLength(text, 'utf8');
+      this.print(value, indent, column, trailing);
+      this.chunks.push(this.out, tail);
+      return this.chunks.join('');
     } catch (error) {
       if (error instanceof Unexpected) return undefined;
       throw error;
@@ -246,20 +235,23 @@ export class JsonWriter {
     }
   }
 
+  /**
+   * UTF-8 bytes of the lines of `key: value` as a member of an object that does not fit one line (each member on
+   * its own line), its key at `indent`, followed by a ',' (not the last member), without the ',' and line break
+   * after it; or undefined when prettier must print it. With `laidOut`, the value's text is kept there for
+   * `write`.
+   */
+  memberBytes(key: string, value: unknown, indent: string): number | undefined {
+    const head = `${indent}${keyText(key)}: `;
+    const text = this.text(value, indent, head.length, 1, '');
+    if (text === undefined) return undefined;
+    if (this.laidOut !== undefined && value !== null && typeof value === 'object')
+      this.laidOut.set(value, { at: `${indent.length} ${head.length} 1`, text });
+    return Buffer.byteLength(head, 'utf8') + Buffer.byteLength(text, 'utf8');
+  }
+
   /** The text (with its final newline), or undefined when prettier must print it. */
   write(value: unknown): string | undefined {
-    try {
-      this.out = '';
-      this.chunks = [];
-      this.print(value as Json, '', 0, 0);
-      this.chunks.push(this.out, '\n');
-      return this.chunks.join('');
-    } catch (error) {
-      if (error instanceof Unexpected) return undefined;
-      throw error;
-    } finally {
-      this.out = '';
-      this.chunks = [];
-    }
+    return this.text(value, '', 0, 0, '\n');
   }
 }
