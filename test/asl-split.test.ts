@@ -66,13 +66,17 @@ async function compiled(dir: string): Promise<{ files: string[]; definitions: Wr
   return { files, definitions };
 }
 
+/** `${dagcPartK}` in a definition: CloudFormation puts a state machine's ARN there, up to 256 bytes (the API
+ * model's limit; test/asl-checks.test.ts reads it from botocore). */
+const placeholders = (d: StateMachine) => [...JSON.stringify(d).matchAll(/\$\{dagcPart\d+\}/g)].length;
+
 function expectWithinQuotas(definitions: Written[]): void {
   for (const d of definitions) {
     const result = aslValidator(structuredClone(d), { checkPaths: true, checkArn: true });
     expect(result.errorsText('\n')).toBe('');
     // Parts hold the pipeline's states; the parent only runs them (its few states are under any quota).
     if (!Object.values(d.States).some((s) => s.Type === 'Parallel' && JSON.stringify(s).includes('startExecution')))
-      expect(d[writtenBytes]).toBeLessThanOrEqual(16384);
+      expect(d[writtenBytes] + 256 * placeholders(d)).toBeLessThanOrEqual(16384);
     expect(estimateHistory(d, { mapWidth: 10 }).events).toBeLessThanOrEqual(200);
   }
 }
@@ -117,14 +121,19 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     const [last, parent] = machines[machines.length - 1]!;
     expect(last).toBe('StateMachine');
     expect(parent.Properties.DefinitionS3Location).toBe('pipeline.asl.json');
-    // Every ${dagcPart<k>} of the parent (and of a part starting parts) is given the ARN of the resource whose file
-    // is that part.
-    const placeholders = new Set(files.flatMap((f) => [...readFileSync(path.join(dir, 'out', f), 'utf8').matchAll(/"\$\{(dagcPart\d+)\}"/g)].map((m) => m[1]!)));
-    expect(placeholders.size).toBe(machines.length - 1);
-    for (const key of placeholders) {
-      const ref = parent.Properties.DefinitionSubstitutions?.[key]?.Ref;
-      expect(stack.Resources[ref!]?.Properties.DefinitionS3Location).toBe(`pipeline.part-${key.slice('dagcPart'.length)}.asl.json`);
+    // Every ${dagcPart<k>} of a machine (the parent; a part starting parts: a parent split in turn, the branches of
+    // a wide Parallel) is given, by that machine's own substitutions, the ARN of the resource whose file is that
+    // part; every part is started by one machine, once.
+    const started: string[] = [];
+    for (const [, r] of machines) {
+      const own = [...readFileSync(path.join(dir, 'out', r.Properties.DefinitionS3Location!), 'utf8').matchAll(/"\$\{(dagcPart\d+)\}"/g)].map((m) => m[1]!);
+      started.push(...own);
+      expect(Object.keys(r.Properties.DefinitionSubstitutions ?? {}).sort()).toEqual([...own].sort());
+      for (const key of own)
+        expect(stack.Resources[r.Properties.DefinitionSubstitutions![key]!.Ref]?.Properties.DefinitionS3Location).toBe(`pipeline.part-${key.slice('dagcPart'.length)}.asl.json`);
     }
+    expect(started.length).toBe(machines.length - 1);
+    expect(new Set(started).size).toBe(started.length);
     // Small, whatever the machine's size: CloudFormation takes a template of at most 1 MB from S3.
     expect(Buffer.byteLength(stackText)).toBeLessThan(51_200);
     const lint = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
@@ -136,6 +145,30 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     const findings = JSON.parse(linted.stdout || '[]') as { Rule: { Id: string } }[];
     expect(findings.length).toBe(machines.length);
     expect([...new Set(findings.map((f) => f.Rule.Id))]).toEqual(['W3002']);
+  });
+
+  // A parent holds a start, a route and an entry per part: over a limit itself, it is split in turn, and its parts
+  // start the parts below them, each level routing through a key of its own in the state's data.
+  it('a chain whose parent is over the quotas too: the parent split in turn, on_failure across the levels, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 60, shell: true, failAt: 47, handler: true }), 'levels');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    const text = (d: StateMachine) => JSON.stringify(d);
+    const routes = (d: StateMachine) => new Set([...text(d).matchAll(/"\$\.(dagc_route\d*)/g)].map((m) => m[1]!));
+    // The top parent routes by the last level's key only; the parts of parts by two keys (the one their parent
+    // routes them by, the one they route their own parts by); the pipeline's parts by the first key.
+    const [top, ...parts] = definitions.sort((a, b) => Number(a.Comment?.includes(' Part ')) - Number(b.Comment?.includes(' Part ')));
+    expect([...routes(top!)]).toEqual(['dagc_route2']);
+    const middle = parts.filter((d) => placeholders(d) > 0);
+    expect(middle.length).toBeGreaterThan(1);
+    for (const d of middle) expect([...routes(d)].sort()).toEqual(['dagc_route', 'dagc_route2']);
+    for (const d of parts.filter((d) => placeholders(d) === 0)) expect([...routes(d)].filter((r) => r !== 'dagc_route')).toEqual([]);
+    // Every part is started by exactly one machine.
+    const started = definitions.flatMap((d) => [...text(d).matchAll(/\$\{dagcPart(\d+)\}/g)].map((m) => Number(m[1])));
+    expect(started.sort((a, b) => a - b)).toEqual(parts.map((_, i) => i + 1));
+    const logs = await runLogs(dir, 'levels');
+    expect(logs.status).toBe(0);
+    expect(logs.emulated).toBe(logs.reference);
   });
 
   it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {

@@ -272,9 +272,9 @@ describe('asl target: dagc check', () => {
     const tmp = mkdtempSync(path.join(tmpdir(), 'dagc-asl-check-'));
     const config = readFileSync(path.join(CONFORMANCE, '..', 'asl', 'config.yaml'), 'utf8').replace('    image:', '    limits: {definition_bytes: 16384, history_events: 200}\n    image:');
     writeFileSync(path.join(tmp, 'split.yaml'), config);
-    // (100 steps: the parent's routing for each part is ~1.8 KB as written, so at these limits a parent of more
-    // than ~8 parts is over them itself.)
-    writeFileSync(path.join(tmp, 'pipeline.yaml'), chainPipeline({ steps: 100 }));
+    // (200 steps: the parent's routing for each part is ~1.8 KB as written, so at these limits the parent of its
+    // parts is over them itself, and is split in turn.)
+    writeFileSync(path.join(tmp, 'pipeline.yaml'), chainPipeline({ steps: 200 }));
     const r = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/ bytes as written \([\d,]+ minified\) \(the largest of \d+ machines: the parent and \d+ children\); limit 16,384 /);

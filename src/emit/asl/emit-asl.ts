@@ -14,8 +14,8 @@ import type { AslConfig } from './asl-config.js';
 import { readAslConfig } from './asl-config.js';
 import type { State, StateMachine } from './asl-types.js';
 import { ROLE, START_RECORDER, WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
-import type { AslSplitLimits } from './split.js';
-import { DEFAULT_ASL_LIMITS, splitMachine, splitStack } from './split.js';
+import type { AslSplitLimits, SplitMachine } from './split.js';
+import { DEFAULT_ASL_LIMITS, FIRST_SPLIT, nextSplit, splitMachine, splitStack } from './split.js';
 import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, estimateHistory, historyOfState, indentedBytes, writtenDefinition, writtenStateBytes } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
@@ -167,10 +167,28 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
   let whole: { readonly text: string | undefined; readonly bytes: number } | undefined;
   // In the cloudformation: wrapper the machine is never split (DAGC-ASL-SPLIT): what counts is the Definition
   // object as CloudFormation writes it out (cloudFormationDefinitionBytes).
+  // A parent's `${dagcPartK}` are counted as the ARNs CloudFormation puts there (deployedBytes).
   const measure = cfn
     ? (m: StateMachine) => cloudFormationDefinitionBytes(m, jobDefinitions.resources())
-    : (m: StateMachine) => (m === definition ? (whole ??= writtenDefinition(m)) : writtenDefinition(m)).bytes;
-  const split = splitMachine(definition, names.get(WRAPPER.run) ?? WRAPPER.run, limits, SPLIT_MAP_WIDTH, onPart, measure);
+    : (m: StateMachine) => {
+        if (m === definition) return (whole ??= writtenDefinition(m)).bytes;
+        const w = writtenDefinition(m);
+        return deployedBytes(w.bytes, w.text ?? JSON.stringify(m));
+      };
+  const run = names.get(WRAPPER.run) ?? WRAPPER.run;
+  let split = splitMachine(definition, run, limits, SPLIT_MAP_WIDTH, onPart, measure);
+  // A parent over a limit (it holds a start, a route and an entry per part) is split in turn, and so on up: its
+  // parts start the parts below them. Each level's parts are told once it is kept: one that did not make the
+  // parent smaller (fewer parts than the level below had) is dropped, and the parent is reported as it is.
+  for (let level = FIRST_SPLIT, below = split?.parts.length ?? 0; split !== undefined; ) {
+    level = nextSplit(level, split.parts.length);
+    const made: [StateMachine, number, string | undefined][] = [];
+    const above: SplitMachine | undefined = splitMachine(split.parent, run, limits, SPLIT_MAP_WIDTH, (part, k, text) => made.push([part, k, text]), measure, level);
+    if (above === undefined || above.parts.length >= below) break;
+    for (const [part, k, text] of made) onPart(part, k, text);
+    below = above.parts.length;
+    split = { parent: above.parent, parts: [...split.parts, ...above.parts] };
+  }
   if (!mode.skipValidation && !split) diagnostics.push(...validateDefinition(definition, options.source));
   const places: SettingsPlace[] = [{ settings: aslConfig.global, key: [] }];
   for (const node of nodes) {
@@ -185,7 +203,6 @@ function renderNodes(ir: Pipeline, nodes: Node[], config: DagcConfig, options: E
       diagnostics.push({ code: 'DAGC-ASL-SPLIT', severity: 'error', message: `the state machine is split into ${split.parts.length} child machines, which the cloudformation: wrapper does not declare yet`, hint: 'drop executor.config.cloudformation: the split writes the definitions and a stack that wires them', ...where });
     // A part over a limit points at the step whose state is the largest in it (by bytes, or by history events).
     const culprits = limitCulprits(ir, names, options.source);
-    const run = names.get(WRAPPER.run) ?? WRAPPER.run;
     const all = [split.parent, ...split.parts];
     // The stack that wires them (split.ts splitStack) declares one resource per machine.
     if (all.length > STACK_RESOURCE_LIMIT)

@@ -13,8 +13,11 @@
 // into it: a child that fails fails the parent's Task, which fails dagc.run as the state itself would have.
 // The run id and the execution input, which states read from $$.Execution.Name and $$.Execution.Input, reach the
 // children in `$.dagc_split` ({run, input}), where their paths are rewritten to read them.
+// A parent over a limit (it holds a start, a route and an entry per part) is a machine of the same form, and is
+// split the same way (emit-asl.ts), with parts numbered after the ones below and a route key of its own
+// (`$.dagc_route2`…, SplitLevel): the parts of parts start the parts below them, and pass the data on whole.
 import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
-import { DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState, writtenDefinition, writtenStateBytes } from './limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState, writtenDefinition, writtenStateBytes } from './limits.js';
 import { JsonWriter } from '../json-text.js';
 import { MinHeap } from '../../core/min-heap.js';
 import { setOwn } from '../../core/set-own.js';
@@ -22,6 +25,23 @@ import { setOwn } from '../../core/set-own.js';
 export const START_EXECUTION = 'arn:aws:states:::states:startExecution.sync:2';
 /** The DefinitionSubstitutions key of part k in the parent's definition (the wiring stack fills it with the ARN). */
 export const partKey = (k: number) => `dagcPart${k}`;
+
+/**
+ * What a state grows by once deployed: each `${dagcPartK}` in it (a Task starting a part, in a parent split in
+ * turn, or in the branches of a Parallel whose branches are parts) becomes a state machine's ARN, ARN_LIMIT
+ * bytes at most (CloudFormation's DefinitionSubstitutions), counted as emit-asl.ts deployedBytes counts it.
+ */
+function arnGrowth(state: State): number {
+  const s = state as unknown as Json;
+  if (s.Type === 'Task' && s.Resource === START_EXECUTION) {
+    const arn = (s.Parameters as Json | undefined)?.StateMachineArn;
+    return typeof arn === 'string' && arn.startsWith('${') ? ARN_LIMIT : 0;
+  }
+  if (s.Type !== 'Parallel') return 0;
+  let total = 0;
+  for (const b of s.Branches as { States: Record<string, State> }[]) for (const inner of Object.values(b.States)) total += arnGrowth(inner);
+  return total;
+}
 
 export interface AslSplitLimits {
   /** Bytes per definition (UTF-8, as written: SizeReport.written). */
@@ -31,6 +51,25 @@ export interface AslSplitLimits {
 }
 
 export const DEFAULT_ASL_LIMITS: AslSplitLimits = { definitionBytes: DEFINITION_LIMIT, historyEvents: HISTORY_LIMIT };
+
+/**
+ * Which split this is: a parent over a limit (it holds a few states per part) is split in turn, its parts run
+ * by a parent of its own, until one fits (emit-asl.ts). Each level numbers its parts after those made before
+ * (`partsBefore`: every part's key and file stays one of a kind), and routes through a key of its own in the
+ * state's data (`route`): a part of parts passes the data on whole, the key its parts route by included.
+ */
+export interface SplitLevel {
+  readonly partsBefore: number;
+  readonly route: string;
+}
+
+export const FIRST_SPLIT: SplitLevel = { partsBefore: 0, route: 'dagc_route' };
+
+/** The level after `level`, whose parts follow `parts` parts in all: its route key `dagc_route2`, `dagc_route3`… */
+export function nextSplit(level: SplitLevel, parts: number): SplitLevel {
+  const n = level.route === FIRST_SPLIT.route ? 2 : Number(level.route.slice(FIRST_SPLIT.route.length)) + 1;
+  return { partsBefore: parts, route: `${FIRST_SPLIT.route}${n}` };
+}
 
 export interface SplitMachine {
   readonly parent: StateMachine;
@@ -165,7 +204,9 @@ export function splitMachine(
   onPart?: (part: StateMachine, k: number, text: string | undefined) => void,
   /** A machine's bytes as written (SizeReport.written); the caller may keep the text it measured. */
   measure: (machine: StateMachine) => number = (m) => writtenDefinition(m).bytes,
+  level: SplitLevel = FIRST_SPLIT,
 ): SplitMachine | undefined {
+  const route = `$.${level.route}`;
   // The minified text is never longer than the written one: when it is over, the machine is laid out no more.
   const fitsBytes = (m: StateMachine) => compactSize(m) <= limits.definitionBytes && measure(m) <= limits.definitionBytes;
   const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && fitsBytes(machine);
@@ -188,7 +229,7 @@ export function splitMachine(
   const bytesOf = (name: string, state: State): number => {
     let n = sizes.get(name);
     if (n === undefined) {
-      sizes.set(name, (n = writtenStateBytes(name, partState(name, state), writer)));
+      sizes.set(name, (n = writtenStateBytes(name, partState(name, state), writer) + arnGrowth(state)));
     }
     return n;
   };
@@ -271,14 +312,14 @@ export function splitMachine(
         continue;
       }
       const branches = s.Branches.map((b) => {
-        const k = offloaded.length + 1;
+        const k = level.partsBefore + offloaded.length + 1;
         offloaded.push({
           Comment: `${machine.Comment ?? ''} Part ${k}: a branch of ${name}, started by its Parallel (${START_EXECUTION}).`.trim(),
           StartAt: b.StartAt,
           States: readParentContext(b.States),
           ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
         } as StateMachine);
-        onPart?.(offloaded[k - 1]!, k, new JsonWriter().write(offloaded[k - 1]!));
+        onPart?.(offloaded[offloaded.length - 1]!, k, new JsonWriter().write(offloaded[offloaded.length - 1]!));
         return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
       });
       setOwn(states, name, { ...s, Branches: branches });
@@ -291,7 +332,7 @@ export function splitMachine(
     const parent = withOffloaded();
     if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && fitsBytes(parent)) return { parent, parts: offloaded };
   }
-  const offset = offloaded.length;
+  const offset = level.partsBefore + offloaded.length;
 
   // Parts by size and events, leaving room for the entry Choice, the exits and the terminals each part copies.
   // Only the terminals a part's own states reach count against its bytes (there may be one per step, e.g. a
@@ -371,8 +412,8 @@ export function splitMachine(
     // The comments name no later part: a part is made before the cuts after it are known.
     out[entry] = {
       Type: 'Choice',
-      Comment: `part ${k}: starts where the parent's $.dagc_route.entry says`,
-      Choices: [...routed].map((t) => ({ And: [{ Variable: '$.dagc_route.entry', IsPresent: true }, { Variable: '$.dagc_route.entry', StringEquals: t }], Next: t })),
+      Comment: `part ${k}: starts where the parent's ${route}.entry says`,
+      Choices: [...routed].map((t) => ({ And: [{ Variable: `${route}.entry`, IsPresent: true }, { Variable: `${route}.entry`, StringEquals: t }], Next: t })),
       Default: members[0]!,
     } as unknown as ChoiceState;
     // (No state name holds '$': ASL_NAME_RULES. The states are rewritten already: partState.)
@@ -380,7 +421,7 @@ export function splitMachine(
     for (const t of [...terminal].filter((x) => copied.has(x))) setOwn(out, t, states[t]!);
     exitTargets.push([...exits.keys()]);
     for (const [t, exit] of exits)
-      out[exit] = { Type: 'Pass', Comment: `on to ${t}, in a later part (the parent routes it)`, Result: { exit: t }, ResultPath: '$.dagc_route', End: true } as unknown as PassState;
+      out[exit] = { Type: 'Pass', Comment: `on to ${t}, in a later part (the parent routes it)`, Result: { exit: t }, ResultPath: route, End: true } as unknown as PassState;
     const child = {
       Comment: `${machine.Comment ?? ''} Part ${k}, started by the parent machine (${START_EXECUTION}).`.trim(),
       StartAt: entry,
@@ -459,13 +500,13 @@ export function splitMachine(
     const leaving = exitTargets[i]!;
     pipeline[`dagc.part-${k}.route`] = {
       Type: 'Choice',
-      Comment: `where part ${k} left the run ($.dagc_route.exit), or the end of the pipeline`,
-      Choices: leaving.map((t) => ({ And: [{ Variable: '$.dagc_route.exit', IsPresent: true }, { Variable: '$.dagc_route.exit', StringEquals: t }], Next: enter.get(t)! })),
+      Comment: `where part ${k} left the run (${route}.exit), or the end of the pipeline`,
+      Choices: leaving.map((t) => ({ And: [{ Variable: `${route}.exit`, IsPresent: true }, { Variable: `${route}.exit`, StringEquals: t }], Next: enter.get(t)! })),
       Default: 'dagc.split-end',
     } as unknown as ChoiceState;
   });
   for (const [t, name] of enter)
-    pipeline[name] = { Type: 'Pass', Comment: `enters part ${offset + partOf.get(t)!} at ${t}`, Result: { entry: t }, ResultPath: '$.dagc_route', Next: `dagc.part-${offset + partOf.get(t)!}` } as unknown as PassState;
+    pipeline[name] = { Type: 'Pass', Comment: `enters part ${offset + partOf.get(t)!} at ${t}`, Result: { entry: t }, ResultPath: route, Next: `dagc.part-${offset + partOf.get(t)!}` } as unknown as PassState;
   pipeline['dagc.split-end'] = { Type: 'Succeed', Comment: 'the last part ended the pipeline' } as unknown as State;
   // A route Choice with no rule is invalid ASL: such a part only ends the pipeline.
   for (let k = offset + 1; k <= offset + parts.length; k++) {
