@@ -374,8 +374,10 @@ def judge_executions(request):
     install(judge)
     region = "us-east-1"
     out = []
-    definition = request["definition"]
     for execution in request["executions"]:
+        # A part of a split machine (dagc's emit/asl/split.ts) is an execution of its own, of its own definition:
+        # the Task that started it is a recorded call of its parent's execution.
+        definition = execution.get("definition") or request["definition"]
         # A fresh moto per execution: its StartExecution deep-copies the state machine, and after a first
         # execution something it reaches holds a lock that cannot be copied (moto 5.2).
         with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):

@@ -21,6 +21,13 @@ import { estimateHistory } from '../src/emit/asl/limits.js';
 import { PARALLEL_CHECK_BYTES } from '../src/emit/asl/parts-check.js';
 import { EARLY_PARTS_WORKER_NODES } from '../src/emit/asl/emit-asl.js';
 import { compile } from '../src/library/compile.js';
+import type { Judgement } from '../src/emulate/asl/localstack.js';
+
+const HAS_MOTO = (() => {
+  const r = spawnSync('python3', [path.join(import.meta.dirname, '..', 'python', 'dagc_localstack_judge.py'), '--probe'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) console.warn(`[skip] asl-split under LocalStack: python3 cannot run moto's Step Functions interpreter; pip install "moto[server]>=5,<6"`);
+  return !r.error && r.status === 0;
+})();
 
 let s3: S3TestServer;
 beforeAll(async () => {
@@ -169,6 +176,20 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     const logs = await runLogs(dir, 'levels');
     expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
+  });
+
+  // The second engine: LocalStack's interpreter replays every execution of the run against its own definition (the
+  // run's, each part's, each part of parts'), each Task that starts a part a recorded call of its parent.
+  it.skipIf(!HAS_MOTO)('a parent split in turn, judged by LocalStack: every execution (the run, each part, each part of parts) agrees', { timeout: 600_000 }, async () => {
+    const dir = project(chainPipeline({ steps: 60, shell: true, failAt: 47, handler: true }), 'judged');
+    const parts = (await compiled(dir)).definitions.length - 1;
+    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', 'judged'], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
+    expect(judged.agree).toBe(true);
+    // One execution per part: each part runs once in this chain (none is entered twice).
+    expect(judged.executions.length).toBe(1 + parts);
+    expect(judged.executions.every((e) => e.localstack.status === 'SUCCEEDED' && e.localstack.events.length > 0)).toBe(true);
   });
 
   it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {

@@ -51,7 +51,7 @@ import type { Json, MapState, State, StateMachine, TaskState } from '../../emit/
 import { CONTAINER_PROGRAM } from '../../emit/asl/container-script.js';
 import { HISTORY_LIMIT, PAYLOAD_LIMIT } from '../../emit/asl/limits.js';
 import type { EmulateOptions, Emulator } from '../types.js';
-import type { AslRecorder } from './localstack-record.js';
+import type { AslRecorder, RecordedExecution } from './localstack-record.js';
 import { PINNED_INPUT, pinExecutionInput } from './execution-input.js';
 import { executionInput } from '../../runtime/execution-input.js';
 import { jsonCloneKeepFloats, parseJson, stringifyJson } from '../../core/py-float.js';
@@ -417,31 +417,24 @@ export const awsLocalEmulator: Emulator = {
     const machine: StateMachine = { ...definition, States: inlineDistributedMaps(pinExecutionInput(definition.States), children) };
     // A split machine's parts (emit/asl/split.ts), found through the stack that wires them: aws-local-stepfunctions
     // has no states:startExecution, so each is run here as a child execution by the parent's Task that starts it.
-    const partTasks = new Set<string>();
+    // (Each part as compiled, for the judge: localstack.ts replays each part's execution against its own definition.)
+    const partTasks = new Map<string, StateMachine>();
     for (const [task, part] of splitParts(files)) {
+      partTasks.set(task, structuredClone(part));
       children.set(task, { ...part, States: inlineDistributedMaps(pinExecutionInput(part.States), children) });
-      partTasks.add(task);
     }
     if (machine.TimeoutSeconds !== undefined && machine.TimeoutSeconds > MAX_TIMER_SECONDS) machine.TimeoutSeconds = MAX_TIMER_SECONDS;
-    const handlers: Record<string, Handler> = {};
+    // The jobs and reads each Task state makes (the parts' starts and a Distributed Map's children are made per
+    // execution below: handlersFor).
+    const jobs = new Map<string, Handler>();
+    const mapChildren: string[] = [];
     // A Distributed Map's child executions (inlineDistributedMaps), run once the interpreter is loaded.
     const childStates = [...children.values()].flatMap((c) => [...allStates(c.States)]);
     for (const [name, state] of [...allStates(machine.States), ...childStates]) {
       if (state.Type === 'Task') state.TimeoutSeconds = awsTaskTimeout(state.TimeoutSeconds);
-      // A part of a split machine: startExecution.sync:2 gives the child's output as JSON under Output, and a
-      // failed child fails the Task.
-      if (state.Type === 'Task' && partTasks.has(name)) {
-        handlers[name] = async (input) => {
-          try {
-            return { Output: await runChild(name, input), Status: 'SUCCEEDED' };
-          } catch (error) {
-            throw named('States.TaskFailed', (error as Error).message);
-          }
-        };
-        continue;
-      }
+      if (state.Type === 'Task' && partTasks.has(name)) continue;
       if (state.Type === 'Task' && state.Resource === CHILD_EXECUTION) {
-        handlers[name] = (input) => runChild(name, input);
+        mapChildren.push(name);
         continue;
       }
       // A retried task's Parallel holds the user's retrier (build-states.ts retriedTask): its waits are scaled too.
@@ -452,8 +445,7 @@ export const awsLocalEmulator: Emulator = {
           ...(r.MaxDelaySeconds !== undefined ? { MaxDelaySeconds: r.MaxDelaySeconds * RETRY_SCALE } : {}),
         }));
       if (state.Type !== 'Task') continue;
-      const handler = state.Resource.includes(':s3:getObject') ? reader(name) : container(name, state.Resource);
-      handlers[name] = record ? record.task(name, handler, () => stopped) : handler;
+      jobs.set(name, state.Resource.includes(':s3:getObject') ? reader(name) : container(name, state.Resource));
       // Retry waits kept in proportion, 1 ms per second: the copy's IntervalSeconds and MaxDelaySeconds are
       // scaled, so BackoffRate and FULL jitter still apply (an interval override would replace the whole wait).
       if (state.Retry)
@@ -473,20 +465,48 @@ export const awsLocalEmulator: Emulator = {
     const engine = new StateMachine(structuredClone(machine) as never, { validationOptions: { checkPaths: true, checkArn: true } });
     const childEngines = new Map([...children].map(([name, def]) => [name, new StateMachine(structuredClone(def) as never, { validationOptions: { checkPaths: true, checkArn: true } })]));
     let childCount = 0;
+    /**
+     * The Task handlers of one execution. Recorded for the judge (localstack.ts), each call is the execution's
+     * whose calls `into` gives: the run's, or a part's. A part is an execution of its own, judged against its own
+     * definition; a Distributed Map's children are the calls of the execution that runs the map (the judge runs
+     * the map itself).
+     */
+    const handlersFor = (into: () => RecordedExecution | undefined): Record<string, Handler> => {
+      const out: Record<string, Handler> = {};
+      const recorded = (name: string, handler: Handler) => (record ? record.task(name, handler, () => stopped, into) : handler);
+      for (const [name, job] of jobs) out[name] = recorded(name, job);
+      // A part of a split machine: startExecution.sync:2 gives the child's output as JSON under Output, and a
+      // failed child fails the Task.
+      for (const name of partTasks.keys())
+        out[name] = recorded(name, async (input) => {
+          try {
+            return { Output: await runChild(name, input), Status: 'SUCCEEDED' };
+          } catch (error) {
+            throw named('States.TaskFailed', (error as Error).message);
+          }
+        });
+      for (const name of mapChildren) out[name] = (input) => runChild(name, input, out);
+      return out;
+    };
+    const handlers = handlersFor(() => undefined);
     // A child execution: its own name (the definition reads the run id from its input, $.run, not from
     // $$.Execution.Name), its input the iteration's, its context's execution input that input. A child that fails
     // fails the Map Run, whose failure tolerance is 0: States.ExceedToleratedFailureThreshold on the map.
-    const runChild = async (child: string, input: unknown): Promise<unknown> => {
+    // `parentHandlers`: those of the execution running a Distributed Map (a part gets its own).
+    const runChild = async (child: string, input: unknown, parentHandlers = handlers): Promise<unknown> => {
       if (stopped) return STOPPED;
       childCount += 1;
       const name = `dagc-child-${childCount}`;
       const childInput = (input as { Input?: unknown }).Input as Json;
+      const part = partTasks.get(child);
+      let recorded: RecordedExecution | undefined;
       const execution = childEngines.get(child)!.run(childInput as never, {
-        overrides: { taskResourceLocalHandlers: handlers as never },
+        overrides: { taskResourceLocalHandlers: (record && part ? handlersFor(() => recorded) : parentHandlers) as never },
         context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate-child:${name}`, Input: childInput, [PINNED_INPUT]: childInput }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
-      void drain(execution.eventLogs as AsyncGenerator<unknown>);
+      if (record && part) recorded = record.child(name, childInput, execution.eventLogs as AsyncGenerator<unknown>, part);
+      else void drain(execution.eventLogs as AsyncGenerator<unknown>);
       try {
         return await execution.result;
       } catch (error) {

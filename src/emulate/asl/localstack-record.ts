@@ -28,6 +28,8 @@ export interface TraceEvent {
 export interface RecordedExecution {
   readonly name: string;
   readonly input: unknown;
+  /** The machine it ran, where that is not the compiled one the run started: a part of a split machine. */
+  readonly definition?: unknown;
   readonly calls: TaskCall[];
   readonly events: TraceEvent[];
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -51,12 +53,13 @@ export class AslRecorder {
   private current: RecordedExecution | undefined;
   private readonly pending: Promise<unknown>[] = [];
 
-  /** `handler`, recording each call. `isStopped` tells whether the execution was stopped (StopExecution). */
-  task(state: string, handler: Handler, isStopped: () => boolean): Handler {
+  /** `handler`, recording each call. `isStopped` tells whether the execution was stopped (StopExecution); `into`,
+   * whose call it is (a part's, which runs while the run's own execution waits for it), else the run's. */
+  task(state: string, handler: Handler, isStopped: () => boolean, into?: () => RecordedExecution | undefined): Handler {
     return async (input) => {
       const call: TaskCall = { state, request: asEvaluated(structuredClone(input)) };
       // The slot is taken when the call is made: calls of one state are replayed in this order.
-      this.current?.calls.push(call);
+      (into?.() ?? this.current)?.calls.push(call);
       const stoppedBefore = isStopped();
       const run = handler(input);
       this.pending.push(run.catch(() => undefined));
@@ -80,6 +83,15 @@ export class AslRecorder {
     this.executions.push(recorded);
     this.current = recorded;
     this.pending.push(this.read(recorded, events));
+  }
+
+  /** A part of a split machine starts (its parent's Task started it): an execution of its own, with its own calls
+   * (task's `into`), replayed against `definition`. */
+  child(name: string, input: unknown, events: AsyncGenerator<unknown>, definition: unknown): RecordedExecution {
+    const recorded: RecordedExecution = { name, input: structuredClone(input), definition, calls: [], events: [], status: 'RUNNING' };
+    this.executions.push(recorded);
+    this.pending.push(this.read(recorded, events));
+    return recorded;
   }
 
   /** Every execution's events read and every Task call settled (a timed-out job ends after the interpreter moved on). */

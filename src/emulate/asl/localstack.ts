@@ -298,7 +298,12 @@ export async function judge(definition: StateMachine, recorded: readonly Recorde
   let keep = false;
   try {
     const requestFile = path.join(dir, 'request.json');
-    const request = { definition, retryScale: RETRY_SCALE, executions: recorded.map((e) => ({ name: e.name, input: e.input, calls: e.calls.filter((c) => c.outcome !== undefined) })) };
+    // A part of a split machine is an execution of its own, replayed against its own definition.
+    const request = {
+      definition,
+      retryScale: RETRY_SCALE,
+      executions: recorded.map((e) => ({ name: e.name, input: e.input, ...(e.definition !== undefined ? { definition: e.definition } : {}), calls: e.calls.filter((c) => c.outcome !== undefined) })),
+    };
     writeFileSync(requestFile, JSON.stringify(request));
     const python = pythonOf(env);
     const ran = await runJudge(python, [requestFile], env);
@@ -307,14 +312,14 @@ export async function judge(definition: StateMachine, recorded: readonly Recorde
       throw new Error(`LocalStack's interpreter (${python} dagc_localstack_judge.py ${requestFile}) failed: ${ran.error ?? `exit ${ran.code}`}\n${ran.stderr.trim()}`);
     }
     const verdict = JSON.parse(ran.stdout) as { moto: string; executions: JudgedExecution[] };
-    const renamed = inlinedMaps(definition);
-    const types = stateTypes(definition);
     const all: Difference[] = [];
     const known: Judgement['known'] = [];
     const executions = recorded.map((awsLocal, i) => {
       const localstack = verdict.executions[i]!;
-      const a = comparedForm(definition, awsLocal.status, awsLocal.error, awsLocal.events, renamed);
-      const b = comparedForm(definition, localstack.status, localstack.error, localstack.events);
+      const ran = (awsLocal.definition as StateMachine | undefined) ?? definition;
+      const types = stateTypes(ran);
+      const a = comparedForm(ran, awsLocal.status, awsLocal.error, awsLocal.events, inlinedMaps(ran));
+      const b = comparedForm(ran, localstack.status, localstack.error, localstack.events);
       all.push(...differences(awsLocal.name, a, b, localstack.unrecorded, types, known));
       for (const k of localstack.known) known.push({ execution: awsLocal.name, state: k.state, difference: k.difference });
       return { name: awsLocal.name, awsLocal, localstack };
