@@ -13,7 +13,8 @@ import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';
 import { STACK_RESOURCE_LIMIT, emitAsl, renderAsl } from './emit-asl.js';
 import { EMULATION_BUCKET, emulationConfig } from './emulation-config.js';
-import { DEFINITION_LIMIT, writtenDefinition } from './limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, estimateHistory, writtenDefinition } from './limits.js';
+import { aslErrors } from './validate-asl.js';
 import { cloudFormationDefinitionBytes } from './cloudformation.js';
 import { chainPipeline } from '../../../fixtures/scale/scale-pipelines.mjs';
 
@@ -491,6 +492,50 @@ describe('definitions sized as written', () => {
     const out = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: limit, history_events: 25_000 } }), OPTIONS, { skipValidation: true });
     expect(out.parts?.length).toBeGreaterThan(1);
     expect(out.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('a parent over a limit, split in turn', () => {
+  const deployed = (f: { body: unknown; text?: string }) => {
+    const text = f.text ?? JSON.stringify(f.body);
+    return Buffer.byteLength(text, 'utf8') + ARN_LIMIT * [...text.matchAll(/\$\{dagcPart\d+\}/g)].length;
+  };
+  const starts = (body: unknown) => [...JSON.stringify(body).matchAll(/\$\{dagcPart(\d+)\}/g)].map((m) => Number(m[1]));
+
+  // 200 shell steps at 16 KiB and 200 events: ~70 parts, whose parent (a start, a route and an entry per part, each
+  // start an ARN once deployed) is over both limits; before, it was written over them, with a warning.
+  it('writes every machine under the limits, each part started once, each level routing by its own key', async () => {
+    const ir = await pipeline(chainPipeline({ steps: 200, shell: true, failAt: 120, handler: true }));
+    const out = emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS);
+    expect(out.diagnostics).toEqual([]);
+    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
+    for (const f of machines) {
+      expect(deployed(f), f.path).toBeLessThanOrEqual(16384);
+      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(200);
+      expect(aslErrors(structuredClone(f.body)), f.path).toEqual([]);
+    }
+    // Every part is started by one machine, once, and only by a machine made after it (numbered higher, or the
+    // parent): the stack's order deploys what each one starts before it.
+    const parts = machines.length - 1;
+    const started = machines.flatMap((f) => starts(f.body));
+    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
+    for (const f of machines.slice(1)) {
+      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
+      for (const s of starts(f.body)) expect(s).toBeLessThan(k);
+    }
+    // Three levels of parents here: the keys dagc_route, dagc_route2 and dagc_route3, the top one's last.
+    const keys = (body: unknown) => [...new Set([...JSON.stringify(body).matchAll(/"\$\.(dagc_route\d*)/g)].map((m) => m[1]!))].sort();
+    expect(keys(machines[0]!.body)).toEqual(['dagc_route3']);
+    expect(new Set(machines.slice(1).map((f) => keys(f.body).join(' ')))).toEqual(new Set(['dagc_route', 'dagc_route dagc_route2', 'dagc_route2 dagc_route3']));
+  });
+
+  // Parts so small that a part of parts holds no more than one part's start and route: splitting the parent again
+  // makes it no smaller. It is left as it is, and said, as before.
+  it('leaves a parent that splitting makes no smaller as it is, and says so', async () => {
+    const ir = await pipeline(chainPipeline({ steps: 40, shell: true }));
+    const out = renderAsl(ir, config({ ...BATCH, limits: { definition_bytes: 6144, history_events: 25_000 } }), OPTIONS, { skipValidation: true });
+    expect(out.parts?.length).toBeGreaterThan(1);
+    expect(out.diagnostics.map((d) => d.message).join('\n')).toMatch(/the parent machine is [\d,]+ bytes even split, over executor\.config\.limits\.definition_bytes/);
   });
 });
 
