@@ -192,6 +192,22 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(judged.executions.every((e) => e.localstack.status === 'SUCCEEDED' && e.localstack.events.length > 0)).toBe(true);
   });
 
+  // Parts run at once (a wide Parallel's branches, each a part): each records its own calls, its first Task's
+  // included, which the interpreter calls before the part's run() has returned.
+  it.skipIf(!HAS_MOTO)('a parallel node too large for a part, judged by LocalStack: each branch an execution of its own, run at once', { timeout: 600_000 }, async () => {
+    const dir = project(parallelPipeline({ branches: 4, perBranch: 4, shell: true }), 'judged-wide');
+    const parts = (await compiled(dir)).definitions.length - 1;
+    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', 'judged-wide'], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
+    expect(r.status, r.stderr.slice(-3000)).toBe(0);
+    const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
+    expect(judged.agree).toBe(true);
+    expect(judged.executions.length).toBe(1 + parts);
+    // Each branch's part made its four jobs' calls, and none of them is the run's.
+    const branches = judged.executions.filter((e) => e.awsLocal.calls.some((c) => /^fan\.b\d\.t0$/.test(c.state)));
+    expect(branches.length).toBe(4);
+    for (const e of branches) expect(e.awsLocal.calls.map((c) => c.state.replace(/^fan\.b\d\./, ''))).toEqual(['t0', 't1', 't2', 't3']);
+  });
+
   it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {
     const dir = project(chainPipeline({ steps: 24, shell: true, failAt: 11 }), 'fails');
     expectWithinQuotas((await compiled(dir)).definitions);

@@ -499,13 +499,13 @@ export const awsLocalEmulator: Emulator = {
       const name = `dagc-child-${childCount}`;
       const childInput = (input as { Input?: unknown }).Input as Json;
       const part = partTasks.get(child);
-      let recorded: RecordedExecution | undefined;
+      const recorded: RecordedExecution | undefined = record && part ? record.child(name, childInput, part) : undefined;
       const execution = childEngines.get(child)!.run(childInput as never, {
-        overrides: { taskResourceLocalHandlers: (record && part ? handlersFor(() => recorded) : parentHandlers) as never },
+        overrides: { taskResourceLocalHandlers: (recorded ? handlersFor(() => recorded) : parentHandlers) as never },
         context: { Execution: { Name: name, Id: `arn:aws:states:us-east-1:000000000000:execution:dagc-emulate-child:${name}`, Input: childInput, [PINNED_INPUT]: childInput }, State: { RetryCount: 0 } },
         noThrowOnAbort: true,
       });
-      if (record && part) recorded = record.child(name, childInput, execution.eventLogs as AsyncGenerator<unknown>, part);
+      if (record && recorded) record.follow(recorded, execution.eventLogs as AsyncGenerator<unknown>);
       else void drain(execution.eventLogs as AsyncGenerator<unknown>);
       try {
         return await execution.result;

@@ -86,12 +86,17 @@ export class AslRecorder {
   }
 
   /** A part of a split machine starts (its parent's Task started it): an execution of its own, with its own calls
-   * (task's `into`), replayed against `definition`. */
-  child(name: string, input: unknown, events: AsyncGenerator<unknown>, definition: unknown): RecordedExecution {
+   * (task's `into`), replayed against `definition`. Made before the interpreter runs it, whose first Task may be
+   * called before its run() returns; `follow` then reads its events. */
+  child(name: string, input: unknown, definition: unknown): RecordedExecution {
     const recorded: RecordedExecution = { name, input: structuredClone(input), definition, calls: [], events: [], status: 'RUNNING' };
     this.executions.push(recorded);
-    this.pending.push(this.read(recorded, events));
     return recorded;
+  }
+
+  /** The events of an execution made by `child`. */
+  follow(recorded: RecordedExecution, events: AsyncGenerator<unknown>): void {
+    this.pending.push(this.read(recorded, events));
   }
 
   /** Every execution's events read and every Task call settled (a timed-out job ends after the interpreter moved on). */
