@@ -101,6 +101,17 @@ async function runLogs(dir: string, id: string): Promise<{ reference: string; em
   return { reference: await show(`${id}-run`, []), emulated: await show(`${id}-asl`, ['-c', 'config.yaml']), status: ran.status ?? -1 };
 }
 
+/** `pipeline` compiled (the number of its parts) and emulated under `--engine localstack`, which must agree. */
+async function judgedByLocalstack(pipeline: string, id: string): Promise<{ judged: Judgement; parts: number }> {
+  const dir = project(pipeline, id);
+  const parts = (await compiled(dir)).definitions.length - 1;
+  const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', id], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
+  expect(r.status, r.stderr.slice(-3000)).toBe(0);
+  const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
+  expect(judged.agree).toBe(true);
+  return { judged, parts };
+}
+
 describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => {
   it('a 30-step chain with an on_failure handler: parts under both quotas, the run log of dagc run', { timeout: 600_000 }, async () => {
     const dir = project(chainPipeline({ steps: 30, shell: true, failAt: 14, handler: true }), 'chain');
@@ -181,12 +192,7 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
   // The second engine: LocalStack's interpreter replays every execution of the run against its own definition (the
   // run's, each part's, each part of parts'), each Task that starts a part a recorded call of its parent.
   it.skipIf(!HAS_MOTO)('a parent split in turn, judged by LocalStack: every execution (the run, each part, each part of parts) agrees', { timeout: 600_000 }, async () => {
-    const dir = project(chainPipeline({ steps: 60, shell: true, failAt: 47, handler: true }), 'judged');
-    const parts = (await compiled(dir)).definitions.length - 1;
-    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', 'judged'], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
-    expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
-    expect(judged.agree).toBe(true);
+    const { judged, parts } = await judgedByLocalstack(chainPipeline({ steps: 60, shell: true, failAt: 47, handler: true }), 'judged');
     // One execution per part: each part runs once in this chain (none is entered twice).
     expect(judged.executions.length).toBe(1 + parts);
     expect(judged.executions.every((e) => e.localstack.status === 'SUCCEEDED' && e.localstack.events.length > 0)).toBe(true);
@@ -195,12 +201,7 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
   // Parts run at once (a wide Parallel's branches, each a part): each records its own calls, its first Task's
   // included, which the interpreter calls before the part's run() has returned.
   it.skipIf(!HAS_MOTO)('a parallel node too large for a part, judged by LocalStack: each branch an execution of its own, run at once', { timeout: 600_000 }, async () => {
-    const dir = project(parallelPipeline({ branches: 4, perBranch: 4, shell: true }), 'judged-wide');
-    const parts = (await compiled(dir)).definitions.length - 1;
-    const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', 'judged-wide'], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
-    expect(r.status, r.stderr.slice(-3000)).toBe(0);
-    const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
-    expect(judged.agree).toBe(true);
+    const { judged, parts } = await judgedByLocalstack(parallelPipeline({ branches: 4, perBranch: 4, shell: true }), 'judged-wide');
     expect(judged.executions.length).toBe(1 + parts);
     // Each branch's part made its four jobs' calls, and none of them is the run's.
     const branches = judged.executions.filter((e) => e.awsLocal.calls.some((c) => /^fan\.b\d\.t0$/.test(c.state)));
