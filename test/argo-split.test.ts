@@ -119,6 +119,19 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
     expect(logs.emulated).toBe(logs.reference);
   });
 
+  it('parallel branches longer than one DAG template, one failing in a middle chunk: the fail node copied into each chunk, the run log of dagc run', { timeout: 120_000 }, async () => {
+    // Every task of a branch routes its failure to the branch's fail node: without a copy of it in each chunk,
+    // those routes would cross every cut and the branch could not be split.
+    const dir = project(parallelPipeline({ branches: 2, perBranch: 30, shell: true, failAt: [1, 14] }));
+    const { texts, docs } = await compiled(dir);
+    expectWithinLimits(docs);
+    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
+    const logs = await runLogs(dir, 'long-branches');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+    expect(logs.reference).toContain('"fan.b1.fail"');
+  });
+
   it('compiles the same bytes twice, and a graph no cut can split is refused at its step', async () => {
     const dir = project(chainPipeline({ steps: 25, shell: true }));
     const a = await compiled(dir);
@@ -153,5 +166,10 @@ describe.skipIf(!HAVE_GO)("argo split under Argo's own controller (templateRef t
     const c = await runLogs(wide, 'ctl-wide', 'argo');
     expect(c.status).toBe(0);
     expect(c.emulated).toBe(c.reference);
+    // Branches of 30 steps in chunks, one failing in its second chunk at the fail node's copy there.
+    const long = project(parallelPipeline({ branches: 2, perBranch: 30, shell: true, failAt: [1, 14] }));
+    const d = await runLogs(long, 'ctl-long-branches', 'argo');
+    expect(d.status).toBe(1);
+    expect(d.emulated).toBe(d.reference);
   });
 });

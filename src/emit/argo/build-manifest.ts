@@ -143,7 +143,6 @@ class Builder {
         chunkName: (i) => this.claimTemplate(suffixedName(name, `part-${i + 1}`), `graph ${graph.internalName}`, graph.file),
         pass: inMap ? [{ name: STEP_INPUTS.mapIndex, value: mapIndexInput }] : [],
         limit: this.ctx.settings.limits.tasksPerDag,
-        isRoot,
       });
       this.diagnostics.push(...split.diagnostics);
       if (split.templates.length) {

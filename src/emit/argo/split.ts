@@ -7,10 +7,12 @@
 //    first task, so routes stay `depends` of one DAG template (on_failure included). Why nesting rather than
 //    chunks side by side: a DAG template's phase is that of its leaves, an Omitted leaf inheriting Failed from
 //    any failed ancestor (argo-workflows workflow/controller/dag.go, assessDAGPhase), so a chunk's phase cannot
-//    say which way the run left it; nested, the run's path stays inside each chunk's own `depends`. The root's
-//    fail node (a task, plan.ts) is copied into every chunk with a route to it — a run ends once, so only one
-//    copy ever runs — and the task running the next chunk also waits for that copy to be Omitted, like the root
-//    success node does, so the chunk's only leaf is the way on (a failure on_failure handled cannot fail it).
+//    say which way the run left it; nested, the run's path stays inside each chunk's own `depends`. The graph's
+//    fail node (a task wherever a failure routes to it, plan.ts) is copied into every chunk with a route to it —
+//    a run of a graph ends once, so only one copy ever runs — and the task running the next chunk also waits for
+//    that copy to be Omitted, like the root success node does, so the chunk's only leaf is the way on (a failure
+//    on_failure handled cannot fail it). In a branch graph (a parallel branch, a map item, a dag node) every
+//    task's failure routes to the fail node by default: without the copies, those routes would cross every cut.
 //    Argo's controller nests templates at most 100 deep (controller.go maxAllowedStackDepth): more chunks than
 //    CHUNK_DEPTH_LIMIT is refused at the graph's first step.
 // 2. A composite node with more branches than its DAG template allows puts its branch tasks in groups (DAG
@@ -67,8 +69,6 @@ export interface ChunkRequest {
   /** Arguments every chunk gets from its parent (the map index inside a map). */
   readonly pass: readonly Manifest[];
   readonly limit: number;
-  /** The root graph (its fail node is a task). */
-  readonly isRoot: boolean;
 }
 
 /** Positions in a topological order of the routes, file order where the routes leave a choice; success last. */
@@ -115,7 +115,7 @@ function freeName(base: string, used: Set<string>): string {
 /** A graph's DAG template as nested chunk templates (the first named as the graph's), or a diagnostic. */
 export function chunkGraph(req: ChunkRequest): { templates: Manifest[]; diagnostics: Diagnostic[] } {
   const cap = req.limit - 2;
-  const failTask = req.isRoot ? req.planned.find((t) => t.node.type === 'fail') : undefined;
+  const failTask = req.planned.find((t) => t.node.type === 'fail');
   const failName = failTask?.node.name;
   const seq = order(req.planned, (t) => t === failTask);
   const first = req.planned[0]!.node;
