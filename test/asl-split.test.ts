@@ -10,14 +10,15 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { chainPipeline, mapPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { scrubbedText } from './helpers/run-log-compare.js';
 import type { S3TestServer } from './helpers/s3-server.js';
 import { startS3Server } from './helpers/s3-server.js';
 import type { RunLog } from '../src/services/run-log/types.js';
-import type { StateMachine } from '../src/emit/asl/asl-types.js';
+import type { State, StateMachine } from '../src/emit/asl/asl-types.js';
 import { estimateHistory } from '../src/emit/asl/limits.js';
+import { START_EXECUTION } from '../src/emit/asl/split.js';
 import { PARALLEL_CHECK_BYTES } from '../src/emit/asl/parts-check.js';
 import { EARLY_PARTS_WORKER_NODES } from '../src/emit/asl/emit-asl.js';
 import { compile } from '../src/library/compile.js';
@@ -88,9 +89,10 @@ function expectWithinQuotas(definitions: Written[]): void {
   }
 }
 
-async function runLogs(dir: string, id: string): Promise<{ reference: string; emulated: string; status: number }> {
-  const ran = await runCli(['run', 'pipeline.yaml', '--run-id', `${id}-run`], { cwd: dir });
-  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--run-id', `${id}-asl`], { cwd: dir, env: s3.env, timeoutMs: 400_000 });
+/** `args`: more arguments for both runs (`-p params.yaml`). */
+async function runLogs(dir: string, id: string, args: string[] = []): Promise<{ reference: string; emulated: string; status: number }> {
+  const ran = await runCli(['run', 'pipeline.yaml', ...args, '--run-id', `${id}-run`], { cwd: dir });
+  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', ...args, '--run-id', `${id}-asl`], { cwd: dir, env: s3.env, timeoutMs: 400_000 });
   if (emulated.status !== ran.status) console.log(emulated.stderr.slice(-3000));
   expect(emulated.status, emulated.stderr).toBe(ran.status);
   const show = async (runId: string, args: string[]) => {
@@ -101,12 +103,15 @@ async function runLogs(dir: string, id: string): Promise<{ reference: string; em
   return { reference: await show(`${id}-run`, []), emulated: await show(`${id}-asl`, ['-c', 'config.yaml']), status: ran.status ?? -1 };
 }
 
-/** `pipeline` compiled (the number of its parts) and emulated under `--engine localstack`, which must agree. */
-async function judgedByLocalstack(pipeline: string, id: string): Promise<{ judged: Judgement; parts: number }> {
+/** `pipeline` compiled (the number of its parts) and emulated under `--engine localstack`, which must agree; the
+ * run ends with `status` (1: it fails). */
+async function judgedByLocalstack(pipeline: string, id: string, status = 0, params?: string): Promise<{ judged: Judgement; parts: number }> {
   const dir = project(pipeline, id);
+  if (params !== undefined) writeFileSync(path.join(dir, 'params.yaml'), params);
   const parts = (await compiled(dir)).definitions.length - 1;
-  const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', '--engine', 'localstack', '--json', '--run-id', id], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
-  expect(r.status, r.stderr.slice(-3000)).toBe(0);
+  const args = params !== undefined ? ['-p', 'params.yaml'] : [];
+  const r = await runCli(['emulate', 'pipeline.yaml', '--target', 'asl', '-c', 'config.yaml', ...args, '--engine', 'localstack', '--json', '--run-id', id], { cwd: dir, env: s3.env, timeoutMs: 500_000 });
+  expect(r.status, r.stderr.slice(-3000)).toBe(status);
   const judged = (JSON.parse(r.stdout) as { engine: Judgement }).engine;
   expect(judged.agree).toBe(true);
   return { judged, parts };
@@ -209,6 +214,32 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     for (const e of branches) expect(e.awsLocal.calls.map((c) => c.state.replace(/^fan\.b\d\./, ''))).toEqual(['t0', 't1', 't2', 't3']);
   });
 
+  // A failing run too: the failure leaves a part of a branch's part, fails the Parallel, and ends the run at its
+  // fail node; each execution on the way fails or succeeds alike under both interpreters.
+  it.skipIf(!HAS_MOTO)('branches too long for a part, one failing, judged by LocalStack: every execution (the run, each branch, each part of a branch) agrees', { timeout: 600_000 }, async () => {
+    const { judged, parts } = await judgedByLocalstack(parallelPipeline({ branches: 2, perBranch: 24, shell: true, failAt: [1, 11] }), 'judged-long', 1);
+    expect(judged.executions.length).toBeGreaterThan(1 + 2);
+    expect(judged.executions.length).toBeLessThanOrEqual(1 + parts);
+    // Branch 1 ran its jobs up to t11 and left its parts at the fail node, skipping the parts of t12 on; the
+    // branch ends as recorded (the fan-in reads it), and only the run's execution fails.
+    const calls = judged.executions.flatMap((e) => e.awsLocal.calls.map((c) => c.state));
+    const steps = (b: number, n: number) => Array.from({ length: n }, (_, t) => `fan.b${b}.t${t}`);
+    expect(calls.filter((c) => c.startsWith('fan.b1.'))).toEqual(steps(1, 12));
+    expect(calls.filter((c) => c.startsWith('fan.b0.'))).toEqual(steps(0, 24));
+    expect(judged.executions.filter((e) => e.localstack.status === 'FAILED').length).toBe(1);
+  });
+
+  it.skipIf(!HAS_MOTO)('a map whose item is too long for a part, judged by LocalStack: every execution (the run, each item, each part of an item) agrees', { timeout: 600_000 }, async () => {
+    const { judged } = await judgedByLocalstack(mapPipeline({ perItem: 24, failAt: [1, 11] }), 'judged-item', 1, 'items: [0, 1, 2]\n');
+    // Each item ran its jobs in order in its own executions; item 1 up to t11, where it failed.
+    const calls = judged.executions.flatMap((e) => e.awsLocal.calls.map((c) => c.state));
+    expect(calls.filter((c) => /^items\.[^.]+\.t\d+$/.test(c)).length).toBe(24 + 12 + 24);
+    // The map node failed: the run fails, and so does the part where its fan-in ran (the run is split too).
+    const failed = judged.executions.filter((e) => e.localstack.status === 'FAILED');
+    expect(failed.length).toBe(2);
+    expect(failed.filter((e) => e.awsLocal.calls.some((c) => c.state === 'items.fan-in')).length).toBe(1);
+  });
+
   it('a chain failing in a middle part ends at the fail node, as dagc run does', { timeout: 600_000 }, async () => {
     const dir = project(chainPipeline({ steps: 24, shell: true, failAt: 11 }), 'fails');
     expectWithinQuotas((await compiled(dir)).definitions);
@@ -250,6 +281,43 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     const logs = await runLogs(dir, 'inner');
     expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
+  });
+
+  // Each branch is too long for one part: its part is the parent of the branch's own parts (split in turn, with
+  // a route key of its own), and the states there read the run's context from the data as it was passed on.
+  it('a parallel node whose branches are too long for a part: each branch split in turn, one failing in a middle part, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const pipeline = parallelPipeline({ branches: 2, perBranch: 24, shell: true, failAt: [1, 11] });
+    const dir = project(pipeline, 'long-branches');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    // The parent's Parallel starts two parts, each of which starts the parts of its branch.
+    const starts = (d: StateMachine) => Object.values(d.States).filter((s) => (s as { Resource?: string }).Resource === START_EXECUTION).length;
+    const branchParents = definitions.slice(1).filter((d) => starts(d) > 0);
+    expect(branchParents.length).toBe(2);
+    expect(definitions.length - 1).toBeGreaterThan(2 + 2 * 2);
+    const logs = await runLogs(dir, 'long-branches');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+    expect(logs.reference).toContain('"fan.b1.fail"');
+  });
+
+  // A map whose item is too long for a part: the item is a child machine started by the Map's iteration (a Pass
+  // gives it the run's context first: the item's data is the ItemSelector's), split in turn.
+  it('a map whose item is too long for a part: the item a child machine split in turn, one item failing in a middle part, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(mapPipeline({ perItem: 24, failAt: [1, 11] }), 'long-item');
+    writeFileSync(path.join(dir, 'params.yaml'), 'items: [0, 1, 2]\n');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    // The Map is in the parent or in a part (the run is split too at these quotas), wherever dagc.run's states are.
+    const statesOf = (m: StateMachine): State[] => Object.values(m.States).flatMap((s) => [s, ...(s.Type === 'Parallel' ? s.Branches.flatMap(statesOf) : [])]);
+    const maps = definitions.flatMap(statesOf).filter((s) => s.Type === 'Map');
+    expect(maps).toHaveLength(1);
+    const map = maps[0];
+    expect(map && Object.keys(map.ItemProcessor.States)).toEqual([expect.stringMatching(/^dagc\.part-\d+\.context$/), expect.stringMatching(/^dagc\.part-\d+$/)]);
+    const logs = await runLogs(dir, 'long-item', ['-p', 'params.yaml']);
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+    expect(logs.reference).toContain('"items.1.fail"');
   });
 
   // The bench's pipelines (bench/emulate-scale.mjs) are stubs: Pass states only, parts with no Task of their own.

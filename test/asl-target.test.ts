@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import aslValidator from 'asl-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { CONFORMANCE, caseNames, expectedFile, inputArgs, playCase } from './helpers/conformance.js';
 import { copyFixture, readTree } from './helpers/fixture-dir.js';
@@ -283,17 +283,26 @@ describe('asl target: dagc check', () => {
     expect(compiled.status, compiled.stderr).toBe(0);
     const machines = Number(/the largest of (\d+) machines/.exec(r.stdout)![1]);
     expect(readTree(path.join(tmp, 'out')).filter(([f]) => f.endsWith('.asl.json')).length).toBe(machines);
-    // A map's state alone is over these limits (not over Step Functions' quotas): check exits 1, compile warns.
+    // A map whose state is over these limits has its item run as a child machine (and the parallel node in it
+    // its branches): every machine is under them.
     const nested = copyFixture(path.join(CONFORMANCE, 'nested'));
     writeFileSync(path.join(nested, 'split.yaml'), config);
-    const over = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: nested });
+    const fits = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: nested });
+    expect(fits.status, fits.stdout).toBe(0);
+    expect(fits.stdout).toContain('within every limit');
+    // A parallel node of 40 branches: each branch is a child machine, but the Parallel that starts them all is
+    // over these limits alone (not over Step Functions' quotas): check exits 1, compile warns.
+    const wide = mkdtempSync(path.join(tmpdir(), 'dagc-asl-check-'));
+    writeFileSync(path.join(wide, 'split.yaml'), config);
+    writeFileSync(path.join(wide, 'pipeline.yaml'), parallelPipeline({ branches: 40, perBranch: 1, shell: true }));
+    const over = await runCli(['check', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml'], { cwd: wide });
     expect(over.status).toBe(1);
     expect(over.stdout).toContain('over the limit: definition size, execution history');
-    const warned = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml', '-o', 'out/'], { cwd: nested });
+    const warned = await runCli(['compile', 'pipeline.yaml', '--target', 'asl', '-c', 'split.yaml', '-o', 'out/'], { cwd: wide });
     expect(warned.status, warned.stderr).toBe(0);
     // It points at the step whose state makes the part large (the wide parallel), not at the pipeline's first step.
     expect(warned.stderr).toMatch(
-      /pipeline\.yaml:10:5 warning DAGC-ASL-OVER-LIMIT part \d+ is [\d,]+ bytes even split \(its largest state, step "per region", is [\d,]+ bytes\), over executor\.config\.limits\.definition_bytes \(16,384\)/,
+      /pipeline\.yaml:5:5 warning DAGC-ASL-OVER-LIMIT part \d+ is [\d,]+ bytes even split \(its largest state, step "fan", is [\d,]+ bytes\), over executor\.config\.limits\.definition_bytes \(16,384\)/,
     );
   });
 });

@@ -13,10 +13,10 @@ import type { EmitOptions } from '../types.js';
 import type { MapState, ParallelState, PassState, State, StateMachine, TaskState } from './asl-types.js';
 import { STACK_RESOURCE_LIMIT, emitAsl, renderAsl } from './emit-asl.js';
 import { EMULATION_BUCKET, emulationConfig } from './emulation-config.js';
-import { ARN_LIMIT, DEFINITION_LIMIT, estimateHistory, writtenDefinition } from './limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, estimateHistory, writtenDefinition } from './limits.js';
 import { aslErrors } from './validate-asl.js';
 import { cloudFormationDefinitionBytes } from './cloudformation.js';
-import { chainPipeline } from '../../../fixtures/scale/scale-pipelines.mjs';
+import { chainPipeline, mapPipeline, parallelPipeline } from '../../../fixtures/scale/scale-pipelines.mjs';
 
 async function pipeline(yaml: string): Promise<Pipeline> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dagc-asl-unit-'));
@@ -527,6 +527,65 @@ describe('a parent over a limit, split in turn', () => {
     const keys = (body: unknown) => [...new Set([...JSON.stringify(body).matchAll(/"\$\.(dagc_route\d*)/g)].map((m) => m[1]!))].sort();
     expect(keys(machines[0]!.body)).toEqual(['dagc_route3']);
     expect(new Set(machines.slice(1).map((f) => keys(f.body).join(' ')))).toEqual(new Set(['dagc_route', 'dagc_route dagc_route2', 'dagc_route2 dagc_route3']));
+  });
+
+  // Two branches of 1,600 shell steps: each branch over the quotas alone (~4 MB, ~50,000 events), so each is
+  // split in turn at the real quotas, its machine (started by the Parallel) starting the branch's parts.
+  it('splits a branch too long for one part, at the quotas: its machine starts its parts, numbered before it', async () => {
+    const ir = await pipeline(parallelPipeline({ branches: 2, perBranch: 1600, shell: true }));
+    const out = emitAsl(ir, config(BATCH), OPTIONS);
+    expect(out.diagnostics).toEqual([]);
+    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
+    for (const f of machines) {
+      expect(deployed(f), f.path).toBeLessThanOrEqual(DEFINITION_LIMIT);
+      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(HISTORY_LIMIT);
+    }
+    const parts = machines.length - 1;
+    const started = machines.flatMap((f) => starts(f.body));
+    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
+    const startedBy = new Map<number, number>();
+    for (const f of machines.slice(1)) {
+      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
+      for (const s of starts(f.body)) {
+        expect(s).toBeLessThan(k);
+        startedBy.set(s, k);
+      }
+    }
+    // The parent starts the two branch machines; each of those starts the parts of its branch, routing by a key
+    // of its own; every step's job is in exactly one part.
+    const branchMachines = starts(machines[0]!.body);
+    expect(branchMachines).toHaveLength(2);
+    for (const b of branchMachines) {
+      const body = machines.find((f) => f.path.endsWith(`.part-${b}.asl.json`))!.body;
+      expect(JSON.stringify(body)).toContain('"$.dagc_route2.exit"');
+      expect([...startedBy.values()].filter((k) => k === b).length).toBeGreaterThan(1);
+    }
+    const jobs = machines.flatMap((f) => Object.keys(f.body.States).filter((n) => /^fan\.b\d\.t\d+$/.test(n)));
+    expect(jobs.length).toBe(3200);
+    expect(new Set(jobs).size).toBe(3200);
+  });
+
+  // A map whose item is 1,600 shell steps: the item, over both quotas alone, runs as a child machine started by
+  // each iteration, split in turn; the Map's item processor is the Pass that gives it the run's context, and the
+  // Task that starts it.
+  it('runs a map\'s item too long for one part as a child machine, split in turn, at the quotas', async () => {
+    const ir = await pipeline(mapPipeline({ perItem: 1600 }));
+    const out = emitAsl(ir, config(BATCH), OPTIONS);
+    expect(out.diagnostics).toEqual([]);
+    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
+    for (const f of machines) {
+      expect(deployed(f), f.path).toBeLessThanOrEqual(DEFINITION_LIMIT);
+      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(HISTORY_LIMIT);
+    }
+    const map = JSON.stringify(machines[0]!.body);
+    const [item] = starts(machines[0]!.body);
+    expect(map).toContain(`"dagc.part-${item}.context"`);
+    expect(map).toContain('"$$.Execution.Name"');
+    // The item's machine starts its parts; together they hold every step's state once.
+    expect(starts(machines.find((f) => f.path.endsWith(`.part-${item}.asl.json`))!.body).length).toBeGreaterThan(1);
+    const jobs = machines.flatMap((f) => Object.keys(f.body.States).filter((n) => /^items\.[^.]+\.t\d+$/.test(n)));
+    expect(new Set(jobs).size).toBe(1600);
+    expect(jobs.length).toBe(1600);
   });
 
   // Parts so small that a part of parts holds no more than one part's start and route: splitting the parent again

@@ -16,7 +16,10 @@
 // A parent over a limit (it holds a start, a route and an entry per part) is a machine of the same form, and is
 // split the same way (emit-asl.ts), with parts numbered after the ones below and a route key of its own
 // (`$.dagc_route2`…, SplitLevel): the parts of parts start the parts below them, and pass the data on whole.
-import type { ChoiceState, PassState, State, StateMachine } from './asl-types.js';
+// A Parallel or a Map too large for a part has its branches, or its item, run as child machines; one of those
+// too long for a part is cut the same way (its states already read the context from `$.dagc_split`), and its
+// machine starts its parts.
+import type { ChoiceState, ParallelState, PassState, State, StateMachine } from './asl-types.js';
 import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState, writtenDefinition, writtenStateBytes } from './limits.js';
 import { JsonWriter } from '../json-text.js';
 import { MinHeap } from '../../core/min-heap.js';
@@ -28,7 +31,7 @@ export const partKey = (k: number) => `dagcPart${k}`;
 
 /**
  * What a state grows by once deployed: each `${dagcPartK}` in it (a Task starting a part, in a parent split in
- * turn, or in the branches of a Parallel whose branches are parts) becomes a state machine's ARN, ARN_LIMIT
+ * turn, or in the branches of a Parallel, or the item of a Map, that are parts) becomes a state machine's ARN, ARN_LIMIT
  * bytes at most (CloudFormation's DefinitionSubstitutions), counted as emit-asl.ts deployedBytes counts it.
  */
 function arnGrowth(state: State): number {
@@ -37,9 +40,9 @@ function arnGrowth(state: State): number {
     const arn = (s.Parameters as Json | undefined)?.StateMachineArn;
     return typeof arn === 'string' && arn.startsWith('${') ? ARN_LIMIT : 0;
   }
-  if (s.Type !== 'Parallel') return 0;
+  const inner = s.Type === 'Parallel' ? (s.Branches as { States: Record<string, State> }[]) : s.Type === 'Map' ? [s.ItemProcessor as { States: Record<string, State> }] : [];
   let total = 0;
-  for (const b of s.Branches as { States: Record<string, State> }[]) for (const inner of Object.values(b.States)) total += arnGrowth(inner);
+  for (const b of inner) for (const state of Object.values(b.States)) total += arnGrowth(state);
   return total;
 }
 
@@ -61,6 +64,8 @@ export const DEFAULT_ASL_LIMITS: AslSplitLimits = { definitionBytes: DEFINITION_
 export interface SplitLevel {
   readonly partsBefore: number;
   readonly route: string;
+  /** Split even where it fits: the caller found it over a limit as it will be written (a branch's part, below). */
+  readonly force?: boolean;
 }
 
 export const FIRST_SPLIT: SplitLevel = { partsBefore: 0, route: 'dagc_route' };
@@ -191,14 +196,16 @@ const eventsOf = (state: State, mapWidth: number) => historyOfState(state, { map
 
 /**
  * The parent and its parts, or undefined when `machine` fits both quotas as it is. `run`: the name of the state
- * holding the pipeline (dagc.run); `mapWidth`: items per map for the history estimate. `onPart`, when given, is
+ * holding the pipeline (dagc.run); undefined for a part that is a branch of a Parallel (offloaded, below) and
+ * too large itself: its own states are cut, and they read the run's context from `$.dagc_split` already (so
+ * no context Pass, no rewrite), and the part that was to hold them becomes the parent of their parts. `mapWidth`: items per map for the history estimate. `onPart`, when given, is
  * told each part as soon as it is made, in the parts' order (`k` from 1), so that it can be checked while the
  * rest are made (emit-asl.ts, parts-check.ts); it is told none unless the machine is split, and every part it
  * returns.
  */
 export function splitMachine(
   machine: StateMachine,
-  run: string,
+  run: string | undefined,
   limits: AslSplitLimits,
   mapWidth: number,
   onPart?: (part: StateMachine, k: number, text: string | undefined) => void,
@@ -210,14 +217,15 @@ export function splitMachine(
   // The minified text is never longer than the written one: when it is over, the machine is laid out no more.
   const fitsBytes = (m: StateMachine) => compactSize(m) <= limits.definitionBytes && measure(m) <= limits.definitionBytes;
   const fits = estimateHistory(machine, { mapWidth }).events <= limits.historyEvents && fitsBytes(machine);
-  if (fits) return undefined;
+  if (fits && !level.force) return undefined;
   // Each state is measured as a part will hold it: rewritten to read the parent's context (the terminals a part
   // copies as they are), laid out as a member of its States (json-text.ts). The layout is kept (laidOut) and
   // the part's text is made of it: each state is laid out once (a whole machine's layout took ~0.2 s of a
   // 10,000-step compile).
   const laidOut = new WeakMap<object, { readonly at: string; readonly text: string }>();
   const writer = new JsonWriter(laidOut);
-  const rewrite = contextRewriter();
+  const inherited = run === undefined;
+  const rewrite = inherited ? (state: unknown) => state : contextRewriter();
   const asPart = new Map<string, State>();
   const partState = (name: string, state: State): State => {
     let s = asPart.get(name);
@@ -240,9 +248,15 @@ export function splitMachine(
     if (list === undefined) targetList.set(state, (list = targets(state)));
     return list;
   };
-  const holder = machine.States[run];
-  if (!holder || holder.Type !== 'Parallel' || holder.Branches.length !== 1) return undefined;
-  const branch = holder.Branches[0]!;
+  const held = run === undefined ? undefined : machine.States[run];
+  if (run !== undefined && (held?.Type !== 'Parallel' || held.Branches.length !== 1)) return undefined;
+  const holder = held as ParallelState | undefined;
+  const branch = holder ? holder.Branches[0]! : machine;
+  /** The machine with the states of `branch` replaced. */
+  const withBranch = (startAt: string, branchStates: Record<string, State>): StateMachine =>
+    run === undefined || holder === undefined
+      ? { ...machine, StartAt: startAt, States: branchStates }
+      : { ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: startAt, States: branchStates }] } } };
   // Terminal states, and Passes that lead only to Fail states (a step's abort note, dagc.cause → dagc.abort):
   // copied into each part that reaches them. A Pass on the way to a Succeed is a step (a stub) and stays in its
   // part: counting those too made a chain of stubs one terminal run and left it unsplit.
@@ -297,37 +311,75 @@ export function splitMachine(
   }
   if (order.length !== names.length || order[0] !== branch.StartAt) return undefined;
 
-  // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine.
+  // A Parallel too large for a part (a wide parallel node): each of its branches runs as a child machine; a Map
+  // too large for one (a long chain in its item): its item does. One too large for one part (a long chain) is
+  // split in turn: its machine is the parent of its parts, numbered after them (every machine starts only
+  // machines made before it), routing by a key of its own.
   const offloaded: StateMachine[] = [];
   const tooLarge = (name: string, s: State) =>
-    s.Type === 'Parallel' && (bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(s, mapWidth) > limits.historyEvents / 2);
-  // The branch's own states, unless a Parallel is offloaded: then a copy with that state's branches replaced.
+    (s.Type === 'Parallel' || s.Type === 'Map') && (bytesOf(name, s) > limits.definitionBytes / 2 || eventsOf(s, mapWidth) > limits.historyEvents / 2);
+  /**
+   * `inner` (a Parallel's branch, a Map's item) as a child machine: the part, or, too long for one, its parts
+   * and then the machine that starts them. Returns what runs it in the state's place: a Pass giving it the run's
+   * context (`context`: where the data does not carry it), then the Task that starts it.
+   */
+  const offload = (name: string, by: 'Parallel' | 'Map', inner: { StartAt: string; States: Record<string, State> }, context: boolean) => {
+    const what = by === 'Parallel' ? 'a branch of' : 'the item of';
+    const first = level.partsBefore + offloaded.length + 1;
+    const comment = (k: number) => `${machine.Comment ?? ''} Part ${k}: ${what} ${name}, started by its ${by} (${START_EXECUTION}).`.trim();
+    const whole = {
+      Comment: comment(first),
+      StartAt: inner.StartAt,
+      // In a part already, the states read the run's context from `$.dagc_split`.
+      States: inherited ? inner.States : readParentContext(inner.States),
+      ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
+    } as StateMachine;
+    // Too long for one part: its parts first, numbered from `first`, then the machine that starts them.
+    const cut =
+      estimateHistory(whole, { mapWidth }).events <= limits.historyEvents && fitsBytes(whole)
+        ? undefined
+        : splitMachine(
+            { ...whole, Comment: `${machine.Comment ?? ''} ${what[0]!.toUpperCase()}${what.slice(1)} ${name}:`.trim() },
+            undefined,
+            limits,
+            mapWidth,
+            (p, n, text) => {
+              offloaded.push(p);
+              onPart?.(p, n, text);
+            },
+            measure,
+            { partsBefore: first - 1, route: nextSplit(level, first).route, force: true },
+          );
+    const k = level.partsBefore + offloaded.length + 1;
+    offloaded.push(cut ? { ...cut.parent, Comment: comment(k) } : whole);
+    onPart?.(offloaded[offloaded.length - 1]!, k, new JsonWriter().write(offloaded[offloaded.length - 1]!));
+    const start = startPart(k, { End: true });
+    if (!context) return { StartAt: `dagc.part-${k}`, States: { [`dagc.part-${k}`]: start } };
+    // In a part, its own context is its input's `dagc_split` (the Pass rewritten like the part's states).
+    const pass = inherited ? (contextRewriter()(contextPass(`dagc.part-${k}`)) as State) : contextPass(`dagc.part-${k}`);
+    return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: pass, [`dagc.part-${k}`]: start } };
+  };
+  // The branch's own states, unless a state is offloaded: then a copy with that state's branches or item replaced.
   let states = branch.States;
   if (Object.keys(branch.States).some((name) => tooLarge(name, branch.States[name]!))) {
     states = {};
     for (const [name, s] of Object.entries(branch.States)) {
-      // Only a Parallel is offloaded: the size of any other state is asked for when it is packed.
-      if (s.Type !== 'Parallel' || !tooLarge(name, s)) {
-        setOwn(states, name, s);
-        continue;
+      // Only a Parallel or a Map is offloaded: the size of any other state is asked for when it is packed.
+      if (!tooLarge(name, s)) setOwn(states, name, s);
+      // A branch's data is the Parallel's: in a part, it carries `dagc_split` on.
+      else if (s.Type === 'Parallel') setOwn(states, name, { ...s, Branches: s.Branches.map((b) => offload(name, 'Parallel', b, !inherited)) });
+      // An item's data is the ItemSelector's. A Distributed Map's items read the run id and the input there
+      // already (build-states.ts), and are child executions of their own: `$$.Execution` is theirs.
+      else if (s.Type === 'Map') {
+        const processor = s.ItemProcessor;
+        const distributed = processor.ProcessorConfig.Mode === 'DISTRIBUTED';
+        setOwn(states, name, { ...s, ItemProcessor: { ProcessorConfig: processor.ProcessorConfig, ...offload(name, 'Map', processor, !distributed) } });
       }
-      const branches = s.Branches.map((b) => {
-        const k = level.partsBefore + offloaded.length + 1;
-        offloaded.push({
-          Comment: `${machine.Comment ?? ''} Part ${k}: a branch of ${name}, started by its Parallel (${START_EXECUTION}).`.trim(),
-          StartAt: b.StartAt,
-          States: readParentContext(b.States),
-          ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
-        } as StateMachine);
-        onPart?.(offloaded[offloaded.length - 1]!, k, new JsonWriter().write(offloaded[offloaded.length - 1]!));
-        return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: contextPass(`dagc.part-${k}`), [`dagc.part-${k}`]: startPart(k, { End: true }) } };
-      });
-      setOwn(states, name, { ...s, Branches: branches });
       sizes.delete(name);
       asPart.delete(name);
     }
   }
-  const withOffloaded = (): StateMachine => ({ ...machine, States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: branch.StartAt, States: states }] } } });
+  const withOffloaded = (): StateMachine => withBranch(branch.StartAt, states);
   if (offloaded.length) {
     const parent = withOffloaded();
     if (estimateHistory(parent, { mapWidth }).events <= limits.historyEvents && fitsBytes(parent)) return { parent, parts: offloaded };
@@ -487,8 +539,9 @@ export function splitMachine(
   // part and the parent that starts it.
   makeChild(current);
 
-  // The parent's pipeline: the context for the children, then each part and the Choice that routes on from it.
-  const pipeline: Record<string, State> = { 'dagc.split': contextPass(`dagc.part-${offset + 1}`) };
+  // The parent's pipeline: the context for the children (unless it is carried already), then each part and the
+  // Choice that routes on from it.
+  const pipeline: Record<string, State> = inherited ? {} : { 'dagc.split': contextPass(`dagc.part-${offset + 1}`) };
   const enter = new Map<string, string>();
   parts.forEach((_, i) => {
     const k = offset + i + 1;
@@ -516,10 +569,7 @@ export function splitMachine(
       (pipeline[`dagc.part-${k}`] as unknown as Json).Next = 'dagc.split-end';
     }
   }
-  const parent: StateMachine = {
-    ...machine,
-    States: { ...machine.States, [run]: { ...holder, Branches: [{ StartAt: 'dagc.split', States: pipeline }] } },
-  };
+  const parent = withBranch(inherited ? `dagc.part-${offset + 1}` : 'dagc.split', pipeline);
   return { parent, parts: [...offloaded, ...children] };
 }
 
