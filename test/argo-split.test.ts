@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { chainPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
+import { chainPipeline, mapPipeline, parallelPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { scrubbedText } from './helpers/run-log-compare.js';
 import type { RunLog } from '../src/services/run-log/types.js';
@@ -71,9 +71,10 @@ function expectWithinLimits(docs: Json[]): void {
   }
 }
 
-async function runLogs(dir: string, id: string, engine: 'dagc' | 'argo' = 'dagc'): Promise<{ reference: string; emulated: string; status: number }> {
-  const ran = await runCli(['run', 'pipeline.yaml', '--run-id', `${id}-run`], { cwd: dir });
-  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', engine, '-c', 'config.yaml', '--run-id', `${id}-argo`], { cwd: dir, timeoutMs: 500_000 });
+/** `args`: more arguments for both runs (`-p params.yaml`). */
+async function runLogs(dir: string, id: string, engine: 'dagc' | 'argo' = 'dagc', args: string[] = []): Promise<{ reference: string; emulated: string; status: number }> {
+  const ran = await runCli(['run', 'pipeline.yaml', ...args, '--run-id', `${id}-run`], { cwd: dir });
+  const emulated = await runCli(['emulate', 'pipeline.yaml', '--target', 'argo', '--engine', engine, '-c', 'config.yaml', ...args, '--run-id', `${id}-argo`], { cwd: dir, timeoutMs: 500_000 });
   expect(emulated.status, emulated.stderr).toBe(ran.status);
   const show = async (runId: string, args: string[]) => {
     const r = await runCli(['runs', 'show', runId, '--json', ...args], { cwd: dir });
@@ -132,6 +133,18 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
     expect(logs.reference).toContain('"fan.b1.fail"');
   });
 
+  it('a map whose item is longer than one DAG template, one item failing in a middle chunk: the run log of dagc run', { timeout: 120_000 }, async () => {
+    const dir = project(mapPipeline({ perItem: 30, failAt: [1, 14] }));
+    writeFileSync(path.join(dir, 'params.yaml'), 'items: [0, 1, 2]\n');
+    const { texts, docs } = await compiled(dir);
+    expectWithinLimits(docs);
+    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
+    const logs = await runLogs(dir, 'long-item', 'dagc', ['-p', 'params.yaml']);
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+    expect(logs.reference).toContain('"items.1.fail"');
+  });
+
   it('compiles the same bytes twice, and a graph no cut can split is refused at its step', async () => {
     const dir = project(chainPipeline({ steps: 25, shell: true }));
     const a = await compiled(dir);
@@ -149,7 +162,7 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
 const HAVE_GO = goOrSkipNotice("a split workflow under Argo's controller (go/argo harness)");
 
 describe.skipIf(!HAVE_GO)("argo split under Argo's own controller (templateRef to WorkflowTemplates in its clientset)", () => {
-  it('a 30-step chain failing in a middle chunk, and 9 grouped branches: the run logs of dagc run', { timeout: 600_000 }, async () => {
+  it('a 30-step chain failing in a middle chunk, 9 grouped branches, and branches and a map item longer than one DAG template: the run logs of dagc run', { timeout: 600_000 }, async () => {
     goProgram('argo-controller-harness');
     const chain = project(chainPipeline({ steps: 30, shell: true, failAt: 14, handler: true }));
     // Four nested chunk templates in one object (the WorkflowTemplates are the wide pipeline's).
@@ -171,5 +184,11 @@ describe.skipIf(!HAVE_GO)("argo split under Argo's own controller (templateRef t
     const d = await runLogs(long, 'ctl-long-branches', 'argo');
     expect(d.status).toBe(1);
     expect(d.emulated).toBe(d.reference);
+    // A map's item in chunks, each chunk given the item's index: one item fails in its second chunk.
+    const items = project(mapPipeline({ perItem: 24, failAt: [1, 11] }));
+    writeFileSync(path.join(items, 'params.yaml'), 'items: [0, 1]\n');
+    const e = await runLogs(items, 'ctl-long-item', 'argo', ['-p', 'params.yaml']);
+    expect(e.status).toBe(1);
+    expect(e.emulated).toBe(e.reference);
   });
 });
