@@ -85,6 +85,14 @@ async function runLogs(dir: string, id: string, engine: 'dagc' | 'argo' = 'dagc'
   return { reference: await show(`${id}-run`, []), emulated: await show(`${id}-argo`, ['-c', 'show.yaml']), status: ran.status ?? -1 };
 }
 
+/** Compiled within the lowered limits, passing the CRD checks (where ../shared is), then run both ways. */
+async function splitAndRun(dir: string, id: string, args: string[] = []): Promise<Awaited<ReturnType<typeof runLogs>>> {
+  const { texts, docs } = await compiled(dir);
+  expectWithinLimits(docs);
+  if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
+  return runLogs(dir, id, 'dagc', args);
+}
+
 describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB', () => {
   it('a 60-step chain with an on_failure handler across chunks: nested DAG templates and WorkflowTemplates, the run log of dagc run', { timeout: 120_000 }, async () => {
     // s25 fails; its on_failure handler carries on with s26: both routes sit in the chunk of s21..s28.
@@ -111,11 +119,7 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
   });
 
   it('9 parallel branches of 2 steps: branch groups in WorkflowTemplates, the run log of dagc run', { timeout: 120_000 }, async () => {
-    const dir = project(parallelPipeline({ branches: 9, perBranch: 2, shell: true }));
-    const { texts, docs } = await compiled(dir);
-    expectWithinLimits(docs);
-    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
-    const logs = await runLogs(dir, 'wide');
+    const logs = await splitAndRun(project(parallelPipeline({ branches: 9, perBranch: 2, shell: true })), 'wide');
     expect(logs.status).toBe(0);
     expect(logs.emulated).toBe(logs.reference);
   });
@@ -123,11 +127,7 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
   it('parallel branches longer than one DAG template, one failing in a middle chunk: the fail node copied into each chunk, the run log of dagc run', { timeout: 120_000 }, async () => {
     // Every task of a branch routes its failure to the branch's fail node: without a copy of it in each chunk,
     // those routes would cross every cut and the branch could not be split.
-    const dir = project(parallelPipeline({ branches: 2, perBranch: 30, shell: true, failAt: [1, 14] }));
-    const { texts, docs } = await compiled(dir);
-    expectWithinLimits(docs);
-    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
-    const logs = await runLogs(dir, 'long-branches');
+    const logs = await splitAndRun(project(parallelPipeline({ branches: 2, perBranch: 30, shell: true, failAt: [1, 14] })), 'long-branches');
     expect(logs.status).toBe(1);
     expect(logs.emulated).toBe(logs.reference);
     expect(logs.reference).toContain('"fan.b1.fail"');
@@ -136,10 +136,7 @@ describe('argo split (issue 16), limits lowered to 10 tasks, 8 templates, 16 KiB
   it('a map whose item is longer than one DAG template, one item failing in a middle chunk: the run log of dagc run', { timeout: 120_000 }, async () => {
     const dir = project(mapPipeline({ perItem: 30, failAt: [1, 14] }));
     writeFileSync(path.join(dir, 'params.yaml'), 'items: [0, 1, 2]\n');
-    const { texts, docs } = await compiled(dir);
-    expectWithinLimits(docs);
-    if (HAS_SHARED) expect(checkObjects(texts)).toEqual([]);
-    const logs = await runLogs(dir, 'long-item', 'dagc', ['-p', 'params.yaml']);
+    const logs = await splitAndRun(dir, 'long-item', ['-p', 'params.yaml']);
     expect(logs.status).toBe(1);
     expect(logs.emulated).toBe(logs.reference);
     expect(logs.reference).toContain('"items.1.fail"');

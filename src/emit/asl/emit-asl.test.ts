@@ -501,19 +501,24 @@ describe('a parent over a limit, split in turn', () => {
     return Buffer.byteLength(text, 'utf8') + ARN_LIMIT * [...text.matchAll(/\$\{dagcPart\d+\}/g)].length;
   };
   const starts = (body: unknown) => [...JSON.stringify(body).matchAll(/\$\{dagcPart(\d+)\}/g)].map((m) => Number(m[1]));
+  type Machine = { path: string; body: StateMachine; text?: string };
+  /** The machines written, each checked to be under `bytes` (deployed) and `events`; no diagnostic. */
+  const machinesUnder = (out: ReturnType<typeof emitAsl>, bytes: number, events: number): Machine[] => {
+    expect(out.diagnostics).toEqual([]);
+    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as Machine[];
+    for (const f of machines) {
+      expect(deployed(f), f.path).toBeLessThanOrEqual(bytes);
+      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(events);
+    }
+    return machines;
+  };
 
   // 200 shell steps at 16 KiB and 200 events: ~70 parts, whose parent (a start, a route and an entry per part, each
   // start an ARN once deployed) is over both limits; before, it was written over them, with a warning.
   it('writes every machine under the limits, each part started once, each level routing by its own key', async () => {
     const ir = await pipeline(chainPipeline({ steps: 200, shell: true, failAt: 120, handler: true }));
-    const out = emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS);
-    expect(out.diagnostics).toEqual([]);
-    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
-    for (const f of machines) {
-      expect(deployed(f), f.path).toBeLessThanOrEqual(16384);
-      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(200);
-      expect(aslErrors(structuredClone(f.body)), f.path).toEqual([]);
-    }
+    const machines = machinesUnder(emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS), 16384, 200);
+    for (const f of machines) expect(aslErrors(structuredClone(f.body)), f.path).toEqual([]);
     // Every part is started by one machine, once, and only by a machine made after it (numbered higher, or the
     // parent): the stack's order deploys what each one starts before it.
     const parts = machines.length - 1;
@@ -533,13 +538,7 @@ describe('a parent over a limit, split in turn', () => {
   // split in turn at the real quotas, its machine (started by the Parallel) starting the branch's parts.
   it('splits a branch too long for one part, at the quotas: its machine starts its parts, numbered before it', async () => {
     const ir = await pipeline(parallelPipeline({ branches: 2, perBranch: 1600, shell: true }));
-    const out = emitAsl(ir, config(BATCH), OPTIONS);
-    expect(out.diagnostics).toEqual([]);
-    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
-    for (const f of machines) {
-      expect(deployed(f), f.path).toBeLessThanOrEqual(DEFINITION_LIMIT);
-      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(HISTORY_LIMIT);
-    }
+    const machines = machinesUnder(emitAsl(ir, config(BATCH), OPTIONS), DEFINITION_LIMIT, HISTORY_LIMIT);
     const parts = machines.length - 1;
     const started = machines.flatMap((f) => starts(f.body));
     expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
@@ -570,13 +569,7 @@ describe('a parent over a limit, split in turn', () => {
   // Task that starts it.
   it('runs a map\'s item too long for one part as a child machine, split in turn, at the quotas', async () => {
     const ir = await pipeline(mapPipeline({ perItem: 1600 }));
-    const out = emitAsl(ir, config(BATCH), OPTIONS);
-    expect(out.diagnostics).toEqual([]);
-    const machines = out.files.filter((f) => f.path.endsWith('.asl.json')) as { path: string; body: StateMachine; text?: string }[];
-    for (const f of machines) {
-      expect(deployed(f), f.path).toBeLessThanOrEqual(DEFINITION_LIMIT);
-      expect(estimateHistory(f.body, { mapWidth: 10 }).events, f.path).toBeLessThanOrEqual(HISTORY_LIMIT);
-    }
+    const machines = machinesUnder(emitAsl(ir, config(BATCH), OPTIONS), DEFINITION_LIMIT, HISTORY_LIMIT);
     const map = JSON.stringify(machines[0]!.body);
     const [item] = starts(machines[0]!.body);
     expect(map).toContain(`"dagc.part-${item}.context"`);
