@@ -301,6 +301,31 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(logs.reference).toContain('"fan.b1.fail"');
   });
 
+  // Too wide for a part per branch (a Parallel of 12 starts is over half a part here): the branches are packed, two
+  // to a part, each part a Parallel of them; one branch fails, and the run ends at the fail node as dagc run's does.
+  it('a parallel node too wide for a part per branch: branches packed into parts, one failing, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(parallelPipeline({ branches: 12, perBranch: 1, shell: true, failAt: [5, 0] }), 'packed');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    const packed = definitions.slice(1).filter((d) => d.States['dagc.branches']?.Type === 'Parallel');
+    expect(packed.length).toBeGreaterThan(1);
+    expect(packed.length).toBeLessThan(12);
+    const logs = await runLogs(dir, 'packed');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
+  it.skipIf(!HAS_MOTO)('branches packed into parts, judged by LocalStack: every execution agrees', { timeout: 600_000 }, async () => {
+    const { judged, parts } = await judgedByLocalstack(parallelPipeline({ branches: 12, perBranch: 1, shell: true, failAt: [5, 0] }), 'judged-packed', 1);
+    // Two branches to a part: each part's execution made its two jobs' calls, at once.
+    const branchParts = judged.executions.filter((e) => e.awsLocal.calls.some((c) => /^fan\.b\d+\.t0$/.test(c.state)));
+    expect(branchParts.map((e) => e.awsLocal.calls.length)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(parts).toBeGreaterThanOrEqual(branchParts.length);
+    // Each branch's job was called once, in the part that runs it.
+    const calls = judged.executions.flatMap((e) => e.awsLocal.calls.map((c) => c.state)).filter((c) => /^fan\.b\d+\.t0$/.test(c));
+    expect(calls.sort()).toEqual(Array.from({ length: 12 }, (_, b) => `fan.b${b}.t0`).sort());
+  });
+
   // A map whose item is too long for a part: the item is a child machine started by the Map's iteration (a Pass
   // gives it the run's context first: the item's data is the ItemSelector's), split in turn.
   it('a map whose item is too long for a part: the item a child machine split in turn, one item failing in a middle part, the run log of dagc run', { timeout: 600_000 }, async () => {

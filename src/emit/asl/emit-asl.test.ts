@@ -414,7 +414,7 @@ describe('asl names, pure nodes and limits', () => {
   it('points a split part over the limits at its largest state\'s step, and names it', async () => {
     const small = Array.from({ length: 4 }, (_, i) => `    s${i}:\n      type: task\n      command_type: shell\n      command: "true"\n      next: ${i === 3 ? 'fan' : `s${i + 1}`}\n`).join('');
     const branch = `          start_at: t\n          steps:\n            t:\n              type: task\n              command_type: shell\n              command: "true"\n              next: success\n            success:\n              type: success\n            fail:\n              type: fail\n`;
-    const branches = Array.from({ length: 30 }, (_, i) => `        b${i}:\n${branch}`).join('');
+    const branches = Array.from({ length: 60 }, (_, i) => `        b${i}:\n${branch}`).join('');
     const yaml = `dag:\n  start_at: s0\n  steps:\n${small}    fan:\n      type: parallel\n      next: success\n      branches:\n${branches}    success:\n      type: success\n    fail:\n      type: fail\n`;
     const lineOf = (key: string) => yaml.split('\n').indexOf(`    ${key}:`) + 1;
     const ir = await pipeline(yaml);
@@ -428,7 +428,7 @@ describe('asl names, pure nodes and limits', () => {
       expect([d.start.line, d.start.column]).toEqual([lineOf('fan'), 5]);
       expect(d.pointer).toBe('/dag/steps/fan');
     }
-    // The part holding fan's Parallel (its branches each a child machine) is over both limits because of it.
+    // The part holding fan's Parallel (its branches in child machines, two to a part) is over both limits because of it.
     expect(over.map((d) => d.message.replace(/\d[\d,]*/g, 'N'))).toEqual([
       'part N is N bytes even split (its largest state, step "fan", is N bytes), over executor.config.limits.definition_bytes (N); Step Functions accepts it',
       'part N may write N history events even split (its largest state, step "fan", may write N), over executor.config.limits.history_events (N); Step Functions accepts it',
@@ -562,6 +562,21 @@ describe('a parent over a limit, split in turn', () => {
     const jobs = machines.flatMap((f) => Object.keys(f.body.States).filter((n) => /^fan\.b\d\.t\d+$/.test(n)));
     expect(jobs.length).toBe(3200);
     expect(new Set(jobs).size).toBe(3200);
+  });
+
+  // 1,000 branches of 2 shell steps: a part per branch would make a Parallel of 1,000 starts, over the quota
+  // itself (~1.3 MB once deployed). The branches are packed in order, as many to a part as fit, each part a
+  // Parallel of them.
+  it('packs the branches of a parallel node too wide for a part per branch, at the quotas', async () => {
+    const ir = await pipeline(parallelPipeline({ branches: 1000, perBranch: 2, shell: true }));
+    const machines = machinesUnder(emitAsl(ir, config(BATCH), OPTIONS), DEFINITION_LIMIT, HISTORY_LIMIT);
+    expect(machines.length).toBeLessThan(20);
+    const parallelOf = (m: StateMachine) => m.States['dagc.branches'] as { Type: string; Branches: StateMachine[] } | undefined;
+    const packed = machines.slice(1).map((f) => parallelOf(f.body)).filter((p) => p !== undefined);
+    expect(packed.every((p) => p.Type === 'Parallel' && p.Branches.length > 1)).toBe(true);
+    // Every branch once, in order across the parts.
+    const firsts = packed.flatMap((p) => p.Branches.map((b) => b.StartAt));
+    expect(firsts).toEqual(Array.from({ length: 1000 }, (_, b) => `fan.b${b}.t0`));
   });
 
   // A map whose item is 1,600 shell steps: the item, over both quotas alone, runs as a child machine started by

@@ -16,7 +16,7 @@ import type { State, StateMachine } from './asl-types.js';
 import { ROLE, START_RECORDER, WRAPPER, buildStateMachineStates, isDistributed, statePaths } from './build-states.js';
 import type { AslSplitLimits, SplitMachine } from './split.js';
 import { DEFAULT_ASL_LIMITS, FIRST_SPLIT, nextSplit, splitMachine, splitStack } from './split.js';
-import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, estimateHistory, historyOfState, indentedBytes, writtenDefinition, writtenStateBytes } from './limits.js';
+import { DEFINITION_LIMIT, HISTORY_LIMIT, deployedBytes, estimateHistory, historyOfState, indentedBytes, writtenDefinition, writtenStateBytes } from './limits.js';
 
 /** CloudFormation's TemplateBody quota (AWS docs, "CloudFormation quotas"); from S3 a template may be 1 MB. */
 export const TEMPLATE_BODY_LIMIT = 51_200;
@@ -283,15 +283,6 @@ const laidOut = (text: string | undefined): { text?: string } => (text !== undef
 /** A definition's bytes as written: its text's, else an upper bound (where prettier lays it out). */
 const writtenBytes = (definition: unknown, text: string | undefined) =>
   text !== undefined ? Buffer.byteLength(text, 'utf8') : indentedBytes(definition, 0) + 1;
-
-/** A written definition's bytes once CloudFormation has put the parts' ARNs in (DefinitionSubstitutions), which
- * is what Step Functions counts. */
-function deployedBytes(bytes: number, text: string): number {
-  let placeholders = 0;
-  for (let i = text.indexOf('${dagcPart'); i !== -1; i = text.indexOf('${dagcPart', i + 1)) placeholders++;
-  // Each `${dagcPartK}` becomes a state machine's ARN: no more than ARN_LIMIT.
-  return bytes + placeholders * ARN_LIMIT;
-}
 
 /** What counts against the definition quota for a machine compiled to `text` (AslRendered.written; undefined:
  * prettier lays it out): its bytes as written, with the parts' ARNs in. */

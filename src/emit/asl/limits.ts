@@ -44,6 +44,15 @@ export function writtenDefinition(definition: unknown): { readonly text: string 
   return { text, bytes: text !== undefined ? Buffer.byteLength(text, 'utf8') : indentedBytes(definition, 0) + 1 };
 }
 
+/** A written definition's bytes once CloudFormation has put the parts' ARNs in (DefinitionSubstitutions), which
+ * is what Step Functions counts. */
+export function deployedBytes(bytes: number, text: string): number {
+  let placeholders = 0;
+  for (let i = text.indexOf('${dagcPart'); i !== -1; i = text.indexOf('${dagcPart', i + 1)) placeholders++;
+  // Each `${dagcPartK}` becomes a state machine's ARN: no more than ARN_LIMIT.
+  return bytes + placeholders * ARN_LIMIT;
+}
+
 /**
  * UTF-8 bytes of `value` as JSON.stringify(value, null, 2) lays it out, every line after the first indented
  * `indent` more columns: no fewer than prettier's layout of it there (a value on one line is shorter than the

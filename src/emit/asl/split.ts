@@ -16,11 +16,11 @@
 // A parent over a limit (it holds a start, a route and an entry per part) is a machine of the same form, and is
 // split the same way (emit-asl.ts), with parts numbered after the ones below and a route key of its own
 // (`$.dagc_route2`…, SplitLevel): the parts of parts start the parts below them, and pass the data on whole.
-// A Parallel or a Map too large for a part has its branches, or its item, run as child machines; one of those
-// too long for a part is cut the same way (its states already read the context from `$.dagc_split`), and its
+// A Parallel or a Map too large for a part has its branches (packed, when a machine each is too many), or its
+// item, run as child machines; one of those too long for a part is cut the same way (its states already read the context from `$.dagc_split`), and its
 // machine starts its parts.
 import type { ChoiceState, ParallelState, PassState, State, StateMachine } from './asl-types.js';
-import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, estimateHistory, historyOfState, writtenDefinition, writtenStateBytes } from './limits.js';
+import { ARN_LIMIT, DEFINITION_LIMIT, HISTORY_LIMIT, compactSize, deployedBytes, estimateHistory, historyOfState, indentedBytes, writtenDefinition, writtenStateBytes } from './limits.js';
 import { JsonWriter } from '../json-text.js';
 import { MinHeap } from '../../core/min-heap.js';
 import { setOwn } from '../../core/set-own.js';
@@ -323,22 +323,38 @@ export function splitMachine(
    * and then the machine that starts them. Returns what runs it in the state's place: a Pass giving it the run's
    * context (`context`: where the data does not carry it), then the Task that starts it.
    */
-  const offload = (name: string, by: 'Parallel' | 'Map', inner: { StartAt: string; States: Record<string, State> }, context: boolean) => {
-    const what = by === 'Parallel' ? 'a branch of' : 'the item of';
+  const offload = (
+    name: string,
+    by: 'Parallel' | 'Map',
+    what: string,
+    inner: { StartAt: string; States: Record<string, State> },
+    context: boolean,
+    /** `rewritten`: its states read the context already; `fits`: it is known to fit one part (measured by a bound). */
+    known: { rewritten?: boolean; fits?: boolean } = {},
+  ) => {
     const first = level.partsBefore + offloaded.length + 1;
     const comment = (k: number) => `${machine.Comment ?? ''} Part ${k}: ${what} ${name}, started by its ${by} (${START_EXECUTION}).`.trim();
     const whole = {
       Comment: comment(first),
       StartAt: inner.StartAt,
       // In a part already, the states read the run's context from `$.dagc_split`.
-      States: inherited ? inner.States : readParentContext(inner.States),
+      States: inherited || known.rewritten ? inner.States : readParentContext(inner.States),
       ...(machine.TimeoutSeconds !== undefined ? { TimeoutSeconds: machine.TimeoutSeconds } : {}),
     } as StateMachine;
+    // Its text, when it was laid out to be measured: the part's file (a part is laid out once).
+    let text: string | undefined;
+    const fits = () => {
+      if (known.fits) return true;
+      // (Laid out whatever its size: most fit, and the layout is the part's text then.)
+      if (estimateHistory(whole, { mapWidth }).events > limits.historyEvents) return false;
+      const written = writtenDefinition(whole);
+      text = written.text;
+      return deployedBytes(written.bytes, text ?? JSON.stringify(whole)) <= limits.definitionBytes;
+    };
     // Too long for one part: its parts first, numbered from `first`, then the machine that starts them.
-    const cut =
-      estimateHistory(whole, { mapWidth }).events <= limits.historyEvents && fitsBytes(whole)
-        ? undefined
-        : splitMachine(
+    const cut = fits()
+      ? undefined
+      : splitMachine(
             { ...whole, Comment: `${machine.Comment ?? ''} ${what[0]!.toUpperCase()}${what.slice(1)} ${name}:`.trim() },
             undefined,
             limits,
@@ -352,12 +368,70 @@ export function splitMachine(
           );
     const k = level.partsBefore + offloaded.length + 1;
     offloaded.push(cut ? { ...cut.parent, Comment: comment(k) } : whole);
-    onPart?.(offloaded[offloaded.length - 1]!, k, new JsonWriter().write(offloaded[offloaded.length - 1]!));
+    onPart?.(offloaded[offloaded.length - 1]!, k, cut || text === undefined ? new JsonWriter().write(offloaded[offloaded.length - 1]!) : text);
     const start = startPart(k, { End: true });
     if (!context) return { StartAt: `dagc.part-${k}`, States: { [`dagc.part-${k}`]: start } };
     // In a part, its own context is its input's `dagc_split` (the Pass rewritten like the part's states).
     const pass = inherited ? (contextRewriter()(contextPass(`dagc.part-${k}`)) as State) : contextPass(`dagc.part-${k}`);
     return { StartAt: `dagc.part-${k}.context`, States: { [`dagc.part-${k}.context`]: pass, [`dagc.part-${k}`]: start } };
+  };
+  /** Whether a Parallel of `n` branches, each one starting a part, is over half a part (as tooLarge counts). */
+  const startsTooLarge = (n: number): boolean => {
+    const start = { StartAt: 'dagc.part-99999.context', States: { 'dagc.part-99999.context': contextPass('dagc.part-99999'), 'dagc.part-99999': startPart(99999, { End: true }) } };
+    const bytes = indentedBytes(start, 8) + 2 + ARN_LIMIT;
+    const events = estimateHistory(start, { mapWidth }).events + 2;
+    return n * bytes > limits.definitionBytes / 2 || n * events > limits.historyEvents / 2;
+  };
+  /**
+   * A Parallel's branches as parts: in the branches' order, as many as fit together in one part (a Parallel of
+   * them, ResultPath null like the one they come from: a branch failing fails it, and so the part, and so the
+   * Task starting it, which fails the Parallel it is a branch of). For a Parallel too wide to start a part per
+   * branch: packing costs a quarter more to compile (200 branches of 50 steps, by instructions: the bounds, and
+   * larger machines to lay out and validate), so a part per branch is kept where it fits.
+   */
+  const offloadBranches = (name: string, branches: readonly StateMachine[]): StateMachine[] => {
+    const out: StateMachine[] = [];
+    // Room in a part for the branches it runs, each counted at no less than its layout there (in the Branches of
+    // the part's one state: 8 columns in), as it will read the run's context; the part is measured whole when it
+    // is made (offload).
+    const byteBudget = limits.definitionBytes - 4096 - Buffer.byteLength(machine.Comment ?? '', 'utf8');
+    // Each branch's states are rewritten to read the context once, here, and measured as they will be written.
+    const rewrite = contextRewriter();
+    const eventBudget = limits.historyEvents - 100;
+    let group: { branch: StateMachine; index: number }[] = [];
+    let bytes = 0;
+    let events = 0;
+    const flush = () => {
+      // Within both budgets by the bounds: it fits one part, unless it is one branch over them alone.
+      const fits = bytes <= byteBudget && events <= eventBudget;
+      if (group.length === 1) out.push(offload(name, 'Parallel', 'a branch of', group[0]!.branch, !inherited, { rewritten: true, fits }));
+      else if (group.length > 1) {
+        const from = group[0]!.index + 1;
+        const to = group[group.length - 1]!.index + 1;
+        const parallel = {
+          Type: 'Parallel',
+          Comment: `branches ${from}–${to} of ${name}, run at once in this part`,
+          Branches: group.map((g) => g.branch),
+          ResultPath: null,
+          End: true,
+        } as unknown as State;
+        out.push(offload(name, 'Parallel', `branches ${from}–${to} of`, { StartAt: 'dagc.branches', States: { 'dagc.branches': parallel } }, !inherited, { rewritten: true, fits }));
+      }
+      group = [];
+      bytes = 0;
+      events = 0;
+    };
+    branches.forEach((original, index) => {
+      const branch = inherited ? original : { StartAt: original.StartAt, States: rewrite(original.States) as Record<string, State> };
+      const b = indentedBytes(branch, 8) + 2;
+      const e = estimateHistory({ StartAt: branch.StartAt, States: branch.States }, { mapWidth }).events + 2;
+      if (group.length && (bytes + b > byteBudget || events + e > eventBudget)) flush();
+      group.push({ branch, index });
+      bytes += b;
+      events += e;
+    });
+    flush();
+    return out;
   };
   // The branch's own states, unless a state is offloaded: then a copy with that state's branches or item replaced.
   let states = branch.States;
@@ -367,13 +441,18 @@ export function splitMachine(
       // Only a Parallel or a Map is offloaded: the size of any other state is asked for when it is packed.
       if (!tooLarge(name, s)) setOwn(states, name, s);
       // A branch's data is the Parallel's: in a part, it carries `dagc_split` on.
-      else if (s.Type === 'Parallel') setOwn(states, name, { ...s, Branches: s.Branches.map((b) => offload(name, 'Parallel', b, !inherited)) });
+      // A part per branch, unless the Parallel starting them all would be too large for a part itself.
+      else if (s.Type === 'Parallel')
+        setOwn(states, name, {
+          ...s,
+          Branches: startsTooLarge(s.Branches.length) ? offloadBranches(name, s.Branches) : s.Branches.map((b) => offload(name, 'Parallel', 'a branch of', b, !inherited)),
+        });
       // An item's data is the ItemSelector's. A Distributed Map's items read the run id and the input there
       // already (build-states.ts), and are child executions of their own: `$$.Execution` is theirs.
       else if (s.Type === 'Map') {
         const processor = s.ItemProcessor;
         const distributed = processor.ProcessorConfig.Mode === 'DISTRIBUTED';
-        setOwn(states, name, { ...s, ItemProcessor: { ProcessorConfig: processor.ProcessorConfig, ...offload(name, 'Map', processor, !distributed) } });
+        setOwn(states, name, { ...s, ItemProcessor: { ProcessorConfig: processor.ProcessorConfig, ...offload(name, 'Map', 'the item of', processor, !distributed) } });
       }
       sizes.delete(name);
       asPart.delete(name);
