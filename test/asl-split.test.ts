@@ -326,6 +326,18 @@ describe('asl split (issue 16), quotas lowered to 16 KiB and 200 events', () => 
     expect(calls.sort()).toEqual(Array.from({ length: 12 }, (_, b) => `fan.b${b}.t0`).sort());
   });
 
+  // Branches of 60 steps: each branch's machine (a start and a route per part of it) is over the quotas too, and
+  // is split in turn, as the run's parent is; branch 1 fails in a part of a part.
+  it('branches whose machines are over the quotas too: split in turn, one failing, the run log of dagc run', { timeout: 600_000 }, async () => {
+    const dir = project(parallelPipeline({ branches: 2, perBranch: 60, shell: true, failAt: [1, 47] }), 'branch-levels');
+    const { definitions } = await compiled(dir);
+    expectWithinQuotas(definitions);
+    expect(definitions.filter((d) => JSON.stringify(d).includes('"$.dagc_route3.exit"')).length).toBeGreaterThan(1);
+    const logs = await runLogs(dir, 'branch-levels');
+    expect(logs.status).toBe(1);
+    expect(logs.emulated).toBe(logs.reference);
+  });
+
   // A map whose item is too long for a part: the item is a child machine started by the Map's iteration (a Pass
   // gives it the run's context first: the item's data is the ItemSelector's), split in turn.
   it('a map whose item is too long for a part: the item a child machine split in turn, one item failing in a middle part, the run log of dagc run', { timeout: 600_000 }, async () => {

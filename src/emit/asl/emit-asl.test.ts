@@ -596,6 +596,23 @@ describe('a parent over a limit, split in turn', () => {
     expect(jobs.length).toBe(1600);
   });
 
+  // 2 branches of 200 steps at 16 KiB and 200 events: each branch's machine starts ~70 parts, over both limits
+  // itself, and is split in turn like the run's parent (parts of parts, each level its own key).
+  it('splits a branch\'s machine over a limit in turn, each part started once, by a machine made after it', async () => {
+    const ir = await pipeline(parallelPipeline({ branches: 2, perBranch: 200, shell: true }));
+    const machines = machinesUnder(emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS), 16384, 200);
+    const parts = machines.length - 1;
+    const started = machines.flatMap((f) => starts(f.body));
+    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
+    for (const f of machines.slice(1)) {
+      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
+      for (const s of starts(f.body)) expect(s).toBeLessThan(k);
+    }
+    const keyed = (key: string) => machines.filter((f) => JSON.stringify(f.body).includes(`"$.${key}.exit"`)).length;
+    expect(keyed('dagc_route2')).toBeGreaterThan(1);
+    expect(keyed('dagc_route3')).toBeGreaterThan(1);
+  });
+
   // Parts so small that a part of parts holds no more than one part's start and route: splitting the parent again
   // makes it no smaller. It is left as it is, and said, as before.
   it('leaves a parent that splitting makes no smaller as it is, and says so', async () => {

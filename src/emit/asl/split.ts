@@ -352,7 +352,8 @@ export function splitMachine(
       return deployedBytes(written.bytes, text ?? JSON.stringify(whole)) <= limits.definitionBytes;
     };
     // Too long for one part: its parts first, numbered from `first`, then the machine that starts them.
-    const cut = fits()
+    const cutLevel: SplitLevel = { partsBefore: first - 1, route: nextSplit(level, first).route, force: true };
+    let cut = fits()
       ? undefined
       : splitMachine(
             { ...whole, Comment: `${machine.Comment ?? ''} ${what[0]!.toUpperCase()}${what.slice(1)} ${name}:`.trim() },
@@ -364,8 +365,25 @@ export function splitMachine(
               onPart?.(p, n, text);
             },
             measure,
-            { partsBefore: first - 1, route: nextSplit(level, first).route, force: true },
+            cutLevel,
           );
+    // That machine over a limit in turn (a start and a route per part), as the run's parent is (emit-asl.ts):
+    // parts of parts, numbered after the parts they start, each level routing by a key of its own; a level that
+    // makes it no smaller is dropped, and the machine is reported as it is.
+    for (let sub = cutLevel, below = cut?.parts.length ?? 0; cut !== undefined; ) {
+      const longest = { ...cut.parent, Comment: comment(99999) };
+      if (estimateHistory(longest, { mapWidth }).events <= limits.historyEvents && fitsBytes(longest)) break;
+      sub = { ...nextSplit(sub, level.partsBefore + offloaded.length), force: true };
+      const made: [StateMachine, number, string | undefined][] = [];
+      const above = splitMachine(cut.parent, undefined, limits, mapWidth, (p, n, t) => made.push([p, n, t]), measure, sub);
+      if (above === undefined || above.parts.length >= below) break;
+      for (const [p, n, t] of made) {
+        offloaded.push(p);
+        onPart?.(p, n, t);
+      }
+      below = above.parts.length;
+      cut = { parent: above.parent, parts: [...cut.parts, ...above.parts] };
+    }
     const k = level.partsBefore + offloaded.length + 1;
     offloaded.push(cut ? { ...cut.parent, Comment: comment(k) } : whole);
     onPart?.(offloaded[offloaded.length - 1]!, k, cut || text === undefined ? new JsonWriter().write(offloaded[offloaded.length - 1]!) : text);
