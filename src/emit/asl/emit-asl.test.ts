@@ -502,6 +502,16 @@ describe('a parent over a limit, split in turn', () => {
   };
   const starts = (body: unknown) => [...JSON.stringify(body).matchAll(/\$\{dagcPart(\d+)\}/g)].map((m) => Number(m[1]));
   type Machine = { path: string; body: StateMachine; text?: string };
+  /** Every part is started by one machine, once, and only by a machine made after it (numbered higher, or the
+   * parent): the stack's order deploys what each one starts before it. */
+  const expectStartedOnceByLater = (machines: Machine[]): void => {
+    const started = machines.flatMap((f) => starts(f.body));
+    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: machines.length - 1 }, (_, i) => i + 1));
+    for (const f of machines.slice(1)) {
+      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
+      for (const s of starts(f.body)) expect(s).toBeLessThan(k);
+    }
+  };
   /** The machines written, each checked to be under `bytes` (deployed) and `events`; no diagnostic. */
   const machinesUnder = (out: ReturnType<typeof emitAsl>, bytes: number, events: number): Machine[] => {
     expect(out.diagnostics).toEqual([]);
@@ -519,15 +529,7 @@ describe('a parent over a limit, split in turn', () => {
     const ir = await pipeline(chainPipeline({ steps: 200, shell: true, failAt: 120, handler: true }));
     const machines = machinesUnder(emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS), 16384, 200);
     for (const f of machines) expect(aslErrors(structuredClone(f.body)), f.path).toEqual([]);
-    // Every part is started by one machine, once, and only by a machine made after it (numbered higher, or the
-    // parent): the stack's order deploys what each one starts before it.
-    const parts = machines.length - 1;
-    const started = machines.flatMap((f) => starts(f.body));
-    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
-    for (const f of machines.slice(1)) {
-      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
-      for (const s of starts(f.body)) expect(s).toBeLessThan(k);
-    }
+    expectStartedOnceByLater(machines);
     // Three levels of parents here: the keys dagc_route, dagc_route2 and dagc_route3, the top one's last.
     const keys = (body: unknown) => [...new Set([...JSON.stringify(body).matchAll(/"\$\.(dagc_route\d*)/g)].map((m) => m[1]!))].sort();
     expect(keys(machines[0]!.body)).toEqual(['dagc_route3']);
@@ -601,13 +603,7 @@ describe('a parent over a limit, split in turn', () => {
   it('splits a branch\'s machine over a limit in turn, each part started once, by a machine made after it', async () => {
     const ir = await pipeline(parallelPipeline({ branches: 2, perBranch: 200, shell: true }));
     const machines = machinesUnder(emitAsl(ir, config({ ...BATCH, limits: { definition_bytes: 16384, history_events: 200 } }), OPTIONS), 16384, 200);
-    const parts = machines.length - 1;
-    const started = machines.flatMap((f) => starts(f.body));
-    expect([...started].sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
-    for (const f of machines.slice(1)) {
-      const k = Number(/\.part-(\d+)\.asl\.json$/.exec(f.path)![1]);
-      for (const s of starts(f.body)) expect(s).toBeLessThan(k);
-    }
+    expectStartedOnceByLater(machines);
     const keyed = (key: string) => machines.filter((f) => JSON.stringify(f.body).includes(`"$.${key}.exit"`)).length;
     expect(keyed('dagc_route2')).toBeGreaterThan(1);
     expect(keyed('dagc_route3')).toBeGreaterThan(1);
