@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { largePipeline } from '../fixtures/argo/large-pipeline.mjs';
+import { chainPipeline } from '../fixtures/scale/scale-pipelines.mjs';
 import { runCli } from './helpers/cli.js';
 import { sharedOrSkipNotice } from './helpers/paths.js';
 import { checkObjects } from './argo-checks.js';
@@ -65,5 +66,16 @@ describe('argo target at scale', () => {
     expect(budget.status, budget.stderr).toBe(0);
     expect(budget.stdout).toMatch(/manifest size\s+[\d,]+ bytes\s+\d+\.\d% of 1 MiB/);
     expect(budget.stdout).toMatch(/status size .*needs node-status offloading/);
+  });
+
+  // 16,000 shell steps in one chain: 81 nested chunk templates, deeper than Argo's controller goes. One error, at
+  // the chain's first step; the graph left whole is not reported again for its size, its depends and its tasks.
+  it('refuses a chain deeper than Argo nests templates with one error at its first step', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dagc-argo-scale-'));
+    writeFileSync(path.join(dir, 'pipeline.yaml'), chainPipeline({ steps: 16_000, shell: true }));
+    const r = await runCli(['compile', 'pipeline.yaml', '--target', 'argo', '-o', 'out/'], { cwd: dir });
+    expect(r.status).toBe(2);
+    expect(r.stderr.match(/ error DAGC-[A-Z-]+/g)).toEqual([' error DAGC-ARGO-TOO-DEEP']);
+    expect(r.stderr).toMatch(/^pipeline\.yaml:5:5 error DAGC-ARGO-TOO-DEEP the graph starting at "s0" has 16002 tasks: 81 nested DAG templates/m);
   });
 });

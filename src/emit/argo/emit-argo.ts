@@ -163,7 +163,10 @@ export function compileArgo(ir: Pipeline, config: DagcConfig, options: EmitOptio
     ...built.templates.map((t): [string, number] => [String(t.name), ARGO_NAME_RULES.maxLength]),
   ];
   const stats = manifestStats(objects, names);
-  diagnostics.push(...checkLimits(stats, limitSource(ir, configFile)));
+  // A graph that could not be split (split.ts said so, at its step) is left whole: the object's size, its largest
+  // value (that graph's `depends`) and its largest DAG follow from it, and are not said again.
+  const unsplit = built.diagnostics.some((d) => d.severity === 'error' && (d.code === 'DAGC-ARGO-TOO-DEEP' || d.code === 'DAGC-ARGO-TOO-MANY-TASKS'));
+  if (!unsplit) diagnostics.push(...checkLimits(stats, limitSource(ir, configFile)));
   return { manifest, objects, diagnostics, settings, plans: built.plans, stats };
 }
 
